@@ -1,0 +1,109 @@
+"""The one place that builds real boto3/botocore and PyGithub clients.
+
+Imports are inside the functions so that `sso-sync --help` never loads boto3 or PyGithub.
+Every client gets a timeout and bounded retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from sso_sync.errors import AwsError
+from sso_sync.profiles import AwsPaths
+
+if TYPE_CHECKING:
+    from botocore.config import Config
+    from botocore.session import Session
+    from github.Requester import Requester
+    from mypy_boto3_sso import SSOClient
+    from mypy_boto3_sso_oidc import SSOOIDCClient
+    from mypy_boto3_sts import STSClient
+
+CONNECT_TIMEOUT = 10
+READ_TIMEOUT = 30
+AWS_MAX_ATTEMPTS = 4
+GITHUB_TIMEOUT = 30
+
+
+def aws_session(paths: AwsPaths, profile: str | None = None) -> Session:
+    """A botocore session reading `paths.config_file`, as the AWS CLI would."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    session.set_config_variable("config_file", str(paths.config_file))
+    if profile is not None:
+        # Lets botocore apply the profile's own settings, such as `services` endpoint overrides.
+        session.set_config_variable("profile", profile)
+    return session
+
+
+def _config(region: str, *, signed: bool) -> Config:
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    return Config(
+        region_name=region,
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        retries={"mode": "standard", "max_attempts": AWS_MAX_ATTEMPTS},
+        **({} if signed else {"signature_version": UNSIGNED}),
+    )
+
+
+def sso_client(session: Session, region: str) -> SSOClient:
+    return session.create_client("sso", config=_config(region, signed=False))  # type: ignore[return-value]
+
+
+def oidc_client(session: Session, region: str) -> SSOOIDCClient:
+    return session.create_client("sso-oidc", config=_config(region, signed=False))  # type: ignore[return-value]
+
+
+def sts_client(
+    session: Session,
+    region: str,
+    *,
+    access_key_id: str,
+    secret_access_key: str,
+    session_token: str | None,
+) -> STSClient:
+    return session.create_client(  # type: ignore[return-value]
+        "sts",
+        config=_config(region, signed=True),
+        aws_access_key_id=access_key_id,
+        aws_secret_access_key=secret_access_key,
+        aws_session_token=session_token,
+    )
+
+
+def github_requester(token: str, api_url: str, timeout: int = GITHUB_TIMEOUT) -> Requester:
+    """PyGithub's requester with its own retries and write throttle off: `github.py` paces and
+    retries, honouring Retry-After and the rate-limit headers, within a deadline."""
+    from github import Auth, Github
+
+    client = Github(
+        auth=Auth.Token(token),
+        base_url=api_url.rstrip("/"),
+        timeout=timeout,
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+        lazy=True,
+    )
+    return client.requester
+
+
+@contextmanager
+def aws_network_errors(service: str, endpoint_variable: str) -> Iterator[None]:
+    """botocore's connection failures, as one line that says what to check."""
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import ReadTimeoutError
+
+    try:
+        yield
+    except (BotoConnectionError, ReadTimeoutError) as exc:
+        raise AwsError(
+            f"cannot reach {service} ({type(exc).__name__}): check the network, sso_region, "
+            f"and {endpoint_variable} if you set it"
+        ) from None

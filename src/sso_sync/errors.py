@@ -1,0 +1,62 @@
+"""One exception hierarchy; each class carries the exit code the CLI returns for it.
+
+The table here is the one documented in the README and in `sso-sync --help`.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_LOGIN_NEEDED = 3
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "success",
+    EXIT_FAILED: "an operation failed (a target, a check)",
+    EXIT_USAGE: "bad usage or input (including a missing GitHub token)",
+    EXIT_LOGIN_NEEDED: "sign-in needed and not possible here (no terminal, or CI)",
+    EXIT_INTERRUPTED: "interrupted",
+}
+
+
+class SsoSyncError(Exception):
+    """Base of every error we expect; `str()` is a one-line message that names the next step."""
+
+    exit_code = EXIT_FAILED
+
+
+class UsageError(SsoSyncError):
+    """Bad input from the user: flags, names, config."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(UsageError):
+    """The AWS config (or our own config file) is missing something or is malformed."""
+
+
+class GitHubAuthMissing(UsageError):
+    """No GitHub token could be found."""
+
+
+class LoginRequired(SsoSyncError):
+    """A browser sign-in is needed and this process cannot do one."""
+
+    exit_code = EXIT_LOGIN_NEEDED
+
+
+class AwsError(SsoSyncError):
+    """IAM Identity Center or STS refused or failed."""
+
+
+class GitHubError(SsoSyncError):
+    """The GitHub API refused or failed."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class OperationFailed(SsoSyncError):
+    """Some targets failed; the per-target report has already been printed."""

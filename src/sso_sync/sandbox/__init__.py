@@ -1,0 +1,10 @@
+"""Loopback HTTP servers speaking the real sso, sso-oidc, sts and GitHub REST wire protocols.
+
+Used by the test-suite (real boto3 / AWS CLI / PyGithub clients pointed at it through
+``Sandbox.env()``) and by ``sso-sync demo``.
+"""
+
+from .config import RequestRecord, SandboxConfig, StoredSecret
+from .core import Sandbox
+
+__all__ = ["RequestRecord", "Sandbox", "SandboxConfig", "StoredSecret"]

@@ -1,0 +1,73 @@
+"""Configuration and the plain records the sandbox hands back to tests."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass, field
+
+_ALNUM = string.ascii_letters + string.digits
+
+
+def _random_github_token() -> str:
+    return "ghp_sandbox" + "".join(secrets.choice(_ALNUM) for _ in range(36))
+
+
+def _default_accounts() -> dict[str, tuple[str, list[str]]]:
+    return {
+        "111122223333": ("sandbox-ci", ["ci", "Deployer"]),
+        "444455556666": ("sandbox-prod", ["Deployer", "ReadOnly"]),
+    }
+
+
+def _default_repos() -> dict[str, list[str]]:
+    return {
+        "octo-org/app": ["production", "staging"],
+        "octo-org/api": ["production"],
+        "octo-org/web": [],
+    }
+
+
+@dataclass
+class SandboxConfig:
+    """What the fake IAM Identity Center and the fake GitHub contain and how they behave."""
+
+    start_url: str = "https://d-sandbox0001.awsapps.com/start"
+    region: str = "us-east-1"
+    # account id -> (account name, [role names])
+    accounts: dict[str, tuple[str, list[str]]] = field(default_factory=_default_accounts)
+    user_name: str = "sandbox-user"
+    role_lifetime: int = 3600
+    access_token_lifetime: int = 8 * 3600
+    registration_lifetime: int = 90 * 86400
+    device_interval: int = 1
+    approve_after_polls: int = 1
+    page_size: int = 100
+    latency: float = 0.0
+    github_token: str = field(default_factory=_random_github_token)
+    # "owner/name" -> environment names; repo ids are 1001, 1002, ... in this order
+    repos: dict[str, list[str]] = field(default_factory=_default_repos)
+    orgs: list[str] = field(default_factory=lambda: ["octo-org"])
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as the sandbox saw it. ``status`` is 0 when the connection was reset."""
+
+    service: str  # "sso" | "sso-oidc" | "sts" | "github"
+    method: str
+    path: str  # without the query string
+    status: int
+    operation: str  # AWS operation name; "" for GitHub
+
+
+@dataclass
+class StoredSecret:
+    """A secret as GitHub holds it, except that ``value`` is the decrypted plaintext."""
+
+    value: str
+    created_at: str
+    updated_at: str
+    visibility: str | None = None  # org secrets only
+    selected_repository_ids: list[int] | None = None
+    key_id: str = ""

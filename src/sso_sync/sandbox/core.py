@@ -1,0 +1,176 @@
+"""The ``Sandbox``: both servers, their shared state and the test-facing controls."""
+
+from __future__ import annotations
+
+import re
+import threading
+from types import TracebackType
+from typing import Any
+
+from .aws import AwsBackend
+from .config import RequestRecord, SandboxConfig, StoredSecret
+from .github import GitHubBackend
+from .http import App, Fault, Hub, SandboxServer
+
+SERVICES = ("sso", "sso-oidc", "sts", "github")
+
+
+class Sandbox:
+    """Loopback fakes of IAM Identity Center, STS and the GitHub REST API."""
+
+    def __init__(
+        self, config: SandboxConfig | None = None, *, aws_port: int = 0, github_port: int = 0
+    ) -> None:
+        self.config = config if config is not None else SandboxConfig()
+        self._hub = Hub(self.config.latency)
+        self._aws = AwsBackend(self.config, self._hub.lock)
+        self._github = GitHubBackend(self.config, self._hub.lock)
+        self._ports = (aws_port, github_port)
+        self._servers: list[SandboxServer] = []
+        self._threads: list[threading.Thread] = []
+        self.aws_url = ""
+        self.github_url = ""
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> Sandbox:
+        if self._servers:
+            return self
+        apps: tuple[App, App] = (self._aws, self._github)
+        for port, app in zip(self._ports, apps, strict=True):
+            self._servers.append(SandboxServer(port, app, self._hub))
+        self.aws_url, self.github_url = (s.url for s in self._servers)
+        self._aws.base_url, self._github.base_url = self.aws_url, self.github_url
+        for server in self._servers:
+            thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"sandbox-{server.server_address[1]}",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+            server.close_connections()
+            server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._servers.clear()
+        self._threads.clear()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def github_token(self) -> str:
+        return self.config.github_token
+
+    def env(self) -> dict[str, str]:
+        """Environment variables that point boto3, the AWS CLI and PyGithub at the sandbox."""
+        return {
+            "AWS_ENDPOINT_URL_SSO": self.aws_url,
+            "AWS_ENDPOINT_URL_SSO_OIDC": self.aws_url,
+            "AWS_ENDPOINT_URL_STS": self.aws_url,
+            "GITHUB_API_URL": self.github_url,
+            "GH_TOKEN": self.github_token,
+        }
+
+    # --- request log, latency, faults -----------------------------------------------------
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        with self._hub.lock:
+            return list(self._hub.records)
+
+    def clear_requests(self) -> None:
+        with self._hub.lock:
+            self._hub.records.clear()
+
+    def set_latency(self, seconds: float) -> None:
+        with self._hub.lock:
+            self._hub.latency = seconds
+            self.config.latency = seconds
+
+    def inject_fault(
+        self,
+        service: str,
+        method: str,
+        path_regex: str,
+        status: int,
+        *,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+        reset_connection: bool = False,
+    ) -> None:
+        """Answer the next ``times`` matching requests (-1: all) with this instead.
+
+        ``path_regex`` is searched (``re.search``) in the request path without its query.
+        """
+        if service not in SERVICES:
+            raise ValueError(f"service must be one of {SERVICES}, not {service!r}")
+        if times == 0:
+            return
+        fault = Fault(
+            service=service,
+            method=method.upper(),
+            pattern=re.compile(path_regex),
+            status=status,
+            remaining=times if times > 0 else -1,
+            headers=dict(headers or {}),
+            body=body,
+            reset_connection=reset_connection,
+        )
+        with self._hub.lock:
+            self._hub.faults.append(fault)
+
+    # --- AWS ------------------------------------------------------------------------------
+
+    @property
+    def issued_credentials(self) -> list[dict[str, Any]]:
+        with self._hub.lock:
+            return self._aws.issued_credentials()
+
+    def mint_token(
+        self,
+        *,
+        expires_in: int | None = None,
+        refreshable: bool = True,
+        session_name: str | None = None,
+    ) -> dict[str, Any]:
+        """Create a registration and tokens server-side; return them as AWS CLI v2 caches them."""
+        with self._hub.lock:
+            return self._aws.mint_token(
+                expires_in=expires_in, refreshable=refreshable, session_name=session_name
+            )
+
+    def revoke_refresh_tokens(self) -> None:
+        with self._hub.lock:
+            self._aws.revoke_refresh_tokens()
+
+    def expire_credentials(self) -> None:
+        with self._hub.lock:
+            self._aws.expire_credentials()
+
+    # --- GitHub ---------------------------------------------------------------------------
+
+    def secrets(self, scope: str) -> dict[str, StoredSecret]:
+        """Decrypted secrets of a scope such as ``repos/octo-org/app/actions``."""
+        with self._hub.lock:
+            return self._github.secrets(scope)
+
+    def variables(self, scope: str) -> dict[str, str]:
+        with self._hub.lock:
+            return self._github.variables(scope)

@@ -1,0 +1,516 @@
+"""Fake GitHub REST API: repositories, environments, secrets (sealed boxes) and variables."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import re
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import unquote, urlencode
+
+from .config import SandboxConfig, StoredSecret
+from .http import Request, Response, json_response, status_phrase
+
+DOCS = "https://docs.github.com/rest"
+RATE_LIMIT = 5000
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SECRETS = re.compile(
+    r"^/(?:repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/(?:(?P<rkind>actions|dependabot)"
+    r"|environments/(?P<env>[^/]+))|orgs/(?P<org>[^/]+)/(?P<okind>actions|dependabot))"
+    r"/secrets(?P<rest>/.*)?$"
+)
+_VARIABLES = re.compile(
+    r"^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/(?:actions|environments/(?P<env>[^/]+))"
+    r"/variables(?:/(?P<name>[^/]+))?$"
+)
+_REPO = re.compile(r"^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)(?P<envs>/environments)?$")
+_ENV = re.compile(r"^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/environments/(?P<env>[^/]+)$")
+_ORG = re.compile(r"^/orgs/(?P<org>[^/]+)$")
+
+
+class GitHubError(Exception):
+    def __init__(self, status: int, message: str, errors: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = errors
+
+
+def _not_found() -> GitHubError:
+    return GitHubError(404, "Not Found")
+
+
+def _invalid(*errors: str) -> GitHubError:
+    return GitHubError(422, "Invalid request.", list(errors))
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+@dataclass
+class Repo:
+    id: int
+    owner: str
+    name: str
+    environments: list[str]
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+@dataclass
+class Variable:
+    value: str
+    created_at: str
+    updated_at: str
+
+
+@dataclass
+class ScopeKey:
+    private_key: Any  # nacl.public.PrivateKey
+    key_id: str
+    public_b64: str
+
+
+@dataclass
+class GitHubState:
+    keys: dict[str, ScopeKey] = field(default_factory=dict)
+    secrets: dict[str, dict[str, StoredSecret]] = field(default_factory=dict)
+    variables: dict[str, dict[str, Variable]] = field(default_factory=dict)
+
+
+def _int_arg(request: Request, name: str, default: int, maximum: int) -> int:
+    try:
+        value = int(request.arg(name) or default)
+    except ValueError:
+        value = default
+    return max(1, min(value, maximum))
+
+
+class GitHubBackend:
+    """Callers hold ``lock`` around every method."""
+
+    def __init__(self, config: SandboxConfig, lock: threading.RLock) -> None:
+        self.config = config
+        self.lock = lock
+        self.state = GitHubState()
+        self.base_url = ""
+        self.repos = {
+            full.lower(): Repo(1001 + i, full.split("/", 1)[0], full.split("/", 1)[1], list(envs))
+            for i, (full, envs) in enumerate(config.repos.items())
+        }
+        self._used = 0
+        self._reset_at = int(time.time()) + 3600
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def classify(self, request: Request) -> tuple[str, str]:
+        return "github", ""
+
+    def fault_response(
+        self, service: str, status: int, headers: dict[str, str], body: dict[str, Any] | None
+    ) -> Response:
+        payload = body
+        if payload is None:
+            payload = {"message": status_phrase(status), "documentation_url": DOCS}
+            payload["status"] = str(status)
+        return json_response(status, payload, headers)
+
+    def finalize(self, response: Response) -> None:
+        self._used += 1
+        response.headers.setdefault("Content-Type", "application/json; charset=utf-8")
+        if response.headers["Content-Type"] == "application/json":
+            response.headers["Content-Type"] = "application/json; charset=utf-8"
+        response.headers.setdefault("x-ratelimit-limit", str(RATE_LIMIT))
+        response.headers.setdefault("x-ratelimit-remaining", str(max(0, RATE_LIMIT - self._used)))
+        response.headers.setdefault("x-ratelimit-reset", str(self._reset_at))
+        response.headers.setdefault("x-ratelimit-used", str(self._used))
+        response.headers.setdefault("x-ratelimit-resource", "core")
+        response.headers.setdefault("x-github-api-version-selected", "2022-11-28")
+
+    def handle(self, request: Request, service: str, operation: str) -> Response:
+        try:
+            self._authenticate(request)
+            return self._route(request)
+        except GitHubError as err:
+            payload: dict[str, Any] = {"message": err.message}
+            if err.errors is not None:
+                payload["errors"] = err.errors
+            payload["documentation_url"] = DOCS
+            payload["status"] = str(err.status)
+            return json_response(err.status, payload)
+
+    def _authenticate(self, request: Request) -> None:
+        header = request.header("Authorization")
+        if not header:
+            raise GitHubError(401, "Requires authentication")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() not in ("token", "bearer") or not hmac.compare_digest(
+            token.strip(), self.config.github_token
+        ):
+            raise GitHubError(401, "Bad credentials")
+
+    def _route(self, request: Request) -> Response:
+        path, method = request.path.rstrip("/"), request.method
+        if m := _SECRETS.match(path):
+            return self._secrets(request, m)
+        if m := _VARIABLES.match(path):
+            scope = self._variable_scope(m)
+            return self._variables(request, scope, m["name"])
+        if method == "GET" and (m := _REPO.match(path)):
+            repo = self._repo(m["owner"], m["repo"])
+            if m["envs"]:
+                envs = [self._environment_json(repo, e) for e in repo.environments]
+                return json_response(200, {"total_count": len(envs), "environments": envs})
+            return json_response(200, self._repo_json(repo))
+        if method == "GET" and (m := _ENV.match(path)):
+            repo = self._repo(m["owner"], m["repo"])
+            env = unquote(m["env"])
+            if env not in repo.environments:
+                raise _not_found()
+            return json_response(200, self._environment_json(repo, env))
+        if method == "GET" and (m := _ORG.match(path)):
+            org = self._org(m["org"])
+            return json_response(200, self._org_json(org))
+        raise _not_found()
+
+    # --- lookups and JSON shapes ----------------------------------------------------------
+
+    def _repo(self, owner: str, name: str) -> Repo:
+        # GitHub resolves owner/repo names case-insensitively.
+        repo = self.repos.get(f"{unquote(owner)}/{unquote(name)}".lower())
+        if repo is None:
+            raise _not_found()
+        return repo
+
+    def _org(self, org: str) -> str:
+        for known in self.config.orgs:
+            if known.lower() == unquote(org).lower():
+                return known
+        raise _not_found()
+
+    def _owner_json(self, login: str) -> dict[str, Any]:
+        is_org = login in self.config.orgs
+        return {
+            "login": login,
+            "id": int(hashlib.sha256(login.encode()).hexdigest()[:6], 16),
+            "type": "Organization" if is_org else "User",
+            "url": f"{self.base_url}/{'orgs' if is_org else 'users'}/{login}",
+        }
+
+    def _org_json(self, org: str) -> dict[str, Any]:
+        owner = self._owner_json(org)
+        return {**owner, "repos_url": f"{self.base_url}/orgs/{org}/repos"}
+
+    def _repo_json(self, repo: Repo) -> dict[str, Any]:
+        url = f"{self.base_url}/repos/{repo.full_name}"
+        return {
+            "id": repo.id,
+            "node_id": base64.b64encode(f"010:Repository{repo.id}".encode()).decode(),
+            "name": repo.name,
+            "full_name": repo.full_name,
+            "owner": self._owner_json(repo.owner),
+            "private": True,
+            "url": url,
+            "html_url": f"https://github.com/{repo.full_name}",
+        }
+
+    def _environment_json(self, repo: Repo, env: str) -> dict[str, Any]:
+        return {
+            "id": repo.id * 1000 + repo.environments.index(env),
+            "name": env,
+            "url": f"{self.base_url}/repos/{repo.full_name}/environments/{env}",
+            "html_url": f"https://github.com/{repo.full_name}/deployments/activity_log?environments_filter={env}",
+            "created_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+        }
+
+    def _key(self, scope: str) -> ScopeKey:
+        key = self.state.keys.get(scope)
+        if key is None:
+            from nacl.public import PrivateKey
+
+            private = PrivateKey.generate()
+            public = bytes(private.public_key)
+            # GitHub key ids are long decimal strings; derive one from the key itself.
+            key_id = str(int.from_bytes(hashlib.sha256(public).digest()[:8], "big"))
+            key = ScopeKey(private, key_id, base64.b64encode(public).decode())
+            self.state.keys[scope] = key
+        return key
+
+    def _page_links(self, request: Request, page: int, per_page: int, total: int) -> str:
+        last = max(1, -(-total // per_page))
+
+        def link(p: int, rel: str) -> str:
+            query = {k: v[0] for k, v in request.query.items() if v}
+            query |= {"per_page": str(per_page), "page": str(p)}
+            return f'<{self.base_url}{request.path}?{urlencode(query)}>; rel="{rel}"'
+
+        links = []
+        if page > 1:
+            links += [link(page - 1, "prev"), link(1, "first")]
+        if page < last:
+            links += [link(page + 1, "next"), link(last, "last")]
+        return ", ".join(links)
+
+    def _paginate(
+        self, request: Request, items: list[dict[str, Any]], key: str, default: int, maximum: int
+    ) -> Response:
+        per_page = _int_arg(request, "per_page", default, maximum)
+        page = _int_arg(request, "page", 1, 10**6)
+        chunk = items[(page - 1) * per_page : page * per_page]
+        headers = {}
+        if links := self._page_links(request, page, per_page, len(items)):
+            headers["Link"] = links
+        return json_response(200, {"total_count": len(items), key: chunk}, headers)
+
+    # --- secrets --------------------------------------------------------------------------
+
+    def _secrets(self, request: Request, m: re.Match[str]) -> Response:
+        if m["org"] is not None:
+            org = self._org(m["org"])
+            scope = f"orgs/{org}/{m['okind']}"
+        else:
+            repo = self._repo(m["owner"], m["repo"])
+            org = None
+            if m["env"] is not None:
+                env = unquote(m["env"])
+                if env not in repo.environments:
+                    raise _not_found()
+                scope = f"repos/{repo.full_name}/environments/{env}"
+            else:
+                scope = f"repos/{repo.full_name}/{m['rkind']}"
+        rest = [unquote(p) for p in (m["rest"] or "").split("/")[1:]]
+        method = request.method
+        store = self.state.secrets.setdefault(scope, {})
+        if not rest and method == "GET":
+            items = [self._secret_json(scope, n, s) for n, s in sorted(store.items())]
+            return self._paginate(request, items, "secrets", 30, 100)
+        if rest == ["public-key"] and method == "GET":
+            key = self._key(scope)
+            return json_response(200, {"key_id": key.key_id, "key": key.public_b64})
+        if len(rest) == 1:
+            name = rest[0].upper()
+            if method == "GET":
+                if name not in store:
+                    raise _not_found()
+                return json_response(200, self._secret_json(scope, name, store[name]))
+            if method == "PUT":
+                return self._put_secret(request, scope, name, org)
+            if method == "DELETE":
+                if store.pop(name, None) is None:
+                    raise _not_found()
+                return Response(204)
+        if org is not None and len(rest) >= 2 and rest[1] == "repositories":
+            return self._selected_repos(request, org, store, rest)
+        raise _not_found()
+
+    def _secret_json(self, scope: str, name: str, secret: StoredSecret) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "name": name,
+            "created_at": secret.created_at,
+            "updated_at": secret.updated_at,
+        }
+        if secret.visibility is not None:
+            item["visibility"] = secret.visibility
+            if secret.visibility == "selected":
+                item["selected_repositories_url"] = (
+                    f"{self.base_url}/{scope}/secrets/{name}/repositories"
+                )
+        return item
+
+    def _repo_ids(self, org: str, ids: Any) -> list[int]:
+        if not isinstance(ids, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in ids
+        ):
+            raise _invalid("selected_repository_ids must be a list of integers")
+        known = {r.id for r in self.repos.values() if r.owner == org}
+        if unknown := [i for i in ids if i not in known]:
+            raise _invalid(f"Unknown repository ids: {unknown}")
+        return list(ids)
+
+    def _put_secret(self, request: Request, scope: str, name: str, org: str | None) -> Response:
+        try:
+            body = request.json()
+        except ValueError:
+            raise GitHubError(400, "Problems parsing JSON") from None
+        if not isinstance(body, dict):
+            raise GitHubError(400, "Problems parsing JSON")
+        if not _NAME.match(name) or name.startswith("GITHUB_"):
+            raise _invalid(
+                "Secret names can only contain alphanumeric characters or underscores, "
+                "must not start with a number and must not start with the GITHUB_ prefix."
+            )
+        key = self._key(scope)
+        if body.get("key_id") != key.key_id:
+            raise _invalid("key_id does not match the current public key")
+        value = self._decrypt(key, body.get("encrypted_value"))
+        visibility: str | None = None
+        selected: list[int] | None = None
+        if org is not None:
+            visibility = body.get("visibility")
+            if visibility not in ("all", "private", "selected"):
+                raise _invalid("visibility must be one of: all, private, selected")
+            if visibility == "selected":
+                selected = self._repo_ids(org, body.get("selected_repository_ids", []))
+        store = self.state.secrets.setdefault(scope, {})
+        now = _now()
+        existing = store.get(name)
+        store[name] = StoredSecret(
+            value=value,
+            created_at=existing.created_at if existing else now,
+            updated_at=now,
+            visibility=visibility,
+            selected_repository_ids=selected,
+            key_id=key.key_id,
+        )
+        return Response(204) if existing else json_response(201, {})
+
+    @staticmethod
+    def _decrypt(key: ScopeKey, encrypted: Any) -> str:
+        from nacl.exceptions import CryptoError
+        from nacl.public import SealedBox
+
+        if not isinstance(encrypted, str) or not encrypted:
+            raise _invalid("encrypted_value is required")
+        try:
+            sealed = base64.b64decode(encrypted, validate=True)
+            plain: bytes = SealedBox(key.private_key).decrypt(sealed)
+            return plain.decode("utf-8")
+        except (binascii.Error, ValueError, CryptoError):
+            raise _invalid(
+                "encrypted_value must be a base64 sealed box for the current public key"
+            ) from None
+
+    def _selected_repos(
+        self, request: Request, org: str, store: dict[str, StoredSecret], rest: list[str]
+    ) -> Response:
+        secret = store.get(rest[0].upper())
+        if secret is None:
+            raise _not_found()
+        method = request.method
+        if len(rest) == 2 and method == "GET":
+            ids = secret.selected_repository_ids or []
+            repos = [self._repo_json(r) for r in self.repos.values() if r.id in ids]
+            return json_response(200, {"total_count": len(repos), "repositories": repos})
+        if method in ("PUT", "DELETE") and secret.visibility != "selected":
+            raise GitHubError(409, "Secret visibility is not 'selected'")
+        if len(rest) == 2 and method == "PUT":
+            body = request.json()
+            wanted = body.get("selected_repository_ids") if isinstance(body, dict) else None
+            secret.selected_repository_ids = self._repo_ids(org, wanted)
+            return Response(204)
+        if len(rest) == 3 and method in ("PUT", "DELETE"):
+            try:
+                (repo_id,) = self._repo_ids(org, [int(rest[2])])
+            except ValueError:
+                raise _not_found() from None
+            ids = [i for i in secret.selected_repository_ids or [] if i != repo_id]
+            if method == "PUT":
+                ids.append(repo_id)
+            secret.selected_repository_ids = sorted(ids)
+            return Response(204)
+        raise _not_found()
+
+    # --- variables ------------------------------------------------------------------------
+
+    def _variable_scope(self, m: re.Match[str]) -> str:
+        repo = self._repo(m["owner"], m["repo"])
+        if m["env"] is None:
+            return f"repos/{repo.full_name}/actions"
+        env = unquote(m["env"])
+        if env not in repo.environments:
+            raise _not_found()
+        return f"repos/{repo.full_name}/environments/{env}"
+
+    def _variables(self, request: Request, scope: str, raw_name: str | None) -> Response:
+        store = self.state.variables.setdefault(scope, {})
+        method = request.method
+
+        def as_json(name: str, var: Variable) -> dict[str, Any]:
+            return {
+                "name": name,
+                "value": var.value,
+                "created_at": var.created_at,
+                "updated_at": var.updated_at,
+            }
+
+        if raw_name is None:
+            if method == "GET":
+                items = [as_json(n, v) for n, v in sorted(store.items())]
+                return self._paginate(request, items, "variables", 10, 30)
+            if method == "POST":
+                body = request.json()
+                if not isinstance(body, dict):
+                    raise GitHubError(400, "Problems parsing JSON")
+                name = self._variable_name(body.get("name"))
+                if not isinstance(body.get("value"), str):
+                    raise _invalid("value is required")
+                if name in store:
+                    raise GitHubError(409, "Already exists - Variable already exists")
+                now = _now()
+                store[name] = Variable(body["value"], now, now)
+                return json_response(201, {})
+            raise _not_found()
+        name = unquote(raw_name).upper()
+        var = store.get(name)
+        if var is None:
+            raise _not_found()
+        if method == "GET":
+            return json_response(200, as_json(name, var))
+        if method == "DELETE":
+            del store[name]
+            return Response(204)
+        if method == "PATCH":
+            body = request.json()
+            if not isinstance(body, dict):
+                raise GitHubError(400, "Problems parsing JSON")
+            new_name = name
+            if body.get("name") is not None:
+                new_name = self._variable_name(body["name"])
+                if new_name != name and new_name in store:
+                    raise GitHubError(409, "Already exists - Variable already exists")
+            if body.get("value") is not None:
+                if not isinstance(body["value"], str):
+                    raise _invalid("value must be a string")
+                var.value = body["value"]
+            var.updated_at = _now()
+            del store[name]
+            store[new_name] = var
+            return Response(204)
+        raise _not_found()
+
+    @staticmethod
+    def _variable_name(raw: Any) -> str:
+        if not isinstance(raw, str) or not _NAME.match(raw) or raw.upper().startswith("GITHUB_"):
+            raise _invalid(
+                "Variable names can only contain alphanumeric characters or underscores, "
+                "must not start with a number and must not start with the GITHUB_ prefix."
+            )
+        return raw.upper()
+
+    # --- inspection -----------------------------------------------------------------------
+
+    def secrets(self, scope: str) -> dict[str, StoredSecret]:
+        store = self.state.secrets.get(scope.strip("/"), {})
+        return {
+            name: replace(
+                s,
+                selected_repository_ids=(
+                    list(s.selected_repository_ids)
+                    if s.selected_repository_ids is not None
+                    else None
+                ),
+            )
+            for name, s in store.items()
+        }
+
+    def variables(self, scope: str) -> dict[str, str]:
+        return {n: v.value for n, v in self.state.variables.get(scope.strip("/"), {}).items()}

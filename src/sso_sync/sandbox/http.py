@@ -1,0 +1,255 @@
+"""Shared HTTP plumbing: request/response values, fault injection, latency and the request log."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import Message
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+from .config import RequestRecord
+
+
+@dataclass
+class Request:
+    method: str
+    path: str  # raw (still percent-encoded), without the query string
+    query: dict[str, list[str]]
+    raw_query: str
+    headers: Message
+    body: bytes
+
+    def arg(self, name: str) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else None
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+    def json(self) -> Any:
+        if not self.body:
+            return {}
+        return json.loads(self.body)
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        status,
+        json.dumps(payload).encode(),
+        {"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+class App(Protocol):
+    """What a backend (AWS or GitHub) provides to the shared handler."""
+
+    def classify(self, request: Request) -> tuple[str, str]:
+        """Return (service, operation) so faults and the log can refer to them."""
+        ...
+
+    def handle(self, request: Request, service: str, operation: str) -> Response: ...
+
+    def fault_response(
+        self, service: str, status: int, headers: dict[str, str], body: dict[str, Any] | None
+    ) -> Response: ...
+
+    def finalize(self, response: Response) -> None:
+        """Add headers every response carries (rate limits, request ids)."""
+        ...
+
+
+@dataclass
+class Fault:
+    service: str
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    remaining: int  # -1: forever
+    headers: dict[str, str]
+    body: dict[str, Any] | None
+    reset_connection: bool
+
+
+class Hub:
+    """State shared by both servers. ``lock`` is the sandbox's single lock."""
+
+    def __init__(self, latency: float) -> None:
+        self.lock = threading.RLock()
+        self.latency = latency
+        self.records: list[RequestRecord] = []
+        self.faults: list[Fault] = []
+
+    def take_fault(self, service: str, method: str, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if (
+                    fault.service == service
+                    and fault.method == method
+                    and fault.pattern.search(path)
+                ):
+                    if fault.remaining > 0:
+                        fault.remaining -= 1
+                        if fault.remaining == 0:
+                            self.faults.remove(fault)
+                    return fault
+        return None
+
+    def record(self, record: RequestRecord) -> None:
+        with self.lock:
+            self.records.append(record)
+
+
+class SandboxServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # Keep-alive clients would otherwise make server_close() wait for them to hang up.
+    block_on_close = False
+
+    def __init__(self, port: int, app: App, hub: Hub) -> None:
+        self.app = app
+        self.hub = hub
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(("127.0.0.1", port), SandboxHandler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client hanging up mid-request is not worth a traceback on stderr
+
+    def close_connections(self) -> None:
+        """Wake idle keep-alive handler threads so they exit promptly."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+
+class SandboxHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "sso-sync-sandbox"
+    timeout = 60  # idle keep-alive connections are dropped after this
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the sandbox must stay quiet
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    # Trailers end with an empty line.
+                    while self.rfile.readline().strip():
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _dispatch(self) -> None:
+        server: SandboxServer = self.server  # type: ignore[assignment]
+        app, hub = server.app, server.hub
+        split = urlsplit(self.path)
+        request = Request(
+            method=self.command,
+            path=split.path or "/",
+            query=parse_qs(split.query, keep_blank_values=True),
+            raw_query=split.query,
+            headers=self.headers,
+            body=self._read_body(),
+        )
+        with hub.lock:
+            service, operation = app.classify(request)
+            latency = hub.latency
+        fault = hub.take_fault(service, request.method, request.path)
+        if latency > 0:
+            time.sleep(latency)
+
+        def log(status: int) -> None:
+            hub.record(RequestRecord(service, request.method, request.path, status, operation))
+
+        if fault is not None and fault.reset_connection:
+            log(0)
+            self._reset()
+            return
+        if fault is not None:
+            response = app.fault_response(service, fault.status, dict(fault.headers), fault.body)
+        else:
+            response = self._call(lambda: app.handle(request, service, operation), hub)
+        with hub.lock:
+            app.finalize(response)
+        log(response.status)
+        self._send(response)
+
+    @staticmethod
+    def _call(handler: Callable[[], Response], hub: Hub) -> Response:
+        try:
+            with hub.lock:
+                return handler()
+        except Exception as exc:  # a sandbox bug must not hang the client
+            return json_response(500, {"message": f"sandbox error: {exc!r}"})
+
+    def _send(self, response: Response) -> None:
+        self.send_response(response.status)
+        has_body = response.status not in (204, 304) and response.status >= 200
+        for name, value in response.headers.items():
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        if has_body:
+            self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if has_body and self.command != "HEAD" and response.body:
+            self.wfile.write(response.body)
+
+    def _reset(self) -> None:
+        # SO_LINGER 0 makes close() send RST: the client sees a reset, not a clean EOF.
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+
+
+def status_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
