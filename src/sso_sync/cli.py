@@ -58,9 +58,6 @@ def _errors_to_exit_codes(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except OperationFailed as exc:
-            _err(f"error: {exc}")
-            raise typer.Exit(exc.exit_code) from None
         except SsoSyncError as exc:
             log.debug("failure", exc_info=True)
             _err(f"error: {exc}")
