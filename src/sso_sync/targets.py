@@ -174,7 +174,14 @@ def build_targets(
             targets.append(repo)
     for text in orgs:
         org = check_org(text, n["org"])
-        mine = tuple(f"{r.owner}/{r.repo}" for r in picked if r.owner.lower() == org.lower())
+        # GitHub names are case-insensitive: the same repository twice is one id.
+        mine = tuple(
+            {
+                f"{r.owner}/{r.repo}".lower(): f"{r.owner}/{r.repo}"
+                for r in picked
+                if r.owner.lower() == org.lower()
+            }.values()
+        )
         if vis == "selected" and not mine:
             raise UsageError(
                 f"{n['selected']} names no repository of organization '{org}': "
