@@ -583,9 +583,6 @@ def demo(
         raise OperationFailed("the demo did not complete: see above")
 
 
-TargetsHelp = "Same targets and sets as push."
-
-
 @app.command("list")
 @_errors_to_exit_codes
 def list_secrets(
