@@ -354,3 +354,15 @@ def test_configure_as_a_real_process_with_piped_answers(world: World) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == "piped\n"
     assert "[profile piped]" in _config(world).read_text()
+
+
+def test_the_default_profile_is_written_as_default(world: World, run) -> None:
+    world.seed_token()
+    result = run(
+        "configure", "--session-name", "corp", "--account-id", ACCOUNT,
+        "--role-name", "ci", "--profile", "default",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    text = _config(world).read_text()
+    assert "\n[default]\nsso_session = corp\n" in text and "[profile default]" not in text
+    assert _fresh_python_identity("default")["Account"] == ACCOUNT

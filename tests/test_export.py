@@ -225,3 +225,10 @@ def test_a_refused_role_fails_without_output(world: World, run) -> None:
     assert result.exit_code == 1
     assert result.stdout == ""
     assert "not assigned to you" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["env", "credential-process", "ini"])
+def test_debug_logging_keeps_credentials_off_stderr(signed_in: World, run_export, fmt) -> None:
+    result = run_export("--debug", "export", "--profile", "ci", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    assert "role credentials" in result.stderr  # the debug lines are there, values are not
