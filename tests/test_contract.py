@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import World
 from tests.prism_support import Contract, Prism
 
-from sso_sync.github import Response, seal
+from sso_sync.github import REQUEST_HEADERS, Response, seal
 from sso_sync.sandbox import Sandbox
 
 pytestmark = pytest.mark.slow
@@ -258,3 +258,19 @@ def test_a_sandbox_answer_github_could_not_give_fails_the_check(contract: Contra
     with pytest.raises(pytest.fail.Exception) as failure:
         contract.call("GET", "/repos/octo-org/app/actions/secrets/public-key")
     assert "must have required property 'key_id'" in str(failure.value)
+
+
+def test_our_requests_carry_the_headers_github_recommends(
+    contract: Contract, world: World, run, prefix: str
+) -> None:
+    """GitHub asks for `Accept: application/vnd.github+json` and a pinned API version; Prism's
+    mock mode answers that Accept with 406 on PUT, its proxy mode (ours) lets it through."""
+    world.seed_token()
+    result = run(*(a.replace("{prefix}", prefix) for a in PUSH_APP))
+    assert result.exit_code == 0, result.stderr
+    contract.assert_passed()
+    sent = contract.exchanges()
+    assert {e.method for e in sent} == {"GET", "PUT"}
+    for exchange in sent:
+        for name, value in REQUEST_HEADERS.items():
+            assert exchange.request_headers.get(name.lower()) == value, exchange.describe()

@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.github.com"
 GH_AUTH_TOKEN_TIMEOUT = 10
+# What GitHub's REST docs tell every client to send. PyGithub on its own sends `Accept: */*` and
+# no version, which GitHub answers with its default; naming both keeps the answers we parse to the
+# version GitHub's OpenAPI description (our contract tests) describes.
+REQUEST_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 
 
 class Requester(Protocol):
@@ -90,7 +94,10 @@ class GitHubApi:
         attempt = 0
         while True:
             try:
-                status, headers, text = self._requester.requestJson(method, path, input=body)
+                # A fresh dict each time: PyGithub adds the Authorization header to it.
+                status, headers, text = self._requester.requestJson(
+                    method, path, headers=dict(REQUEST_HEADERS), input=body
+                )
             except (RequestsConnectionError, Timeout, ConnectionError) as exc:
                 self.log.add(method, path, 0)
                 wait = backoff(attempt, self._policy)
