@@ -18,6 +18,10 @@ from typer.testing import CliRunner
 from sso_sync.cli import app
 from sso_sync.sandbox import Sandbox, SandboxConfig
 
+# Prism and its session sandbox for the contract tests: registered here, once, so that Prism
+# starts once per session however many modules use it.
+pytest_plugins = ["tests.prism_support"]
+
 ACCOUNT = "111122223333"
 ROLE = "ci"
 

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.github.com"
 GH_AUTH_TOKEN_TIMEOUT = 10
+# What GitHub's REST docs tell every client to send. PyGithub on its own sends `Accept: */*` and
+# no version, which GitHub answers with its default; naming both keeps the answers we parse to the
+# version GitHub's OpenAPI description (our contract tests) describes.
+REQUEST_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 
 
 class Requester(Protocol):
@@ -131,9 +135,12 @@ class GitHubApi:
                 close()
 
     def _send(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
+        # A fresh headers dict each time: PyGithub adds the Authorization header to it.
         if self._single is not None:
             with self._single_lock:
-                return self._single.requestJson(method, path, input=body)
+                return self._single.requestJson(
+                    method, path, headers=dict(REQUEST_HEADERS), input=body
+                )
         requester: Requester | None = getattr(self._local, "requester", None)
         if requester is None:
             assert self._factory is not None
@@ -141,7 +148,7 @@ class GitHubApi:
             self._local.requester = requester
             with self._made_lock:
                 self._made.append(requester)
-        return requester.requestJson(method, path, input=body)
+        return requester.requestJson(method, path, headers=dict(REQUEST_HEADERS), input=body)
 
     def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Response:
         """One logical request; returns the final response, raising only if none came back."""
