@@ -28,8 +28,11 @@ from sso_sync.profiles import AwsPaths, is_interactive, profile_name_or_default
 
 if TYPE_CHECKING:
     from sso_sync.credentials import RoleCredentials
+    from sso_sync.github import GitHubApi
     from sso_sync.login import DevicePrompt
     from sso_sync.push import PushPlan, TargetResult
+    from sso_sync.targets import Target
+    from sso_sync.verify import Checks, EnvCredentials, Verdict
 
 log = logging.getLogger("sso_sync")
 
@@ -220,6 +223,14 @@ def push(
         bool, typer.Option("--dry-run", help="Show what would be set where; write nothing.")
     ] = False,
     as_json: JsonOption = False,
+    expiration_variable: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--expiration-variable",
+            metavar="NAME",
+            help="Also store the expiry as this plain Actions variable, readable as vars.NAME.",
+        ),
+    ] = None,
 ) -> None:
     """Push fresh role credentials of a profile as GitHub Actions secrets."""
     from sso_sync import clients
@@ -229,6 +240,8 @@ def push(
 
     targets = [parse_repo(r) for r in repo]
     plan = plan_push(targets, prefix)
+    if expiration_variable:
+        _check_expiration_variable(expiration_variable, targets, dry_run)
     url = resolve_api_url(api_url, os.environ)
     token = resolve_token(os.environ, url)
     aws = _Aws(profile)
@@ -241,10 +254,17 @@ def push(
     credentials = aws.role_credentials(allow_sign_in=allow)
     results = apply_push(api, plan, credentials.as_secrets())
     _print_push(results, credentials, aws.profile.name, as_json)
+    variable_errors = (
+        _set_expiration_variable(api, results, expiration_variable, credentials.expiration_text)
+        if expiration_variable
+        else []
+    )
     failed = [r for r in results if not r.ok]
     if failed:
         names = ", ".join(f"{r.target.label} ({r.error or 'incomplete'})" for r in failed)
         raise OperationFailed(f"{len(failed)} of {len(results)} targets failed: {names}")
+    if variable_errors:
+        raise OperationFailed("; ".join(variable_errors))
 
 
 def _print_plan(plan: PushPlan, profile: str, as_json: bool) -> None:
@@ -328,6 +348,126 @@ def demo(
             _out(line)
     if not report["ok"]:
         raise OperationFailed("the demo did not complete: see above")
+
+
+def _check_expiration_variable(name: str, targets: list[Target], dry_run: bool) -> None:
+    from sso_sync.variables import validate_variable
+
+    validate_variable(name, targets)
+    if dry_run:
+        _err(f"would also set Actions variable {name} to the expiry on each target")
+
+
+def _set_expiration_variable(
+    api: GitHubApi, results: list[TargetResult], name: str, expiration: str
+) -> list[str]:
+    """Only where the secrets landed: the variable must describe the secrets next to it."""
+    from sso_sync.variables import set_expiration_variable
+
+    done = set_expiration_variable(api, [r.target for r in results if r.ok], name, expiration)
+    for result in done:
+        if result.error is None:
+            _err(f"{result.target.label}: variable {name} {result.outcome} ({expiration})")
+    return [r.error for r in done if r.error is not None]
+
+
+@app.command()
+@_errors_to_exit_codes
+def verify(
+    prefix: Annotated[
+        str,
+        typer.Option(
+            "--prefix", help="Read PREFIX + AWS_ACCESS_KEY_ID etc., as pushed with push --prefix."
+        ),
+    ] = "",
+    expected_account: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--expected-account",
+            metavar="ID",
+            help="Fail unless the credentials belong to this account (repeatable).",
+        ),
+    ] = None,
+    expected_role: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--expected-role",
+            metavar="GLOB",
+            help="Fail unless the caller's ARN matches, e.g. '*AWSReservedSSO_Deployer_*'.",
+        ),
+    ] = None,
+    min_remaining: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--min-remaining",
+            metavar="DURATION",
+            help="Fail if less lifetime is left (30m, 2h, 1h30m); needs AWS_CREDENTIAL_EXPIRATION.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the AWS credentials in the environment with STS: alive, right account and role,
+    enough lifetime left. Exit 0 valid, 1 not. In GitHub Actions: masks, outputs, summary."""
+    from sso_sync import actions
+    from sso_sync import verify as checks_module
+
+    environ = os.environ
+    in_actions = actions.in_github_actions(environ)
+    if in_actions:
+        # Before anything else is printed, so no later line of this job can show them.
+        for line in actions.mask_commands(checks_module.secret_values_in(environ, prefix)):
+            _err(line)
+    try:
+        credentials = checks_module.read_credentials(environ, prefix)
+        checks = checks_module.make_checks(expected_account or [], expected_role, min_remaining)
+        checks_module.require_inputs(credentials, checks)
+        verdict = _verify_with_sts(credentials, checks, prefix)
+    except SsoSyncError as exc:
+        if in_actions:
+            _report_to_actions(str(exc), None, None)
+        raise
+    if in_actions:
+        _report_to_actions(verdict.message, verdict, checks)
+    if as_json:
+        _out(json.dumps(verdict.as_dict(), indent=2))
+    elif verdict.valid:
+        _out(verdict.message)
+    if not verdict.valid:
+        raise OperationFailed(verdict.message)
+
+
+def _verify_with_sts(credentials: EnvCredentials, checks: Checks, prefix: str) -> Verdict:
+    from sso_sync import clients
+    from sso_sync.verify import push_hint
+    from sso_sync.verify import verify as verify_credentials
+
+    session = clients.aws_session(AwsPaths.from_environ(os.environ))
+    # botocore reads AWS_DEFAULT_REGION only; credentials.region already honours AWS_REGION.
+    sts = clients.sts_client(
+        session,
+        credentials.region,
+        access_key_id=credentials.access_key_id,
+        secret_access_key=credentials.secret_access_key,
+        session_token=credentials.session_token,
+    )
+    return verify_credentials(sts, credentials, checks, push_command=push_hint(os.environ, prefix))
+
+
+def _report_to_actions(message: str, verdict: Verdict | None, checks: Checks | None) -> None:
+    from sso_sync import actions
+    from sso_sync.verify import action_outputs, summary_rows
+
+    if verdict is None or checks is None:
+        outputs = {"valid": "false", "message": message}
+        rows = [("verdict", "NOT checked"), ("what to do", message)]
+    else:
+        outputs, rows = action_outputs(verdict), summary_rows(verdict, checks)
+    actions.append_to_file(os.environ, "GITHUB_OUTPUT", actions.output_block(outputs))
+    actions.append_to_file(
+        os.environ, "GITHUB_STEP_SUMMARY", actions.markdown_table("AWS credentials", rows)
+    )
+    if verdict is None or not verdict.valid:
+        _err(actions.error_command(message, "AWS credentials"))
 
 
 def main() -> None:

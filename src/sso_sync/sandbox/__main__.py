@@ -1,4 +1,8 @@
-"""``python -m sso_sync.sandbox``: print the URLs as one JSON line, serve until SIGINT/SIGTERM."""
+"""``python -m sso_sync.sandbox``: print the URLs as one JSON line, serve until SIGINT/SIGTERM.
+
+``--with-credentials`` adds a set of live role credentials to that line (for the action's
+self-test workflow, which has no other way to get some).
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--aws-port", type=int, default=0)
     parser.add_argument("--github-port", type=int, default=0)
     parser.add_argument("--role-lifetime", type=int, default=3600, metavar="SECONDS")
+    parser.add_argument(
+        "--with-credentials",
+        action="store_true",
+        help="also issue one set of role credentials (first account, first role) and add it "
+        "to the JSON line as 'credentials', for workflows that need live ones",
+    )
     args = parser.parse_args(argv)
 
     stopping = threading.Event()
@@ -38,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             "region": config.region,
             "env": sandbox.env(),
         }
+        if args.with_credentials:
+            announcement["credentials"] = _issue_credentials(sandbox)
         sys.stdout.write(json.dumps(announcement) + "\n")
         sys.stdout.flush()
         # A timed wait keeps the main thread responsive to signals on every platform.
@@ -46,6 +58,34 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         sandbox.stop()
     return 0
+
+
+def _issue_credentials(sandbox: Sandbox) -> dict[str, object]:
+    """Role credentials through the sandbox's own GetRoleCredentials route, as clients get them."""
+    import time
+    import urllib.parse
+    import urllib.request
+
+    account_id, (_name, roles) = next(iter(sandbox.config.accounts.items()))
+    token = sandbox.mint_token(refreshable=False)["accessToken"]
+    query = urllib.parse.urlencode({"account_id": account_id, "role_name": roles[0]})
+    request = urllib.request.Request(
+        f"{sandbox.aws_url}/federation/credentials?{query}",
+        headers={"x-amz-sso_bearer_token": token},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        role = json.load(response)["roleCredentials"]
+    expiration = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(role["expiration"] / 1000))
+    return {
+        "account_id": account_id,
+        "role_name": roles[0],
+        "env": {
+            "AWS_ACCESS_KEY_ID": role["accessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": role["secretAccessKey"],
+            "AWS_SESSION_TOKEN": role["sessionToken"],
+            "AWS_CREDENTIAL_EXPIRATION": expiration,
+        },
+    }
 
 
 if __name__ == "__main__":
