@@ -1,7 +1,7 @@
 """``python -m sso_sync.sandbox``: print the URLs as one JSON line, serve until SIGINT/SIGTERM.
 
-``--with-credentials`` adds a set of live role credentials to that line (for the action's
-self-test workflow, which has no other way to get some).
+``--with-credentials`` adds a live and an expired set of role credentials to that line (for
+the action's self-test workflow, which has no other way to get some).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 from types import FrameType
+from typing import Any
 
 from . import Sandbox, SandboxConfig
 
@@ -24,8 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--with-credentials",
         action="store_true",
-        help="also issue one set of role credentials (first account, first role) and add it "
-        "to the JSON line as 'credentials', for workflows that need live ones",
+        help="also issue role credentials (first account, first role) and add them to the JSON "
+        "line: 'credentials' live, 'expired_credentials' already expired (STS says so)",
     )
     args = parser.parse_args(argv)
 
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             "env": sandbox.env(),
         }
         if args.with_credentials:
-            announcement["credentials"] = _issue_credentials(sandbox)
+            announcement.update(_live_and_expired_credentials(sandbox))
         sys.stdout.write(json.dumps(announcement) + "\n")
         sys.stdout.flush()
         # A timed wait keeps the main thread responsive to signals on every platform.
@@ -60,9 +61,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _issue_credentials(sandbox: Sandbox) -> dict[str, object]:
-    """Role credentials through the sandbox's own GetRoleCredentials route, as clients get them."""
+def _live_and_expired_credentials(sandbox: Sandbox) -> dict[str, Any]:
+    dead = _issue_credentials(sandbox)
+    sandbox.expire_credentials()  # every set issued so far: only `dead`
+    dead["env"]["AWS_CREDENTIAL_EXPIRATION"] = _iso_z(sandbox.issued_credentials[-1]["expiration"])
+    return {"expired_credentials": dead, "credentials": _issue_credentials(sandbox)}
+
+
+def _iso_z(epoch_ms: int) -> str:
     import time
+
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_ms / 1000))
+
+
+def _issue_credentials(sandbox: Sandbox) -> dict[str, Any]:
+    """Role credentials through the sandbox's own GetRoleCredentials route, as clients get them."""
     import urllib.parse
     import urllib.request
 
@@ -75,7 +88,7 @@ def _issue_credentials(sandbox: Sandbox) -> dict[str, object]:
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         role = json.load(response)["roleCredentials"]
-    expiration = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(role["expiration"] / 1000))
+    expiration = _iso_z(role["expiration"])
     return {
         "account_id": account_id,
         "role_name": roles[0],
