@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     from sso_sync.profiles import SsoProfile
     from sso_sync.push import PushPlan, TargetPlan, TargetResult
     from sso_sync.status import StatusReport
-    from sso_sync.targets import TargetSet
+    from sso_sync.targets import Target, TargetSet
+    from sso_sync.verify import Checks, EnvCredentials, Verdict
 
 log = logging.getLogger("sso_sync")
 
@@ -421,6 +422,14 @@ def push(
     concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
     as_json: JsonOption = False,
+    expiration_variable: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--expiration-variable",
+            metavar="NAME",
+            help="Also store the expiry as this plain Actions variable, readable as vars.NAME.",
+        ),
+    ] = None,
 ) -> None:
     """Push fresh role credentials of a profile as GitHub secrets (repository, environment,
     organization; Actions or Dependabot)."""
@@ -445,6 +454,10 @@ def push(
         profile=profile,
     )
     check_sets(sets)  # names and duplicates, before any network call
+    if expiration_variable:
+        _check_expiration_variable(
+            expiration_variable, [t for s in sets for t in s.targets], dry_run
+        )
     aws = {p: _Aws(p) for p in dict.fromkeys(s.profile for s in sets)}
     api = _github_api(api_url, timeout)
     try:
@@ -469,10 +482,17 @@ def push(
     finally:
         api.close()
     _print_push(results, [(names[p], c) for p, c in credentials.items()], as_json)
+    variable_errors = (
+        _set_expiration_variable(api, results, expiration_variable, credentials)
+        if expiration_variable
+        else []
+    )
     failed = [r for r in results if not r.ok]
     if failed:
         listed = ", ".join(f"{r.label} ({_push_status(r)})" for r in failed)
         raise OperationFailed(f"{len(failed)} of {len(results)} targets failed: {listed}")
+    if variable_errors:
+        raise OperationFailed("; ".join(variable_errors))
 
 
 def _push_status(result: TargetResult) -> str:
@@ -1090,6 +1110,187 @@ def export_credentials(
         return
     sys.stdout.write(render(credentials, fmt))
     sys.stdout.flush()
+
+
+def _check_expiration_variable(name: str, targets: list[Target], dry_run: bool) -> None:
+    from sso_sync.variables import validate_variable
+
+    validate_variable(name, targets)
+    if dry_run:
+        _err(f"would also set Actions variable {name} to the expiry on each target")
+
+
+def _set_expiration_variable(
+    api: GitHubApi,
+    results: list[TargetResult],
+    name: str,
+    credentials: dict[str | None, RoleCredentials],
+) -> list[str]:
+    """Only where the secrets landed: the variable must describe the secrets next to it.
+    Each target gets the expiry of the credentials its own set pushed."""
+    from sso_sync.variables import set_expiration_variable
+
+    errors = []
+    for profile, creds in credentials.items():
+        landed = [r.target for r in results if r.ok and r.profile == profile]
+        expiration = creds.expiration_text
+        for result in set_expiration_variable(api, landed, name, expiration):
+            if result.error is None:
+                _err(f"{result.target.label}: variable {name} {result.outcome} ({expiration})")
+            else:
+                errors.append(result.error)
+    return errors
+
+
+@app.command()
+@_errors_to_exit_codes
+def verify(
+    prefix: Annotated[
+        str,
+        typer.Option(
+            "--prefix", help="Read PREFIX + AWS_ACCESS_KEY_ID etc., as pushed with push --prefix."
+        ),
+    ] = "",
+    expected_account: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--expected-account",
+            metavar="ID",
+            help="Fail unless the credentials belong to this account (repeatable).",
+        ),
+    ] = None,
+    expected_role: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--expected-role",
+            metavar="GLOB",
+            help="Fail unless the caller's ARN matches, e.g. '*AWSReservedSSO_Deployer_*'.",
+        ),
+    ] = None,
+    min_remaining: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--min-remaining",
+            metavar="DURATION",
+            help="Fail if less lifetime is left (30m, 2h, 1h30m); needs AWS_CREDENTIAL_EXPIRATION.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the AWS credentials in the environment with STS: alive, right account and role,
+    enough lifetime left. Exit 0 valid, 1 not. In GitHub Actions: masks, outputs, summary."""
+    from sso_sync import actions
+    from sso_sync import verify as checks_module
+
+    environ = os.environ
+    in_actions = actions.in_github_actions(environ)
+    if in_actions:
+        # Before anything else is printed, so no later line of this job can show them.
+        for line in actions.mask_commands(checks_module.secret_values_in(environ, prefix)):
+            _err(line)
+    try:
+        credentials = checks_module.read_credentials(environ, prefix)
+        checks = checks_module.make_checks(expected_account or [], expected_role, min_remaining)
+        checks_module.require_inputs(credentials, checks)
+        verdict = _verify_with_sts(credentials, checks, prefix)
+    except SsoSyncError as exc:
+        if in_actions:
+            _report_to_actions(str(exc), None, None)
+        raise
+    if in_actions:
+        _report_to_actions(verdict.message, verdict, checks)
+    if as_json:
+        _out(json.dumps(verdict.as_dict(), indent=2))
+    elif verdict.valid:
+        _out(verdict.message)
+    if not verdict.valid:
+        raise OperationFailed(verdict.message)
+
+
+def _verify_with_sts(credentials: EnvCredentials, checks: Checks, prefix: str) -> Verdict:
+    from sso_sync import clients
+    from sso_sync.verify import push_hint
+    from sso_sync.verify import verify as verify_credentials
+
+    session = clients.aws_session(AwsPaths.from_environ(os.environ))
+    # botocore reads AWS_DEFAULT_REGION only; credentials.region already honours AWS_REGION.
+    sts = clients.sts_client(
+        session,
+        credentials.region,
+        access_key_id=credentials.access_key_id,
+        secret_access_key=credentials.secret_access_key,
+        session_token=credentials.session_token,
+    )
+    return verify_credentials(sts, credentials, checks, push_command=push_hint(os.environ, prefix))
+
+
+def _report_to_actions(message: str, verdict: Verdict | None, checks: Checks | None) -> None:
+    from sso_sync import actions
+    from sso_sync.verify import action_outputs, summary_rows
+
+    if verdict is None or checks is None:
+        outputs = {"valid": "false", "message": message}
+        rows = [("verdict", "NOT checked"), ("what to do", message)]
+    else:
+        outputs, rows = action_outputs(verdict), summary_rows(verdict, checks)
+    actions.append_to_file(os.environ, "GITHUB_OUTPUT", actions.output_block(outputs))
+    actions.append_to_file(
+        os.environ, "GITHUB_STEP_SUMMARY", actions.markdown_table("AWS credentials", rows)
+    )
+    if verdict is None or not verdict.valid:
+        _err(actions.error_command(message, "AWS credentials"))
+
+
+@app.command("init-workflows")
+@_errors_to_exit_codes
+def init_workflows(
+    prefix: Annotated[
+        str, typer.Option("--prefix", help="Secret/variable name prefix, as given to push.")
+    ] = "",
+    env: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--env",
+            metavar="NAME",
+            help="GitHub environment whose secrets the jobs read (environment: NAME).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite workflow files that already exist.")
+    ] = False,
+    action: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--action",
+            metavar="OWNER/REPO@SHA",
+            help="The verify action to use, pinned by commit. Default: this release's.",
+        ),
+    ] = None,
+) -> None:
+    """Write the hourly credentials check and the verify-then-deploy workflow into this
+    repository's .github/workflows/."""
+    from pathlib import Path
+
+    from sso_sync.workflows import apply, default_action, find_repository_root, plan
+
+    root = find_repository_root(Path.cwd())
+    planned = plan(root, prefix=prefix, environment=env, action=action or default_action())
+    apply(planned, root, force=force)
+    for item in planned:
+        _out(f"{'overwrote' if item.exists else 'wrote'} {item.path.relative_to(root)}")
+    if action is None and default_action().endswith("@" + "0" * 40):
+        _err(
+            "note: no release commit is known for the action yet: edit `uses:` or pass "
+            "--action OWNER/REPO@SHA"
+        )
+    _err(
+        "next: `sso-sync push --repo OWNER/NAME --profile PROFILE --expiration-variable "
+        f"{prefix}AWS_CREDENTIAL_EXPIRATION"
+        + (f" --prefix {prefix}" if prefix else "")
+        + "`"
+        + (f" (into environment {env})" if env else "")
+        + ", then commit the workflows"
+    )
 
 
 def main() -> None:
