@@ -268,35 +268,74 @@ def test_the_authorize_url_follows_a_services_section_endpoint(
     assert world.token_file("corp").is_file()
 
 
+BROWSER_SCRIPT = """\
+import os, re, sys, urllib.error, urllib.request
+
+class Manual(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+try:
+    urllib.request.build_opener(Manual()).open(sys.argv[1], timeout=10)
+    sys.exit(2)  # the authorize page must redirect
+except urllib.error.HTTPError as exc:
+    location = exc.headers["Location"]
+with open(os.environ["SEEN_FILE"], "w") as seen:
+    seen.write(location)
+if os.environ.get("FORGE_STATE"):
+    location = re.sub("state=[^&]*", "state=forged", location)
+try:
+    with urllib.request.urlopen(location, timeout=10) as page:
+        sys.exit(0 if b"Signed in" in page.read() else 1)
+except urllib.error.HTTPError:
+    sys.exit(1)  # our callback refused the answer, as a browser would show its error page
+"""
+
+
+@pytest.mark.parametrize("forge", [False, True])
 def test_cli_login_runs_the_browser_flow_with_a_real_browser_command(
-    world: World, tmp_path: Path
+    world: World, tmp_path: Path, forge: bool
 ) -> None:
     """`sso-sync login` as a user runs it: Python's webbrowser starts $BROWSER, a program that
-    follows the redirect to our callback server."""
+    follows the redirect to our callback server (or, playing an attacker, forges the state)."""
     browser = tmp_path / "browser"
-    browser.write_text(
-        f"#!{sys.executable}\n"
-        "import sys, urllib.request\n"
-        "with urllib.request.urlopen(sys.argv[1], timeout=10) as r:\n"
-        "    sys.exit(0 if r.status == 200 and b'Signed in' in r.read() else 1)\n"
-    )
+    browser.write_text(f"#!{sys.executable}\n{BROWSER_SCRIPT}")
     browser.chmod(0o755)
-    env = dict(os.environ, BROWSER=str(browser))
+    seen = tmp_path / "seen"
+    env = dict(os.environ, BROWSER=str(browser), SEEN_FILE=str(seen))
+    if forge:
+        env["FORGE_STATE"] = "1"
     sso_sync = Path(sys.executable).with_name("sso-sync")
     out = subprocess.run(
-        [str(sso_sync), "login", "--profile", "ci", "--use-auth-code"],
+        # Debug logging on success too: nothing it logs may carry a secret or the code.
+        [
+            str(sso_sync),
+            *([] if forge else ["--debug"]),
+            "login",
+            "--profile",
+            "ci",
+            "--use-auth-code",
+        ],
         capture_output=True,
         text=True,
         env=env,
         timeout=60,
         check=False,
     )
+    code = parse_qs(urlsplit(seen.read_text()).query)["code"][0]
+    assert_no_leak(out.stdout + out.stderr, world.secret_values() | {code})
+    assert "Traceback" not in out.stderr
+    if forge:
+        assert out.returncode == 1
+        assert "state mismatch" in out.stderr
+        assert not world.token_file("corp").exists()
+        assert [op for op, _ in oidc_calls(world)] == ["RegisterClient", "Authorize"]
+        return
     assert out.returncode == 0, out.stderr
     assert "Your browser has been opened" in out.stderr
     assert "Signed in for profile 'ci'" in out.stderr
     assert [op for op, _ in oidc_calls(world)] == ["RegisterClient", "Authorize", "CreateToken"]
     assert set(json.loads(world.token_file("corp").read_text())) == TOKEN_KEYS
-    assert_no_leak(out.stdout + out.stderr, world.secret_values())
 
 
 # --- choosing the flow ------------------------------------------------------------------------
