@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from tests.conftest import ACCOUNT, ROLE, World
 
-from sso_sync.logout import role_cache_key
+from sso_sync.profiles import SsoProfile
+from sso_sync.rolecache import cache_key
 
 OTHER_ACCOUNT = "444455556666"
 
@@ -35,6 +36,10 @@ sso_start_url = {start}
 sso_region = {region}
 """
     )
+
+
+def role_key(account: str, role: str, session: str) -> str:
+    return cache_key(SsoProfile("p", "https://unused", "us-east-1", account, role, session))
 
 
 def cli_cache(world: World) -> Path:
@@ -88,8 +93,8 @@ def test_logout_of_one_profile_ends_its_session_and_nothing_else(world: World, r
     corp = json.loads(world.token_file("corp").read_text())
     cache_role_credentials_as_aws_cli_v2("ci", cli_cache(world))
     cache_role_credentials_as_aws_cli_v2("other", cli_cache(world))
-    ours = cli_cache(world) / (role_cache_key(ACCOUNT, ROLE, "corp", "") + ".json")
-    theirs = cli_cache(world) / (role_cache_key(OTHER_ACCOUNT, "Deployer", "other", "") + ".json")
+    ours = cli_cache(world) / (role_key(ACCOUNT, ROLE, "corp") + ".json")
+    theirs = cli_cache(world) / (role_key(OTHER_ACCOUNT, "Deployer", "other") + ".json")
     # botocore named the files exactly as our key rule says.
     assert ours.is_file() and theirs.is_file()
     assert json.loads(ours.read_text())["ProviderType"] == "sso"

@@ -540,3 +540,29 @@ def test_registration_key_without_configured_scopes_and_for_legacy_profiles(
     assert (world.sso_cache / aws_cli_registration_name(world, None, "corp")).is_file()
     assert run("login", "--profile", "legacy", "--no-browser").exit_code == 0
     assert (world.sso_cache / aws_cli_registration_name(world, None, None)).is_file()
+
+
+def test_configure_signs_in_with_a_device_code_when_asked(
+    world: World, run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISPLAY", ":0")  # a desktop, where the default would be the browser
+    result = run(
+        "configure",
+        "--session-name",
+        "corp",
+        "--account-id",
+        ACCOUNT,
+        "--role-name",
+        "Deployer",
+        "--profile",
+        "deployer",
+        "--use-device-code",
+        "--no-browser",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "confirm the code" in result.stderr and "Signing in with" not in result.stderr
+    assert [op for op, _ in oidc_calls(world)][:2] == ["RegisterClient", "StartDeviceAuthorization"]
+    # The registration is filed under the scopes configure writes to the config.
+    assert (
+        world.sso_cache / aws_cli_registration_name(world, ["sso:account:access"], "corp")
+    ).is_file()

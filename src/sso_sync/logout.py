@@ -8,16 +8,15 @@ one. A token the service already considers invalid is simply deleted.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sso_sync.files import locked, read_json
 from sso_sync.profiles import SsoProfile
+from sso_sync.rolecache import cache_key
 
 if TYPE_CHECKING:
     from mypy_boto3_sso import SSOClient
@@ -45,27 +44,10 @@ class LogoutReport:
     removed_role_credentials: list[Path] = field(default_factory=list)
 
 
-def role_cache_key(
-    account_id: str, role_name: str, session_name: str | None, start_url: str
-) -> str:
-    """AWS CLI v2's file stem for cached role credentials (botocore `SSOCredentialFetcher`)."""
-    args = {"accountId": account_id, "roleName": role_name}
-    if session_name:
-        args["sessionName"] = session_name
-    else:
-        args["startUrl"] = start_url
-    text = json.dumps(args, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()  # noqa: S324 - a file name
-
-
 def scope_for_profile(full_config: Mapping[str, Any], profile: SsoProfile) -> LogoutScope:
     """The profile's session, and the role credentials of every profile signed in through it
     (same sso-session; for a legacy profile, same start URL without an sso-session)."""
-    role_keys = {
-        role_cache_key(
-            profile.account_id, profile.role_name, profile.session_name, profile.start_url
-        )
-    }
+    role_keys = {cache_key(profile)}
     profiles: Mapping[str, Mapping[str, str]] = full_config.get("profiles", {})
     for section in profiles.values():
         account, role = section.get("sso_account_id"), section.get("sso_role_name")
@@ -78,7 +60,7 @@ def scope_for_profile(full_config: Mapping[str, Any], profile: SsoProfile) -> Lo
                 section.get("sso_start_url") == profile.start_url
             )
         if shares:
-            role_keys.add(role_cache_key(account, role, profile.session_name, profile.start_url))
+            role_keys.add(cache_key(replace(profile, account_id=account, role_name=role)))
     return LogoutScope(
         token_keys=frozenset({profile.token_cache_key}), role_keys=frozenset(role_keys)
     )
