@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/concurrent_refresh.py push --repo octo-org/app --profile ci
     .venv/bin/python benchmarks/concurrent_refresh.py login --profile ci
 
-Prints the wall time, how many runs exited 0, and the sandbox's call counts: with the lock
-around check-refresh-write there is exactly one CreateToken however the runs interleave.
+Prints the wall time, how many runs exited 0, and the sandbox's call counts by operation: with
+the lock around check-refresh-write there is exactly one CreateToken however the runs interleave.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from sso_sync.sandbox import Sandbox, SandboxConfig
@@ -50,12 +51,11 @@ def main(args: list[str]) -> None:
             for _ in range(RUNS)
         ]
         codes = [run.wait(timeout=300) for run in runs]
-        ops = [r.operation for r in sandbox.requests]
+        calls = Counter(r.operation or f"github {r.method}" for r in sandbox.requests)
         json.loads(cache.read_text())  # the cache is intact
         print(
             f"{' '.join(args)}: {time.monotonic() - began:.1f} s wall, "
-            f"{codes.count(0)}/{RUNS} exit 0, CreateToken {ops.count('CreateToken')}, "
-            f"GetRoleCredentials {ops.count('GetRoleCredentials')}"
+            f"{codes.count(0)}/{RUNS} exit 0, calls: {dict(sorted(calls.items()))}"
         )
 
 
