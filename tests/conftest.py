@@ -39,6 +39,10 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # `gh` on this machine must never supply a real token to a test.
     monkeypatch.setenv("GH_CONFIG_DIR", str(tmp_path / "gh-config"))
     monkeypatch.setenv("BROWSER", "true")
+    # A sign-in without a flow flag picks the flow from these; tests must not depend on the
+    # developer's desktop or SSH session (on Linux, none of them means "device code", as in CI).
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "SSH_CONNECTION", "SSH_TTY"):
+        monkeypatch.delenv(name, raising=False)
     return home
 
 

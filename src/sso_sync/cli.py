@@ -36,9 +36,11 @@ if TYPE_CHECKING:
     from sso_sync.credentials import RoleCredentials
     from sso_sync.github import GitHubApi
     from sso_sync.login import DevicePrompt
+    from sso_sync.logout import LogoutReport
     from sso_sync.managed import Listing, RemoveResult
     from sso_sync.profiles import SsoProfile
     from sso_sync.push import PushPlan, TargetPlan, TargetResult
+    from sso_sync.signin import SignInResult
     from sso_sync.status import StatusReport
     from sso_sync.targets import Target, TargetSet
     from sso_sync.verify import Checks, EnvCredentials, Verdict
@@ -135,20 +137,27 @@ ProfileOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout.")]
 
 
-def _show_device_prompt(open_browser: bool) -> Callable[[DevicePrompt], None]:
-    def show(prompt: DevicePrompt) -> None:
-        opened = False
-        if open_browser:
-            import webbrowser
+def _show_device_prompt(prompt: DevicePrompt, opened: bool) -> None:
+    _err(
+        ("Your browser has been opened to sign in. " if opened else "")
+        + f"To sign in, open {prompt.verification_uri_complete}\n"
+        f"and confirm the code: {prompt.user_code}  (valid {prompt.expires_in // 60} min)"
+    )
 
-            opened = webbrowser.open(prompt.verification_uri_complete)
-        _err(
-            ("Your browser has been opened to sign in. " if opened else "")
-            + f"To sign in, open {prompt.verification_uri_complete}\n"
-            f"and confirm the code: {prompt.user_code}  (valid {prompt.expires_in // 60} min)"
-        )
 
-    return show
+def _show_sign_in_url(url: str, opened: bool) -> None:
+    _err(
+        ("Your browser has been opened to sign in. If it did not open, open" if opened else "Open")
+        + f" this URL in a browser on this computer:\n\n{url}\n\n"
+        "Waiting up to 10 minutes for the sign-in. On another device? "
+        "Run again with --use-device-code."
+    )
+
+
+def _open_browser(url: str) -> bool:
+    import webbrowser
+
+    return webbrowser.open(url)
 
 
 class _Aws:
@@ -177,25 +186,52 @@ class _Aws:
         self.cache = TokenCache(self.paths.sso_cache)
         self.sso = clients.sso_client(self.session, self.profile.sso_region)
 
-    def login(self, open_browser: bool) -> None:
+    def login(
+        self,
+        *,
+        open_browser: bool,
+        force: bool = False,
+        use_device_code: bool = False,
+        use_auth_code: bool = False,
+    ) -> SignInResult:
         from sso_sync import clients
-        from sso_sync.login import device_login
+        from sso_sync.signin import SignInUi, choose_flow, sign_in
 
+        choice = choose_flow(
+            self.profile,
+            use_device_code=use_device_code,
+            use_auth_code=use_auth_code,
+            environ=os.environ,
+        )
+        ui = SignInUi(
+            say=_err,
+            show_device_prompt=_show_device_prompt,
+            show_url=_show_sign_in_url,
+            open_browser=_open_browser if open_browser else None,
+        )
         oidc = clients.oidc_client(self.session, self.profile.sso_region)
         with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO_OIDC"):
-            expires = device_login(
-                oidc, self.profile, self.cache, show_prompt=_show_device_prompt(open_browser)
+            result = sign_in(
+                self.session, oidc, self.profile, self.cache, choice=choice, ui=ui, force=force
             )
-        _err(
-            f"Signed in for profile '{self.profile.name}'; "
-            f"session valid until {expires:%Y-%m-%d %H:%M} UTC."
-        )
+        until = f"{result.expires_at:%Y-%m-%d %H:%M} UTC"
+        if result.reused:
+            _err(
+                f"Already signed in for profile '{self.profile.name}' (session valid until "
+                f"{until}); pass --force to sign in again."
+            )
+        else:
+            _err(f"Signed in for profile '{self.profile.name}'; session valid until {until}.")
+        return result
 
     def role_credentials(self, *, allow_sign_in: bool) -> RoleCredentials:
         from sso_sync import clients
         from sso_sync.credentials import obtain_role_credentials
 
-        sign_in = (lambda: self.login(open_browser=True)) if allow_sign_in else None
+        def sign_in_here() -> None:
+            self.login(open_browser=True)
+
+        sign_in = sign_in_here if allow_sign_in else None
         with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO"):
             return obtain_role_credentials(
                 self.session, self.sso, self.profile, self.cache, sign_in=sign_in
@@ -212,12 +248,36 @@ def login(
     ] = False,
     use_device_code: Annotated[
         bool,
-        typer.Option("--use-device-code", help="Sign in with a device code (the default for now)."),
+        typer.Option(
+            "--use-device-code",
+            help="Sign in with a device code (for a browser on another device) instead of the "
+            "browser flow.",
+        ),
+    ] = False,
+    use_auth_code: Annotated[
+        bool,
+        typer.Option(
+            "--use-auth-code",
+            help="Use the browser flow (PKCE, callback on 127.0.0.1) even where it looks "
+            "unreachable (SSH, container, no display, CI).",
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Sign in again even if the cached session is still valid."),
     ] = False,
 ) -> None:
-    """Sign in to IAM Identity Center for a profile and cache the token as the AWS CLI does."""
-    del use_device_code  # device code is the only flow so far
-    _Aws(profile).login(open_browser=not no_browser)
+    """Sign in to IAM Identity Center for a profile and cache the token as AWS CLI v2 does.
+
+    sso-session profiles use the browser flow with PKCE; legacy profiles, --use-device-code
+    and places a browser cannot reach 127.0.0.1 use a device code. A live session is reused.
+    """
+    _Aws(profile).login(
+        open_browser=not no_browser,
+        force=force,
+        use_device_code=use_device_code,
+        use_auth_code=use_auth_code,
+    )
 
 
 SetArgument = Annotated[
@@ -997,6 +1057,12 @@ def configure(
         bool,
         typer.Option("--no-browser", help="Print the sign-in URL instead of opening a browser."),
     ] = False,
+    use_device_code: Annotated[
+        bool,
+        typer.Option(
+            "--use-device-code", help="Sign in with a device code instead of the browser flow."
+        ),
+    ] = False,
 ) -> None:
     """Create an SSO profile in ~/.aws/config, as `aws configure sso` does (flags or menus).
 
@@ -1030,7 +1096,7 @@ def configure(
         aws = _Aws(None, paths, unsaved=sso_profile)
         token = live_access_token(aws.cache, sso_profile)
         if token is None:
-            aws.login(open_browser=not no_browser)
+            aws.login(open_browser=not no_browser, use_device_code=use_device_code)
             token = live_access_token(aws.cache, sso_profile)
         if token is None:
             raise LoginRequired("the sign-in produced no usable token: run configure again")
@@ -1291,6 +1357,67 @@ def init_workflows(
         + (f" (into environment {env})" if env else "")
         + ", then commit the workflows"
     )
+
+
+@app.command()
+@_errors_to_exit_codes
+def logout(
+    profile: ProfileOption = None,
+    all_sessions: Annotated[
+        bool,
+        typer.Option("--all", help="Sign out of every cached IAM Identity Center session."),
+    ] = False,
+) -> None:
+    """Sign out as `aws sso logout` does: revoke the session, delete its cached token and the
+    role credentials cached from it. Client registrations stay."""
+    from sso_sync import clients
+    from sso_sync.errors import AwsError, UsageError
+    from sso_sync.logout import EVERYTHING, logout, scope_for_profile
+    from sso_sync.profiles import load_profile
+
+    paths = AwsPaths.from_environ(os.environ)
+    if all_sessions:
+        if profile:
+            raise UsageError("--all and --profile exclude each other: pass one")
+        session = clients.aws_session(paths)
+        scope = EVERYTHING
+        what = "any profile"
+    else:
+        if not (profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")):
+            raise UsageError(
+                "say which session to end: --profile NAME (or set AWS_PROFILE), or --all"
+            )
+        name = profile_name_or_default(profile, os.environ)
+        session = clients.aws_session(paths, name)
+        sso_profile = load_profile(session, name, paths.config_file)
+        scope = scope_for_profile(session.full_config, sso_profile)
+        what = f"profile '{name}'"
+    report = logout(
+        lambda region: clients.sso_client(session, region),
+        paths.sso_cache,
+        paths.cli_cache,
+        scope,
+    )
+    _print_logout(report, what)
+    if report.unreachable:
+        raise AwsError(
+            "could not tell IAM Identity Center to end the session for "
+            + ", ".join(report.unreachable)
+            + " (network): the local copies are deleted, but the session stays valid on the "
+            "server until it expires"
+        )
+
+
+def _print_logout(report: LogoutReport, what: str) -> None:
+    if not report.removed_tokens and not report.removed_role_credentials:
+        _err(f"No cached IAM Identity Center session for {what}: nothing to do.")
+        return
+    for url in report.revoked:
+        _err(f"Signed out of {url}.")
+    for url in report.already_ended:
+        _err(f"Signed out of {url} (the session had already ended).")
+    if report.removed_role_credentials:
+        _err(f"Deleted {len(report.removed_role_credentials)} cached role credential file(s).")
 
 
 def main() -> None:

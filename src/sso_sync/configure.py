@@ -391,6 +391,7 @@ def run_configure(
         role_name="",
         session_name=session_name,
         scopes=scopes,
+        configured_scopes=scopes,  # configure always writes sso_registration_scopes
     )
     token = access_token(sso_profile)
     client = sso(region)
