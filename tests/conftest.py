@@ -128,6 +128,8 @@ class World:
             values.update({cred["accessKeyId"], cred["secretAccessKey"], cred["sessionToken"]})
         if self.sso_cache.is_dir():
             for path in self.sso_cache.glob("*.json"):
+                if not path.is_file():  # tests may put a directory in a cache file's place
+                    continue
                 data = json.loads(path.read_text())
                 values.update(
                     str(data[k])

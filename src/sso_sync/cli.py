@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import math
 import os
 import sys
 import threading
@@ -85,6 +84,10 @@ def _errors_to_exit_codes(command: F) -> F:
             raise
         except Exception as exc:  # a bug: say so without echoing a message that may hold data
             log.debug("unexpected failure", exc_info=True)
+            if isinstance(exc, OSError) and exc.filename:
+                # A file we did not expect to fail on: its name and the reason, nothing more.
+                _err(f"error: cannot use {exc.filename} ({exc.strerror}): fix it, then retry")
+                raise typer.Exit(EXIT_FAILED) from None
             _err(
                 f"error: unexpected {type(exc).__name__}; re-run with --debug for details "
                 "and report it"
@@ -415,15 +418,8 @@ def _target_sets(
 
 def _github_api(api_url: str | None, timeout: float) -> GitHubApi:
     from sso_sync import clients
-    from sso_sync.github import GitHubApi, resolve_api_url, resolve_token
 
-    url = resolve_api_url(api_url, os.environ)
-    token = resolve_token(os.environ, url)
-    per_request = max(1, min(clients.GITHUB_TIMEOUT, math.ceil(timeout)))
-    return GitHubApi(
-        requester_factory=lambda: clients.github_requester(token, url, per_request),
-        timeout=timeout,
-    )
+    return clients.github_api(api_url, os.environ, timeout)
 
 
 class _Progress:
@@ -836,8 +832,8 @@ def remove(
                 )
             for li, names in todo:
                 _err(f"{li.label}: {', '.join(names)}")
-            if not typer.confirm(
-                f"Delete {plan.count} secrets from {len(todo)} targets?", default=False, err=True
+            if not _TerminalPrompter().confirm(
+                f"Delete {plan.count} secrets from {len(todo)} targets?"
             ):
                 _err("nothing deleted")
                 return
@@ -1005,6 +1001,16 @@ class _TerminalPrompter:
             if text.isdigit() and 1 <= int(text) <= len(options):
                 return int(text) - 1
             _err(f"Enter a number from 1 to {len(options)}.")
+
+    def confirm(self, question: str) -> bool:
+        """Yes only for y/yes. Unlike click's confirm, Ctrl-C stays a KeyboardInterrupt
+        (exit 130) and end of input means no."""
+        sys.stderr.write(f"{question} [y/N]: ")
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        if not line:
+            sys.stderr.write("\n")
+        return line.strip().lower() in ("y", "yes")
 
     def say(self, message: str) -> None:
         _err(message)

@@ -6,11 +6,12 @@ Every client gets a timeout and bounded retries.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sso_sync.errors import AwsError
+from sso_sync.errors import AwsError, ConfigError, UsageError
 from sso_sync.profiles import AwsPaths
 
 if TYPE_CHECKING:
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from mypy_boto3_sso import SSOClient
     from mypy_boto3_sso_oidc import SSOOIDCClient
     from mypy_boto3_sts import STSClient
+
+    from sso_sync.github import GitHubApi
 
 CONNECT_TIMEOUT = 10
 READ_TIMEOUT = 30
@@ -52,12 +55,31 @@ def _config(region: str, *, signed: bool) -> Config:
     )
 
 
+def _create_client(session: Session, service: str, region: str, **kwargs: Any) -> Any:
+    """botocore refuses a malformed region or endpoint URL only here, as a bare ValueError."""
+    from botocore.exceptions import InvalidRegionError
+
+    try:
+        return session.create_client(service, **kwargs)
+    except InvalidRegionError:
+        raise ConfigError(
+            f"'{region}' is not an AWS region name (such as eu-west-1): check sso_region in "
+            "the AWS config, and AWS_REGION / AWS_DEFAULT_REGION"
+        ) from None
+    except ValueError as exc:  # "Invalid endpoint: ...", from an endpoint URL setting
+        variable = "AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")
+        raise ConfigError(
+            f"cannot call {service}: {exc}: check {variable} (and AWS_ENDPOINT_URL) or the "
+            "profile's `services` section"
+        ) from None
+
+
 def sso_client(session: Session, region: str) -> SSOClient:
-    return session.create_client("sso", config=_config(region, signed=False))  # type: ignore[return-value]
+    return _create_client(session, "sso", region, config=_config(region, signed=False))  # type: ignore[no-any-return]
 
 
 def oidc_client(session: Session, region: str) -> SSOOIDCClient:
-    return session.create_client("sso-oidc", config=_config(region, signed=False))  # type: ignore[return-value]
+    return _create_client(session, "sso-oidc", region, config=_config(region, signed=False))  # type: ignore[no-any-return]
 
 
 def sts_client(
@@ -68,8 +90,10 @@ def sts_client(
     secret_access_key: str,
     session_token: str | None,
 ) -> STSClient:
-    return session.create_client(  # type: ignore[return-value]
+    return _create_client(  # type: ignore[no-any-return]
+        session,
         "sts",
+        region,
         config=_config(region, signed=True),
         aws_access_key_id=access_key_id,
         aws_secret_access_key=secret_access_key,
@@ -99,6 +123,22 @@ def github_requester(token: str, api_url: str, timeout: int = GITHUB_TIMEOUT) ->
         lazy=True,
     )
     return client.requester
+
+
+def github_api(api_url: str | None, environ: Mapping[str, str], timeout: float) -> GitHubApi:
+    """The GitHub client of one command: URL and token resolved, `timeout` seconds in all."""
+    from sso_sync.github import GitHubApi, resolve_api_url, resolve_token
+
+    if not math.isfinite(timeout) or timeout < 1:
+        raise UsageError(f"--timeout {timeout}: give a number of seconds, 1 or more")
+    url = resolve_api_url(api_url, environ)
+    token = resolve_token(environ, url)
+    # No single request may outlast the whole run's deadline.
+    per_request = max(1, min(GITHUB_TIMEOUT, math.ceil(timeout)))
+    return GitHubApi(
+        requester_factory=lambda: github_requester(token, url, per_request),
+        timeout=timeout,
+    )
 
 
 @contextmanager

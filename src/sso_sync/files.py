@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sso_sync.errors import SsoSyncError
+from sso_sync.errors import ConfigError, SsoSyncError
 
 LOCK_TIMEOUT_SECONDS = 60.0
 
@@ -43,17 +43,19 @@ def locked(path: Path) -> Iterator[None]:
     """
     from filelock import FileLock, Timeout
 
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     lock_file = str(path) + ".lock"
     # One instance per path (is_singleton) makes nesting re-entrant instead of a self-deadlock.
     lock = FileLock(lock_file, timeout=LOCK_TIMEOUT_SECONDS, is_singleton=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         lock.acquire()
     except Timeout:
         raise SsoSyncError(
             f"another process has held {lock_file} for over {LOCK_TIMEOUT_SECONDS:.0f} s: "
             f"retry, or remove that file if no sso-sync or aws process is running"
         ) from None
+    except OSError as exc:  # a file where the directory should be, a read-only disk
+        raise unusable_file(Path(lock_file), exc) from None
     try:
         yield
     finally:
@@ -62,8 +64,11 @@ def locked(path: Path) -> Iterator[None]:
 
 def write_private_text(path: Path, text: str) -> None:
     """Replace `path` atomically with `text`, mode 0600. Callers hold `locked(path)`."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise unusable_file(path, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -71,8 +76,10 @@ def write_private_text(path: Path, text: str) -> None:
             os.fsync(handle.fileno())
         Path(tmp).chmod(0o600)
         Path(tmp).replace(path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # say, a directory where the file should be
+            raise unusable_file(path, exc) from None
         raise
     _fsync_directory(path.parent)
 
@@ -82,12 +89,25 @@ def write_private_json(path: Path, data: dict[str, Any]) -> None:
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
-    """The JSON object in `path`, or None when it is missing or not a JSON object."""
+    """The JSON object in `path`, or None when it is missing or not a JSON object.
+
+    A file that exists but cannot be read (a directory in its place, no permission) is an
+    error naming it: treating it as missing would only fail later, at the write.
+    """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
         return None
+    except OSError as exc:
+        raise unusable_file(path, exc) from None
     return data if isinstance(data, dict) else None
+
+
+def unusable_file(path: Path, exc: OSError) -> ConfigError:
+    """One line for a file we must read or write and cannot; never the file's content."""
+    return ConfigError(
+        f"cannot use {path} ({exc.strerror or type(exc).__name__}): fix or move it, then retry"
+    )
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
-from sso_sync.errors import GitHubAuthMissing, GitHubError
+from sso_sync.errors import GitHubAuthMissing, GitHubError, UsageError
 from sso_sync.pacing import Pacer, request_points
 from sso_sync.retry import RetryPolicy, backoff, is_rate_limited, server_delay, should_retry
 
@@ -93,7 +93,7 @@ class GitHubApi:
         pacer: Pacer | None = None,
         timeout: float | None = None,
         deadline: float | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
@@ -106,15 +106,17 @@ class GitHubApi:
         self._made: list[Requester] = []
         self._made_lock = threading.Lock()
         self._policy = policy or RetryPolicy()
-        self._sleep = sleep
+        self._cancelled = threading.Event()
+        # By default every wait (a backoff, a Retry-After, pacing) ends early when the run is
+        # cancelled, so Ctrl-C does not sit out a 60-second Retry-After in a worker.
+        self._sleep = sleep or self._sleep_unless_cancelled
         self._clock = clock
         self._wall_clock = wall_clock
-        self._pacer = pacer or Pacer(clock=clock, sleep=sleep)
+        self._pacer = pacer or Pacer(clock=clock, sleep=self._sleep)
         self._timeout = timeout
         self._deadline = deadline
         if timeout is not None:
             self.start_deadline()
-        self._cancelled = threading.Event()
         self.log = RequestLog()
 
     def start_deadline(self) -> None:
@@ -125,6 +127,10 @@ class GitHubApi:
     def cancel(self) -> None:
         """Requests not yet started fail with `Cancelled`."""
         self._cancelled.set()
+
+    def _sleep_unless_cancelled(self, seconds: float) -> None:
+        if self._cancelled.wait(seconds):
+            raise Cancelled("not sent: the run was stopped")
 
     def close(self) -> None:
         with self._made_lock:
@@ -287,7 +293,33 @@ def seal(public_key_b64: str, value: str) -> str:
 
 
 def resolve_api_url(option: str | None, environ: Mapping[str, str]) -> str:
-    return (option or environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
+    """The API base URL without its trailing slash, checked here because PyGithub fails on a
+    malformed one only later, inside a worker, with an assertion."""
+    source = "--api-url" if option else "GITHUB_API_URL"
+    url = (option or environ.get("GITHUB_API_URL") or DEFAULT_API_URL).strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        # Not echoed: the part before '@' may be a token.
+        raise UsageError(
+            f"{source} must not carry a user name or password: give the token in GH_TOKEN"
+        )
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or not port_ok
+        or parts.query
+        or parts.fragment
+        or any(c.isspace() for c in url)
+    ):
+        raise UsageError(
+            f"{source} '{url}' is not an API URL: use https://api.github.com, or "
+            "https://HOST/api/v3 for GitHub Enterprise Server"
+        )
+    return url
 
 
 def resolve_token(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sso_sync.errors import ConfigError, UsageError
+from sso_sync.files import unusable_file
 
 _COMMENT = ("#", ";")
 
@@ -173,6 +174,8 @@ def read_exact(path: Path) -> str | None:
         return None
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text: fix or move it, then retry") from None
+    except OSError as exc:
+        raise unusable_file(path, exc) from None
 
 
 def check_name(kind: str, flag: str, value: str) -> str:

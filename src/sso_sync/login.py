@@ -214,12 +214,13 @@ def cached_token(
     # file inside the lock, and its write (TokenCache.__setitem__) re-enters the same lock.
     with locked(cache.path(key)):
         provider = SSOTokenProvider(session, cache=cache, profile_name=profile.name)  # type: ignore[arg-type]
-        deferred = provider.load_token()
-        if deferred is None:
-            return None
         try:
-            frozen = deferred.get_frozen_token()
-        except BotoCoreError as exc:
+            deferred = provider.load_token()
+            frozen = None if deferred is None else deferred.get_frozen_token()
+        # botocore parses the entry's dates and fields itself: a damaged entry (say, an
+        # unparseable registrationExpiresAt) fails there as a ValueError or TypeError, and
+        # means the same as a dead refresh token: sign in again.
+        except (BotoCoreError, ValueError, TypeError, KeyError) as exc:
             log.debug("no usable cached token for %s: %s", profile.name, type(exc).__name__)
             return None
     if frozen is None or frozen.expiration is None or frozen.expiration <= now():

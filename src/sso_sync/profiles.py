@@ -84,8 +84,9 @@ def load_profile(session: Session, name: str, config_file: Path) -> SsoProfile:
     """Resolve `name` from the config `session` reads; every error names the file and the fix."""
     try:
         full: Mapping[str, Any] = session.full_config
-    except Exception as exc:  # botocore raises its own parse errors; keep just the message
-        raise ConfigError(f"cannot read {config_file}: {exc}") from None
+    except Exception as exc:  # botocore's parse errors name the file at fault
+        # (the config or the shared credentials file), never its content.
+        raise ConfigError(f"{exc}: fix that file, then retry") from None
     profiles: Mapping[str, Mapping[str, str]] = full.get("profiles", {})
     if name not in profiles:
         known = ", ".join(sorted(profiles)) or "none"

@@ -89,17 +89,20 @@ def parse_duration(text: str, option: str = "--min-remaining") -> timedelta:
     """`30m`, `2h`, `1h30m`, `1d`, `90s`, or a bare number of minutes."""
     cleaned = text.strip().lower().replace(" ", "")
     if cleaned.isdigit():
-        return timedelta(minutes=int(cleaned))
+        cleaned += "m"
     match = _DURATION_RE.match(cleaned)
     if not cleaned or match is None:
         raise UsageError(f"{option} '{text}' is not a duration: write it like 30m, 2h or 1h30m")
     parts = {k: int(v) for k, v in match.groupdict().items() if v}
-    return timedelta(
-        days=parts.get("d", 0),
-        hours=parts.get("h", 0),
-        minutes=parts.get("m", 0),
-        seconds=parts.get("s", 0),
-    )
+    try:
+        return timedelta(
+            days=parts.get("d", 0),
+            hours=parts.get("h", 0),
+            minutes=parts.get("m", 0),
+            seconds=parts.get("s", 0),
+        )
+    except OverflowError:
+        raise UsageError(f"{option} '{text}' is longer than any credentials live") from None
 
 
 def parse_expiration(text: str, variable: str) -> datetime:
@@ -109,14 +112,16 @@ def parse_expiration(text: str, variable: str) -> datetime:
         value = value[:-1] + "+00:00"
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
+        # In range as a local time, out of range in UTC (0001-01-01T00:00:00+01:00).
+        utc = moment.astimezone(timezone.utc) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
+        utc = None
+    if utc is None:
         raise UsageError(
             f"{variable} is not a UTC timestamp like 2026-11-26T05:00:00Z: "
             "pass the value `sso-sync push` stored"
         )
-    return moment.astimezone(timezone.utc)
+    return utc
 
 
 def secret_values_in(environ: Mapping[str, str], prefix: str = "") -> list[str]:

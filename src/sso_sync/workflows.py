@@ -106,13 +106,23 @@ def apply(planned: list[PlannedFile], root: Path, *, force: bool) -> None:
             "pass --force to overwrite; nothing was written"
         )
     for item in planned:
-        item.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=item.path.parent, prefix=f".{item.path.name}.")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(item.text)
-            Path(tmp).chmod(0o644)
-            Path(tmp).replace(item.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            _write(item)
+        except OSError as exc:  # say, a file called .github where the directory should be
+            raise UsageError(
+                f"cannot write {item.path.relative_to(root)} ({exc.strerror or exc}): "
+                "fix or move what is in the way, then retry"
+            ) from None
+
+
+def _write(item: PlannedFile) -> None:
+    item.path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=item.path.parent, prefix=f".{item.path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(item.text)
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(item.path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
