@@ -1,0 +1,116 @@
+"""Ctrl-C is exit 130 with one line, wherever it lands: at a confirmation prompt on a real
+terminal (a pty), and while workers wait out a long Retry-After during a push."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from tests.conftest import World, assert_no_leak
+
+REPO = "octo-org/app"
+CLI = [sys.executable, "-c", "from sso_sync.cli import main; main()"]
+
+
+def read_until(fd: int, needle: bytes, limit: float = 60.0) -> bytes:
+    """What the child wrote to the terminal, up to and including `needle` (or EOF)."""
+    seen = b""
+    give_up = time.monotonic() + limit
+    while needle not in seen and time.monotonic() < give_up:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return seen
+
+
+def run_on_a_terminal(args: list[str], keys: bytes) -> tuple[int, str]:
+    """Run the CLI with a pty as its terminal; type `keys` at the confirmation prompt."""
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.execvpe(CLI[0], [*CLI, *args], dict(os.environ))
+    try:
+        output = read_until(fd, b"[y/N]: ")
+        os.write(fd, keys)
+        output += read_until(fd, b"\0")  # everything until the child exits
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(fd)
+    return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+@pytest.fixture
+def pushed(world: World, run) -> World:
+    world.seed_token()
+    assert run("push", "--repo", REPO, "--profile", "ci").exit_code == 0
+    return world
+
+
+@pytest.mark.parametrize(
+    ("keys", "code", "needle"),
+    [
+        (b"\x03", 130, "interrupted"),
+        (b"n\n", 0, "nothing deleted"),
+        (b"\x04", 0, "nothing deleted"),
+    ],
+)
+def test_remove_confirmation_on_a_terminal(pushed: World, keys, code, needle) -> None:
+    code_seen, output = run_on_a_terminal(["remove", "--repo", REPO], keys)
+    assert code_seen == code, output
+    assert needle in output
+    assert "unexpected" not in output
+    assert "Traceback" not in output
+    assert "Aborted" not in output
+    assert_no_leak(output, pushed.secret_values())
+    assert len(pushed.sandbox.secrets(f"repos/{REPO}/actions")) == 4
+
+
+def test_remove_confirmed_on_a_terminal_deletes(pushed: World) -> None:
+    code, output = run_on_a_terminal(["remove", "--repo", REPO], b"y\n")
+    assert code == 0, output
+    assert pushed.sandbox.secrets(f"repos/{REPO}/actions") == {}
+
+
+def test_ctrl_c_during_a_long_retry_after_ends_the_push_at_once(world: World) -> None:
+    """Without the cancellable wait the worker would sleep out the whole Retry-After."""
+    world.seed_token()
+    world.sandbox.inject_fault(
+        "github", "PUT", "/secrets/", 429, times=-1, headers={"Retry-After": "600"}
+    )
+    repos = ["--repo", REPO, "--repo", "octo-org/api"]
+    proc = subprocess.Popen(
+        [*CLI, "push", *repos, "--profile", "ci", "--timeout", "3600"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "CI": "1"},
+    )
+    try:
+        give_up = time.monotonic() + 60
+        while time.monotonic() < give_up and not any(
+            r.method == "PUT" for r in world.sandbox.requests
+        ):
+            time.sleep(0.05)
+        time.sleep(0.3)  # let the workers reach their wait
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines() == ["interrupted"]
+    assert "Traceback" not in stdout + stderr
+    assert_no_leak(stdout + stderr, world.secret_values())
