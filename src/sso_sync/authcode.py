@@ -96,6 +96,13 @@ _PAGE = (
 )
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # The default prints a traceback to stderr (a browser hanging up mid-answer is enough),
+        # which is both noise in the middle of a sign-in and a path for the request's data.
+        log.debug("the sign-in callback failed to answer a request")
+
+
 class CallbackServer:
     """A loopback HTTP server that waits for one OAuth redirect to `/oauth/callback`."""
 
@@ -104,7 +111,7 @@ class CallbackServer:
         self._answer: CallbackAnswer | None = None
         self._done = threading.Event()
         self._lock = threading.Lock()  # handler threads race to deliver the one answer
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever,

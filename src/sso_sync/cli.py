@@ -25,6 +25,7 @@ from sso_sync.errors import (
     EXIT_INTERRUPTED,
     OperationFailed,
     SsoSyncError,
+    traceback_without_messages,
 )
 from sso_sync.fanout import DEFAULT_CONCURRENCY
 from sso_sync.profiles import AwsPaths, is_interactive, profile_name_or_default
@@ -74,7 +75,7 @@ def _errors_to_exit_codes(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except SsoSyncError as exc:
-            log.debug("failure", exc_info=True)
+            log.debug("failure:\n%s", traceback_without_messages(exc))
             _err(f"error: {exc}")
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
@@ -83,7 +84,7 @@ def _errors_to_exit_codes(command: F) -> F:
         except typer.Exit:
             raise
         except Exception as exc:  # a bug: say so without echoing a message that may hold data
-            log.debug("unexpected failure", exc_info=True)
+            log.debug("unexpected failure:\n%s", traceback_without_messages(exc))
             if isinstance(exc, OSError) and exc.filename:
                 # A file we did not expect to fail on: its name and the reason, nothing more.
                 _err(f"error: cannot use {exc.filename} ({exc.strerror}): fix it, then retry")
@@ -129,6 +130,9 @@ def main_options(
     log.handlers[:] = [handler]
     log.setLevel(level)
     log.propagate = False
+    # A failing log write (stderr closed, a broken pipe) must not print its own traceback:
+    # that traceback would show the exception being handled at the time, message and all.
+    logging.raiseExceptions = False
 
 
 ProfileOption = Annotated[

@@ -60,3 +60,28 @@ class GitHubError(SsoSyncError):
 
 class OperationFailed(SsoSyncError):
     """Some targets failed; the per-target report has already been printed."""
+
+
+def traceback_without_messages(exc: BaseException) -> str:
+    """The traceback of `exc` and of the exceptions it was raised from, for `--debug`.
+
+    Frames and exception types only: a third-party exception's message can quote what it was
+    given (botocore's parameter validation quotes values), and that may be a token. Our own
+    messages are printed on the error line anyway.
+    """
+    import traceback
+
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    parts = [
+        "Traceback (most recent call last):\n"
+        + "".join(traceback.format_tb(e.__traceback__))
+        + f"{type(e).__module__}.{type(e).__qualname__} (message withheld)\n"
+        for e in reversed(chain)
+    ]
+    return "\nwhich led to:\n\n".join(parts)

@@ -7,6 +7,7 @@ nothing else, on a bounded pool of workers.
 
 from __future__ import annotations
 
+import base64
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -254,13 +255,30 @@ class _PublicKeys:
         with lock:
             if not box:
                 response = self._api.request("GET", f"{target.secrets_path}/public-key")
-                raise_for_status(
-                    response,
-                    f"{target.label}: fetching the public key",
-                    not_found=target.not_found_hint,
-                )
-                box.append(response.data)
+                what = f"{target.label}: fetching the public key"
+                raise_for_status(response, what, not_found=target.not_found_hint)
+                box.append(_checked_public_key(response.data, what))
             return box[0]
+
+
+def _checked_public_key(data: Any, what: str) -> Mapping[str, Any]:
+    """GitHub's `{key_id, key}`, with `key` a 32-byte Curve25519 key in base64: anything else
+    would fail inside the sealing as an unexplained error."""
+    import binascii
+
+    key = data.get("key") if isinstance(data, dict) else None
+    try:
+        valid = (
+            isinstance(data, dict)
+            and bool(data.get("key_id"))
+            and isinstance(key, str)
+            and len(base64.b64decode(key, validate=True)) == 32
+        )
+    except (binascii.Error, ValueError):
+        valid = False
+    if not valid:
+        raise GitHubError(f"{what}: GitHub's answer is not a public key: check --api-url")
+    return dict(data)
 
 
 def apply_push(

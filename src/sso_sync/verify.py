@@ -221,6 +221,10 @@ def verify(
     expires = credentials.expiration
 
     def bad(problem: str, message: str, **found: Any) -> Verdict:
+        # STS messages can quote the request (IncompleteSignature quotes the Authorization
+        # header, access key ID included): never pass a credential on, even outside Actions.
+        for value in credentials.secret_values():
+            message = message.replace(value, "***")
         return Verdict(False, problem, message, expires_at=expires, now=moment, **found)
 
     fix = f"run `{push_command}` where you can sign in"
