@@ -49,7 +49,10 @@ log = logging.getLogger("sso_sync")
 
 DEFAULT_TIMEOUT = 120.0
 
-EXIT_TABLE = "\n".join(f"  {code:<4} {meaning}" for code, meaning in EXIT_CODES.items())
+# "\b" keeps click from re-flowing the table into one paragraph per line.
+EXIT_TABLE = "\b\nExit codes:\n" + "\n".join(
+    f"{code:>5}: {meaning}" for code, meaning in EXIT_CODES.items()
+)
 
 app = typer.Typer(
     name="sso-sync",
@@ -57,7 +60,7 @@ app = typer.Typer(
         "Keep GitHub Actions supplied with fresh AWS credentials from IAM Identity Center (SSO)."
         "\n\nMain line: sso-sync push --repo OWNER/NAME --profile ci"
     ),
-    epilog="Exit codes:\n\n" + "\n\n".join(f"{c}: {m}" for c, m in EXIT_CODES.items()),
+    epilog=EXIT_TABLE,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     add_completion=False,
@@ -115,7 +118,14 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="More detail on stderr (-vv: debug).")
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            show_default=False,
+            help="More detail on stderr (-vv: debug).",
+        ),
     ] = 0,
     debug: Annotated[bool, typer.Option("--debug", help="Debug logging on stderr.")] = False,
     version: Annotated[
@@ -138,7 +148,10 @@ def main_options(
 ProfileOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
-        "--profile", "-p", help="AWS CLI profile (IAM Identity Center). Default: $AWS_PROFILE."
+        "--profile",
+        "-p",
+        metavar="NAME",
+        help="AWS CLI profile (IAM Identity Center). Default: $AWS_PROFILE.",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout.")]
@@ -245,7 +258,7 @@ class _Aws:
             )
 
 
-@app.command()
+@app.command(short_help="Sign in to IAM Identity Center and cache the token.")
 @_errors_to_exit_codes
 def login(
     profile: ProfileOption = None,
@@ -287,32 +300,39 @@ def login(
     )
 
 
+# Hidden from the Arguments section, where typer would print it as `SET <str>`: the usage line
+# shows [SET] and each command's docstring says what it is.
 SetArgument = Annotated[
     Optional[str],  # noqa: UP045
     typer.Argument(
-        metavar="[SET]",
+        metavar="SET",
         help="A set from sso-sync.toml. Without it and without target options: every set.",
         show_default=False,
+        hidden=True,
     ),
 ]
 RepoOption = Annotated[
     Optional[list[str]],  # noqa: UP045
-    typer.Option("--repo", "-R", help="Target repository OWNER/NAME (repeatable)."),
+    typer.Option("--repo", "-R", metavar="OWNER/NAME", help="Target repository (repeatable)."),
 ]
 EnvOption = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Option(
-        "--env", "-e", help="Environment secrets of each --repo instead of its own (repeatable)."
+        "--env",
+        "-e",
+        metavar="NAME",
+        help="Environment secrets of each --repo instead of its own (repeatable).",
     ),
 ]
 OrgOption = Annotated[
     Optional[list[str]],  # noqa: UP045
-    typer.Option("--org", "-o", help="Target organization (repeatable)."),
+    typer.Option("--org", "-o", metavar="ORG", help="Target organization (repeatable)."),
 ]
 VisibilityOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--visibility",
+        metavar="all|private|selected",
         help="Which repositories of the --org may use the secrets: all, private (default), "
         "selected.",
         show_default=False,
@@ -322,30 +342,42 @@ SelectedRepoOption = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Option(
         "--selected-repo",
-        help="A repository OWNER/NAME that may use the --org secrets (repeatable; implies "
+        metavar="OWNER/NAME",
+        help="A repository that may use the --org secrets (repeatable; implies "
         "--visibility selected).",
     ),
 ]
 AppOption = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--app", "-a", help="Secrets for: actions (default) or dependabot."),
+    typer.Option(
+        "--app",
+        "-a",
+        metavar="actions|dependabot",
+        help="Whose secrets: GitHub Actions' (default) or Dependabot's.",
+    ),
 ]
 ConfigOption = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option(
         "--config",
+        metavar="FILE",
         help="Config file with named sets. Default: sso-sync.toml or [tool.sso-sync] in "
         "pyproject.toml, from this directory upward.",
     ),
 ]
 PrefixOption = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--prefix", help="Prepended to every secret name (overrides the sets')."),
+    typer.Option(
+        "--prefix",
+        metavar="PREFIX",
+        help="Prepended to every secret name (overrides the sets').",
+    ),
 ]
 ApiUrlOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--api-url",
+        metavar="URL",
         help="GitHub API URL. Default: $GITHUB_API_URL, else https://api.github.com "
         "(GHES: https://HOST/api/v3).",
     ),
@@ -353,7 +385,11 @@ ApiUrlOption = Annotated[
 ConcurrencyOption = Annotated[
     int,
     typer.Option(
-        "--concurrency", min=1, max=100, help="GitHub requests in flight at most (1-100)."
+        "--concurrency",
+        min=1,
+        max=100,
+        metavar="N",
+        help="GitHub requests in flight at most (1-100).",
     ),
 ]
 TimeoutOption = Annotated[
@@ -361,6 +397,7 @@ TimeoutOption = Annotated[
     typer.Option(
         "--timeout",
         min=1,
+        metavar="SECONDS",
         help="Seconds for the GitHub work; what is left then is reported as not attempted.",
     ),
 ]
@@ -462,7 +499,7 @@ class _Progress:
                 _err(f"[{self._done}/{self._total}] {label}: {status}")
 
 
-@app.command()
+@app.command(short_help="Push fresh role credentials as GitHub secrets.")
 @_errors_to_exit_codes
 def push(
     set_name: SetArgument = None,
@@ -492,7 +529,10 @@ def push(
     ] = None,
 ) -> None:
     """Push fresh role credentials of a profile as GitHub secrets (repository, environment,
-    organization; Actions or Dependabot)."""
+    organization; Actions or Dependabot).
+
+    SET names one set of sso-sync.toml; with neither SET nor target options, every set.
+    """
     from sso_sync.push import (
         apply_push,
         check_sets,
@@ -656,7 +696,7 @@ def _print_push(
         _out(f"credentials for {c.account_id}/{c.role_name} expire at {c.expiration_text}")
 
 
-@app.command()
+@app.command(short_help="Run the whole flow against a local sandbox.")
 @_errors_to_exit_codes
 def demo(
     as_json: JsonOption = False,
@@ -674,7 +714,7 @@ def demo(
         raise OperationFailed("the demo did not complete: see above")
 
 
-@app.command("list")
+@app.command("list", short_help="List the secrets sso-sync manages on each target.")
 @_errors_to_exit_codes
 def list_secrets(
     set_name: SetArgument = None,
@@ -692,7 +732,10 @@ def list_secrets(
     as_json: JsonOption = False,
 ) -> None:
     """List the secrets sso-sync manages on each target (with the prefix), and when each was
-    last updated. Values are never readable."""
+    last updated. Values are never readable.
+
+    SET names one set of sso-sync.toml; with neither SET nor target options, every set.
+    """
     from sso_sync.managed import list_managed
 
     sets = _target_sets(
@@ -764,7 +807,7 @@ def _fail_if_listing_failed(listings: list[Listing]) -> None:
         raise OperationFailed(f"{len(failed)} of {len(listings)} targets failed: {names}")
 
 
-@app.command()
+@app.command(short_help="Delete the secrets sso-sync manages from each target.")
 @_errors_to_exit_codes
 def remove(
     set_name: SetArgument = None,
@@ -788,7 +831,10 @@ def remove(
     as_json: JsonOption = False,
 ) -> None:
     """Delete the secrets sso-sync manages (the four credential names with the prefix) from
-    each target. Asks first unless --yes."""
+    each target. Asks first unless --yes.
+
+    SET names one set of sso-sync.toml; with neither SET nor target options, every set.
+    """
     from sso_sync.errors import UsageError
     from sso_sync.managed import apply_remove, list_managed, plan_remove
 
@@ -911,7 +957,7 @@ def _profile_region(aws: _Aws) -> str | None:
     return str(region) if region else None
 
 
-@app.command()
+@app.command(short_help="Show whether a profile is usable, and for how long.")
 @_errors_to_exit_codes
 def status(profile: ProfileOption = None, as_json: JsonOption = False) -> None:
     """Show whether a profile is usable: sign-in, registration, role credentials, identity.
@@ -1020,43 +1066,61 @@ class _TerminalPrompter:
         _err(message)
 
 
-@app.command()
+@app.command(short_help="Create an SSO profile in ~/.aws/config.")
 @_errors_to_exit_codes
 def configure(
     session_name: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--session-name", help="Name of the [sso-session] section to use or create."),
+        typer.Option(
+            "--session-name",
+            metavar="NAME",
+            help="Name of the [sso-session] section to use or create.",
+        ),
     ] = None,
     start_url: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--start-url", help="IAM Identity Center start URL (AWS access portal)."),
+        typer.Option(
+            "--start-url", metavar="URL", help="IAM Identity Center start URL (AWS access portal)."
+        ),
     ] = None,
     region: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--region", help="Region of IAM Identity Center (sso_region)."),
+        typer.Option(
+            "--region", metavar="REGION", help="Region of IAM Identity Center (sso_region)."
+        ),
     ] = None,
     scopes: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
-            "--scopes", help="Registration scopes, comma-separated. Default: sso:account:access."
+            "--scopes",
+            metavar="SCOPES",
+            help="Registration scopes, comma-separated. Default: sso:account:access.",
         ),
     ] = None,
     account_id: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--account-id", help="Account to use; otherwise chosen from a menu."),
+        typer.Option(
+            "--account-id", metavar="ID", help="Account to use; otherwise chosen from a menu."
+        ),
     ] = None,
     role_name: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--role-name", help="Role to use; otherwise chosen from a menu."),
+        typer.Option(
+            "--role-name", metavar="NAME", help="Role to use; otherwise chosen from a menu."
+        ),
     ] = None,
     profile: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--profile", "-p", help="Profile to write. Default: ROLE-ACCOUNT."),
+        typer.Option(
+            "--profile", "-p", metavar="NAME", help="Profile to write. Default: ROLE-ACCOUNT."
+        ),
     ] = None,
     profile_region: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
-            "--profile-region", help="Default region of the new profile. Default: --region."
+            "--profile-region",
+            metavar="REGION",
+            help="Default region of the new profile. Default: --region.",
         ),
     ] = None,
     overwrite: Annotated[
@@ -1136,7 +1200,7 @@ def configure(
     _err(f"try: sso-sync status --profile {p.name}")
 
 
-@app.command("export")
+@app.command("export", short_help="Print role credentials for other tools.")
 @_errors_to_exit_codes
 def export_credentials(
     fmt: Annotated[
@@ -1144,6 +1208,7 @@ def export_credentials(
         typer.Option(
             "--format",
             "-f",
+            metavar="FORMAT",
             help="env | dotenv | json | credential-process | ini (writes the credentials file).",
         ),
     ] = "env",
@@ -1152,6 +1217,7 @@ def export_credentials(
         Optional[str],  # noqa: UP045
         typer.Option(
             "--section",
+            metavar="NAME",
             help="With --format ini: section of the credentials file. Default: the profile name.",
         ),
     ] = None,
@@ -1218,13 +1284,15 @@ def _set_expiration_variable(
     return errors
 
 
-@app.command()
+@app.command(short_help="Check the AWS credentials in the environment with STS.")
 @_errors_to_exit_codes
 def verify(
     prefix: Annotated[
         str,
         typer.Option(
-            "--prefix", help="Read PREFIX + AWS_ACCESS_KEY_ID etc., as pushed with push --prefix."
+            "--prefix",
+            metavar="PREFIX",
+            help="Read PREFIX + AWS_ACCESS_KEY_ID etc., as pushed with push --prefix.",
         ),
     ] = "",
     expected_account: Annotated[
@@ -1317,11 +1385,14 @@ def _report_to_actions(message: str, verdict: Verdict | None, checks: Checks | N
         _err(actions.error_command(message, "AWS credentials"))
 
 
-@app.command("init-workflows")
+@app.command("init-workflows", short_help="Write the credentials-check and deploy workflows.")
 @_errors_to_exit_codes
 def init_workflows(
     prefix: Annotated[
-        str, typer.Option("--prefix", help="Secret/variable name prefix, as given to push.")
+        str,
+        typer.Option(
+            "--prefix", metavar="PREFIX", help="Secret/variable name prefix, as given to push."
+        ),
     ] = "",
     env: Annotated[
         Optional[str],  # noqa: UP045
@@ -1369,7 +1440,7 @@ def init_workflows(
     )
 
 
-@app.command()
+@app.command(short_help="Sign out of IAM Identity Center, as `aws sso logout` does.")
 @_errors_to_exit_codes
 def logout(
     profile: ProfileOption = None,
