@@ -30,3 +30,35 @@ def test_help_lists_the_exit_codes_and_version_prints() -> None:
         assert f"{code}:" in result.stdout
     version = runner.invoke(app, ["--version"])
     assert version.stdout.strip() == f"sso-sync {__version__}"
+
+
+HEAVY = ("boto3", "botocore", "github", "nacl", "requests", "urllib3", "rich", "filelock")
+
+
+def modules_loaded_by(*args: str) -> set[str]:
+    """Top-level packages a fresh interpreter has loaded after `sso-sync ARGS` returned."""
+    code = (
+        "import sys, io, contextlib\n"
+        "from sso_sync.cli import main\n"
+        f"sys.argv = ['sso-sync', *{list(args)!r}]\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+def test_help_and_version_load_nothing_heavy() -> None:
+    """Not even what only a command's output needs (json, logging, threads, hashing)."""
+    for args in (["--help"], ["--version"]):
+        loaded = modules_loaded_by(*args)
+        assert not loaded & {*HEAVY, "pydantic", "json", "logging", "concurrent", "hashlib"}
+
+
+def test_command_help_loads_no_client_library() -> None:
+    for command in ("push", "status", "verify"):
+        assert not modules_loaded_by(command, "--help") & set(HEAVY)

@@ -7,8 +7,6 @@ inside the commands that need them, so `sso-sync --help` starts fast.
 from __future__ import annotations
 
 import functools
-import json
-import logging
 import os
 import sys
 import threading
@@ -31,6 +29,7 @@ from sso_sync.fanout import DEFAULT_CONCURRENCY
 from sso_sync.profiles import AwsPaths, is_interactive, profile_name_or_default
 
 if TYPE_CHECKING:
+    import logging
     from collections.abc import Sequence
 
     from sso_sync.credentials import RoleCredentials
@@ -45,7 +44,13 @@ if TYPE_CHECKING:
     from sso_sync.targets import Target, TargetSet
     from sso_sync.verify import Checks, EnvCredentials, Verdict
 
-log = logging.getLogger("sso_sync")
+
+def _log() -> logging.Logger:
+    """The package's logger; `logging` is imported only once a command runs."""
+    import logging
+
+    return logging.getLogger("sso_sync")
+
 
 DEFAULT_TIMEOUT = 120.0
 
@@ -78,7 +83,7 @@ def _errors_to_exit_codes(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except SsoSyncError as exc:
-            log.debug("failure:\n%s", traceback_without_messages(exc))
+            _log().debug("failure:\n%s", traceback_without_messages(exc))
             _err(f"error: {exc}")
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
@@ -87,7 +92,7 @@ def _errors_to_exit_codes(command: F) -> F:
         except typer.Exit:
             raise
         except Exception as exc:  # a bug: say so without echoing a message that may hold data
-            log.debug("unexpected failure:\n%s", traceback_without_messages(exc))
+            _log().debug("unexpected failure:\n%s", traceback_without_messages(exc))
             if isinstance(exc, OSError) and exc.filename:
                 # A file we did not expect to fail on: its name and the reason, nothing more.
                 _err(f"error: cannot use {exc.filename} ({exc.strerror}): fix it, then retry")
@@ -107,6 +112,12 @@ def _err(message: str) -> None:
 
 def _out(message: str) -> None:
     typer.echo(message)
+
+
+def _out_json(data: object) -> None:
+    import json  # here, not at the top: `--help` must not pay for what only output needs
+
+    _out(json.dumps(data, indent=2))
 
 
 def _version(value: bool) -> None:
@@ -134,9 +145,12 @@ def main_options(
     ] = None,
 ) -> None:
     """Keep GitHub Actions supplied with fresh AWS credentials from IAM Identity Center."""
+    import logging
+
     level = logging.DEBUG if debug or verbose >= 2 else logging.INFO if verbose else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    log = _log()
     log.handlers[:] = [handler]
     log.setLevel(level)
     log.propagate = False
@@ -613,22 +627,19 @@ def _plan_entry(tp: TargetPlan) -> dict[str, Any]:
 def _print_plan(plan: PushPlan, profiles: dict[str | None, str], as_json: bool) -> None:
     if as_json:
         only = list(profiles.values())
-        _out(
-            json.dumps(
-                {
-                    "profile": only[0] if len(only) == 1 else None,
-                    "dry_run": True,
-                    "targets": [
-                        {
-                            **_plan_entry(tp),
-                            "profile": profiles[tp.profile],
-                            "secrets": [{"name": s.name, "action": s.action} for s in tp.secrets],
-                        }
-                        for tp in plan.targets
-                    ],
-                },
-                indent=2,
-            )
+        _out_json(
+            {
+                "profile": only[0] if len(only) == 1 else None,
+                "dry_run": True,
+                "targets": [
+                    {
+                        **_plan_entry(tp),
+                        "profile": profiles[tp.profile],
+                        "secrets": [{"name": s.name, "action": s.action} for s in tp.secrets],
+                    }
+                    for tp in plan.targets
+                ],
+            }
         )
         return
     for tp in plan.targets:
@@ -652,38 +663,35 @@ def _print_push(
 ) -> None:
     if as_json:
         single = credentials[0] if len(credentials) == 1 else None
-        _out(
-            json.dumps(
-                {
-                    "profile": single[0] if single else None,
-                    "account_id": single[1].account_id if single else None,
-                    "role_name": single[1].role_name if single else None,
-                    "expiration": single[1].expiration_text if single else None,
-                    "credentials": [
-                        {
-                            "profile": name,
-                            "account_id": c.account_id,
-                            "role_name": c.role_name,
-                            "expiration": c.expiration_text,
-                        }
-                        for name, c in credentials
-                    ],
-                    "dry_run": False,
-                    "ok": all(r.ok for r in results),
-                    "targets": [
-                        {
-                            "target": r.target.label,
-                            "set": r.set_name,
-                            "ok": r.ok,
-                            "mixed": r.mixed,
-                            "error": r.error,
-                            "secrets": [{"name": s.name, "outcome": s.outcome} for s in r.secrets],
-                        }
-                        for r in results
-                    ],
-                },
-                indent=2,
-            )
+        _out_json(
+            {
+                "profile": single[0] if single else None,
+                "account_id": single[1].account_id if single else None,
+                "role_name": single[1].role_name if single else None,
+                "expiration": single[1].expiration_text if single else None,
+                "credentials": [
+                    {
+                        "profile": name,
+                        "account_id": c.account_id,
+                        "role_name": c.role_name,
+                        "expiration": c.expiration_text,
+                    }
+                    for name, c in credentials
+                ],
+                "dry_run": False,
+                "ok": all(r.ok for r in results),
+                "targets": [
+                    {
+                        "target": r.target.label,
+                        "set": r.set_name,
+                        "ok": r.ok,
+                        "mixed": r.mixed,
+                        "error": r.error,
+                        "secrets": [{"name": s.name, "outcome": s.outcome} for s in r.secrets],
+                    }
+                    for r in results
+                ],
+            }
         )
         return
     for r in results:
@@ -706,7 +714,7 @@ def demo(
 
     report = run_demo(say=_err)
     if as_json:
-        _out(json.dumps(report, indent=2))
+        _out_json(report)
     else:
         for line in report["summary"]:
             _out(line)
@@ -763,14 +771,11 @@ def list_secrets(
     finally:
         api.close()
     if as_json:
-        _out(
-            json.dumps(
-                {
-                    "ok": all(li.error is None for li in listings),
-                    "targets": [_listing_json(li) for li in listings],
-                },
-                indent=2,
-            )
+        _out_json(
+            {
+                "ok": all(li.error is None for li in listings),
+                "targets": [_listing_json(li) for li in listings],
+            }
         )
     else:
         for li in listings:
@@ -860,17 +865,14 @@ def remove(
                 _err(f"{li.label}: would delete {', '.join(names)}")
             _err("dry run: nothing was deleted" if dry_run else "nothing to remove")
             if as_json:
-                _out(
-                    json.dumps(
-                        {
-                            "dry_run": dry_run,
-                            "targets": [
-                                {**_listing_json(li), "delete": list(names)}
-                                for li, names in plan.targets
-                            ],
-                        },
-                        indent=2,
-                    )
+                _out_json(
+                    {
+                        "dry_run": dry_run,
+                        "targets": [
+                            {**_listing_json(li), "delete": list(names)}
+                            for li, names in plan.targets
+                        ],
+                    }
                 )
             _fail_if_listing_failed(listings)
             return
@@ -919,25 +921,22 @@ def _remove_status(result: RemoveResult) -> str:
 
 def _print_remove(results: list[RemoveResult], as_json: bool) -> None:
     if as_json:
-        _out(
-            json.dumps(
-                {
-                    "dry_run": False,
-                    "ok": all(r.ok for r in results),
-                    "targets": [
-                        {
-                            "target": r.listing.target.label,
-                            "set": r.listing.set_name,
-                            "ok": r.ok,
-                            "mixed": r.mixed,
-                            "error": r.error,
-                            "secrets": [{"name": n, "outcome": o} for n, o in r.outcomes],
-                        }
-                        for r in results
-                    ],
-                },
-                indent=2,
-            )
+        _out_json(
+            {
+                "dry_run": False,
+                "ok": all(r.ok for r in results),
+                "targets": [
+                    {
+                        "target": r.listing.target.label,
+                        "set": r.listing.set_name,
+                        "ok": r.ok,
+                        "mixed": r.mixed,
+                        "error": r.error,
+                        "secrets": [{"name": n, "outcome": o} for n, o in r.outcomes],
+                    }
+                    for r in results
+                ],
+            }
         )
         return
     for r in results:
@@ -993,7 +992,7 @@ def status(profile: ProfileOption = None, as_json: JsonOption = False) -> None:
             region=region,
         )
     if as_json:
-        _out(json.dumps(report.as_dict(), indent=2))
+        _out_json(report.as_dict())
     else:
         _print_status(report)
     if report.sign_in_needed:
@@ -1344,7 +1343,7 @@ def verify(
     if in_actions:
         _report_to_actions(verdict.message, verdict, checks)
     if as_json:
-        _out(json.dumps(verdict.as_dict(), indent=2))
+        _out_json(verdict.as_dict())
     elif verdict.valid:
         _out(verdict.message)
     if not verdict.valid:

@@ -8,8 +8,10 @@ cancels the requests other workers have not sent yet, waits for those in flight,
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -32,6 +34,9 @@ def for_each(
     on_done: Callable[[T, R], None] | None = None,
 ) -> list[R]:
     """`work(item)` for every item, at most `concurrency` at a time; results in item order."""
+    # Here rather than at the top: the CLI imports this module's constants for `--help`.
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
     if not items:
         return []
     results: dict[int, R] = {}

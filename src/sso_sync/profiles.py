@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +60,8 @@ class SsoProfile:
     @property
     def token_cache_key(self) -> str:
         """AWS CLI v2 names the token file after the sso-session, or the start URL if legacy."""
+        import hashlib  # here: the CLI imports this module for `--help`
+
         return hashlib.sha1(  # noqa: S324 - the AWS CLI's file naming, not security
             (self.session_name or self.start_url).encode("utf-8")
         ).hexdigest()
