@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from sso_sync.push import PushPlan, TargetPlan, TargetResult
     from sso_sync.signin import SignInResult
     from sso_sync.status import StatusReport
-    from sso_sync.targets import Target, TargetSet
+    from sso_sync.targets import Target
     from sso_sync.verify import Checks, EnvCredentials, Verdict
 
 
@@ -417,60 +417,6 @@ TimeoutOption = Annotated[
 ]
 
 
-def _target_sets(
-    set_name: str | None,
-    *,
-    repo: list[str] | None,
-    env: list[str] | None,
-    org: list[str] | None,
-    visibility: str | None,
-    selected_repo: list[str] | None,
-    app_name: str | None,
-    config: Path | None,
-    prefix: str | None,
-    profile: str | None,
-) -> tuple[TargetSet, ...]:
-    """The sets a command works on: from the target options, else from the config file.
-    Options given on the command line beat the file's (--profile, --prefix)."""
-    import dataclasses
-
-    from sso_sync.config_file import find_config, load_config
-    from sso_sync.errors import UsageError
-    from sso_sync.targets import TargetSet, build_targets
-
-    flags = repo or env or org or visibility or selected_repo or app_name
-    if flags:
-        if set_name is not None:
-            raise UsageError(
-                f"give either the set name '{set_name}' or target options (--repo, --org, ...), "
-                "not both"
-            )
-        targets = build_targets(
-            repos=repo or [],
-            envs=env or [],
-            orgs=org or [],
-            visibility=visibility,
-            selected_repos=selected_repo or [],
-            app=app_name or "actions",
-        )
-        return (TargetSet(None, profile, prefix or "", targets),)
-    path = config or find_config(Path.cwd())
-    if path is None:
-        raise UsageError(
-            "no targets: give --repo OWNER/NAME or --org ORG, or write sso-sync.toml "
-            "(see the README's 'Config file' section)"
-        )
-    sets = load_config(path).pick(set_name)
-    return tuple(
-        dataclasses.replace(
-            s,
-            profile=profile if profile is not None else s.profile,
-            prefix=prefix if prefix is not None else s.prefix,
-        )
-        for s in sets
-    )
-
-
 def _github_api(api_url: str | None, timeout: float) -> GitHubApi:
     from sso_sync import clients
 
@@ -547,6 +493,7 @@ def push(
 
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
+    from sso_sync.config_file import choose_sets
     from sso_sync.push import (
         apply_push,
         check_sets,
@@ -555,8 +502,9 @@ def push(
         resolve_repo_ids,
     )
 
-    sets = _target_sets(
+    sets = choose_sets(
         set_name,
+        cwd=Path.cwd(),
         repo=repo,
         env=env,
         org=org,
@@ -591,7 +539,7 @@ def push(
                 plan,
                 values_by_profile={p: c.as_secrets() for p, c in credentials.items()},
                 concurrency=concurrency,
-                on_result=lambda r: progress.step(r.label, _push_status(r)),
+                on_result=lambda r: progress.step(r.label, r.status),
             )
     finally:
         api.close()
@@ -603,16 +551,10 @@ def push(
     )
     failed = [r for r in results if not r.ok]
     if failed:
-        listed = ", ".join(f"{r.label} ({_push_status(r)})" for r in failed)
+        listed = ", ".join(f"{r.label} ({r.status})" for r in failed)
         raise OperationFailed(f"{len(failed)} of {len(results)} targets failed: {listed}")
     if variable_errors:
         raise OperationFailed("; ".join(variable_errors))
-
-
-def _push_status(result: TargetResult) -> str:
-    if result.ok:
-        return "ok"
-    return "mixed, re-run" if result.mixed else "failed"
 
 
 def _plan_entry(tp: TargetPlan) -> dict[str, Any]:
@@ -699,7 +641,7 @@ def _print_push(
             detail = ", ".join(f"{s.name} {s.outcome}" for s in r.secrets)
             _out(f"{r.label}: {detail}")
         else:
-            _out(f"{r.label}: {_push_status(r)}: {r.error}")
+            _out(f"{r.label}: {r.status}: {r.error}")
     for _name, c in credentials:
         _out(f"credentials for {c.account_id}/{c.role_name} expire at {c.expiration_text}")
 
@@ -744,10 +686,12 @@ def list_secrets(
 
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
+    from sso_sync.config_file import choose_sets
     from sso_sync.managed import list_managed
 
-    sets = _target_sets(
+    sets = choose_sets(
         set_name,
+        cwd=Path.cwd(),
         repo=repo,
         env=env,
         org=org,
@@ -840,11 +784,13 @@ def remove(
 
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
+    from sso_sync.config_file import choose_sets
     from sso_sync.errors import UsageError
     from sso_sync.managed import apply_remove, list_managed, plan_remove
 
-    sets = _target_sets(
+    sets = choose_sets(
         set_name,
+        cwd=Path.cwd(),
         repo=repo,
         env=env,
         org=org,
@@ -895,7 +841,7 @@ def remove(
                 api,
                 plan,
                 concurrency=concurrency,
-                on_done=lambda r: progress.step(r.listing.label, _remove_status(r)),
+                on_done=lambda r: progress.step(r.listing.label, r.status),
             )
     finally:
         api.close()
@@ -904,19 +850,13 @@ def remove(
     failed_listings = [li for li in listings if li.error]
     if failed or failed_listings:
         named = ", ".join(
-            [f"{r.listing.label} ({_remove_status(r)})" for r in failed]
+            [f"{r.listing.label} ({r.status})" for r in failed]
             + [f"{li.label} (failed)" for li in failed_listings]
         )
         total = len(listings)
         raise OperationFailed(
             f"{len(failed) + len(failed_listings)} of {total} targets failed: {named}"
         )
-
-
-def _remove_status(result: RemoveResult) -> str:
-    if result.ok:
-        return "ok"
-    return "mixed, re-run" if result.mixed else "failed"
 
 
 def _print_remove(results: list[RemoveResult], as_json: bool) -> None:
@@ -944,16 +884,10 @@ def _print_remove(results: list[RemoveResult], as_json: bool) -> None:
             detail = ", ".join(f"{n} {o}" for n, o in r.outcomes) or "nothing to delete"
             _out(f"{r.listing.label}: {detail}")
         else:
-            _out(f"{r.listing.label}: {_remove_status(r)}: {r.error}")
+            _out(f"{r.listing.label}: {r.status}: {r.error}")
 
 
 # --- status, configure, export ---------------------------------------------------------
-
-
-def _profile_region(aws: _Aws) -> str | None:
-    profiles = aws.session.full_config.get("profiles", {})
-    region = profiles.get(aws.profile.name, {}).get("region")
-    return str(region) if region else None
 
 
 @app.command(short_help="Show whether a profile is usable, and for how long.")
@@ -966,11 +900,13 @@ def status(profile: ProfileOption = None, as_json: JsonOption = False) -> None:
     """
     from sso_sync import clients
     from sso_sync.errors import LoginRequired
+    from sso_sync.profiles import profile_region
     from sso_sync.rolecache import RoleCache
     from sso_sync.status import collect_status, sts_region
 
     aws = _Aws(profile)
-    region = sts_region(os.environ, _profile_region(aws), aws.profile.sso_region)
+    own_region = profile_region(aws.session.full_config, aws.profile.name)
+    region = sts_region(os.environ, own_region, aws.profile.sso_region)
 
     def sts_for(credentials: RoleCredentials) -> Any:
         return clients.sts_client(
@@ -1267,19 +1203,15 @@ def _set_expiration_variable(
     name: str,
     credentials: dict[str | None, RoleCredentials],
 ) -> list[str]:
-    """Only where the secrets landed: the variable must describe the secrets next to it.
-    Each target gets the expiry of the credentials its own set pushed."""
-    from sso_sync.variables import set_expiration_variable
+    from sso_sync.variables import set_expiration_variables
 
+    expirations = {profile: c.expiration_text for profile, c in credentials.items()}
     errors = []
-    for profile, creds in credentials.items():
-        landed = [r.target for r in results if r.ok and r.profile == profile]
-        expiration = creds.expiration_text
-        for result in set_expiration_variable(api, landed, name, expiration):
-            if result.error is None:
-                _err(f"{result.target.label}: variable {name} {result.outcome} ({expiration})")
-            else:
-                errors.append(result.error)
+    for result in set_expiration_variables(api, results, name, expirations):
+        if result.error is None:
+            _err(f"{result.target.label}: variable {name} {result.outcome} ({result.value})")
+        else:
+            errors.append(result.error)
     return errors
 
 

@@ -6,6 +6,7 @@ Found from the current directory upward, like ruff and black find theirs, or giv
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +40,55 @@ class ConfigFile:
                 return (target_set,)
         known = ", ".join(s.name or "" for s in self.sets)
         raise UsageError(f"{self.path}: no set named '{name}' (sets: {known})")
+
+
+def choose_sets(
+    set_name: str | None,
+    *,
+    repo: list[str] | None,
+    env: list[str] | None,
+    org: list[str] | None,
+    visibility: str | None,
+    selected_repo: list[str] | None,
+    app_name: str | None,
+    config: Path | None,
+    prefix: str | None,
+    profile: str | None,
+    cwd: Path,
+) -> tuple[TargetSet, ...]:
+    """The sets a command works on: from the target options, else from the config file.
+    Options given on the command line beat the file's (--profile, --prefix)."""
+    flags = repo or env or org or visibility or selected_repo or app_name
+    if flags:
+        if set_name is not None:
+            raise UsageError(
+                f"give either the set name '{set_name}' or target options (--repo, --org, ...), "
+                "not both"
+            )
+        targets = build_targets(
+            repos=repo or [],
+            envs=env or [],
+            orgs=org or [],
+            visibility=visibility,
+            selected_repos=selected_repo or [],
+            app=app_name or "actions",
+        )
+        return (TargetSet(None, profile, prefix or "", targets),)
+    path = config or find_config(cwd)
+    if path is None:
+        raise UsageError(
+            "no targets: give --repo OWNER/NAME or --org ORG, or write sso-sync.toml "
+            "(see the README's 'Config file' section)"
+        )
+    sets = load_config(path).pick(set_name)
+    return tuple(
+        dataclasses.replace(
+            s,
+            profile=profile if profile is not None else s.profile,
+            prefix=prefix if prefix is not None else s.prefix,
+        )
+        for s in sets
+    )
 
 
 def find_config(start: Path) -> Path | None:
@@ -95,11 +145,7 @@ def _parse_sets(path: Path, data: dict[str, Any], root: str) -> tuple[TargetSet,
         where = f"{root}.{name}"
         if not isinstance(body, dict):
             raise ConfigError(f"{path}: {where}: expected a table")
-        unknown = sorted(set(body) - SET_KEYS)
-        if unknown:
-            raise ConfigError(
-                f"{path}: {where}.{unknown[0]}: unknown key; expected {', '.join(sorted(SET_KEYS))}"
-            )
+        _reject_unknown_keys(path, where, body, SET_KEYS)
         profile = _string(path, body, where, "profile", required=False) or None
         prefix = _string(path, body, where, "prefix", required=False) or ""
         entries = body.get("targets")
@@ -118,11 +164,7 @@ def _parse_sets(path: Path, data: dict[str, Any], root: str) -> tuple[TargetSet,
 def _parse_target(path: Path, entry: Any, where: str) -> Sequence[Target]:
     if not isinstance(entry, dict):
         raise ConfigError(f'{path}: {where}: expected a table such as {{ repo = "o/r" }}')
-    unknown = sorted(set(entry) - TARGET_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"{path}: {where}.{unknown[0]}: unknown key; expected {', '.join(sorted(TARGET_KEYS))}"
-        )
+    _reject_unknown_keys(path, where, entry, TARGET_KEYS)
     if ("repo" in entry) == ("org" in entry):
         raise ConfigError(f"{path}: {where}: expected exactly one of repo or org")
     repo = _string(path, entry, where, "repo", required=False)
@@ -147,6 +189,14 @@ def _parse_target(path: Path, entry: Any, where: str) -> Sequence[Target]:
         )
     except UsageError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+
+
+def _reject_unknown_keys(path: Path, where: str, table: dict[str, Any], known: set[str]) -> None:
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(
+            f"{path}: {where}.{unknown[0]}: unknown key; expected {', '.join(sorted(known))}"
+        )
 
 
 def _string(path: Path, table: dict[str, Any], where: str, key: str, *, required: bool) -> str:

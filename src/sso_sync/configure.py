@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from sso_sync.errors import AwsError, LoginRequired, UsageError
-from sso_sync.files import locked, write_private_text
+from sso_sync.files import locked, parse_utc_timestamp, write_private_text
 from sso_sync.inifile import IniDocument, check_name, read_exact
 from sso_sync.login import TokenCache
 from sso_sync.profiles import DEFAULT_SCOPES, SsoProfile
@@ -267,14 +267,11 @@ def live_access_token(
     entry = cache.get(profile.token_cache_key)
     if not entry or entry.get("startUrl") != profile.start_url:
         return None
-    try:
-        expires = datetime.fromisoformat(str(entry["expiresAt"]).replace("Z", "+00:00"))
-    except (KeyError, ValueError):
-        return None
-    if expires.tzinfo is None:
-        expires = expires.replace(tzinfo=timezone.utc)
+    expires = parse_utc_timestamp(entry.get("expiresAt"))
     token = entry.get("accessToken")
-    return str(token) if token and expires - now() > TOKEN_REUSE_MARGIN else None
+    if not token or expires is None:
+        return None
+    return str(token) if expires - now() > TOKEN_REUSE_MARGIN else None
 
 
 def _sso_call_failed(exc: Exception, what: str) -> Exception:

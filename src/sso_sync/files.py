@@ -25,6 +25,18 @@ def utc_timestamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def parse_utc_timestamp(value: object) -> datetime | None:
+    """A timestamp from a cache file (`2026-11-26T04:00:00Z`, or ISO 8601 with an offset; none
+    means UTC) as an aware datetime, or None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def _json_default(value: object) -> str:
     if isinstance(value, datetime):
         return utc_timestamp(value)

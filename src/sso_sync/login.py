@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sso_sync.errors import AwsError, LoginRequired
-from sso_sync.files import locked, read_json, utc_timestamp, write_private_json
+from sso_sync.files import (
+    locked,
+    parse_utc_timestamp,
+    read_json,
+    utc_timestamp,
+    write_private_json,
+)
 from sso_sync.profiles import SsoProfile
 from sso_sync.registration import Registration, obtain_registration
 
@@ -231,15 +237,8 @@ def cached_token(
 def _token_of(entry: dict[str, Any] | None) -> CachedToken | None:
     if not entry or "accessToken" not in entry or "expiresAt" not in entry:
         return None
-    try:
-        return CachedToken(str(entry["accessToken"]), _parse_time(str(entry["expiresAt"])))
-    except ValueError:
-        return None
-
-
-def _parse_time(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    expires = parse_utc_timestamp(entry["expiresAt"])
+    return None if expires is None else CachedToken(str(entry["accessToken"]), expires)
 
 
 def _reason(exc: Exception) -> str:

@@ -10,7 +10,7 @@ from typing import Literal
 from sso_sync.errors import GitHubError
 from sso_sync.fanout import DEFAULT_CONCURRENCY, for_each
 from sso_sync.github import GitHubApi, raise_for_status
-from sso_sync.push import list_secrets, managed_names
+from sso_sync.push import list_secrets, managed_names, outcome_word
 from sso_sync.targets import Target, TargetSet, validate_secret_names
 
 
@@ -120,6 +120,10 @@ class RemoveResult:
     def mixed(self) -> bool:
         done = [o for _, o in self.outcomes if o in ("deleted", "already gone")]
         return bool(done) and len(done) < len(self.outcomes)
+
+    @property
+    def status(self) -> str:
+        return outcome_word(ok=self.ok, mixed=self.mixed)
 
 
 def apply_remove(

@@ -137,6 +137,12 @@ def load_profile(session: Session, name: str, config_file: Path) -> SsoProfile:
     )
 
 
+def profile_region(full_config: Mapping[str, Any], name: str) -> str | None:
+    """The profile's own `region` setting (where its clients run), if it has one."""
+    region = full_config.get("profiles", {}).get(name, {}).get("region")
+    return str(region) if region else None
+
+
 def _required(settings: Mapping[str, str], key: str, where: str, config_file: Path) -> str:
     value = settings.get(key, "").strip()
     if not value:

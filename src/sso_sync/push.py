@@ -240,6 +240,17 @@ class TargetResult:
     def label(self) -> str:
         return self.target.label + (f" [{self.set_name}]" if self.set_name else "")
 
+    @property
+    def status(self) -> str:
+        return outcome_word(ok=self.ok, mixed=self.mixed)
+
+
+def outcome_word(*, ok: bool, mixed: bool) -> str:
+    """How a target's run is reported: a mixed target holds two generations, re-run it."""
+    if ok:
+        return "ok"
+    return "mixed, re-run" if mixed else "failed"
+
 
 class _PublicKeys:
     """One public-key fetch per secret store, even when two sets share a target."""

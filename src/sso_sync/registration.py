@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from sso_sync.errors import AwsError
-from sso_sync.files import utc_timestamp
+from sso_sync.files import parse_utc_timestamp, utc_timestamp
 from sso_sync.profiles import SsoProfile
 
 if TYPE_CHECKING:
@@ -143,12 +143,14 @@ def _register(
 def _from_cache(entry: dict[str, Any] | None) -> Registration | None:
     if not entry:
         return None
+    expires = parse_utc_timestamp(entry.get("expiresAt"))
+    if expires is None:
+        return None  # unreadable: register afresh and overwrite it
     try:
-        expires = datetime.fromisoformat(str(entry["expiresAt"]).replace("Z", "+00:00"))
         return Registration(
             client_id=str(entry["clientId"]),
             client_secret=str(entry["clientSecret"]),
-            expires_at=expires if expires.tzinfo else expires.replace(tzinfo=timezone.utc),
+            expires_at=expires,
             scopes=tuple(entry["scopes"]) if entry.get("scopes") else None,
             grant_types=tuple(entry["grantTypes"]) if entry.get("grantTypes") else None,
         )

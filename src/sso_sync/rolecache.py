@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from sso_sync.credentials import RoleCredentials
-from sso_sync.files import locked, read_json, utc_timestamp, write_private_json
+from sso_sync.files import (
+    locked,
+    parse_utc_timestamp,
+    read_json,
+    utc_timestamp,
+    write_private_json,
+)
 from sso_sync.profiles import SsoProfile
 
 log = logging.getLogger(__name__)
@@ -95,11 +101,11 @@ def _parse_entry(data: dict[str, Any] | None, profile: SsoProfile) -> RoleCreden
         return None
     try:
         values = {k: str(body[k]) for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")}
-        expiration = datetime.fromisoformat(str(body["Expiration"]).replace("Z", "+00:00"))
-    except (KeyError, ValueError):
+    except KeyError:
         return None
-    if expiration.tzinfo is None:
-        expiration = expiration.replace(tzinfo=timezone.utc)
+    expiration = parse_utc_timestamp(body.get("Expiration"))
+    if expiration is None:
+        return None
     return RoleCredentials(
         account_id=profile.account_id,
         role_name=profile.role_name,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sso_sync.credentials import RoleCredentials, get_role_credentials
 from sso_sync.errors import LoginRequired, SsoSyncError
-from sso_sync.files import utc_timestamp
+from sso_sync.files import parse_utc_timestamp, utc_timestamp
 from sso_sync.login import TokenCache, cached_access_token
 from sso_sync.profiles import SsoProfile
 from sso_sync.rolecache import RoleCache, reuse_or_fetch
@@ -40,16 +40,6 @@ def describe_duration(delta: timedelta) -> str:
     if hours < 48:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     return f"{hours // 24} days"
-
-
-def _parse(text: object) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def sts_region(environ: Mapping[str, str], profile_region: str | None, sso_region: str) -> str:
@@ -120,7 +110,7 @@ def is_refreshable(entry: Mapping[str, Any] | None, now: datetime) -> bool:
         return False
     if not all(entry.get(k) for k in ("refreshToken", "clientId", "clientSecret")):
         return False
-    registration = _parse(entry.get("registrationExpiresAt"))
+    registration = parse_utc_timestamp(entry.get("registrationExpiresAt"))
     return registration is not None and registration > now
 
 
@@ -138,7 +128,7 @@ def _session_state(
     login = f"run `{profile.login_hint}`"
     # Legacy profiles never refresh: botocore only refreshes sso-session tokens.
     refreshable = profile.session_name is not None and is_refreshable(entry, now)
-    expires = _parse(entry.get("expiresAt")) if entry else None
+    expires = parse_utc_timestamp(entry.get("expiresAt")) if entry else None
     remaining = None if expires is None else int((expires - now).total_seconds())
     if entry is None or expires is None or not entry.get("accessToken"):
         verdict, needed = f"no sign-in cached; sign-in needed: {login}", True
@@ -179,7 +169,7 @@ def _session_state(
 def _registration_state(
     profile: SsoProfile, entry: Mapping[str, Any] | None, now: datetime
 ) -> RegistrationState:
-    expires = _parse(entry.get("registrationExpiresAt")) if entry else None
+    expires = parse_utc_timestamp(entry.get("registrationExpiresAt")) if entry else None
     if expires is None:
         kind = "legacy profiles keep none" if profile.session_name is None else "none cached"
         return RegistrationState(None, f"no client registration ({kind})")

@@ -7,13 +7,15 @@ passed to `needs:` jobs. Read from `vars.NAME`, the expiry is no secret, so the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote
 
 from sso_sync.errors import GitHubError, UsageError
 from sso_sync.github import GitHubApi, raise_for_status
+from sso_sync.push import TargetResult
 from sso_sync.targets import Target, validate_secret_names
 
 Outcome = Literal["created", "updated", "failed"]
@@ -25,6 +27,7 @@ class VariableResult:
     name: str
     outcome: Outcome
     error: str | None = None
+    value: str = ""
 
 
 def variables_path(target: Target) -> str:
@@ -79,4 +82,22 @@ def set_variable(api: GitHubApi, target: Target, name: str, value: str) -> Varia
 def set_expiration_variable(
     api: GitHubApi, targets: Sequence[Target], name: str, expiration: str
 ) -> list[VariableResult]:
-    return [set_variable(api, target, name, expiration) for target in dict.fromkeys(targets)]
+    return [
+        dataclasses.replace(set_variable(api, target, name, expiration), value=expiration)
+        for target in dict.fromkeys(targets)
+    ]
+
+
+def set_expiration_variables(
+    api: GitHubApi,
+    results: Sequence[TargetResult],
+    name: str,
+    expirations: Mapping[str | None, str],
+) -> list[VariableResult]:
+    """Only where the secrets landed: the variable must describe the secrets next to it.
+    Each target gets the expiry of the credentials its own set (profile) pushed."""
+    done: list[VariableResult] = []
+    for profile, expiration in expirations.items():
+        landed = [r.target for r in results if r.ok and r.profile == profile]
+        done += set_expiration_variable(api, landed, name, expiration)
+    return done
