@@ -60,10 +60,6 @@ class TargetPlan:
 class PushPlan:
     targets: tuple[TargetPlan, ...]
 
-    @property
-    def profiles(self) -> list[str | None]:
-        return list(dict.fromkeys(tp.profile for tp in self.targets))
-
 
 def managed_names(prefix: str) -> list[str]:
     return [prefix + source for source in SECRET_NAMES]
