@@ -18,6 +18,10 @@ from typer.testing import CliRunner
 from sso_sync.cli import app
 from sso_sync.sandbox import Sandbox, SandboxConfig
 
+# Prism and its session sandbox for the contract tests: registered here, once, so that Prism
+# starts once per session however many modules use it.
+pytest_plugins = ["tests.prism_support"]
+
 ACCOUNT = "111122223333"
 ROLE = "ci"
 
@@ -35,6 +39,10 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # `gh` on this machine must never supply a real token to a test.
     monkeypatch.setenv("GH_CONFIG_DIR", str(tmp_path / "gh-config"))
     monkeypatch.setenv("BROWSER", "true")
+    # A sign-in without a flow flag picks the flow from these; tests must not depend on the
+    # developer's desktop or SSH session (on Linux, none of them means "device code", as in CI).
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "SSH_CONNECTION", "SSH_TTY"):
+        monkeypatch.delenv(name, raising=False)
     return home
 
 

@@ -1,4 +1,6 @@
-"""`sso-sync login`: the device flow against the sandbox, and a cache that others can read."""
+"""`sso-sync login`: the device flow against the sandbox, and a cache that others can read.
+
+The browser flow (PKCE), the choice between flows, reuse and registrations: test_signin.py."""
 
 from __future__ import annotations
 
@@ -14,9 +16,9 @@ from tests.conftest import ACCOUNT, World
 
 
 def test_login_writes_the_aws_cli_v2_cache(world: World, run) -> None:
-    result = run("login", "--profile", "ci", "--no-browser")
+    result = run("login", "--profile", "ci", "--no-browser", "--use-device-code")
     assert result.exit_code == 0, result.stderr
-    assert "ABCD" in result.stderr or "code" in result.stderr
+    assert "confirm the code" in result.stderr
     cache = world.token_file("corp")
     assert stat.S_IMODE(cache.stat().st_mode) == 0o600
     entry = json.loads(cache.read_text())
@@ -35,10 +37,9 @@ def test_login_writes_the_aws_cli_v2_cache(world: World, run) -> None:
     oidc = [r.operation for r in world.sandbox.requests if r.service == "sso-oidc"]
     # One pending poll (the sandbox approves on the second), then the token.
     assert oidc == ["RegisterClient", "StartDeviceAuthorization", "CreateToken", "CreateToken"]
-    # No stray temp files next to the cache.
-    assert sorted(p.name for p in cache.parent.iterdir() if not p.name.endswith(".lock")) == [
-        cache.name
-    ]
+    # The token and the client registration, and no stray temp files next to them.
+    files = sorted(p.name for p in cache.parent.iterdir() if not p.name.endswith(".lock"))
+    assert len(files) == 2 and cache.name in files
 
 
 def test_login_for_a_legacy_profile_names_the_file_after_the_start_url(world: World, run) -> None:
@@ -97,13 +98,13 @@ def test_expired_device_code_exits_3(world: World, run) -> None:
         headers={"x-amzn-ErrorType": "ExpiredTokenException"},
         body={"error": "expired_token", "error_description": "expired"},
     )
-    result = run("login", "--profile", "ci", "--no-browser")
+    result = run("login", "--profile", "ci", "--no-browser", "--use-device-code")
     assert result.exit_code == 3
     assert "sso-sync login --profile ci" in result.stderr
 
 
 def test_botocore_uses_the_cache_we_wrote(world: World, run) -> None:
-    assert run("login", "--profile", "ci", "--no-browser").exit_code == 0
+    assert run("login", "--profile", "ci", "--no-browser", "--use-device-code").exit_code == 0
     # A fresh interpreter: botocore fixes its cache directory from HOME when first imported.
     code = (
         "import boto3, json; "
@@ -120,7 +121,7 @@ def test_botocore_uses_the_cache_we_wrote(world: World, run) -> None:
 
 @pytest.mark.slow
 def test_the_aws_cli_accepts_the_cache_we_wrote(world: World, run) -> None:
-    assert run("login", "--profile", "ci", "--no-browser").exit_code == 0
+    assert run("login", "--profile", "ci", "--no-browser", "--use-device-code").exit_code == 0
     aws = Path(sys.executable).with_name("aws")
     result = subprocess.run(
         [str(aws), "sts", "get-caller-identity", "--profile", "ci", "--output", "json"],

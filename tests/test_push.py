@@ -80,6 +80,7 @@ def test_json_output_is_one_stable_object_without_values(world: World, run) -> N
     assert report["targets"] == [
         {
             "target": REPO,
+            "set": None,
             "ok": True,
             "mixed": False,
             "error": None,

@@ -9,9 +9,12 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 import os
 import sys
+import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
@@ -24,14 +27,27 @@ from sso_sync.errors import (
     OperationFailed,
     SsoSyncError,
 )
+from sso_sync.fanout import DEFAULT_CONCURRENCY
 from sso_sync.profiles import AwsPaths, is_interactive, profile_name_or_default
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sso_sync.credentials import RoleCredentials
+    from sso_sync.github import GitHubApi
     from sso_sync.login import DevicePrompt
-    from sso_sync.push import PushPlan, TargetResult
+    from sso_sync.logout import LogoutReport
+    from sso_sync.managed import Listing, RemoveResult
+    from sso_sync.profiles import SsoProfile
+    from sso_sync.push import PushPlan, TargetPlan, TargetResult
+    from sso_sync.signin import SignInResult
+    from sso_sync.status import StatusReport
+    from sso_sync.targets import Target, TargetSet
+    from sso_sync.verify import Checks, EnvCredentials, Verdict
 
 log = logging.getLogger("sso_sync")
+
+DEFAULT_TIMEOUT = 120.0
 
 EXIT_TABLE = "\n".join(f"  {code:<4} {meaning}" for code, meaning in EXIT_CODES.items())
 
@@ -58,9 +74,6 @@ def _errors_to_exit_codes(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except OperationFailed as exc:
-            _err(f"error: {exc}")
-            raise typer.Exit(exc.exit_code) from None
         except SsoSyncError as exc:
             log.debug("failure", exc_info=True)
             _err(f"error: {exc}")
@@ -124,57 +137,101 @@ ProfileOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout.")]
 
 
-def _show_device_prompt(open_browser: bool) -> Callable[[DevicePrompt], None]:
-    def show(prompt: DevicePrompt) -> None:
-        opened = False
-        if open_browser:
-            import webbrowser
+def _show_device_prompt(prompt: DevicePrompt, opened: bool) -> None:
+    _err(
+        ("Your browser has been opened to sign in. " if opened else "")
+        + f"To sign in, open {prompt.verification_uri_complete}\n"
+        f"and confirm the code: {prompt.user_code}  (valid {prompt.expires_in // 60} min)"
+    )
 
-            opened = webbrowser.open(prompt.verification_uri_complete)
-        _err(
-            ("Your browser has been opened to sign in. " if opened else "")
-            + f"To sign in, open {prompt.verification_uri_complete}\n"
-            f"and confirm the code: {prompt.user_code}  (valid {prompt.expires_in // 60} min)"
-        )
 
-    return show
+def _show_sign_in_url(url: str, opened: bool) -> None:
+    _err(
+        ("Your browser has been opened to sign in. If it did not open, open" if opened else "Open")
+        + f" this URL in a browser on this computer:\n\n{url}\n\n"
+        "Waiting up to 10 minutes for the sign-in. On another device? "
+        "Run again with --use-device-code."
+    )
+
+
+def _open_browser(url: str) -> bool:
+    import webbrowser
+
+    return webbrowser.open(url)
 
 
 class _Aws:
     """The AWS side of one command: config paths, botocore session, profile, token cache."""
 
-    def __init__(self, profile: str | None, paths: AwsPaths | None = None) -> None:
+    def __init__(
+        self,
+        profile: str | None,
+        paths: AwsPaths | None = None,
+        *,
+        unsaved: SsoProfile | None = None,
+    ) -> None:
+        """`unsaved` is a profile not (yet) in the config file, as `configure` signs in for."""
         from sso_sync import clients
         from sso_sync.login import TokenCache
         from sso_sync.profiles import load_profile
 
         self.paths = paths or AwsPaths.from_environ(os.environ)
-        name = profile_name_or_default(profile, os.environ)
         self.session = clients.aws_session(self.paths)
-        self.profile = load_profile(self.session, name, self.paths.config_file)
-        self.session.set_config_variable("profile", name)
+        if unsaved is None:
+            name = profile_name_or_default(profile, os.environ)
+            self.profile = load_profile(self.session, name, self.paths.config_file)
+            self.session.set_config_variable("profile", name)
+        else:
+            self.profile = unsaved
         self.cache = TokenCache(self.paths.sso_cache)
         self.sso = clients.sso_client(self.session, self.profile.sso_region)
 
-    def login(self, open_browser: bool) -> None:
+    def login(
+        self,
+        *,
+        open_browser: bool,
+        force: bool = False,
+        use_device_code: bool = False,
+        use_auth_code: bool = False,
+    ) -> SignInResult:
         from sso_sync import clients
-        from sso_sync.login import device_login
+        from sso_sync.signin import SignInUi, choose_flow, sign_in
 
+        choice = choose_flow(
+            self.profile,
+            use_device_code=use_device_code,
+            use_auth_code=use_auth_code,
+            environ=os.environ,
+        )
+        ui = SignInUi(
+            say=_err,
+            show_device_prompt=_show_device_prompt,
+            show_url=_show_sign_in_url,
+            open_browser=_open_browser if open_browser else None,
+        )
         oidc = clients.oidc_client(self.session, self.profile.sso_region)
         with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO_OIDC"):
-            expires = device_login(
-                oidc, self.profile, self.cache, show_prompt=_show_device_prompt(open_browser)
+            result = sign_in(
+                self.session, oidc, self.profile, self.cache, choice=choice, ui=ui, force=force
             )
-        _err(
-            f"Signed in for profile '{self.profile.name}'; "
-            f"session valid until {expires:%Y-%m-%d %H:%M} UTC."
-        )
+        until = f"{result.expires_at:%Y-%m-%d %H:%M} UTC"
+        if result.reused:
+            _err(
+                f"Already signed in for profile '{self.profile.name}' (session valid until "
+                f"{until}); pass --force to sign in again."
+            )
+        else:
+            _err(f"Signed in for profile '{self.profile.name}'; session valid until {until}.")
+        return result
 
     def role_credentials(self, *, allow_sign_in: bool) -> RoleCredentials:
         from sso_sync import clients
         from sso_sync.credentials import obtain_role_credentials
 
-        sign_in = (lambda: self.login(open_browser=True)) if allow_sign_in else None
+        def sign_in_here() -> None:
+            self.login(open_browser=True)
+
+        sign_in = sign_in_here if allow_sign_in else None
         with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO"):
             return obtain_role_credentials(
                 self.session, self.sso, self.profile, self.cache, sign_in=sign_in
@@ -191,72 +248,340 @@ def login(
     ] = False,
     use_device_code: Annotated[
         bool,
-        typer.Option("--use-device-code", help="Sign in with a device code (the default for now)."),
+        typer.Option(
+            "--use-device-code",
+            help="Sign in with a device code (for a browser on another device) instead of the "
+            "browser flow.",
+        ),
+    ] = False,
+    use_auth_code: Annotated[
+        bool,
+        typer.Option(
+            "--use-auth-code",
+            help="Use the browser flow (PKCE, callback on 127.0.0.1) even where it looks "
+            "unreachable (SSH, container, no display, CI).",
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Sign in again even if the cached session is still valid."),
     ] = False,
 ) -> None:
-    """Sign in to IAM Identity Center for a profile and cache the token as the AWS CLI does."""
-    del use_device_code  # device code is the only flow so far
-    _Aws(profile).login(open_browser=not no_browser)
+    """Sign in to IAM Identity Center for a profile and cache the token as AWS CLI v2 does.
+
+    sso-session profiles use the browser flow with PKCE; legacy profiles, --use-device-code
+    and places a browser cannot reach 127.0.0.1 use a device code. A live session is reused.
+    """
+    _Aws(profile).login(
+        open_browser=not no_browser,
+        force=force,
+        use_device_code=use_device_code,
+        use_auth_code=use_auth_code,
+    )
+
+
+SetArgument = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Argument(
+        metavar="[SET]",
+        help="A set from sso-sync.toml. Without it and without target options: every set.",
+        show_default=False,
+    ),
+]
+RepoOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option("--repo", "-R", help="Target repository OWNER/NAME (repeatable)."),
+]
+EnvOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--env", "-e", help="Environment secrets of each --repo instead of its own (repeatable)."
+    ),
+]
+OrgOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option("--org", "-o", help="Target organization (repeatable)."),
+]
+VisibilityOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--visibility",
+        help="Which repositories of the --org may use the secrets: all, private (default), "
+        "selected.",
+        show_default=False,
+    ),
+]
+SelectedRepoOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--selected-repo",
+        help="A repository OWNER/NAME that may use the --org secrets (repeatable; implies "
+        "--visibility selected).",
+    ),
+]
+AppOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--app", "-a", help="Secrets for: actions (default) or dependabot."),
+]
+ConfigOption = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--config",
+        help="Config file with named sets. Default: sso-sync.toml or [tool.sso-sync] in "
+        "pyproject.toml, from this directory upward.",
+    ),
+]
+PrefixOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--prefix", help="Prepended to every secret name (overrides the sets')."),
+]
+ApiUrlOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--api-url",
+        help="GitHub API URL. Default: $GITHUB_API_URL, else https://api.github.com "
+        "(GHES: https://HOST/api/v3).",
+    ),
+]
+ConcurrencyOption = Annotated[
+    int,
+    typer.Option(
+        "--concurrency", min=1, max=100, help="GitHub requests in flight at most (1-100)."
+    ),
+]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        min=1,
+        help="Seconds for the GitHub work; what is left then is reported as not attempted.",
+    ),
+]
+
+
+def _target_sets(
+    set_name: str | None,
+    *,
+    repo: list[str] | None,
+    env: list[str] | None,
+    org: list[str] | None,
+    visibility: str | None,
+    selected_repo: list[str] | None,
+    app_name: str | None,
+    config: Path | None,
+    prefix: str | None,
+    profile: str | None,
+) -> tuple[TargetSet, ...]:
+    """The sets a command works on: from the target options, else from the config file.
+    Options given on the command line beat the file's (--profile, --prefix)."""
+    import dataclasses
+
+    from sso_sync.config_file import find_config, load_config
+    from sso_sync.errors import UsageError
+    from sso_sync.targets import TargetSet, build_targets
+
+    flags = repo or env or org or visibility or selected_repo or app_name
+    if flags:
+        if set_name is not None:
+            raise UsageError(
+                f"give either the set name '{set_name}' or target options (--repo, --org, ...), "
+                "not both"
+            )
+        targets = build_targets(
+            repos=repo or [],
+            envs=env or [],
+            orgs=org or [],
+            visibility=visibility,
+            selected_repos=selected_repo or [],
+            app=app_name or "actions",
+        )
+        return (TargetSet(None, profile, prefix or "", targets),)
+    path = config or find_config(Path.cwd())
+    if path is None:
+        raise UsageError(
+            "no targets: give --repo OWNER/NAME or --org ORG, or write sso-sync.toml "
+            "(see the README's 'Config file' section)"
+        )
+    sets = load_config(path).pick(set_name)
+    return tuple(
+        dataclasses.replace(
+            s,
+            profile=profile if profile is not None else s.profile,
+            prefix=prefix if prefix is not None else s.prefix,
+        )
+        for s in sets
+    )
+
+
+def _github_api(api_url: str | None, timeout: float) -> GitHubApi:
+    from sso_sync import clients
+    from sso_sync.github import GitHubApi, resolve_api_url, resolve_token
+
+    url = resolve_api_url(api_url, os.environ)
+    token = resolve_token(os.environ, url)
+    per_request = max(1, min(clients.GITHUB_TIMEOUT, math.ceil(timeout)))
+    return GitHubApi(
+        requester_factory=lambda: clients.github_requester(token, url, per_request),
+        timeout=timeout,
+    )
+
+
+class _Progress:
+    """Rich progress on a terminal for more than one target; plain lines on stderr otherwise.
+    Called from worker threads."""
+
+    def __init__(self, total: int, verb: str) -> None:
+        self._total = total
+        self._done = 0
+        self._lock = threading.Lock()
+        self._rich: Any = None
+        self._task: Any = None
+        if total > 1 and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress
+
+            console = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")))
+            self._rich = Progress(console=console, transient=True)
+            self._task = self._rich.add_task(verb, total=total)
+
+    def __enter__(self) -> _Progress:
+        if self._rich is not None:
+            self._rich.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._rich is not None:
+            self._rich.stop()
+
+    def step(self, label: str, status: str) -> None:
+        with self._lock:
+            self._done += 1
+            if self._rich is not None:
+                self._rich.update(self._task, advance=1, description=label)
+            elif self._total > 1:
+                _err(f"[{self._done}/{self._total}] {label}: {status}")
 
 
 @app.command()
 @_errors_to_exit_codes
 def push(
-    repo: Annotated[
-        list[str],
-        typer.Option("--repo", "-R", help="Target repository OWNER/NAME (repeatable)."),
-    ],
+    set_name: SetArgument = None,
+    repo: RepoOption = None,
+    env: EnvOption = None,
+    org: OrgOption = None,
+    visibility: VisibilityOption = None,
+    selected_repo: SelectedRepoOption = None,
+    app_name: AppOption = None,
+    config: ConfigOption = None,
     profile: ProfileOption = None,
-    prefix: Annotated[str, typer.Option("--prefix", help="Prepended to every secret name.")] = "",
-    api_url: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--api-url",
-            help="GitHub API URL. Default: $GITHUB_API_URL, else https://api.github.com "
-            "(GHES: https://HOST/api/v3).",
-        ),
-    ] = None,
+    prefix: PrefixOption = None,
+    api_url: ApiUrlOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be set where; write nothing.")
     ] = False,
+    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
     as_json: JsonOption = False,
+    expiration_variable: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--expiration-variable",
+            metavar="NAME",
+            help="Also store the expiry as this plain Actions variable, readable as vars.NAME.",
+        ),
+    ] = None,
 ) -> None:
-    """Push fresh role credentials of a profile as GitHub Actions secrets."""
-    from sso_sync import clients
-    from sso_sync.github import GitHubApi, resolve_api_url, resolve_token
-    from sso_sync.push import apply_push, existing_secret_names, plan_push
-    from sso_sync.targets import parse_repo
+    """Push fresh role credentials of a profile as GitHub secrets (repository, environment,
+    organization; Actions or Dependabot)."""
+    from sso_sync.push import (
+        apply_push,
+        check_sets,
+        existing_for_plan,
+        plan_sets,
+        resolve_repo_ids,
+    )
 
-    targets = [parse_repo(r) for r in repo]
-    plan = plan_push(targets, prefix)
-    url = resolve_api_url(api_url, os.environ)
-    token = resolve_token(os.environ, url)
-    aws = _Aws(profile)
-    api = GitHubApi(clients.github_requester(token, url))
-    if dry_run:
-        existing = {tp.target: existing_secret_names(api, tp.target) for tp in plan.targets}
-        _print_plan(plan_push(targets, prefix, existing), aws.profile.name, as_json)
-        return
-    allow = is_interactive(os.environ, sys.stdin.isatty())
-    credentials = aws.role_credentials(allow_sign_in=allow)
-    results = apply_push(api, plan, credentials.as_secrets())
-    _print_push(results, credentials, aws.profile.name, as_json)
+    sets = _target_sets(
+        set_name,
+        repo=repo,
+        env=env,
+        org=org,
+        visibility=visibility,
+        selected_repo=selected_repo,
+        app_name=app_name,
+        config=config,
+        prefix=prefix,
+        profile=profile,
+    )
+    check_sets(sets)  # names and duplicates, before any network call
+    if expiration_variable:
+        _check_expiration_variable(
+            expiration_variable, [t for s in sets for t in s.targets], dry_run
+        )
+    aws = {p: _Aws(p) for p in dict.fromkeys(s.profile for s in sets)}
+    api = _github_api(api_url, timeout)
+    try:
+        repo_ids = resolve_repo_ids(api, sets, concurrency=concurrency)
+        plan = plan_sets(sets, repo_ids=repo_ids)
+        names = {p: a.profile.name for p, a in aws.items()}
+        if dry_run:
+            existing = existing_for_plan(api, plan, concurrency=concurrency)
+            _print_plan(plan_sets(sets, existing, repo_ids=repo_ids), names, as_json)
+            return
+        allow = is_interactive(os.environ, sys.stdin.isatty())
+        credentials = {p: a.role_credentials(allow_sign_in=allow) for p, a in aws.items()}
+        api.start_deadline()
+        with _Progress(len(plan.targets), "pushing") as progress:
+            results = apply_push(
+                api,
+                plan,
+                values_by_profile={p: c.as_secrets() for p, c in credentials.items()},
+                concurrency=concurrency,
+                on_result=lambda r: progress.step(r.label, _push_status(r)),
+            )
+    finally:
+        api.close()
+    _print_push(results, [(names[p], c) for p, c in credentials.items()], as_json)
+    variable_errors = (
+        _set_expiration_variable(api, results, expiration_variable, credentials)
+        if expiration_variable
+        else []
+    )
     failed = [r for r in results if not r.ok]
     if failed:
-        names = ", ".join(f"{r.target.label} ({r.error or 'incomplete'})" for r in failed)
-        raise OperationFailed(f"{len(failed)} of {len(results)} targets failed: {names}")
+        listed = ", ".join(f"{r.label} ({_push_status(r)})" for r in failed)
+        raise OperationFailed(f"{len(failed)} of {len(results)} targets failed: {listed}")
+    if variable_errors:
+        raise OperationFailed("; ".join(variable_errors))
 
 
-def _print_plan(plan: PushPlan, profile: str, as_json: bool) -> None:
+def _push_status(result: TargetResult) -> str:
+    if result.ok:
+        return "ok"
+    return "mixed, re-run" if result.mixed else "failed"
+
+
+def _plan_entry(tp: TargetPlan) -> dict[str, Any]:
+    entry: dict[str, Any] = {"target": tp.target.label, "set": tp.set_name}
+    if tp.visibility is not None:
+        entry["visibility"] = tp.visibility
+    if tp.visibility == "selected":
+        entry["selected_repository_ids"] = list(tp.selected_repository_ids)
+    return entry
+
+
+def _print_plan(plan: PushPlan, profiles: dict[str | None, str], as_json: bool) -> None:
     if as_json:
+        only = list(profiles.values())
         _out(
             json.dumps(
                 {
-                    "profile": profile,
+                    "profile": only[0] if len(only) == 1 else None,
                     "dry_run": True,
                     "targets": [
                         {
-                            "target": tp.target.label,
+                            **_plan_entry(tp),
+                            "profile": profiles[tp.profile],
                             "secrets": [{"name": s.name, "action": s.action} for s in tp.secrets],
                         }
                         for tp in plan.targets
@@ -267,26 +592,48 @@ def _print_plan(plan: PushPlan, profile: str, as_json: bool) -> None:
         )
         return
     for tp in plan.targets:
-        _out(f"{tp.target.label}: would " + ", ".join(f"{s.action} {s.name}" for s in tp.secrets))
+        extra = ""
+        if tp.visibility is not None:
+            extra = f" (visibility {tp.visibility}"
+            if tp.visibility == "selected":
+                extra += ", repository ids " + ", ".join(map(str, tp.selected_repository_ids))
+            extra += ")"
+        _out(
+            f"{tp.label}: would "
+            + ", ".join(f"{s.action} {s.name}" for s in tp.secrets)
+            + extra
+            + f" from profile {profiles[tp.profile]}"
+        )
     _out("dry run: nothing was written")
 
 
 def _print_push(
-    results: list[TargetResult], credentials: RoleCredentials, profile: str, as_json: bool
+    results: list[TargetResult], credentials: list[tuple[str, RoleCredentials]], as_json: bool
 ) -> None:
     if as_json:
+        single = credentials[0] if len(credentials) == 1 else None
         _out(
             json.dumps(
                 {
-                    "profile": profile,
-                    "account_id": credentials.account_id,
-                    "role_name": credentials.role_name,
-                    "expiration": credentials.expiration_text,
+                    "profile": single[0] if single else None,
+                    "account_id": single[1].account_id if single else None,
+                    "role_name": single[1].role_name if single else None,
+                    "expiration": single[1].expiration_text if single else None,
+                    "credentials": [
+                        {
+                            "profile": name,
+                            "account_id": c.account_id,
+                            "role_name": c.role_name,
+                            "expiration": c.expiration_text,
+                        }
+                        for name, c in credentials
+                    ],
                     "dry_run": False,
                     "ok": all(r.ok for r in results),
                     "targets": [
                         {
                             "target": r.target.label,
+                            "set": r.set_name,
                             "ok": r.ok,
                             "mixed": r.mixed,
                             "error": r.error,
@@ -302,14 +649,11 @@ def _print_push(
     for r in results:
         if r.ok:
             detail = ", ".join(f"{s.name} {s.outcome}" for s in r.secrets)
-            _out(f"{r.target.label}: {detail}")
+            _out(f"{r.label}: {detail}")
         else:
-            state = "mixed, re-run" if r.mixed else "failed"
-            _out(f"{r.target.label}: {state}: {r.error}")
-    _out(
-        f"credentials for {credentials.account_id}/{credentials.role_name} "
-        f"expire at {credentials.expiration_text}"
-    )
+            _out(f"{r.label}: {_push_status(r)}: {r.error}")
+    for _name, c in credentials:
+        _out(f"credentials for {c.account_id}/{c.role_name} expire at {c.expiration_text}")
 
 
 @app.command()
@@ -328,6 +672,752 @@ def demo(
             _out(line)
     if not report["ok"]:
         raise OperationFailed("the demo did not complete: see above")
+
+
+@app.command("list")
+@_errors_to_exit_codes
+def list_secrets(
+    set_name: SetArgument = None,
+    repo: RepoOption = None,
+    env: EnvOption = None,
+    org: OrgOption = None,
+    visibility: VisibilityOption = None,
+    selected_repo: SelectedRepoOption = None,
+    app_name: AppOption = None,
+    config: ConfigOption = None,
+    prefix: PrefixOption = None,
+    api_url: ApiUrlOption = None,
+    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    as_json: JsonOption = False,
+) -> None:
+    """List the secrets sso-sync manages on each target (with the prefix), and when each was
+    last updated. Values are never readable."""
+    from sso_sync.managed import list_managed
+
+    sets = _target_sets(
+        set_name,
+        repo=repo,
+        env=env,
+        org=org,
+        visibility=visibility,
+        selected_repo=selected_repo,
+        app_name=app_name,
+        config=config,
+        prefix=prefix,
+        profile=None,
+    )
+    api = _github_api(api_url, timeout)
+    try:
+        total = sum(len(set(s.targets)) for s in sets)
+        with _Progress(total, "listing") as progress:
+            listings = list_managed(
+                api,
+                sets,
+                concurrency=concurrency,
+                on_done=lambda li: progress.step(li.label, "failed" if li.error else "ok"),
+            )
+    finally:
+        api.close()
+    if as_json:
+        _out(
+            json.dumps(
+                {
+                    "ok": all(li.error is None for li in listings),
+                    "targets": [_listing_json(li) for li in listings],
+                },
+                indent=2,
+            )
+        )
+    else:
+        for li in listings:
+            if li.error:
+                _out(f"{li.label}: failed: {li.error}")
+            elif not li.secrets:
+                _out(
+                    f"{li.label}: no managed secrets"
+                    + (f" with prefix {li.prefix}" if li.prefix else "")
+                )
+            for secret in li.secrets:
+                _out(f"{li.label}\t{secret.name}\t{secret.updated_at or '-'}")
+    _fail_if_listing_failed(listings)
+
+
+def _listing_json(li: Listing) -> dict[str, Any]:
+    return {
+        "target": li.target.label,
+        "set": li.set_name,
+        "prefix": li.prefix,
+        "error": li.error,
+        "secrets": [
+            {"name": s.name, "updated_at": s.updated_at}
+            | ({"visibility": s.visibility} if s.visibility else {})
+            for s in li.secrets
+        ],
+    }
+
+
+def _fail_if_listing_failed(listings: list[Listing]) -> None:
+    failed = [li for li in listings if li.error]
+    if failed:
+        names = ", ".join(li.label for li in failed)
+        raise OperationFailed(f"{len(failed)} of {len(listings)} targets failed: {names}")
+
+
+@app.command()
+@_errors_to_exit_codes
+def remove(
+    set_name: SetArgument = None,
+    repo: RepoOption = None,
+    env: EnvOption = None,
+    org: OrgOption = None,
+    visibility: VisibilityOption = None,
+    selected_repo: SelectedRepoOption = None,
+    app_name: AppOption = None,
+    config: ConfigOption = None,
+    prefix: PrefixOption = None,
+    api_url: ApiUrlOption = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Delete without asking for confirmation.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be deleted; delete nothing.")
+    ] = False,
+    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    as_json: JsonOption = False,
+) -> None:
+    """Delete the secrets sso-sync manages (the four credential names with the prefix) from
+    each target. Asks first unless --yes."""
+    from sso_sync.errors import UsageError
+    from sso_sync.managed import apply_remove, list_managed, plan_remove
+
+    sets = _target_sets(
+        set_name,
+        repo=repo,
+        env=env,
+        org=org,
+        visibility=visibility,
+        selected_repo=selected_repo,
+        app_name=app_name,
+        config=config,
+        prefix=prefix,
+        profile=None,
+    )
+    api = _github_api(api_url, timeout)
+    try:
+        listings = list_managed(api, sets, concurrency=concurrency)
+        plan = plan_remove([li for li in listings if li.error is None])
+        todo = [(li, names) for li, names in plan.targets if names]
+        if dry_run or not todo:
+            for li, names in todo:
+                _err(f"{li.label}: would delete {', '.join(names)}")
+            _err("dry run: nothing was deleted" if dry_run else "nothing to remove")
+            if as_json:
+                _out(
+                    json.dumps(
+                        {
+                            "dry_run": dry_run,
+                            "targets": [
+                                {**_listing_json(li), "delete": list(names)}
+                                for li, names in plan.targets
+                            ],
+                        },
+                        indent=2,
+                    )
+                )
+            _fail_if_listing_failed(listings)
+            return
+        if not yes:
+            if not sys.stdin.isatty():
+                raise UsageError(
+                    f"refusing to delete {plan.count} secrets without confirmation and there "
+                    "is no terminal to ask: re-run with --yes (see --dry-run first)"
+                )
+            for li, names in todo:
+                _err(f"{li.label}: {', '.join(names)}")
+            if not typer.confirm(
+                f"Delete {plan.count} secrets from {len(todo)} targets?", default=False, err=True
+            ):
+                _err("nothing deleted")
+                return
+        api.start_deadline()
+        with _Progress(len(plan.targets), "removing") as progress:
+            results = apply_remove(
+                api,
+                plan,
+                concurrency=concurrency,
+                on_done=lambda r: progress.step(r.listing.label, _remove_status(r)),
+            )
+    finally:
+        api.close()
+    _print_remove(results, as_json)
+    failed = [r for r in results if not r.ok]
+    failed_listings = [li for li in listings if li.error]
+    if failed or failed_listings:
+        named = ", ".join(
+            [f"{r.listing.label} ({_remove_status(r)})" for r in failed]
+            + [f"{li.label} (failed)" for li in failed_listings]
+        )
+        total = len(listings)
+        raise OperationFailed(
+            f"{len(failed) + len(failed_listings)} of {total} targets failed: {named}"
+        )
+
+
+def _remove_status(result: RemoveResult) -> str:
+    if result.ok:
+        return "ok"
+    return "mixed, re-run" if result.mixed else "failed"
+
+
+def _print_remove(results: list[RemoveResult], as_json: bool) -> None:
+    if as_json:
+        _out(
+            json.dumps(
+                {
+                    "dry_run": False,
+                    "ok": all(r.ok for r in results),
+                    "targets": [
+                        {
+                            "target": r.listing.target.label,
+                            "set": r.listing.set_name,
+                            "ok": r.ok,
+                            "mixed": r.mixed,
+                            "error": r.error,
+                            "secrets": [{"name": n, "outcome": o} for n, o in r.outcomes],
+                        }
+                        for r in results
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return
+    for r in results:
+        if r.ok:
+            detail = ", ".join(f"{n} {o}" for n, o in r.outcomes) or "nothing to delete"
+            _out(f"{r.listing.label}: {detail}")
+        else:
+            _out(f"{r.listing.label}: {_remove_status(r)}: {r.error}")
+
+
+# --- status, configure, export ---------------------------------------------------------
+
+
+def _profile_region(aws: _Aws) -> str | None:
+    profiles = aws.session.full_config.get("profiles", {})
+    region = profiles.get(aws.profile.name, {}).get("region")
+    return str(region) if region else None
+
+
+@app.command()
+@_errors_to_exit_codes
+def status(profile: ProfileOption = None, as_json: JsonOption = False) -> None:
+    """Show whether a profile is usable: sign-in, registration, role credentials, identity.
+
+    Never starts a sign-in; it refreshes the token silently when any AWS SDK would. Exit 0 when
+    usable, 3 when a sign-in is needed.
+    """
+    from sso_sync import clients
+    from sso_sync.errors import LoginRequired
+    from sso_sync.rolecache import RoleCache
+    from sso_sync.status import collect_status, sts_region
+
+    aws = _Aws(profile)
+    region = sts_region(os.environ, _profile_region(aws), aws.profile.sso_region)
+
+    def sts_for(credentials: RoleCredentials) -> Any:
+        return clients.sts_client(
+            aws.session,
+            region,
+            access_key_id=credentials.access_key_id,
+            secret_access_key=credentials.secret_access_key,
+            session_token=credentials.session_token,
+        )
+
+    with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO"):
+        report = collect_status(
+            session=aws.session,
+            profile=aws.profile,
+            cache=aws.cache,
+            role_cache=RoleCache(aws.paths.cli_cache),
+            sso=aws.sso,
+            sts_for=sts_for,
+            region=region,
+        )
+    if as_json:
+        _out(json.dumps(report.as_dict(), indent=2))
+    else:
+        _print_status(report)
+    if report.sign_in_needed:
+        raise LoginRequired(
+            f"profile '{report.profile}' needs a sign-in: run `{aws.profile.login_hint}`"
+        )
+    if not report.usable:
+        raise OperationFailed(f"profile '{report.profile}' is not usable: see above")
+
+
+def _print_status(report: StatusReport) -> None:
+    s, reg = report.sso_session, report.registration
+    role, who = report.role_credentials, report.caller_identity
+    session_label = f"[sso-session {s.session_name}]" if s.session_name else "legacy profile"
+    _out(f"profile {report.profile}: {'usable' if report.usable else 'NOT usable'}")
+    _out(f"  sign-in       {session_label} {s.start_url} ({s.region})")
+    _out(f"                {s.verdict}")
+    _out(f"  registration  {reg.verdict}")
+    _out(f"  role          {role.account_id}/{role.role_name}: {role.verdict}")
+    _out(f"  identity      {who.arn or '-'}: {who.verdict}")
+
+
+class _TerminalPrompter:
+    """`configure`'s questions on stderr, answers read from stdin (a terminal or a script).
+
+    Not click's prompt: it writes a space to stdout per question, and stdout carries the result.
+    """
+
+    def _ask(self, label: str, default: str | None, missing: str) -> str:
+        from sso_sync.errors import UsageError
+
+        while True:
+            sys.stderr.write(f"{label} [{default}]: " if default else f"{label}: ")
+            sys.stderr.flush()
+            line = sys.stdin.readline()
+            if not line:  # end of input: a script ran out of answers
+                sys.stderr.write("\n")
+                raise UsageError(missing)
+            answer = line.strip()
+            if answer or default is not None:
+                return answer or str(default)
+
+    def text(self, label: str, default: str | None) -> str:
+        return self._ask(label, default, f"no answer for {label}: pass it as a flag")
+
+    def choose(self, label: str, options: Sequence[str]) -> int:
+        for number, option in enumerate(options, 1):
+            _err(f"  {number:>3}. {option}")
+        while True:
+            text = self._ask(
+                f"Choose the {label} [1-{len(options)}]",
+                None,
+                f"no {label} chosen: pass it as a flag",
+            )
+            if text.isdigit() and 1 <= int(text) <= len(options):
+                return int(text) - 1
+            _err(f"Enter a number from 1 to {len(options)}.")
+
+    def say(self, message: str) -> None:
+        _err(message)
+
+
+@app.command()
+@_errors_to_exit_codes
+def configure(
+    session_name: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--session-name", help="Name of the [sso-session] section to use or create."),
+    ] = None,
+    start_url: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--start-url", help="IAM Identity Center start URL (AWS access portal)."),
+    ] = None,
+    region: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--region", help="Region of IAM Identity Center (sso_region)."),
+    ] = None,
+    scopes: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--scopes", help="Registration scopes, comma-separated. Default: sso:account:access."
+        ),
+    ] = None,
+    account_id: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--account-id", help="Account to use; otherwise chosen from a menu."),
+    ] = None,
+    role_name: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--role-name", help="Role to use; otherwise chosen from a menu."),
+    ] = None,
+    profile: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--profile", "-p", help="Profile to write. Default: ROLE-ACCOUNT."),
+    ] = None,
+    profile_region: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--profile-region", help="Default region of the new profile. Default: --region."
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="Replace an existing profile or sso-session's settings."),
+    ] = False,
+    no_browser: Annotated[
+        bool,
+        typer.Option("--no-browser", help="Print the sign-in URL instead of opening a browser."),
+    ] = False,
+    use_device_code: Annotated[
+        bool,
+        typer.Option(
+            "--use-device-code", help="Sign in with a device code instead of the browser flow."
+        ),
+    ] = False,
+) -> None:
+    """Create an SSO profile in ~/.aws/config, as `aws configure sso` does (flags or menus).
+
+    With --account-id, --role-name and --profile nothing is asked. Other lines and comments of
+    the file are kept; the previous version is saved as config.bak.
+    """
+    from sso_sync import clients
+    from sso_sync.configure import ConfigureRequest, live_access_token, run_configure
+    from sso_sync.errors import LoginRequired, UsageError
+
+    paths = AwsPaths.from_environ(os.environ)
+    request = ConfigureRequest(
+        session_name=session_name,
+        start_url=start_url,
+        region=region,
+        scopes=scopes,
+        account_id=account_id,
+        role_name=role_name,
+        profile=profile,
+        profile_region=profile_region,
+        overwrite=overwrite,
+    )
+    prompter = _TerminalPrompter()
+    if os.environ.get("CI") and not request.non_interactive:
+        raise UsageError(
+            "configure needs --account-id, --role-name and --profile when CI is set "
+            "(nothing can be asked)"
+        )
+
+    def access_token(sso_profile: SsoProfile) -> str:
+        aws = _Aws(None, paths, unsaved=sso_profile)
+        token = live_access_token(aws.cache, sso_profile)
+        if token is None:
+            aws.login(open_browser=not no_browser, use_device_code=use_device_code)
+            token = live_access_token(aws.cache, sso_profile)
+        if token is None:
+            raise LoginRequired("the sign-in produced no usable token: run configure again")
+        return token
+
+    def sso(sso_region: str) -> Any:
+        return clients.sso_client(clients.aws_session(paths), sso_region)
+
+    with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO"):
+        result = run_configure(
+            request,
+            config_file=paths.config_file,
+            sso=sso,
+            access_token=access_token,
+            prompter=prompter,
+        )
+    p = result.profile
+    if not result.changed:
+        _err(f"{result.config_file} already has profile '{p.name}' exactly so: nothing written")
+    else:
+        saved = f" (previous version in {result.backup})" if result.backup else ""
+        _err(
+            f"wrote [profile {p.name}] and [sso-session {p.session_name}] to "
+            f"{result.config_file}{saved}"
+        )
+    _out(p.name)
+    _err(f"try: sso-sync status --profile {p.name}")
+
+
+@app.command("export")
+@_errors_to_exit_codes
+def export_credentials(
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="env | dotenv | json | credential-process | ini (writes the credentials file).",
+        ),
+    ] = "env",
+    profile: ProfileOption = None,
+    section: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--section",
+            help="With --format ini: section of the credentials file. Default: the profile name.",
+        ),
+    ] = None,
+) -> None:
+    """Print role credentials for other tools (the only command that prints credentials).
+
+    Reuses credentials cached in ~/.aws/cli/cache with 15 minutes or more left. For use as
+    `credential_process = sso-sync export --format credential-process --profile NAME`.
+    """
+    from sso_sync.errors import UsageError
+    from sso_sync.export import FORMATS, credentials_file, render, write_credentials_section
+    from sso_sync.inifile import check_name
+    from sso_sync.rolecache import RoleCache, reuse_or_fetch
+
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown --format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if section is not None and fmt != "ini":
+        raise UsageError("--section goes with --format ini only")
+    aws = _Aws(profile)
+    target = check_name("section", "--section", section or aws.profile.name)
+    # An SDK runs credential_process without a person watching: never start a sign-in there.
+    allow = fmt != "credential-process" and is_interactive(os.environ, sys.stdin.isatty())
+    credentials, _ = reuse_or_fetch(
+        RoleCache(aws.paths.cli_cache),
+        aws.profile,
+        lambda: aws.role_credentials(allow_sign_in=allow),
+    )
+    if fmt == "ini":
+        path = credentials_file(os.environ)
+        write_credentials_section(path, target, credentials)
+        _err(f"wrote [{target}] in {path}; the credentials expire at {credentials.expiration_text}")
+        return
+    sys.stdout.write(render(credentials, fmt))
+    sys.stdout.flush()
+
+
+def _check_expiration_variable(name: str, targets: list[Target], dry_run: bool) -> None:
+    from sso_sync.variables import validate_variable
+
+    validate_variable(name, targets)
+    if dry_run:
+        _err(f"would also set Actions variable {name} to the expiry on each target")
+
+
+def _set_expiration_variable(
+    api: GitHubApi,
+    results: list[TargetResult],
+    name: str,
+    credentials: dict[str | None, RoleCredentials],
+) -> list[str]:
+    """Only where the secrets landed: the variable must describe the secrets next to it.
+    Each target gets the expiry of the credentials its own set pushed."""
+    from sso_sync.variables import set_expiration_variable
+
+    errors = []
+    for profile, creds in credentials.items():
+        landed = [r.target for r in results if r.ok and r.profile == profile]
+        expiration = creds.expiration_text
+        for result in set_expiration_variable(api, landed, name, expiration):
+            if result.error is None:
+                _err(f"{result.target.label}: variable {name} {result.outcome} ({expiration})")
+            else:
+                errors.append(result.error)
+    return errors
+
+
+@app.command()
+@_errors_to_exit_codes
+def verify(
+    prefix: Annotated[
+        str,
+        typer.Option(
+            "--prefix", help="Read PREFIX + AWS_ACCESS_KEY_ID etc., as pushed with push --prefix."
+        ),
+    ] = "",
+    expected_account: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--expected-account",
+            metavar="ID",
+            help="Fail unless the credentials belong to this account (repeatable).",
+        ),
+    ] = None,
+    expected_role: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--expected-role",
+            metavar="GLOB",
+            help="Fail unless the caller's ARN matches, e.g. '*AWSReservedSSO_Deployer_*'.",
+        ),
+    ] = None,
+    min_remaining: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--min-remaining",
+            metavar="DURATION",
+            help="Fail if less lifetime is left (30m, 2h, 1h30m); needs AWS_CREDENTIAL_EXPIRATION.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the AWS credentials in the environment with STS: alive, right account and role,
+    enough lifetime left. Exit 0 valid, 1 not. In GitHub Actions: masks, outputs, summary."""
+    from sso_sync import actions
+    from sso_sync import verify as checks_module
+
+    environ = os.environ
+    in_actions = actions.in_github_actions(environ)
+    if in_actions:
+        # Before anything else is printed, so no later line of this job can show them.
+        for line in actions.mask_commands(checks_module.secret_values_in(environ, prefix)):
+            _err(line)
+    try:
+        credentials = checks_module.read_credentials(environ, prefix)
+        checks = checks_module.make_checks(expected_account or [], expected_role, min_remaining)
+        checks_module.require_inputs(credentials, checks)
+        verdict = _verify_with_sts(credentials, checks, prefix)
+    except SsoSyncError as exc:
+        if in_actions:
+            _report_to_actions(str(exc), None, None)
+        raise
+    if in_actions:
+        _report_to_actions(verdict.message, verdict, checks)
+    if as_json:
+        _out(json.dumps(verdict.as_dict(), indent=2))
+    elif verdict.valid:
+        _out(verdict.message)
+    if not verdict.valid:
+        raise OperationFailed(verdict.message)
+
+
+def _verify_with_sts(credentials: EnvCredentials, checks: Checks, prefix: str) -> Verdict:
+    from sso_sync import clients
+    from sso_sync.verify import push_hint
+    from sso_sync.verify import verify as verify_credentials
+
+    session = clients.aws_session(AwsPaths.from_environ(os.environ))
+    # botocore reads AWS_DEFAULT_REGION only; credentials.region already honours AWS_REGION.
+    sts = clients.sts_client(
+        session,
+        credentials.region,
+        access_key_id=credentials.access_key_id,
+        secret_access_key=credentials.secret_access_key,
+        session_token=credentials.session_token,
+    )
+    return verify_credentials(sts, credentials, checks, push_command=push_hint(os.environ, prefix))
+
+
+def _report_to_actions(message: str, verdict: Verdict | None, checks: Checks | None) -> None:
+    from sso_sync import actions
+    from sso_sync.verify import action_outputs, summary_rows
+
+    if verdict is None or checks is None:
+        outputs = {"valid": "false", "message": message}
+        rows = [("verdict", "NOT checked"), ("what to do", message)]
+    else:
+        outputs, rows = action_outputs(verdict), summary_rows(verdict, checks)
+    actions.append_to_file(os.environ, "GITHUB_OUTPUT", actions.output_block(outputs))
+    actions.append_to_file(
+        os.environ, "GITHUB_STEP_SUMMARY", actions.markdown_table("AWS credentials", rows)
+    )
+    if verdict is None or not verdict.valid:
+        _err(actions.error_command(message, "AWS credentials"))
+
+
+@app.command("init-workflows")
+@_errors_to_exit_codes
+def init_workflows(
+    prefix: Annotated[
+        str, typer.Option("--prefix", help="Secret/variable name prefix, as given to push.")
+    ] = "",
+    env: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--env",
+            metavar="NAME",
+            help="GitHub environment whose secrets the jobs read (environment: NAME).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite workflow files that already exist.")
+    ] = False,
+    action: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--action",
+            metavar="OWNER/REPO@SHA",
+            help="The verify action to use, pinned by commit. Default: this release's.",
+        ),
+    ] = None,
+) -> None:
+    """Write the hourly credentials check and the verify-then-deploy workflow into this
+    repository's .github/workflows/."""
+    from pathlib import Path
+
+    from sso_sync.workflows import apply, default_action, find_repository_root, plan
+
+    root = find_repository_root(Path.cwd())
+    planned = plan(root, prefix=prefix, environment=env, action=action or default_action())
+    apply(planned, root, force=force)
+    for item in planned:
+        _out(f"{'overwrote' if item.exists else 'wrote'} {item.path.relative_to(root)}")
+    if action is None and default_action().endswith("@" + "0" * 40):
+        _err(
+            "note: no release commit is known for the action yet: edit `uses:` or pass "
+            "--action OWNER/REPO@SHA"
+        )
+    _err(
+        "next: `sso-sync push --repo OWNER/NAME --profile PROFILE --expiration-variable "
+        f"{prefix}AWS_CREDENTIAL_EXPIRATION"
+        + (f" --prefix {prefix}" if prefix else "")
+        + "`"
+        + (f" (into environment {env})" if env else "")
+        + ", then commit the workflows"
+    )
+
+
+@app.command()
+@_errors_to_exit_codes
+def logout(
+    profile: ProfileOption = None,
+    all_sessions: Annotated[
+        bool,
+        typer.Option("--all", help="Sign out of every cached IAM Identity Center session."),
+    ] = False,
+) -> None:
+    """Sign out as `aws sso logout` does: revoke the session, delete its cached token and the
+    role credentials cached from it. Client registrations stay."""
+    from sso_sync import clients
+    from sso_sync.errors import AwsError, UsageError
+    from sso_sync.logout import EVERYTHING, logout, scope_for_profile
+    from sso_sync.profiles import load_profile
+
+    paths = AwsPaths.from_environ(os.environ)
+    if all_sessions:
+        if profile:
+            raise UsageError("--all and --profile exclude each other: pass one")
+        session = clients.aws_session(paths)
+        scope = EVERYTHING
+        what = "any profile"
+    else:
+        if not (profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")):
+            raise UsageError(
+                "say which session to end: --profile NAME (or set AWS_PROFILE), or --all"
+            )
+        name = profile_name_or_default(profile, os.environ)
+        session = clients.aws_session(paths, name)
+        sso_profile = load_profile(session, name, paths.config_file)
+        scope = scope_for_profile(session.full_config, sso_profile)
+        what = f"profile '{name}'"
+    report = logout(
+        lambda region: clients.sso_client(session, region),
+        paths.sso_cache,
+        paths.cli_cache,
+        scope,
+    )
+    _print_logout(report, what)
+    if report.unreachable:
+        raise AwsError(
+            "could not tell IAM Identity Center to end the session for "
+            + ", ".join(report.unreachable)
+            + " (network): the local copies are deleted, but the session stays valid on the "
+            "server until it expires"
+        )
+
+
+def _print_logout(report: LogoutReport, what: str) -> None:
+    if not report.removed_tokens and not report.removed_role_credentials:
+        _err(f"No cached IAM Identity Center session for {what}: nothing to do.")
+        return
+    for url in report.revoked:
+        _err(f"Signed out of {url}.")
+    for url in report.already_ended:
+        _err(f"Signed out of {url} (the session had already ended).")
+    if report.removed_role_credentials:
+        _err(f"Deleted {len(report.removed_role_credentials)} cached role credential file(s).")
 
 
 def main() -> None:

@@ -79,7 +79,14 @@ def sts_client(
 
 def github_requester(token: str, api_url: str, timeout: int = GITHUB_TIMEOUT) -> Requester:
     """PyGithub's requester with its own retries and write throttle off: `github.py` paces and
-    retries, honouring Retry-After and the rate-limit headers, within a deadline."""
+    retries, honouring Retry-After and the rate-limit headers, within a deadline.
+
+    Off on purpose: PyGithub's default `GithubRetry` sleeps on 403/429/5xx for as long as GitHub
+    asks (often 60 s) without knowing our deadline; its `seconds_between_writes` (1 s) keeps its
+    bookkeeping per requester and unlocked, so with one requester per worker thread (which we
+    need: its connection object is not thread-safe) it would neither pace the run as a whole
+    nor be safe. `pacing.Pacer` paces every worker together instead.
+    """
     from github import Auth, Github
 
     client = Github(

@@ -11,7 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sso_sync import clients
 from sso_sync.credentials import obtain_role_credentials
@@ -20,6 +20,9 @@ from sso_sync.login import DevicePrompt, TokenCache, device_login
 from sso_sync.profiles import AwsPaths, load_profile
 from sso_sync.push import apply_push, plan_push
 from sso_sync.targets import Target
+
+if TYPE_CHECKING:
+    from sso_sync.sandbox import Sandbox
 
 DEMO_PROFILE = "sandbox-ci"
 DEMO_REPO = "octo-org/app"
@@ -49,12 +52,15 @@ sts =
 """
 
 
-def run_demo(say: Callable[[str], None]) -> dict[str, Any]:
+def run_demo(
+    say: Callable[[str], None], make_sandbox: Callable[[], Sandbox] | None = None
+) -> dict[str, Any]:
     """Returns a report with names and verdicts only: never a credential or token."""
     from sso_sync.sandbox import Sandbox
 
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="sso-sync-demo-") as tmp, Sandbox() as sandbox:
+    sandbox_cm = (make_sandbox or Sandbox)()
+    with tempfile.TemporaryDirectory(prefix="sso-sync-demo-") as tmp, sandbox_cm as sandbox:
         say(
             f"sandbox: IAM Identity Center and STS at {sandbox.aws_url}; "
             f"GitHub at {sandbox.github_url}"

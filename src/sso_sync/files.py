@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from sso_sync.errors import SsoSyncError
+
 LOCK_TIMEOUT_SECONDS = 60.0
 
 
@@ -32,12 +34,30 @@ def _json_default(value: object) -> str:
 
 @contextmanager
 def locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `path` (through a `.lock` file beside it)."""
-    from filelock import FileLock
+    """Hold an exclusive lock on `path` (through a `.lock` file beside it).
+
+    Re-entrant within a thread: a caller holding the lock around a read-refresh-write may call
+    code (such as `TokenCache.__setitem__`, invoked by botocore) that takes it again. Other
+    threads and other processes wait. The `.lock` files stay: deleting a lock file while another
+    process waits on it would let two holders in at once.
+    """
+    from filelock import FileLock, Timeout
 
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS):
+    lock_file = str(path) + ".lock"
+    # One instance per path (is_singleton) makes nesting re-entrant instead of a self-deadlock.
+    lock = FileLock(lock_file, timeout=LOCK_TIMEOUT_SECONDS, is_singleton=True)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise SsoSyncError(
+            f"another process has held {lock_file} for over {LOCK_TIMEOUT_SECONDS:.0f} s: "
+            f"retry, or remove that file if no sso-sync or aws process is running"
+        ) from None
+    try:
         yield
+    finally:
+        lock.release()
 
 
 def write_private_text(path: Path, text: str) -> None:

@@ -15,12 +15,17 @@ from typing import Any, Protocol
 from urllib.parse import urlparse
 
 from sso_sync.errors import GitHubAuthMissing, GitHubError
+from sso_sync.pacing import Pacer, request_points
 from sso_sync.retry import RetryPolicy, backoff, is_rate_limited, server_delay, should_retry
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.github.com"
 GH_AUTH_TOKEN_TIMEOUT = 10
+# What GitHub's REST docs tell every client to send. PyGithub on its own sends `Accept: */*` and
+# no version, which GitHub answers with its default; naming both keeps the answers we parse to the
+# version GitHub's OpenAPI description (our contract tests) describes.
+REQUEST_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 
 
 class Requester(Protocol):
@@ -61,26 +66,89 @@ class RequestLog:
             self.entries.append((method, path, status))
 
 
+class DeadlineReached(GitHubError):
+    """The overall deadline (`--timeout`) came before this request could be made or finished."""
+
+
+class Cancelled(GitHubError):
+    """Another worker hit an error that ends the whole run (a bad token)."""
+
+
 class GitHubApi:
-    """JSON requests over PyGithub's requester, retried within an overall deadline."""
+    """JSON requests over PyGithub's requester: paced, retried, within an overall deadline.
+
+    Safe to call from many threads. PyGithub's `Requester` is not: its connection object keeps
+    the verb, URL and body of a request in attributes between `request()` and `getresponse()`, so
+    two threads sharing one would send each other's requests. Give a `requester_factory` and every
+    thread gets its own requester (and its own HTTP connection pool); a single `requester` is
+    used by one thread at a time.
+    """
 
     def __init__(
         self,
-        requester: Requester,
+        requester: Requester | None = None,
         *,
+        requester_factory: Callable[[], Requester] | None = None,
         policy: RetryPolicy | None = None,
+        pacer: Pacer | None = None,
+        timeout: float | None = None,
         deadline: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        self._requester = requester
+        if (requester is None) == (requester_factory is None):
+            raise TypeError("give exactly one of requester and requester_factory")
+        self._single = requester
+        self._single_lock = threading.Lock()
+        self._factory = requester_factory
+        self._local = threading.local()
+        self._made: list[Requester] = []
+        self._made_lock = threading.Lock()
         self._policy = policy or RetryPolicy()
-        self._deadline = deadline
         self._sleep = sleep
         self._clock = clock
         self._wall_clock = wall_clock
+        self._pacer = pacer or Pacer(clock=clock, sleep=sleep)
+        self._timeout = timeout
+        self._deadline = deadline
+        if timeout is not None:
+            self.start_deadline()
+        self._cancelled = threading.Event()
         self.log = RequestLog()
+
+    def start_deadline(self) -> None:
+        """Start the `timeout` clock now (the CLI does so once credentials are in hand)."""
+        if self._timeout is not None:
+            self._deadline = self._clock() + self._timeout
+
+    def cancel(self) -> None:
+        """Requests not yet started fail with `Cancelled`."""
+        self._cancelled.set()
+
+    def close(self) -> None:
+        with self._made_lock:
+            made, self._made = self._made, []
+        for requester in made:
+            close = getattr(requester, "close", None)
+            if callable(close):
+                close()
+
+    def _send(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
+        # A fresh headers dict each time: PyGithub adds the Authorization header to it.
+        if self._single is not None:
+            with self._single_lock:
+                return self._single.requestJson(
+                    method, path, headers=dict(REQUEST_HEADERS), input=body
+                )
+        requester: Requester | None = getattr(self._local, "requester", None)
+        if requester is None:
+            assert self._factory is not None
+            requester = self._factory()
+            self._local.requester = requester
+            with self._made_lock:
+                self._made.append(requester)
+        return requester.requestJson(method, path, headers=dict(REQUEST_HEADERS), input=body)
 
     def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Response:
         """One logical request; returns the final response, raising only if none came back."""
@@ -89,8 +157,16 @@ class GitHubApi:
 
         attempt = 0
         while True:
+            if self._cancelled.is_set():
+                raise Cancelled(f"{method} {path}: not sent, the run was stopped")
+            short = self._pacer.acquire(request_points(method), self._deadline)
+            if short is not None:
+                raise DeadlineReached(
+                    f"not sent: the --timeout deadline came first (pacing needed {short:.0f} s "
+                    "more): re-run to finish, or raise --timeout"
+                )
             try:
-                status, headers, text = self._requester.requestJson(method, path, input=body)
+                status, headers, text = self._send(method, path, body)
             except (RequestsConnectionError, Timeout, ConnectionError) as exc:
                 self.log.add(method, path, 0)
                 wait = backoff(attempt, self._policy)
@@ -102,11 +178,21 @@ class GitHubApi:
             else:
                 self.log.add(method, path, status)
                 response = Response(status, headers, _parse(text))
+                self._note_rate_limit(headers)
                 if not should_retry(status, headers, response.message):
                     return response
                 asked = server_delay(headers, self._wall_clock())
                 wait = backoff(attempt, self._policy) if asked is None else asked
+                if asked is not None:
+                    # The limit is per token: every worker waits, not only this one.
+                    self._pacer.pause_until(self._clock() + asked)
                 if not self._may_wait(attempt, wait):
+                    if self._past_deadline(wait):
+                        raise DeadlineReached(
+                            f"GitHub answered {status} and asked to wait {wait:.0f} s, past the "
+                            "--timeout deadline: re-run later to finish, or raise --timeout",
+                            status=status,
+                        )
                     return response
                 log.info(
                     "GitHub answered %s to %s %s; retrying in %.1f s", status, method, path, wait
@@ -114,10 +200,22 @@ class GitHubApi:
             self._sleep(wait)
             attempt += 1
 
+    def _note_rate_limit(self, headers: Mapping[str, str]) -> None:
+        """Primary limit used up: nobody sends until it resets, whatever this answer was."""
+        if headers.get("x-ratelimit-remaining") == "0":
+            reset = server_delay(
+                {k: v for k, v in headers.items() if k != "retry-after"}, self._wall_clock()
+            )
+            if reset:
+                self._pacer.pause_until(self._clock() + reset)
+
+    def _past_deadline(self, wait: float) -> bool:
+        return self._deadline is not None and self._clock() + wait > self._deadline
+
     def _may_wait(self, attempt: int, wait: float) -> bool:
         if attempt + 1 >= self._policy.attempts:
             return False
-        return self._deadline is None or self._clock() + wait <= self._deadline
+        return not self._past_deadline(wait)
 
 
 def _parse(text: str) -> Any:
@@ -129,7 +227,7 @@ def _parse(text: str) -> Any:
         return None
 
 
-def raise_for_status(response: Response, what: str) -> None:
+def raise_for_status(response: Response, what: str, *, not_found: str | None = None) -> None:
     """Turn an error response into a GitHubError whose message says what to do."""
     status = response.status
     if status < 400:
@@ -140,16 +238,43 @@ def raise_for_status(response: Response, what: str) -> None:
     elif is_rate_limited(status, response.headers, message):
         hint = "GitHub rate limit still in force after retries: wait a few minutes and re-run"
     elif status == 403:
-        needed = response.headers.get("x-accepted-github-permissions")
-        hint = "the token lacks permission" + (f" (needs {needed})" if needed else "")
-        hint += ": use a token with Secrets read/write on the target"
+        hint = "the token lacks permission" + _needed_permission(response.headers)
     elif status == 404:
-        hint = "not found, or the token cannot see it: check the name and the token's access"
+        hint = not_found or (
+            "not found, or the token cannot see it: check the name and the token's access"
+        )
     elif status == 422:
-        hint = f"GitHub rejected the request: {message or 'validation failed'}"
+        hint = f"GitHub rejected the request: {_validation_message(response.data, message)}"
     else:
         hint = f"GitHub answered {status}" + (f": {message}" if message else "")
     raise GitHubError(f"{what}: {hint}", status=status)
+
+
+def _needed_permission(headers: Mapping[str, str]) -> str:
+    """Fine-grained tokens and apps get `X-Accepted-GitHub-Permissions` (e.g. `secrets=write`);
+    classic tokens get `X-OAuth-Scopes`/`X-Accepted-OAuth-Scopes`."""
+    needed = headers.get("x-accepted-github-permissions")
+    if needed:
+        return f" (GitHub wants {needed}): grant it to the token or app and re-run"
+    scopes = headers.get("x-accepted-oauth-scopes")
+    if scopes:
+        return f" (GitHub wants scope {scopes}): `gh auth refresh -s {scopes.split(',')[0]}`"
+    return (
+        ": use a token with Secrets read/write on repositories (and Organization secrets for "
+        "--org), or the repo (and admin:org) scope for a classic token"
+    )
+
+
+def _validation_message(data: Any, message: str) -> str:
+    details: list[str] = []
+    if isinstance(data, dict):
+        for error in data.get("errors") or []:
+            if isinstance(error, str):
+                details.append(error)
+            elif isinstance(error, dict) and error.get("message"):
+                details.append(str(error["message"]))
+    text = message or "validation failed"
+    return text + (f" ({'; '.join(details)})" if details else "")
 
 
 def seal(public_key_b64: str, value: str) -> str:

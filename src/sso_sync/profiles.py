@@ -54,6 +54,9 @@ class SsoProfile:
     role_name: str
     session_name: str | None  # None for a legacy profile (sso_start_url in the profile itself)
     scopes: tuple[str, ...] = DEFAULT_SCOPES
+    # `sso_registration_scopes` exactly as configured; None when absent (the AWS CLI keys its
+    # client-registration cache on this, not on the default it falls back to).
+    configured_scopes: tuple[str, ...] | None = None
 
     @property
     def token_cache_key(self) -> str:
@@ -115,6 +118,11 @@ def load_profile(session: Session, name: str, config_file: Path) -> SsoProfile:
     role_name = _required(section, "sso_role_name", f"[profile {name}]", config_file)
     scopes_text = settings.get("sso_registration_scopes", "") if session_name else ""
     scopes = tuple(s.strip() for s in scopes_text.split(",") if s.strip()) or DEFAULT_SCOPES
+    configured = (
+        tuple(s.strip() for s in scopes_text.split(",") if s.strip())
+        if session_name and "sso_registration_scopes" in settings
+        else None
+    )
     return SsoProfile(
         name=name,
         start_url=start_url,
@@ -123,6 +131,7 @@ def load_profile(session: Session, name: str, config_file: Path) -> SsoProfile:
         role_name=role_name,
         session_name=session_name or None,
         scopes=scopes,
+        configured_scopes=configured,
     )
 
 

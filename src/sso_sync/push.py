@@ -1,20 +1,29 @@
 """Plan, then apply: which secrets go to which targets, and putting them there.
 
-`plan_push` is pure and drives both `--dry-run` and the writes; `apply_push` performs a plan:
-one public-key fetch per target, one PUT per secret, nothing else.
+`plan_sets` (and its one-set form `plan_push`) is pure and drives both `--dry-run` and the
+writes; `apply_push` performs a plan: one public-key fetch per target, one PUT per secret,
+nothing else, on a bounded pool of workers.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sso_sync.credentials import SECRET_NAMES
-from sso_sync.errors import GitHubError
+from sso_sync.errors import GitHubError, UsageError
+from sso_sync.fanout import DEFAULT_CONCURRENCY, for_each
 from sso_sync.github import GitHubApi, raise_for_status, seal
-from sso_sync.targets import Target, validate_secret_names
+from sso_sync.targets import (
+    Target,
+    TargetSet,
+    Visibility,
+    validate_secret_names,
+    validate_secret_values,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,48 +42,172 @@ class PlannedSecret:
 class TargetPlan:
     target: Target
     secrets: tuple[PlannedSecret, ...]
+    profile: str | None = None  # whose credentials; None: the one profile of the run
+    set_name: str | None = None
+    selected_repository_ids: tuple[int, ...] = ()
+
+    @property
+    def visibility(self) -> Visibility | None:
+        return self.target.visibility if self.target.kind == "org" else None
+
+    @property
+    def label(self) -> str:
+        return self.target.label + (f" [{self.set_name}]" if self.set_name else "")
 
 
 @dataclass(frozen=True)
 class PushPlan:
     targets: tuple[TargetPlan, ...]
 
+    @property
+    def profiles(self) -> list[str | None]:
+        return list(dict.fromkeys(tp.profile for tp in self.targets))
+
+
+def managed_names(prefix: str) -> list[str]:
+    return [prefix + source for source in SECRET_NAMES]
+
 
 def plan_push(
     targets: Sequence[Target],
     prefix: str = "",
     existing: Mapping[Target, set[str]] | None = None,
+    *,
+    repo_ids: Mapping[str, int] | None = None,
 ) -> PushPlan:
     """Every target gets every credential secret; names are validated before anything is sent."""
-    names = [prefix + source for source in SECRET_NAMES]
-    validate_secret_names(names)
-    plans = []
-    for target in dict.fromkeys(targets):  # a target named twice is pushed once
-        known = None if existing is None else existing.get(target)
-        secrets = tuple(
-            PlannedSecret(
-                name=name,
-                source=source,
-                action="set" if known is None else ("update" if name in known else "create"),
+    return plan_sets([TargetSet(None, None, prefix, tuple(targets))], existing, repo_ids=repo_ids)
+
+
+def check_sets(sets: Sequence[TargetSet]) -> None:
+    """Secret names valid, and no secret of a target written by two sets (the second would
+    silently overwrite the first). Pure; runs before any request."""
+    claimed: dict[tuple[str, str], str] = {}
+    for target_set in sets:
+        names = managed_names(target_set.prefix)
+        validate_secret_names(names)
+        for target in dict.fromkeys(target_set.targets):
+            for name in names:
+                other = claimed.setdefault((target.address, name.upper()), _set_label(target_set))
+                if other != _set_label(target_set):
+                    raise UsageError(
+                        f"{target.label}: {name} would be written by both {other} and "
+                        f"{_set_label(target_set)}: give one of them another prefix"
+                    )
+
+
+def plan_sets(
+    sets: Sequence[TargetSet],
+    existing: Mapping[Target, set[str]] | None = None,
+    *,
+    repo_ids: Mapping[str, int] | None = None,
+) -> PushPlan:
+    """The plan for several sets at once.
+
+    `existing` maps a target to the (upper-cased) names already there, when a dry run asked;
+    `repo_ids` maps "owner/name" (lower-cased) to repository ids for selected-visibility
+    organization secrets.
+    """
+    check_sets(sets)
+    plans: list[TargetPlan] = []
+    for target_set in sets:
+        names = managed_names(target_set.prefix)
+        for target in dict.fromkeys(target_set.targets):  # a target named twice is pushed once
+            known = None if existing is None else existing.get(target)
+            secrets = tuple(
+                PlannedSecret(
+                    name=name,
+                    source=source,
+                    action="set"
+                    if known is None
+                    else ("update" if name.upper() in known else "create"),
+                )
+                for name, source in zip(names, SECRET_NAMES, strict=True)
             )
-            for name, source in zip(names, SECRET_NAMES, strict=True)
-        )
-        plans.append(TargetPlan(target, secrets))
+            ids: tuple[int, ...] = ()
+            if target.selected_repos:
+                ids = tuple(_repo_id(repo_ids, name) for name in target.selected_repos)
+            plans.append(TargetPlan(target, secrets, target_set.profile, target_set.name, ids))
     return PushPlan(tuple(plans))
 
 
-def existing_secret_names(api: GitHubApi, target: Target) -> set[str]:
-    """Names already set on `target` (all pages), for a dry run's create/update column."""
-    names: set[str] = set()
+def _set_label(target_set: TargetSet) -> str:
+    return f"set '{target_set.name}'" if target_set.name else "the command line"
+
+
+def _repo_id(repo_ids: Mapping[str, int] | None, name: str) -> int:
+    if repo_ids is None or name.lower() not in repo_ids:
+        raise UsageError(f"repository {name} was not looked up: resolve selected ids first")
+    return repo_ids[name.lower()]
+
+
+def put_body(plan: TargetPlan, key_id: str, encrypted_value: str) -> dict[str, Any]:
+    """The PUT body GitHub's REST docs give for this kind of target."""
+    body: dict[str, Any] = {"encrypted_value": encrypted_value, "key_id": key_id}
+    if plan.visibility is not None:
+        body["visibility"] = plan.visibility
+        if plan.visibility == "selected":
+            body["selected_repository_ids"] = list(plan.selected_repository_ids)
+    return body
+
+
+# --- reads that feed the plan ------------------------------------------------------------
+
+
+def resolve_repo_ids(
+    api: GitHubApi, sets: Sequence[TargetSet], *, concurrency: int = DEFAULT_CONCURRENCY
+) -> dict[str, int]:
+    """Repository ids for every --selected-repo, one GET each however often it is named."""
+    wanted = list(
+        dict.fromkeys(name.lower() for s in sets for t in s.targets for name in t.selected_repos)
+    )
+
+    def lookup(name: str) -> int:
+        response = api.request("GET", f"/repos/{name}")
+        raise_for_status(
+            response,
+            f"selected repository {name}",
+            not_found=f"repository {name} not found, or the token cannot see it",
+        )
+        return int(response.data["id"])
+
+    ids = for_each(wanted, lookup, concurrency=concurrency, api=api)
+    return dict(zip(wanted, ids, strict=True))
+
+
+def list_secrets(api: GitHubApi, target: Target) -> list[dict[str, Any]]:
+    """Every secret's metadata on `target` (all pages)."""
+    items: list[dict[str, Any]] = []
     page = 1
     while True:
         response = api.request("GET", f"{target.secrets_path}?per_page=100&page={page}")
-        raise_for_status(response, f"{target.label}: listing secrets")
+        raise_for_status(
+            response, f"{target.label}: listing secrets", not_found=target.not_found_hint
+        )
         batch = response.data.get("secrets", []) if isinstance(response.data, dict) else []
-        names.update(str(item["name"]).upper() for item in batch)
+        items.extend(item for item in batch if isinstance(item, dict))
         if len(batch) < 100:
-            return names
+            return items
         page += 1
+
+
+def existing_secret_names(api: GitHubApi, target: Target) -> set[str]:
+    """Names already set on `target` (upper-cased), for a dry run's create/update column."""
+    return {str(item["name"]).upper() for item in list_secrets(api, target)}
+
+
+def existing_for_plan(
+    api: GitHubApi, plan: PushPlan, *, concurrency: int = DEFAULT_CONCURRENCY
+) -> dict[Target, set[str]]:
+    """One list request per target, concurrently; raises the first failure."""
+    targets = list(dict.fromkeys(tp.target for tp in plan.targets))
+    names = for_each(
+        targets, lambda t: existing_secret_names(api, t), concurrency=concurrency, api=api
+    )
+    return dict(zip(targets, names, strict=True))
+
+
+# --- apply -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -89,6 +222,8 @@ class TargetResult:
     target: Target
     secrets: list[SecretResult] = field(default_factory=list)
     error: str | None = None
+    set_name: str | None = None
+    profile: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -100,37 +235,96 @@ class TargetResult:
         written = [s for s in self.secrets if s.outcome in ("created", "updated")]
         return bool(written) and len(written) < len(self.secrets)
 
+    @property
+    def label(self) -> str:
+        return self.target.label + (f" [{self.set_name}]" if self.set_name else "")
 
-def apply_push(api: GitHubApi, plan: PushPlan, values: Mapping[str, str]) -> list[TargetResult]:
-    results = []
-    for target_plan in plan.targets:
-        result = TargetResult(target_plan.target)
+
+class _PublicKeys:
+    """One public-key fetch per secret store, even when two sets share a target."""
+
+    def __init__(self, api: GitHubApi) -> None:
+        self._api = api
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[threading.Lock, list[Mapping[str, Any]]]] = {}
+
+    def get(self, target: Target) -> Mapping[str, Any]:
+        with self._lock:
+            lock, box = self._entries.setdefault(target.address, (threading.Lock(), []))
+        with lock:
+            if not box:
+                response = self._api.request("GET", f"{target.secrets_path}/public-key")
+                raise_for_status(
+                    response,
+                    f"{target.label}: fetching the public key",
+                    not_found=target.not_found_hint,
+                )
+                box.append(response.data)
+            return box[0]
+
+
+def apply_push(
+    api: GitHubApi,
+    plan: PushPlan,
+    values: Mapping[str, str] | None = None,
+    *,
+    values_by_profile: Mapping[str | None, Mapping[str, str]] | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    on_result: Callable[[TargetResult], None] | None = None,
+) -> list[TargetResult]:
+    """Write the plan. `values` are the secrets of the run's one profile; with several
+    profiles (config sets), `values_by_profile` maps each plan's profile to its own."""
+    by_profile: dict[str | None, Mapping[str, str]] = dict(values_by_profile or {})
+    if values is not None:
+        by_profile.setdefault(None, values)
+    for tp in plan.targets:
+        if tp.profile not in by_profile and None not in by_profile:
+            raise UsageError(f"no credentials for profile {tp.profile!r}")
+    for profile_values in by_profile.values():
+        validate_secret_values(dict(profile_values))
+    keys = _PublicKeys(api)
+
+    def push_one(tp: TargetPlan) -> TargetResult:
+        chosen = by_profile.get(tp.profile, by_profile.get(None, {}))
+        result = TargetResult(tp.target, set_name=tp.set_name, profile=tp.profile)
         try:
-            _push_target(api, target_plan, values, result)
+            _push_target(api, keys, tp, chosen, result)
         except GitHubError as exc:
             if exc.status == 401:
                 raise  # the token is bad for every target: stop and say so once
             result.error = str(exc)
-        for planned in target_plan.secrets[len(result.secrets) :]:
+        for planned in tp.secrets[len(result.secrets) :]:
             result.secrets.append(SecretResult(planned.name, "not attempted"))
-        results.append(result)
-    return results
+        return result
+
+    return for_each(
+        list(plan.targets),
+        push_one,
+        concurrency=concurrency,
+        api=api,
+        on_done=None if on_result is None else (lambda _tp, r: on_result(r)),
+    )
 
 
 def _push_target(
-    api: GitHubApi, target_plan: TargetPlan, values: Mapping[str, str], result: TargetResult
+    api: GitHubApi,
+    keys: _PublicKeys,
+    tp: TargetPlan,
+    values: Mapping[str, str],
+    result: TargetResult,
 ) -> None:
-    target = target_plan.target
-    response = api.request("GET", f"{target.secrets_path}/public-key")
-    raise_for_status(response, f"{target.label}: fetching the public key")
-    key: Mapping[str, Any] = response.data
-    for planned in target_plan.secrets:
-        body = {
-            "encrypted_value": seal(str(key["key"]), values[planned.source]),
-            "key_id": str(key["key_id"]),
-        }
-        response = api.request("PUT", f"{target.secrets_path}/{planned.name}", body)
-        raise_for_status(response, f"{target.label}: setting {planned.name}")
+    target = tp.target
+    key = keys.get(target)
+    for planned in tp.secrets:
+        body = put_body(tp, str(key["key_id"]), seal(str(key["key"]), values[planned.source]))
+        try:
+            response = api.request("PUT", f"{target.secrets_path}/{planned.name}", body)
+            raise_for_status(
+                response, f"{target.label}: setting {planned.name}", not_found=target.not_found_hint
+            )
+        except GitHubError as exc:
+            result.secrets.append(SecretResult(planned.name, "failed", str(exc)))
+            raise
         result.secrets.append(
             SecretResult(planned.name, "created" if response.status == 201 else "updated")
         )

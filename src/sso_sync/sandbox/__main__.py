@@ -1,4 +1,8 @@
-"""``python -m sso_sync.sandbox``: print the URLs as one JSON line, serve until SIGINT/SIGTERM."""
+"""``python -m sso_sync.sandbox``: print the URLs as one JSON line, serve until SIGINT/SIGTERM.
+
+``--with-credentials`` adds a live and an expired set of role credentials to that line (for
+the action's self-test workflow, which has no other way to get some).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import signal
 import sys
 import threading
 from types import FrameType
+from typing import Any
 
 from . import Sandbox, SandboxConfig
 
@@ -17,6 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--aws-port", type=int, default=0)
     parser.add_argument("--github-port", type=int, default=0)
     parser.add_argument("--role-lifetime", type=int, default=3600, metavar="SECONDS")
+    parser.add_argument(
+        "--with-credentials",
+        action="store_true",
+        help="also issue role credentials (first account, first role) and add them to the JSON "
+        "line: 'credentials' live, 'expired_credentials' already expired (STS says so)",
+    )
     args = parser.parse_args(argv)
 
     stopping = threading.Event()
@@ -38,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             "region": config.region,
             "env": sandbox.env(),
         }
+        if args.with_credentials:
+            announcement.update(_live_and_expired_credentials(sandbox))
         sys.stdout.write(json.dumps(announcement) + "\n")
         sys.stdout.flush()
         # A timed wait keeps the main thread responsive to signals on every platform.
@@ -46,6 +59,46 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         sandbox.stop()
     return 0
+
+
+def _live_and_expired_credentials(sandbox: Sandbox) -> dict[str, Any]:
+    dead = _issue_credentials(sandbox)
+    sandbox.expire_credentials()  # every set issued so far: only `dead`
+    dead["env"]["AWS_CREDENTIAL_EXPIRATION"] = _iso_z(sandbox.issued_credentials[-1]["expiration"])
+    return {"expired_credentials": dead, "credentials": _issue_credentials(sandbox)}
+
+
+def _iso_z(epoch_ms: int) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_ms / 1000))
+
+
+def _issue_credentials(sandbox: Sandbox) -> dict[str, Any]:
+    """Role credentials through the sandbox's own GetRoleCredentials route, as clients get them."""
+    import urllib.parse
+    import urllib.request
+
+    account_id, (_name, roles) = next(iter(sandbox.config.accounts.items()))
+    token = sandbox.mint_token(refreshable=False)["accessToken"]
+    query = urllib.parse.urlencode({"account_id": account_id, "role_name": roles[0]})
+    request = urllib.request.Request(
+        f"{sandbox.aws_url}/federation/credentials?{query}",
+        headers={"x-amz-sso_bearer_token": token},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        role = json.load(response)["roleCredentials"]
+    expiration = _iso_z(role["expiration"])
+    return {
+        "account_id": account_id,
+        "role_name": roles[0],
+        "env": {
+            "AWS_ACCESS_KEY_ID": role["accessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": role["secretAccessKey"],
+            "AWS_SESSION_TOKEN": role["sessionToken"],
+            "AWS_CREDENTIAL_EXPIRATION": expiration,
+        },
+    }
 
 
 if __name__ == "__main__":

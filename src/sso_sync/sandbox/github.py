@@ -197,12 +197,30 @@ class GitHubBackend:
         raise _not_found()
 
     def _owner_json(self, login: str) -> dict[str, Any]:
+        # Every property GitHub's OpenAPI description requires of a `simple-user`, so that
+        # answers pass the contract tests (tests/test_contract.py).
         is_org = login in self.config.orgs
+        owner_id = int(hashlib.sha256(login.encode()).hexdigest()[:6], 16)
+        users = f"{self.base_url}/users/{login}"
         return {
             "login": login,
-            "id": int(hashlib.sha256(login.encode()).hexdigest()[:6], 16),
+            "id": owner_id,
+            "node_id": base64.b64encode(f"04:User{owner_id}".encode()).decode(),
             "type": "Organization" if is_org else "User",
             "url": f"{self.base_url}/{'orgs' if is_org else 'users'}/{login}",
+            "html_url": f"https://github.com/{login}",
+            "avatar_url": f"https://avatars.githubusercontent.com/u/{owner_id}?v=4",
+            "gravatar_id": "",
+            "site_admin": False,
+            "events_url": f"{users}/events{{/privacy}}",
+            "followers_url": f"{users}/followers",
+            "following_url": f"{users}/following{{/other_user}}",
+            "gists_url": f"{users}/gists{{/gist_id}}",
+            "organizations_url": f"{users}/orgs",
+            "received_events_url": f"{users}/received_events",
+            "repos_url": f"{users}/repos",
+            "starred_url": f"{users}/starred{{/owner}}{{/repo}}",
+            "subscriptions_url": f"{users}/subscriptions",
         }
 
     def _org_json(self, org: str) -> dict[str, Any]:
@@ -211,6 +229,49 @@ class GitHubBackend:
 
     def _repo_json(self, repo: Repo) -> dict[str, Any]:
         url = f"{self.base_url}/repos/{repo.full_name}"
+        html = f"https://github.com/{repo.full_name}"
+        # Every property GitHub's OpenAPI description requires of a `full-repository`.
+        links = {
+            f"{name}_url": f"{url}/{path}"
+            for name, path in (
+                ("archive", "{archive_format}{/ref}"),
+                ("assignees", "assignees{/user}"),
+                ("blobs", "git/blobs{/sha}"),
+                ("branches", "branches{/branch}"),
+                ("collaborators", "collaborators{/collaborator}"),
+                ("comments", "comments{/number}"),
+                ("commits", "commits{/sha}"),
+                ("compare", "compare/{base}...{head}"),
+                ("contents", "contents/{+path}"),
+                ("contributors", "contributors"),
+                ("deployments", "deployments"),
+                ("downloads", "downloads"),
+                ("events", "events"),
+                ("forks", "forks"),
+                ("git_commits", "git/commits{/sha}"),
+                ("git_refs", "git/refs{/sha}"),
+                ("git_tags", "git/tags{/sha}"),
+                ("hooks", "hooks"),
+                ("issue_comment", "issues/comments{/number}"),
+                ("issue_events", "issues/events{/number}"),
+                ("issues", "issues{/number}"),
+                ("keys", "keys{/key_id}"),
+                ("labels", "labels{/name}"),
+                ("languages", "languages"),
+                ("merges", "merges"),
+                ("milestones", "milestones{/number}"),
+                ("notifications", "notifications{?since,all,participating}"),
+                ("pulls", "pulls{/number}"),
+                ("releases", "releases{/id}"),
+                ("stargazers", "stargazers"),
+                ("statuses", "statuses/{sha}"),
+                ("subscribers", "subscribers"),
+                ("subscription", "subscription"),
+                ("tags", "tags"),
+                ("teams", "teams"),
+                ("trees", "git/trees{/sha}"),
+            )
+        }
         return {
             "id": repo.id,
             "node_id": base64.b64encode(f"010:Repository{repo.id}".encode()).decode(),
@@ -219,7 +280,40 @@ class GitHubBackend:
             "owner": self._owner_json(repo.owner),
             "private": True,
             "url": url,
-            "html_url": f"https://github.com/{repo.full_name}",
+            "html_url": html,
+            "description": None,
+            "fork": False,
+            **links,
+            "clone_url": f"{html}.git",
+            "git_url": f"git://github.com/{repo.full_name}.git",
+            "ssh_url": f"git@github.com:{repo.full_name}.git",
+            "svn_url": html,
+            "mirror_url": None,
+            "homepage": None,
+            "language": None,
+            "license": None,
+            "default_branch": "main",
+            "visibility": "private",
+            "archived": False,
+            "disabled": False,
+            "has_issues": True,
+            "has_projects": False,
+            "has_wiki": False,
+            "has_pages": False,
+            "has_discussions": False,
+            "forks": 0,
+            "forks_count": 0,
+            "open_issues": 0,
+            "open_issues_count": 0,
+            "size": 0,
+            "stargazers_count": 0,
+            "watchers": 0,
+            "watchers_count": 0,
+            "network_count": 0,
+            "subscribers_count": 0,
+            "created_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+            "pushed_at": "2024-01-01T00:00:00Z",
         }
 
     def _environment_json(self, repo: Repo, env: str) -> dict[str, Any]:

@@ -1,0 +1,158 @@
+"""Named sets of targets from `sso-sync.toml` (or `[tool.sso-sync]` in `pyproject.toml`).
+
+Found from the current directory upward, like ruff and black find theirs, or given with
+`--config`. Every error names the file, the key and what is expected.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sso_sync.errors import ConfigError, UsageError
+from sso_sync.targets import Target, TargetSet, build_targets
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+CONFIG_NAME = "sso-sync.toml"
+PYPROJECT = "pyproject.toml"
+SET_KEYS = {"profile", "prefix", "targets"}
+TARGET_KEYS = {"repo", "env", "org", "visibility", "selected-repos", "app"}
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    path: Path
+    sets: tuple[TargetSet, ...]
+
+    def pick(self, name: str | None) -> tuple[TargetSet, ...]:
+        if name is None:
+            return self.sets
+        for target_set in self.sets:
+            if target_set.name == name:
+                return (target_set,)
+        known = ", ".join(s.name or "" for s in self.sets)
+        raise UsageError(f"{self.path}: no set named '{name}' (sets: {known})")
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest `sso-sync.toml`, or `pyproject.toml` with a `[tool.sso-sync]` table."""
+    for directory in (start, *start.parents):
+        candidate = directory / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+        pyproject = directory / PYPROJECT
+        if pyproject.is_file() and _has_tool_table(pyproject):
+            return pyproject
+    return None
+
+
+def _has_tool_table(path: Path) -> bool:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False  # someone else's broken pyproject is not ours to report
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "sso-sync" in tool
+
+
+def load_config(path: Path) -> ConfigFile:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    root = "sets"
+    if path.name == PYPROJECT:
+        tool = data.get("tool")
+        table = tool.get("sso-sync") if isinstance(tool, dict) else None
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: no [tool.sso-sync] table")
+        data, root = table, "tool.sso-sync.sets"
+    return ConfigFile(path, _parse_sets(path, data, root))
+
+
+def _parse_sets(path: Path, data: dict[str, Any], root: str) -> tuple[TargetSet, ...]:
+    extra = sorted(set(data) - {"sets"})
+    if extra:
+        raise ConfigError(f"{path}: unknown key '{extra[0]}': expected only [{root}.NAME] tables")
+    sets = data.get("sets")
+    if not isinstance(sets, dict) or not sets:
+        raise ConfigError(f"{path}: {root}: expected at least one [{root}.NAME] table")
+    parsed = []
+    for name, body in sets.items():
+        where = f"{root}.{name}"
+        if not isinstance(body, dict):
+            raise ConfigError(f"{path}: {where}: expected a table")
+        unknown = sorted(set(body) - SET_KEYS)
+        if unknown:
+            raise ConfigError(
+                f"{path}: {where}.{unknown[0]}: unknown key; expected {', '.join(sorted(SET_KEYS))}"
+            )
+        profile = _string(path, body, where, "profile", required=False) or None
+        prefix = _string(path, body, where, "prefix", required=False) or ""
+        entries = body.get("targets")
+        if not isinstance(entries, list) or not entries:
+            raise ConfigError(
+                f"{path}: {where}.targets: expected a non-empty list of tables, "
+                'e.g. targets = [{ repo = "octo-org/app" }]'
+            )
+        targets: list[Target] = []
+        for i, entry in enumerate(entries):
+            targets += _parse_target(path, entry, f"{where}.targets[{i}]")
+        parsed.append(TargetSet(name, profile, prefix, tuple(targets)))
+    return tuple(parsed)
+
+
+def _parse_target(path: Path, entry: Any, where: str) -> Sequence[Target]:
+    if not isinstance(entry, dict):
+        raise ConfigError(f'{path}: {where}: expected a table such as {{ repo = "o/r" }}')
+    unknown = sorted(set(entry) - TARGET_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{path}: {where}.{unknown[0]}: unknown key; expected {', '.join(sorted(TARGET_KEYS))}"
+        )
+    if ("repo" in entry) == ("org" in entry):
+        raise ConfigError(f"{path}: {where}: expected exactly one of repo or org")
+    repo = _string(path, entry, where, "repo", required=False)
+    env = _string(path, entry, where, "env", required=False)
+    org = _string(path, entry, where, "org", required=False)
+    visibility = _string(path, entry, where, "visibility", required=False)
+    app = _string(path, entry, where, "app", required=False) or "actions"
+    selected = entry.get("selected-repos", [])
+    if not isinstance(selected, list) or not all(isinstance(s, str) for s in selected):
+        raise ConfigError(f"{path}: {where}.selected-repos: expected a list of OWNER/NAME strings")
+    names = {k: f"{where}.{k}" for k in ("repo", "env", "org", "visibility", "app")}
+    names["selected"] = f"{where}.selected-repos"
+    try:
+        return build_targets(
+            repos=[repo] if repo else [],
+            envs=[env] if env else [],
+            orgs=[org] if org else [],
+            visibility=visibility or None,
+            selected_repos=selected,
+            app=app,
+            names=names,
+        )
+    except UsageError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def _string(path: Path, table: dict[str, Any], where: str, key: str, *, required: bool) -> str:
+    value = table.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{path}: {where}.{key}: expected a non-empty string")
+    return value

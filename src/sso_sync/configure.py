@@ -1,0 +1,454 @@
+"""`configure`: what `aws configure sso` does, writing `~/.aws/config` without disturbing it.
+
+The flow is the AWS CLI's: session name, start URL, region, scopes; sign in; pick an account
+and a role from everything the user can reach (all pages); name the profile. Values given as
+flags are not asked for. The edit keeps every other line and comment of the file as it was,
+replaces it atomically under a lock, and keeps the previous version as `config.bak`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from sso_sync.errors import AwsError, LoginRequired, UsageError
+from sso_sync.files import locked, write_private_text
+from sso_sync.inifile import IniDocument, check_name, read_exact
+from sso_sync.login import TokenCache
+from sso_sync.profiles import DEFAULT_SCOPES, SsoProfile
+
+if TYPE_CHECKING:
+    from mypy_boto3_sso import SSOClient
+
+log = logging.getLogger(__name__)
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+# A live token is reused only if it outlasts the rest of `configure` comfortably.
+TOKEN_REUSE_MARGIN = timedelta(minutes=5)
+# Keys a legacy (pre-sso-session) profile carries; they would fight the new sso_session line.
+_LEGACY_PROFILE_KEYS = ("sso_start_url", "sso_region", "sso_registration_scopes")
+
+
+@dataclass(frozen=True)
+class ConfigureRequest:
+    """What the user gave as flags; None means ask (or fail when asking is not possible)."""
+
+    session_name: str | None = None
+    start_url: str | None = None
+    region: str | None = None
+    scopes: str | None = None
+    account_id: str | None = None
+    role_name: str | None = None
+    profile: str | None = None
+    profile_region: str | None = None
+    overwrite: bool = False
+
+    @property
+    def non_interactive(self) -> bool:
+        """Account, role and profile name given: nothing is asked; defaults fill the rest."""
+        return bool(self.account_id and self.role_name and self.profile)
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    name: str
+    start_url: str
+    region: str
+    scopes: tuple[str, ...]
+
+    def as_section(self) -> dict[str, str]:
+        return {
+            "sso_start_url": self.start_url,
+            "sso_region": self.region,
+            "sso_registration_scopes": ",".join(self.scopes),
+        }
+
+
+@dataclass(frozen=True)
+class ProfileSettings:
+    name: str
+    session_name: str
+    account_id: str
+    role_name: str
+    region: str
+
+    def as_section(self) -> dict[str, str]:
+        return {
+            "sso_session": self.session_name,
+            "sso_account_id": self.account_id,
+            "sso_role_name": self.role_name,
+            "region": self.region,
+        }
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    name: str
+    email: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.account_id}, {self.email})" if self.email else self.name
+
+
+@dataclass(frozen=True)
+class ConfigureResult:
+    config_file: Path
+    backup: Path | None  # None when the file did not exist or nothing changed
+    changed: bool
+    session: SessionSettings
+    profile: ProfileSettings
+
+
+class Prompter(Protocol):
+    """How `configure` asks; the CLI answers from the terminal, tests from scripted input."""
+
+    def text(self, label: str, default: str | None) -> str: ...
+
+    def choose(self, label: str, options: Sequence[str]) -> int:
+        """The index of the chosen option."""
+        ...
+
+    def say(self, message: str) -> None: ...
+
+
+class _NoPrompts:
+    """Used when nothing may be asked: each missing value names the flag that supplies it."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self._say = say
+
+    def text(self, label: str, default: str | None) -> str:
+        if default is not None:
+            return default
+        raise UsageError(f"missing {label}: pass it as a flag (see `sso-sync configure --help`)")
+
+    def choose(self, label: str, options: Sequence[str]) -> int:
+        raise UsageError(f"several {label}s are available: choose one with a flag")
+
+    def say(self, message: str) -> None:
+        self._say(message)
+
+
+# --- section names ----------------------------------------------------------------------
+
+
+def profile_section_names(name: str) -> list[str]:
+    # botocore reads the default profile from `[default]` (and `[profile default]`).
+    return ["default", "profile default"] if name == "default" else [f"profile {name}"]
+
+
+def session_section_names(name: str) -> list[str]:
+    return [f"sso-session {name}"]
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+def _check_start_url(value: str) -> str:
+    value = value.strip()
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise UsageError(
+            f"invalid start URL {value!r}: expected https://d-xxxxxxxxxx.awsapps.com/start "
+            "(--start-url)"
+        )
+    return value
+
+
+def _check_region(value: str, flag: str) -> str:
+    value = value.strip()
+    if not _REGION.match(value):
+        raise UsageError(f"invalid region {value!r}: expected a name like eu-west-1 ({flag})")
+    return value
+
+
+def _check_scopes(value: str) -> tuple[str, ...]:
+    scopes = tuple(s.strip() for s in value.split(",") if s.strip())
+    if not scopes or any(" " in s for s in scopes):
+        raise UsageError(
+            f"invalid scopes {value!r}: a comma-separated list such as sso:account:access "
+            "(--scopes)"
+        )
+    return scopes
+
+
+def _check_account(value: str) -> str:
+    value = value.strip()
+    if not _ACCOUNT.match(value):
+        raise UsageError(f"invalid account id {value!r}: 12 digits (--account-id)")
+    return value
+
+
+# --- the plan and the write -------------------------------------------------------------
+
+
+def plan_config(
+    original: str, session: SessionSettings, profile: ProfileSettings, *, overwrite: bool
+) -> str:
+    """The new config text, or UsageError if it would change a section without `overwrite`."""
+    doc = IniDocument(original)
+    _plan_session(doc, session, overwrite=overwrite)
+    _refuse_existing_profile(doc, profile.name, overwrite=overwrite)
+    doc.set_section(
+        profile_section_names(profile.name), profile.as_section(), remove=_LEGACY_PROFILE_KEYS
+    )
+    return doc.text()
+
+
+def _plan_session(doc: IniDocument, session: SessionSettings, *, overwrite: bool) -> None:
+    current = doc.section(session_section_names(session.name))
+    if current is None or overwrite:
+        doc.set_section(session_section_names(session.name), session.as_section())
+        return
+    differs = []
+    if current.get("sso_start_url") != session.start_url:
+        differs.append("sso_start_url")
+    if current.get("sso_region") != session.region:
+        differs.append("sso_region")
+    text = current.get("sso_registration_scopes", "")
+    # No scopes line means the AWS CLI default, so it is not a difference from that default.
+    scopes = tuple(s.strip() for s in text.split(",") if s.strip()) or DEFAULT_SCOPES
+    if scopes != session.scopes:
+        differs.append("sso_registration_scopes")
+    if differs:
+        raise UsageError(
+            f"[sso-session {session.name}] already exists with other settings "
+            f"({', '.join(differs)}): pass --overwrite to change it, or choose another "
+            "--session-name"
+        )
+
+
+def _refuse_existing_profile(doc: IniDocument, name: str, *, overwrite: bool) -> None:
+    if not overwrite and doc.has_section(profile_section_names(name)):
+        raise UsageError(
+            f"profile '{name}' already exists: pass --overwrite to replace its SSO "
+            "settings, or choose another --profile"
+        )
+
+
+def backup_path(config_file: Path) -> Path:
+    return config_file.with_name(config_file.name + ".bak")
+
+
+def write_config(
+    config_file: Path, session: SessionSettings, profile: ProfileSettings, *, overwrite: bool
+) -> tuple[bool, Path | None]:
+    """Apply the plan to the file as it is *now* (under the lock); returns (changed, backup)."""
+    with locked(config_file):
+        original = read_exact(config_file)
+        new = plan_config(original or "", session, profile, overwrite=overwrite)
+        if original is not None and new == original:
+            return False, None
+        backup = None
+        if original is not None:
+            backup = backup_path(config_file)
+            write_private_text(backup, original)
+        write_private_text(config_file, new)
+    log.info("wrote %s", config_file)
+    return True, backup
+
+
+# --- IAM Identity Center ----------------------------------------------------------------
+
+
+def live_access_token(
+    cache: TokenCache,
+    profile: SsoProfile,
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+) -> str | None:
+    """A cached token for this session that will last through `configure`, if there is one."""
+    entry = cache.get(profile.token_cache_key)
+    if not entry or entry.get("startUrl") != profile.start_url:
+        return None
+    try:
+        expires = datetime.fromisoformat(str(entry["expiresAt"]).replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return None
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=timezone.utc)
+    token = entry.get("accessToken")
+    return str(token) if token and expires - now() > TOKEN_REUSE_MARGIN else None
+
+
+def _sso_call_failed(exc: Exception, what: str) -> Exception:
+    from botocore.exceptions import ClientError
+
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code == "UnauthorizedException":
+            return LoginRequired(
+                f"IAM Identity Center refused the sign-in while {what}: run `sso-sync configure` "
+                "again to sign in afresh"
+            )
+        return AwsError(f"{what} failed ({code})")
+    return AwsError(f"{what} failed ({type(exc).__name__})")
+
+
+def list_accounts(sso: SSOClient, access_token: str) -> list[Account]:
+    """Every account the signed-in user can reach, across all pages."""
+    from botocore.exceptions import ClientError
+
+    accounts: list[Account] = []
+    try:
+        for page in sso.get_paginator("list_accounts").paginate(accessToken=access_token):
+            accounts.extend(
+                Account(
+                    account_id=a.get("accountId", ""),
+                    name=a.get("accountName", ""),
+                    email=a.get("emailAddress", ""),
+                )
+                for a in page.get("accountList", [])
+            )
+    except ClientError as exc:
+        raise _sso_call_failed(exc, "listing accounts") from None
+    return sorted(accounts, key=lambda a: (a.name.lower(), a.account_id))
+
+
+def list_roles(sso: SSOClient, access_token: str, account_id: str) -> list[str]:
+    """Every role the user has in `account_id`, across all pages."""
+    from botocore.exceptions import ClientError
+
+    roles: list[str] = []
+    try:
+        paginator = sso.get_paginator("list_account_roles")
+        for page in paginator.paginate(accessToken=access_token, accountId=account_id):
+            roles.extend(r["roleName"] for r in page.get("roleList", []) if r.get("roleName"))
+    except ClientError as exc:
+        raise _sso_call_failed(exc, f"listing roles in {account_id}") from None
+    return sorted(roles, key=str.lower)
+
+
+# --- the whole flow ---------------------------------------------------------------------
+
+
+def run_configure(
+    request: ConfigureRequest,
+    *,
+    config_file: Path,
+    sso: Callable[[str], SSOClient],
+    access_token: Callable[[SsoProfile], str],
+    prompter: Prompter,
+) -> ConfigureResult:
+    """Ask for what is missing, sign in, choose account and role, write the config.
+
+    `sso` builds an SSO client for a region; `access_token` returns a token for the session,
+    signing in if needed. Fails before any network call when the answers already conflict with
+    the file, so a refusal never costs a sign-in.
+    """
+    if request.non_interactive:
+        prompter = _NoPrompts(prompter.say)
+    existing_text = read_exact(config_file) or ""
+    doc = IniDocument(existing_text)
+
+    session_name = check_name(
+        "session name",
+        "--session-name",
+        request.session_name or prompter.text("SSO session name (--session-name)", None),
+    )
+    known = doc.section(session_section_names(session_name)) or {}
+    if known:
+        prompter.say(f"Using [sso-session {session_name}] from {config_file}.")
+    start_url = _check_start_url(
+        request.start_url
+        or known.get("sso_start_url")
+        or prompter.text("SSO start URL (--start-url)", None)
+    )
+    region = _check_region(
+        request.region or known.get("sso_region") or prompter.text("SSO region (--region)", None),
+        "--region",
+    )
+    scopes = _check_scopes(
+        request.scopes
+        or known.get("sso_registration_scopes")
+        or prompter.text("SSO registration scopes (--scopes)", ",".join(DEFAULT_SCOPES))
+    )
+    session = SessionSettings(session_name, start_url, region, scopes)
+
+    profile_name = (
+        check_name("profile name", "--profile", request.profile) if request.profile else None
+    )
+    if request.account_id:
+        _check_account(request.account_id)
+    if request.profile_region:
+        _check_region(request.profile_region, "--profile-region")
+    # Refuse before signing in when the flags alone already conflict with the file.
+    _plan_session(IniDocument(existing_text), session, overwrite=request.overwrite)
+    if profile_name is not None:
+        _refuse_existing_profile(doc, profile_name, overwrite=request.overwrite)
+
+    sso_profile = SsoProfile(
+        name=profile_name or session_name,
+        start_url=start_url,
+        sso_region=region,
+        account_id="",
+        role_name="",
+        session_name=session_name,
+        scopes=scopes,
+        configured_scopes=scopes,  # configure always writes sso_registration_scopes
+    )
+    token = access_token(sso_profile)
+    client = sso(region)
+
+    accounts = list_accounts(client, token)
+    if not accounts:
+        raise AwsError(
+            "this sign-in gives access to no AWS account: ask your administrator for an "
+            "account assignment"
+        )
+    account = _pick_account(accounts, request.account_id, prompter)
+    roles = list_roles(client, token, account.account_id)
+    if not roles:
+        raise AwsError(f"you have no role in account {account.account_id}: choose another")
+    role = _pick_role(roles, request.role_name, account, prompter)
+
+    profile_region = request.profile_region or _check_region(
+        prompter.text("Default client region for the profile (--profile-region)", region),
+        "--profile-region",
+    )
+    if profile_name is None:
+        profile_name = check_name(
+            "profile name",
+            "--profile",
+            prompter.text("Profile name (--profile)", f"{role}-{account.account_id}"),
+        )
+    profile = ProfileSettings(profile_name, session_name, account.account_id, role, profile_region)
+    changed, backup = write_config(config_file, session, profile, overwrite=request.overwrite)
+    return ConfigureResult(config_file, backup, changed, session, profile)
+
+
+def _pick_account(accounts: list[Account], wanted: str | None, prompter: Prompter) -> Account:
+    if wanted:
+        for account in accounts:
+            if account.account_id == wanted:
+                return account
+        available = ", ".join(a.account_id for a in accounts)
+        raise UsageError(
+            f"account {wanted} is not available to you (available: {available}) (--account-id)"
+        )
+    if len(accounts) == 1:
+        prompter.say(f"The only AWS account available to you is: {accounts[0].label}")
+        return accounts[0]
+    prompter.say(f"There are {len(accounts)} AWS accounts available to you.")
+    return accounts[prompter.choose("account", [a.label for a in accounts])]
+
+
+def _pick_role(roles: list[str], wanted: str | None, account: Account, prompter: Prompter) -> str:
+    if wanted:
+        if wanted in roles:
+            return wanted
+        raise UsageError(
+            f"role {wanted!r} is not assigned to you in account {account.account_id} "
+            f"(available: {', '.join(roles)}) (--role-name)"
+        )
+    if len(roles) == 1:
+        prompter.say(f"The only role available to you in {account.account_id} is: {roles[0]}")
+        return roles[0]
+    prompter.say(f"There are {len(roles)} roles available to you in {account.account_id}.")
+    return roles[prompter.choose("role", roles)]

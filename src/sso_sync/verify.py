@@ -1,0 +1,337 @@
+"""`sso-sync verify`: are the AWS credentials in this environment alive, right, and fresh enough?
+
+Reads the variables `push` writes (optionally prefixed), asks STS who they belong to, and checks
+account, role and remaining lifetime. The verdict carries one line that says what is wrong and
+how to fix it; it never carries a credential.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any
+
+from sso_sync.errors import UsageError
+from sso_sync.files import utc_timestamp
+
+if TYPE_CHECKING:
+    from mypy_boto3_sts import STSClient
+
+# STS answers GetCallerIdentity in every region; this one exists in every account.
+DEFAULT_REGION = "us-east-1"
+ACCOUNT_RE = re.compile(r"^\d{12}$")
+_DURATION_RE = re.compile(r"^(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?$")
+
+
+@dataclass(frozen=True)
+class EnvCredentials:
+    """Credentials as a workflow step sees them. The three secret fields never print."""
+
+    access_key_id: str = field(repr=False)
+    secret_access_key: str = field(repr=False)
+    session_token: str | None = field(repr=False)
+    expiration: datetime | None
+    region: str
+    prefix: str = ""
+
+    def secret_values(self) -> list[str]:
+        """What GitHub must mask. Not the expiration: masking it would hide `expires-at`."""
+        values = [self.access_key_id, self.secret_access_key, self.session_token or ""]
+        return [v for v in values if v]
+
+
+@dataclass(frozen=True)
+class Checks:
+    expected_accounts: tuple[str, ...] = ()
+    expected_role: str | None = None
+    min_remaining: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    valid: bool
+    problem: str | None  # a stable code: "expired", "wrong-account", ...; None when valid
+    message: str  # one line: what is wrong and the fix, or what was verified
+    account: str | None = None
+    arn: str | None = None
+    expires_at: datetime | None = None
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def remaining(self) -> timedelta | None:
+        return None if self.expires_at is None else self.expires_at - self.now
+
+    @property
+    def remaining_minutes(self) -> int | None:
+        left = self.remaining
+        return None if left is None else max(0, int(left.total_seconds() // 60))
+
+    @property
+    def expires_at_text(self) -> str | None:
+        return None if self.expires_at is None else utc_timestamp(self.expires_at)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "problem": self.problem,
+            "message": self.message,
+            "account": self.account,
+            "arn": self.arn,
+            "expires_at": self.expires_at_text,
+            "remaining_minutes": self.remaining_minutes,
+        }
+
+
+def parse_duration(text: str, option: str = "--min-remaining") -> timedelta:
+    """`30m`, `2h`, `1h30m`, `1d`, `90s`, or a bare number of minutes."""
+    cleaned = text.strip().lower().replace(" ", "")
+    if cleaned.isdigit():
+        return timedelta(minutes=int(cleaned))
+    match = _DURATION_RE.match(cleaned)
+    if not cleaned or match is None:
+        raise UsageError(f"{option} '{text}' is not a duration: write it like 30m, 2h or 1h30m")
+    parts = {k: int(v) for k, v in match.groupdict().items() if v}
+    return timedelta(
+        days=parts.get("d", 0),
+        hours=parts.get("h", 0),
+        minutes=parts.get("m", 0),
+        seconds=parts.get("s", 0),
+    )
+
+
+def parse_expiration(text: str, variable: str) -> datetime:
+    """ISO 8601 as `push` writes it (`2026-11-26T05:00:00Z`), or with an offset."""
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise UsageError(
+            f"{variable} is not a UTC timestamp like 2026-11-26T05:00:00Z: "
+            "pass the value `sso-sync push` stored"
+        )
+    return moment.astimezone(timezone.utc)
+
+
+def secret_values_in(environ: Mapping[str, str], prefix: str = "") -> list[str]:
+    """The raw credential values present, before any parsing can fail: the masks come first."""
+    names = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+    return [v for v in (environ.get(prefix + n, "").strip() for n in names) if v]
+
+
+def read_credentials(environ: Mapping[str, str], prefix: str = "") -> EnvCredentials:
+    def get(name: str) -> str:
+        return environ.get(prefix + name, "").strip()
+
+    missing = [prefix + n for n in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY") if not get(n)]
+    if missing:
+        raise UsageError(
+            f"{' and '.join(missing)} not set: pass the secrets `sso-sync push` stored "
+            "into this step's environment"
+            + ("" if prefix else " (or use --prefix if they were pushed with one)")
+        )
+    expiration_name = prefix + "AWS_CREDENTIAL_EXPIRATION"
+    expiration_text = get("AWS_CREDENTIAL_EXPIRATION")
+    region = (
+        environ.get(prefix + "AWS_REGION", "").strip()
+        or environ.get("AWS_REGION", "").strip()
+        or environ.get("AWS_DEFAULT_REGION", "").strip()
+        or DEFAULT_REGION
+    )
+    return EnvCredentials(
+        access_key_id=get("AWS_ACCESS_KEY_ID"),
+        secret_access_key=get("AWS_SECRET_ACCESS_KEY"),
+        session_token=get("AWS_SESSION_TOKEN") or None,
+        expiration=parse_expiration(expiration_text, expiration_name) if expiration_text else None,
+        region=region,
+        prefix=prefix,
+    )
+
+
+def make_checks(
+    expected_accounts: Sequence[str], expected_role: str | None, min_remaining: str | None
+) -> Checks:
+    accounts: list[str] = []
+    for raw in expected_accounts:
+        # The action passes a comma- or space-separated list in one input.
+        for account in re.split(r"[\s,]+", raw.strip()):
+            if not account:
+                continue
+            if not ACCOUNT_RE.match(account):
+                raise UsageError(f"--expected-account '{account}' is not a 12-digit AWS account ID")
+            accounts.append(account)
+    role = (expected_role or "").strip() or None
+    minimum = parse_duration(min_remaining) if min_remaining and min_remaining.strip() else None
+    return Checks(tuple(dict.fromkeys(accounts)), role, minimum)
+
+
+def require_inputs(credentials: EnvCredentials, checks: Checks) -> None:
+    """Refuse before any network call when a check cannot be made."""
+    if checks.min_remaining is not None and credentials.expiration is None:
+        raise UsageError(
+            f"--min-remaining needs the expiration, but {credentials.prefix}"
+            "AWS_CREDENTIAL_EXPIRATION is not set: pass the secret or variable `sso-sync push` "
+            "stores (see --expiration-variable)"
+        )
+
+
+def push_hint(environ: Mapping[str, str], prefix: str = "") -> str:
+    """The command that fixes most problems, as specific as this environment allows."""
+    repo = environ.get("GITHUB_REPOSITORY", "").strip() or "OWNER/NAME"
+    extra = f" --prefix {prefix}" if prefix else ""
+    return f"sso-sync push --repo {repo}{extra} --profile PROFILE"
+
+
+def human(delta: timedelta) -> str:
+    """`45 min`, `2 h`, `2 h 5 min`, `3 d 4 h`: the precision a person acts on."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d" + (f" {hours} h" if hours else "")
+    if hours:
+        return f"{hours} h" + (f" {mins} min" if mins else "")
+    return f"{mins} min" if mins else "under a minute"
+
+
+def verify(
+    sts: STSClient,
+    credentials: EnvCredentials,
+    checks: Checks,
+    *,
+    push_command: str,
+    now: datetime | None = None,
+) -> Verdict:
+    """Ask STS, then apply the checks in order; the first problem found is the verdict."""
+    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+
+    moment = now or datetime.now(timezone.utc)
+    expires = credentials.expiration
+
+    def bad(problem: str, message: str, **found: Any) -> Verdict:
+        return Verdict(False, problem, message, expires_at=expires, now=moment, **found)
+
+    fix = f"run `{push_command}` where you can sign in"
+    try:
+        identity = sts.get_caller_identity()
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
+            when = _expired_phrase(expires, moment)
+            return bad("expired", f"the credentials {when}: {fix}")
+        if code == "InvalidClientTokenId":
+            return bad(
+                "invalid-token",
+                "STS does not recognise these credentials (InvalidClientTokenId: the access key "
+                f"ID or session token is wrong or truncated): {fix}",
+            )
+        if code == "SignatureDoesNotMatch":
+            return bad(
+                "bad-secret",
+                "STS rejects the signature (SignatureDoesNotMatch: the secret access key does "
+                f"not belong to the access key ID): {fix}",
+            )
+        message = str(error.get("Message", "")).splitlines()[0:1]
+        return bad(
+            "sts-error",
+            f"STS refused GetCallerIdentity ({code or 'no error code'}"
+            f"{': ' + message[0] if message else ''}): check the credentials and the region",
+        )
+    except (BotoConnectionError, BotoCoreError) as exc:
+        return bad(
+            "unreachable",
+            f"cannot reach STS ({type(exc).__name__}): check the network, AWS_REGION, and "
+            "AWS_ENDPOINT_URL_STS if you set it",
+        )
+
+    account, arn = str(identity["Account"]), str(identity["Arn"])
+    found = {"account": account, "arn": arn}
+    # STS may still accept a set for a short while (and moto never expires them): trust the clock.
+    if expires is not None and expires <= moment:
+        return bad("expired", f"the credentials {_expired_phrase(expires, moment)}: {fix}", **found)
+    if checks.expected_accounts and account not in checks.expected_accounts:
+        wanted = ", ".join(checks.expected_accounts)
+        return bad(
+            "wrong-account",
+            f"the credentials are for account {account}, expected {wanted}: push the profile "
+            f"of the right account with `{push_command}`",
+            **found,
+        )
+    if checks.expected_role and not fnmatchcase(arn, checks.expected_role):
+        return bad(
+            "wrong-role",
+            f"the caller {arn} does not match the expected role '{checks.expected_role}': push "
+            f"the profile of the right role with `{push_command}`",
+            **found,
+        )
+    if checks.min_remaining is not None and expires is not None:
+        left = expires - moment
+        if left < checks.min_remaining:
+            return bad(
+                "expiring",
+                f"only {human(left)} left (until {utc_timestamp(expires)}), less than the "
+                f"{human(checks.min_remaining)} required: run `{push_command}` now, or schedule "
+                "it more often",
+                **found,
+            )
+    lifetime = (
+        f"; expire at {utc_timestamp(expires)} ({human(expires - moment)} left)"
+        if expires is not None
+        else "; expiration unknown (pass AWS_CREDENTIAL_EXPIRATION to check it)"
+    )
+    return Verdict(
+        True, None, f"valid: {arn}{lifetime}", account, arn, expires_at=expires, now=moment
+    )
+
+
+def _expired_phrase(expires: datetime | None, now: datetime) -> str:
+    if expires is None:
+        return "have expired (STS says ExpiredToken)"
+    if expires > now:  # STS disagrees with the stored expiration: say both
+        until = utc_timestamp(expires)
+        return f"were refused as expired by STS though stored to last until {until}"
+    return f"expired {human(now - expires)} ago (at {utc_timestamp(expires)})"
+
+
+def action_outputs(verdict: Verdict) -> dict[str, str]:
+    """The step outputs of the composite action; empty strings for what is unknown."""
+    minutes = verdict.remaining_minutes
+    return {
+        "valid": "true" if verdict.valid else "false",
+        "account": verdict.account or "",
+        "arn": verdict.arn or "",
+        "expires-at": verdict.expires_at_text or "",
+        "remaining-minutes": "" if minutes is None else str(minutes),
+        "message": verdict.message,
+    }
+
+
+def summary_rows(verdict: Verdict, checks: Checks) -> list[tuple[str, str]]:
+    left = verdict.remaining
+    lifetime = "not given"
+    if verdict.expires_at_text and left is not None:
+        direction = "left" if left.total_seconds() > 0 else "ago"
+        lifetime = f"{verdict.expires_at_text} ({human(left)} {direction})"
+    rows = [
+        ("verdict", "valid" if verdict.valid else f"NOT valid ({verdict.problem})"),
+        ("account", verdict.account or "unknown"),
+        ("caller", f"`{verdict.arn}`" if verdict.arn else "unknown"),
+        ("expires at", lifetime),
+    ]
+    if checks.expected_accounts:
+        rows.append(("expected account", ", ".join(checks.expected_accounts)))
+    if checks.expected_role:
+        rows.append(("expected role", f"`{checks.expected_role}`"))
+    if checks.min_remaining is not None:
+        rows.append(("minimum remaining", human(checks.min_remaining)))
+    if not verdict.valid:
+        rows.append(("what to do", verdict.message))
+    return rows

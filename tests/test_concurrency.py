@@ -1,0 +1,101 @@
+"""Twenty real `sso-sync push` processes find the cached token due for refresh at once: the file
+lock around check-refresh-write must leave one CreateToken call and an intact cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from tests.conftest import World, assert_no_leak
+from tests.signin_support import core
+
+from sso_sync.files import locked
+from sso_sync.login import cached_access_token
+
+PROCESSES = 20
+
+
+@pytest.mark.slow
+def test_twenty_processes_refresh_a_due_token_once(world: World) -> None:
+    seeded = world.seed_token(expires_in=120)  # inside botocore's 15-minute refresh window
+    sso_sync = Path(sys.executable).with_name("sso-sync")
+    env = dict(os.environ)
+    procs = [
+        subprocess.Popen(
+            [str(sso_sync), "push", "--repo", "octo-org/app", "--profile", "ci", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(PROCESSES)
+    ]
+    outputs = [p.communicate(timeout=180) for p in procs]
+
+    failures = [err for p, (_, err) in zip(procs, outputs, strict=True) if p.returncode != 0]
+    assert not failures, failures[0]
+    calls = [(r.operation, r.status) for r in world.sandbox.requests if r.service != "github"]
+    assert calls.count(("CreateToken", 200)) == 1
+    assert sum(1 for op, _ in calls if op == "CreateToken") == 1
+    assert calls.count(("GetRoleCredentials", 200)) == PROCESSES
+    entry = json.loads(world.token_file("corp").read_text())  # intact: it parses
+    assert entry["accessToken"] != seeded["accessToken"]
+    assert entry["refreshToken"] != seeded["refreshToken"]
+    assert set(entry) == set(seeded)
+    assert [p.name for p in world.sso_cache.iterdir() if p.name.endswith(".tmp")] == []
+    secrets = world.secret_values() | {seeded["accessToken"], seeded["refreshToken"]}
+    for out, err in outputs:
+        assert_no_leak(out + err, secrets)
+
+
+def test_twenty_threads_past_the_check_together_make_one_refresh(world: World) -> None:
+    """The same, made deterministic: all twenty pass the expiry check within milliseconds of
+    each other and the refresh call is slow, so without the lock every one would refresh."""
+    seeded = world.seed_token(expires_in=120)
+    world.sandbox.set_latency(0.2)
+    barrier = threading.Barrier(PROCESSES)
+    tokens: list[str | None] = []
+
+    def worker() -> None:
+        c = core()  # each its own botocore session and cache object, as separate processes
+        barrier.wait()
+        tokens.append(cached_access_token(c.session, c.profile, c.cache))
+
+    threads = [threading.Thread(target=worker) for _ in range(PROCESSES)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    world.sandbox.set_latency(0)
+
+    assert [r.operation for r in world.sandbox.requests] == ["CreateToken"]
+    entry = json.loads(world.token_file("corp").read_text())
+    assert entry["accessToken"] != seeded["accessToken"]
+    assert tokens == [entry["accessToken"]] * PROCESSES
+
+
+def test_the_lock_is_reentrant_in_a_thread_and_exclusive_across_threads(tmp_path: Path) -> None:
+    path = tmp_path / "token.json"
+    entered = threading.Event()
+    order: list[str] = []
+
+    def other() -> None:
+        with locked(path):
+            order.append("other")
+
+    with locked(path):
+        with locked(path):  # what TokenCache.__setitem__ does inside the refresh lock
+            order.append("nested")
+        thread = threading.Thread(target=lambda: (entered.set(), other()))
+        thread.start()
+        entered.wait()
+        thread.join(timeout=0.5)
+        assert thread.is_alive()  # still waiting for us
+        order.append("outer done")
+    thread.join(timeout=10)
+    assert order == ["nested", "outer done", "other"]

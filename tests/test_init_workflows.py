@@ -1,0 +1,117 @@
+"""`sso-sync init-workflows`: the two examples, filled in, written into this repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from sso_sync.cli import app
+from sso_sync.workflows import default_action, render
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "src").mkdir()
+    monkeypatch.chdir(root / "src")  # from a subdirectory, as people do
+    return root
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, ["init-workflows", *args])
+
+
+def workflows(root: Path) -> dict[str, str]:
+    folder = root / ".github" / "workflows"
+    return {p.name: p.read_text() for p in sorted(folder.glob("*"))} if folder.exists() else {}
+
+
+def test_writes_both_workflows_at_the_repository_root(repo: Path) -> None:
+    result = invoke()
+    assert result.exit_code == 0, result.stderr
+    written = workflows(repo)
+    assert sorted(written) == ["deploy.yml", "verify-aws-credentials.yml"]
+    for name, text in written.items():
+        assert text == render(name, prefix="", environment=None, action=default_action())
+    assert "wrote .github/workflows/deploy.yml" in result.stdout
+    assert "--expiration-variable AWS_CREDENTIAL_EXPIRATION" in result.stderr
+
+
+def test_prefix_and_environment_are_filled_in(repo: Path) -> None:
+    result = invoke("--prefix", "PROD_", "--env", "production")
+    assert result.exit_code == 0, result.stderr
+    deploy = yaml.safe_load(workflows(repo)["deploy.yml"])
+    assert deploy["jobs"]["verify"]["environment"] == "production"
+    assert deploy["jobs"]["deploy"]["environment"] == "production"
+    assert deploy["jobs"]["deploy"]["needs"] == "verify"
+    step = deploy["jobs"]["verify"]["steps"][0]["with"]
+    assert step["aws-session-token"] == "${{ secrets.PROD_AWS_SESSION_TOKEN }}"
+    assert step["credential-expiration"] == "${{ vars.PROD_AWS_CREDENTIAL_EXPIRATION }}"
+    assert step["min-remaining"] == "30m"
+    scheduled = yaml.safe_load(workflows(repo)["verify-aws-credentials.yml"])
+    assert scheduled["jobs"]["report"]["permissions"] == {"issues": "write"}
+    assert scheduled["jobs"]["verify"]["permissions"] == {}
+    assert "PROD_" in result.stderr and "production" in result.stderr
+
+
+def test_schedule_is_hourly_and_dispatchable(repo: Path) -> None:
+    assert invoke().exit_code == 0
+    document = yaml.safe_load(workflows(repo)["verify-aws-credentials.yml"])
+    triggers = document[True]  # YAML 1.1 reads the key `on` as true
+    assert triggers["schedule"] == [{"cron": "17 * * * *"}]
+    assert "workflow_dispatch" in triggers
+    assert document["permissions"] == {}
+
+
+def test_refuses_to_overwrite_without_force_and_writes_nothing(repo: Path) -> None:
+    folder = repo / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "deploy.yml").write_text("# mine\n")
+    result = invoke()
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert ".github/workflows/deploy.yml already exists: pass --force" in result.stderr
+    assert workflows(repo) == {"deploy.yml": "# mine\n"}  # the other file was not written either
+
+
+def test_force_overwrites(repo: Path) -> None:
+    folder = repo / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "deploy.yml").write_text("# mine\n")
+    result = invoke("--force")
+    assert result.exit_code == 0, result.stderr
+    assert "overwrote .github/workflows/deploy.yml" in result.stdout
+    assert workflows(repo)["deploy.yml"].startswith("# Written by `sso-sync init-workflows`")
+
+
+def test_a_pinned_action_of_your_choice_is_used(repo: Path) -> None:
+    pin = "my-org/sso-sync@" + "a" * 40
+    assert invoke("--action", pin).exit_code == 0
+    assert f"uses: {pin}\n" in workflows(repo)["deploy.yml"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--prefix", "bad-prefix"], "is invalid"),
+        (["--env", "prod;rm"], "--env 'prod;rm'"),
+        (["--action", "my-org/sso-sync@v1"], "pin the action by its full"),
+    ],
+)
+def test_bad_input_exits_2_and_writes_nothing(repo: Path, args: list[str], message: str) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr and result.stderr.strip().count("\n") == 0
+    assert workflows(repo) == {}
+
+
+def test_outside_a_git_repository_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke()
+    assert result.exit_code == 2
+    assert "not inside a git repository" in result.stderr
+    assert not (tmp_path / ".github").exists()
