@@ -232,6 +232,17 @@ def push_help(env: dict[str, str]) -> str:
     return result.stdout
 
 
+def push_pacing() -> tuple[float, float] | None:
+    """(burst points, points per second) of the request bucket `push` uses by default, if the
+    installed sso-sync has one."""
+    try:
+        from sso_sync.pacing import PacingPolicy
+    except ImportError:
+        return None
+    policy = PacingPolicy()
+    return float(policy.burst_points), float(policy.points_per_second)
+
+
 def gh_binary() -> str | None:
     return shutil.which("gh")
 

@@ -32,6 +32,8 @@ from pygithub_loop import SECRETS
 HERE = Path(__file__).resolve().parent
 LOOP_SCRIPT = HERE / "pygithub_loop.py"
 SECRETS_PER_TARGET = 4
+# GitHub's secondary-limit cost of a request ("Rate limits for the REST API").
+READ_POINTS, WRITE_POINTS = 1, 5
 # GitHub's documented cap on concurrent requests; the floor's cap when `push` sets none itself.
 GITHUB_MAX_IN_FLIGHT = 100
 TARGET_STARTUP = 1.3
@@ -60,7 +62,8 @@ class Settings:
     output: Path
     command: str
     floor_cap: int | None = None  # in-flight cap for the floor; None: read from `push --help`
-    pacing: tuple[float, float] | None = None  # write bucket (burst, writes per second)
+    # GitHub request bucket (burst points, points per second); None: read from sso_sync.pacing
+    pacing: tuple[float, float] | None = None
 
     @classmethod
     def parse(cls, argv: Sequence[str] | None) -> Settings:
@@ -81,8 +84,8 @@ class Settings:
         parser.add_argument(
             "--pacing",
             metavar="BURST,PER_SECOND",
-            help="write pacing push applies, added to the floor: writes beyond BURST go at "
-            "PER_SECOND (default: none)",
+            help="push's request bucket in GitHub points (GET 1, PUT 5) for the floor: BURST "
+            "points at once, then PER_SECOND (default: sso_sync.pacing's policy, if any)",
         )
         args = parser.parse_args(argv)
         command = "python benchmarks/run.py" + ("".join(f" {shlex.quote(a)}" for a in argv or []))
@@ -226,14 +229,16 @@ def floor_seconds(
 ) -> float:
     """The least time the protocol allows: the key fetches and GetRoleCredentials are
     independent (one round trip), every PUT needs its key (a second one), and no more than `cap`
-    GitHub requests may be in flight at once; plus the wait a write bucket (burst, writes per
-    second) imposes beyond its burst. Local work (start-up, sealing) is not counted."""
+    GitHub requests may be in flight at once; plus the wait a token bucket of (burst points,
+    points per second) imposes beyond its burst, counting GitHub's points (a GET 1, a PUT 5).
+    Local work (start-up, sealing) is not counted."""
     github_requests = repos * (1 + SECRETS_PER_TARGET)
     rounds = max(2, math.ceil(github_requests / cap))
     paced = 0.0
     if pacing is not None:
         burst, per_second = pacing
-        paced = max(0.0, repos * SECRETS_PER_TARGET - burst) / per_second
+        points = repos * (READ_POINTS + SECRETS_PER_TARGET * WRITE_POINTS)
+        paced = max(0.0, points - burst) / per_second
     return rounds * latency + paced
 
 
@@ -264,6 +269,7 @@ class Fanout:
     requests: dict[int, dict[str, int]]  # repos -> tool -> GitHub requests in one run
     peak_rss_kib: dict[str, int]  # tool -> peak RSS of one process at the largest size
     cap: int
+    pacing: tuple[float, float] | None
 
 
 def _timed(w: World, runs: int, once: Callable[[], Run]) -> tuple[Cell, list[Run]]:
@@ -295,7 +301,7 @@ def gh_loop(front_env: dict[str, str], repos: list[str], secrets_file: Path) -> 
 
 def bench_fanout(settings: Settings, support: PushSupport) -> Fanout:
     cap = settings.floor_cap or support.concurrency or GITHUB_MAX_IN_FLIGHT
-    fanout = Fanout([], {}, {}, cap)
+    fanout = Fanout([], {}, {}, cap, settings.pacing or harness.push_pacing())
     for count in settings.repo_counts:
         _fanout_size(settings, count, fanout)
     return fanout
@@ -348,7 +354,7 @@ def _fanout_size(settings: Settings, count: int, fanout: Fanout) -> None:
                     fanout.peak_rss_kib["gh (largest call)"] = max(r.max_rss_kib for r in gh_runs)
             if largest:
                 fanout.peak_rss_kib["sso-sync push"] = max(r.max_rss_kib for r in process_runs)
-            floor = floor_seconds(count, latency_ms / 1000, fanout.cap, settings.pacing)
+            floor = floor_seconds(count, latency_ms / 1000, fanout.cap, fanout.pacing)
             tools = {"sso-sync": process, "PyGithub loop": pygithub, "gh loop": gh}
             counts = {name: c.requests for name, c in tools.items() if c.requests is not None}
             fanout.requests.setdefault(count, counts)
@@ -442,7 +448,7 @@ def render_memory(f: Fanout, repos: int) -> list[str]:
     return lines
 
 
-def machine() -> list[str]:
+def machine(load_at_start: tuple[float, float, float]) -> list[str]:
     from importlib.metadata import version
 
     cpu = platform.processor() or "unknown"
@@ -461,6 +467,12 @@ def machine() -> list[str]:
         f"boto3 {version('boto3')}, botocore {version('botocore')}, "
         f"PyGithub {version('PyGithub')}, typer {version('typer')}, gh {harness.gh_version()}",
         f"- git: {_git_describe()}",
+        "- load average (1, 5, 15 min) at start: "
+        + ", ".join(f"{x:.2f}" for x in load_at_start)
+        + "; at end: "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        + " (above the CPU count, other work shared the machine: CPU-bound cells, start-up "
+        "and 0 ms, are then noisy; latency-bound cells much less so)",
     ]
 
 
@@ -486,6 +498,7 @@ def render(
     fanout: Fanout,
     elapsed: float,
     patched_sandbox: bool,
+    load_at_start: tuple[float, float, float],
 ) -> str:
     largest = max(settings.repo_counts)
     if settings.floor_cap:
@@ -494,21 +507,23 @@ def render(
         cap_source = f"{support.concurrency}, `push --concurrency`'s default"
     else:
         cap_source = f"`push` sets none, so GitHub's limit of {GITHUB_MAX_IN_FLIGHT} in flight"
-    if settings.pacing:
-        burst, rate = settings.pacing
+    if fanout.pacing:
+        burst, rate = fanout.pacing
+        source = "--pacing" if settings.pacing else "sso_sync.pacing's policy"
         pacing = (
-            f" Plus write pacing (--pacing): writes beyond {burst:g} at {rate:g}/s, "
-            f"max(0, 4N − {burst:g}) / {rate:g} s."
+            f" Plus the pacing ({source}: {burst:g} points at once, then {rate:g}/s; a key "
+            f"fetch costs {READ_POINTS}, a PUT {WRITE_POINTS}): "
+            f"max(0, {READ_POINTS + SECRETS_PER_TARGET * WRITE_POINTS}N − {burst:g}) / {rate:g} s."
         )
     else:
-        pacing = " No write pacing is added (give `--pacing BURST,PER_SECOND` if push paces)."
+        pacing = " No pacing is added (push has none; `--pacing BURST,PER_SECOND` to set one)."
     unsupported = [c.name for c in cases if c.args is None]
     parts = [
         "# sso-sync benchmarks",
         "",
         f"Reproduce: `{settings.command}` (took {elapsed:.0f} s)",
         "",
-        *machine(),
+        *machine(load_at_start),
         "",
         "## Start-up",
         "",
@@ -582,6 +597,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.parse(argv)
     started = time.perf_counter()
     patched_sandbox = harness.no_delayed_ack_stalls()
+    load_at_start = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="sso-sync-bench-") as tmp:
         env = harness.base_env(Path(tmp))
         support = PushSupport.detect(lambda: harness.push_help(env))
@@ -593,7 +609,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         cases = bench_requests(w, support)
     fanout = bench_fanout(settings, support)
     elapsed = time.perf_counter() - started
-    text = render(settings, startup, support, cases, fanout, elapsed, patched_sandbox)
+    text = render(
+        settings, startup, support, cases, fanout, elapsed, patched_sandbox, load_at_start
+    )
     print(text)
     settings.output.parent.mkdir(parents=True, exist_ok=True)
     settings.output.write_text(text)
