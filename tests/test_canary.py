@@ -209,11 +209,12 @@ class _RecordedSandbox(Sandbox):
         super().__init__(*args, **kwargs)
         _RecordedSandbox.made.append(self)
         if _RecordedSandbox.fault:
-            # GitHub refuses one secret for good: the demo must fail, and say so cleanly.
+            # GitHub refuses the key id for good: the demo must fail, and say so cleanly
+            # (no STS call with credentials GitHub does not hold).
             self.inject_fault(
                 "github",
                 "PUT",
-                r"AWS_CREDENTIAL_EXPIRATION$",
+                r"AWS_ACCESS_KEY_ID$",
                 422,
                 times=-1,
                 body={"message": "Invalid request."},
