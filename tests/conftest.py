@@ -123,9 +123,7 @@ class World:
 
     def secret_values(self) -> set[str]:
         """Every credential and token in play: none may ever be printed."""
-        values = {self.sandbox.github_token}
-        for cred in self.sandbox.issued_credentials:
-            values.update({cred["accessKeyId"], cred["secretAccessKey"], cred["sessionToken"]})
+        values = {self.sandbox.github_token} | sandbox_issued_secrets(self.sandbox)
         if self.sso_cache.is_dir():
             for path in self.sso_cache.glob("*.json"):
                 if not path.is_file():  # tests may put a directory in a cache file's place
@@ -137,6 +135,24 @@ class World:
                     if k in data
                 )
         return {v for v in values if v}
+
+
+def sandbox_issued_secrets(sandbox: Sandbox) -> set[str]:
+    """Every credential, token, client secret and one-time code the sandbox ever handed out,
+    including those a command replaced or deleted (a refresh, a logout) and those it never
+    cached (a sign-in that failed half-way): the cache files alone would miss them."""
+    values: set[str] = set()
+    for cred in sandbox.issued_credentials:
+        values.update({cred["accessKeyId"], cred["secretAccessKey"], cred["sessionToken"]})
+    # The sandbox has no public view of its OIDC state; reading it here keeps the canary honest.
+    with sandbox._hub.lock:
+        state = sandbox._aws.state
+        values.update(state.access_tokens)
+        values.update(state.refresh_tokens)
+        values.update(state.devices)  # device codes (the user code is meant to be shown)
+        values.update(state.codes)  # authorization codes
+        values.update(client.client_secret for client in state.clients.values())
+    return values
 
 
 @pytest.fixture
@@ -153,9 +169,11 @@ def run(world: World):
     runner = CliRunner()
 
     def invoke(*args: str, input: str | None = None, extra_secrets: set[str] | None = None):
+        before = world.secret_values()  # a command may delete or replace what it used
         result = runner.invoke(app, list(args), input=input)
         assert_no_leak(
-            result.stdout + result.stderr, world.secret_values() | (extra_secrets or set())
+            result.stdout + result.stderr,
+            before | world.secret_values() | (extra_secrets or set()),
         )
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
@@ -164,6 +182,15 @@ def run(world: World):
     return invoke
 
 
+# A long secret cut short (in an error message, a log line) is still a leak: its first this-many
+# characters, random in every value the sandbox issues, are looked for too.
+LEAK_PREFIX = 16
+
+
 def assert_no_leak(text: str, secrets: set[str]) -> None:
-    leaked = [s[:4] + "..." for s in secrets if s and s in text]
+    leaked = [
+        s[:4] + "..."
+        for s in secrets
+        if s and (s in text or (len(s) >= 2 * LEAK_PREFIX and s[:LEAK_PREFIX] in text))
+    ]
     assert not leaked, f"secret values leaked into output: {leaked}"

@@ -23,6 +23,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.error
@@ -323,14 +324,71 @@ def running_prism(workdir: Path, sandbox: Sandbox) -> Iterator[Prism]:
             process.wait(timeout=10)
 
 
+class _EarlyPrism:
+    """Prism started in the background as soon as tests that need it are collected, so the
+    seconds it spends loading GitHub's description overlap the tests that run before them."""
+
+    def __init__(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="sso-sync-prism-"))
+        self.sandbox = Sandbox(SandboxConfig(device_interval=0)).start()
+        self._context = running_prism(self.workdir, self.sandbox)
+        self._server: Prism | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._enter, name="prism-start", daemon=True)
+        self._thread.start()
+
+    def _enter(self) -> None:
+        try:
+            self._server = self._context.__enter__()
+        except BaseException as exc:  # handed to the first test that needs Prism
+            self._error = exc
+
+    def wait(self) -> Prism:
+        self._thread.join(timeout=STARTUP_TIMEOUT + 30)
+        if self._error is not None:
+            raise self._error
+        assert self._server is not None, "prism did not start in time"
+        return self._server
+
+    def close(self) -> None:
+        self._thread.join(timeout=STARTUP_TIMEOUT + 30)
+        if self._server is not None:
+            self._context.__exit__(None, None, None)
+        self.sandbox.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+_EARLY = pytest.StashKey[_EarlyPrism]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    needs_prism = any("prism" in getattr(item, "fixturenames", ()) for item in session.items)
+    if needs_prism and missing_peers() is None:
+        session.config.stash[_EARLY] = _EarlyPrism()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    early = config.stash.get(_EARLY, None)
+    if early is not None:
+        early.close()
+
+
 @pytest.fixture(scope="session")
-def contract_sandbox() -> Iterator[Sandbox]:
+def contract_sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    early = request.config.stash.get(_EARLY, None)
+    if early is not None:
+        yield early.sandbox
+        return
     with Sandbox(SandboxConfig(device_interval=0)) as sandbox:
         yield sandbox
 
 
 @pytest.fixture(scope="session")
-def prism(contract_sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prism]:
+def prism(
+    contract_sandbox: Sandbox,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> Iterator[Prism]:
     # Session fixtures are set up before the autouse per-test environment scrub, so CI is
     # still visible here.
     reason = missing_peers()
@@ -339,6 +397,10 @@ def prism(contract_sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -
         if os.environ.get("CI"):
             pytest.fail(message + " (CI is set, so this is a failure, not a skip)")
         pytest.skip(message)
+    early = request.config.stash.get(_EARLY, None)
+    if early is not None:
+        yield early.wait()
+        return
     with running_prism(tmp_path_factory.mktemp("prism"), contract_sandbox) as server:
         yield server
 

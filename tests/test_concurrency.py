@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -20,22 +21,50 @@ from sso_sync.login import cached_access_token
 PROCESSES = 20
 
 
+# `sso-sync push` with the heavy imports done first and a start line: each process imports what
+# it needs, says it is ready, waits for the go file, then runs the real entry point. Without the
+# gate, twenty processes importing boto3 on two cores reach the token check seconds apart, the
+# first refresh is long done by then, and a missing lock would go unnoticed.
+GATED_SSO_SYNC = """
+import pathlib, sys, time
+import boto3, github, nacl.public, sso_sync.cli
+ready, go = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+ready.touch()
+while not go.exists():
+    time.sleep(0.005)
+sys.argv = ["sso-sync", *sys.argv[3:]]
+sso_sync.cli.main()
+"""
+
+
 @pytest.mark.slow
-def test_twenty_processes_refresh_a_due_token_once(world: World) -> None:
+def test_twenty_processes_refresh_a_due_token_once(world: World, tmp_path: Path) -> None:
     seeded = world.seed_token(expires_in=120)  # inside botocore's 15-minute refresh window
-    sso_sync = Path(sys.executable).with_name("sso-sync")
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    go = gate / "go"
     env = dict(os.environ)
+    push = ["push", "--repo", "octo-org/app", "--profile", "ci", "--json"]
     procs = [
         subprocess.Popen(
-            [str(sso_sync), "push", "--repo", "octo-org/app", "--profile", "ci", "--json"],
+            [sys.executable, "-c", GATED_SSO_SYNC, str(gate / f"ready-{i}"), str(go), *push],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env=env,
         )
-        for _ in range(PROCESSES)
+        for i in range(PROCESSES)
     ]
+    deadline = time.monotonic() + 120
+    while len(list(gate.glob("ready-*"))) < PROCESSES:
+        assert time.monotonic() < deadline, "the processes did not all get ready"
+        assert all(p.poll() is None for p in procs), "a process ended before the start line"
+        time.sleep(0.05)
+    # A slow answer widens the window in which an unlocked process would refresh as well.
+    world.sandbox.set_latency(0.3)
+    go.touch()
     outputs = [p.communicate(timeout=180) for p in procs]
+    world.sandbox.set_latency(0)
 
     failures = [err for p, (_, err) in zip(procs, outputs, strict=True) if p.returncode != 0]
     assert not failures, failures[0]

@@ -55,6 +55,11 @@ def test_menus_driven_by_scripted_input(world: World, run) -> None:
     # The sign-in was a device-code flow, then the listings.
     assert operations(world, "sso-oidc")[:2] == ["RegisterClient", "StartDeviceAuthorization"]
     assert "ListAccounts" in operations(world) and "ListAccountRoles" in operations(world)
+    # What the answers produced works for botocore and for the AWS CLI as it stands.
+    profile = f"Deployer-{PROD}"
+    assert _fresh_python_identity(profile)["Account"] == PROD
+    identity = aws("sts", "get-caller-identity", "--profile", profile)
+    assert identity["Account"] == PROD and "AWSReservedSSO_Deployer_" in identity["Arn"]
 
 
 def test_a_wrong_menu_answer_is_asked_again(world: World, run) -> None:

@@ -114,3 +114,22 @@ def test_ctrl_c_during_a_long_retry_after_ends_the_push_at_once(world: World) ->
     assert stderr.strip().splitlines() == ["interrupted"]
     assert "Traceback" not in stdout + stderr
     assert_no_leak(stdout + stderr, world.secret_values())
+
+
+def test_a_failed_sign_in_does_not_wait_for_the_public_key_fetches(world: World) -> None:
+    """push fetches public keys while it gets credentials; when that fails (no sign-in, no
+    terminal), a key fetch sitting out a long Retry-After must not hold up exit 3."""
+    world.sandbox.inject_fault(
+        "github", "GET", "/public-key$", 429, times=-1, headers={"Retry-After": "600"}
+    )
+    proc = subprocess.run(
+        [*CLI, "push", "--repo", REPO, "--profile", "ci", "--timeout", "3600"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CI": "1"},
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 3, proc.stderr
+    assert "sso-sync login --profile ci" in proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr

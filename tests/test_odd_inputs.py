@@ -126,7 +126,9 @@ def test_a_damaged_token_entry_means_sign_in_again(world: World, run) -> None:
     world.token_file().write_text(json.dumps(entry))
     one_line_error(run("push", "--repo", REPO, "--profile", "ci"), 3, "sso-sync login")
     assert run("status", "--profile", "ci").exit_code == 3
-    assert github_requests(world) == []
+    # push fetches public keys while it asks for credentials; it must write nothing.
+    assert not [r for r in world.sandbox.requests if r.service == "github" and r.method != "GET"]
+    assert world.sandbox.secrets(f"repos/{REPO}/actions") == {}
 
 
 def test_a_config_file_botocore_cannot_parse_is_named(world: World, run) -> None:

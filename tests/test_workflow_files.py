@@ -114,12 +114,15 @@ def test_no_expression_is_expanded_inside_a_script(path: Path) -> None:
 
 
 def test_every_use_of_a_remote_action_is_pinned_by_commit() -> None:
+    checked = 0
     for path in FILES:
         for line in path.read_text().splitlines():
             stripped = line.strip().removeprefix("- ")
             if stripped.startswith("uses:") and "./" not in stripped:
                 ref = stripped.split("@", 1)[1].split()[0]
                 assert len(ref) == 40 and int(ref, 16) >= 0, f"{path.name}: {stripped}"
+                checked += 1
+    assert checked, "no remote `uses:` found: the check above looked at nothing"
 
 
 def test_action_has_the_promised_inputs_and_outputs_and_the_readme_lists_them() -> None:

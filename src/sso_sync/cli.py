@@ -499,6 +499,7 @@ def push(
         check_sets,
         existing_for_plan,
         plan_sets,
+        prefetched_keys,
         resolve_repo_ids,
     )
 
@@ -531,7 +532,9 @@ def push(
             _print_plan(plan_sets(sets, existing, repo_ids=repo_ids), names, as_json)
             return
         allow = is_interactive(os.environ, sys.stdin.isatty())
-        credentials = {p: a.role_credentials(allow_sign_in=allow) for p, a in aws.items()}
+        # The public keys arrive while IAM Identity Center issues the credentials.
+        with prefetched_keys(api, plan, concurrency=concurrency) as keys:
+            credentials = {p: a.role_credentials(allow_sign_in=allow) for p, a in aws.items()}
         api.start_deadline()
         with _Progress(len(plan.targets), "pushing") as progress:
             results = apply_push(
@@ -540,6 +543,7 @@ def push(
                 values_by_profile={p: c.as_secrets() for p, c in credentials.items()},
                 concurrency=concurrency,
                 on_result=lambda r: progress.step(r.label, r.status),
+                keys=keys,
             )
     finally:
         api.close()

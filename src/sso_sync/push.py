@@ -10,13 +10,15 @@ from __future__ import annotations
 import base64
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sso_sync.credentials import SECRET_NAMES
 from sso_sync.errors import GitHubError, UsageError
-from sso_sync.fanout import DEFAULT_CONCURRENCY, for_each
+from sso_sync.fanout import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, for_each
 from sso_sync.github import GitHubApi, raise_for_status, seal
 from sso_sync.targets import (
     Target,
@@ -248,24 +250,65 @@ def outcome_word(*, ok: bool, mixed: bool) -> str:
     return "mixed, re-run" if mixed else "failed"
 
 
-class _PublicKeys:
-    """One public-key fetch per secret store, even when two sets share a target."""
+class PublicKeys:
+    """One public-key fetch per secret store, even when two sets share a target.
+
+    A failed fetch is remembered too, so the target's other secrets do not ask again.
+    """
 
     def __init__(self, api: GitHubApi) -> None:
         self._api = api
         self._lock = threading.Lock()
-        self._entries: dict[str, tuple[threading.Lock, list[Mapping[str, Any]]]] = {}
+        self._entries: dict[str, tuple[threading.Lock, list[Mapping[str, Any] | GitHubError]]] = {}
 
     def get(self, target: Target) -> Mapping[str, Any]:
         with self._lock:
             lock, box = self._entries.setdefault(target.address, (threading.Lock(), []))
         with lock:
             if not box:
-                response = self._api.request("GET", f"{target.secrets_path}/public-key")
-                what = f"{target.label}: fetching the public key"
-                raise_for_status(response, what, not_found=target.not_found_hint)
-                box.append(_checked_public_key(response.data, what))
-            return box[0]
+                box.append(self._fetch(target))
+            entry = box[0]
+        if isinstance(entry, GitHubError):
+            raise entry
+        return entry
+
+    def _fetch(self, target: Target) -> Mapping[str, Any] | GitHubError:
+        what = f"{target.label}: fetching the public key"
+        try:
+            response = self._api.request("GET", f"{target.secrets_path}/public-key")
+            raise_for_status(response, what, not_found=target.not_found_hint)
+            return _checked_public_key(response.data, what)
+        except GitHubError as exc:
+            return exc
+
+
+@contextmanager
+def prefetched_keys(
+    api: GitHubApi, plan: PushPlan, *, concurrency: int = DEFAULT_CONCURRENCY
+) -> Iterator[PublicKeys]:
+    """Fetch every target's public key in the background while the caller does something
+    else (getting the role credentials), so those round trips overlap."""
+    keys = PublicKeys(api)
+    targets = list({tp.target.address: tp.target for tp in plan.targets}.values())
+    workers = max(1, min(concurrency, MAX_CONCURRENCY, len(targets)))
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sso-sync-keys")
+    for target in targets:
+        pool.submit(_fetch_quietly, keys, target)
+    try:
+        yield keys
+    except BaseException:
+        # Ctrl-C or a failed sign-in ends the run: a fetch waiting out a Retry-After must
+        # not hold the exit up for it.
+        api.cancel()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _fetch_quietly(keys: PublicKeys, target: Target) -> None:
+    # Failures are kept in `keys` and reported by the write that needs the key.
+    with suppress(GitHubError):
+        keys.get(target)
 
 
 def _checked_public_key(data: Any, what: str) -> Mapping[str, Any]:
@@ -296,9 +339,13 @@ def apply_push(
     values_by_profile: Mapping[str | None, Mapping[str, str]] | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_result: Callable[[TargetResult], None] | None = None,
+    keys: PublicKeys | None = None,
 ) -> list[TargetResult]:
     """Write the plan. `values` are the secrets of the run's one profile; with several
-    profiles (config sets), `values_by_profile` maps each plan's profile to its own."""
+    profiles (config sets), `values_by_profile` maps each plan's profile to its own.
+
+    Every secret is its own unit of work on the pool, so a target's secrets go out side by
+    side rather than one round trip after another; results come back per target."""
     by_profile: dict[str | None, Mapping[str, str]] = dict(values_by_profile or {})
     if values is not None:
         by_profile.setdefault(None, values)
@@ -307,49 +354,70 @@ def apply_push(
             raise UsageError(f"no credentials for profile {tp.profile!r}")
     for profile_values in by_profile.values():
         validate_secret_values(dict(profile_values))
-    keys = _PublicKeys(api)
+    keys = keys or PublicKeys(api)
+    results = [
+        TargetResult(tp.target, set_name=tp.set_name, profile=tp.profile) for tp in plan.targets
+    ]
+    outcomes: list[dict[int, SecretResult]] = [{} for _ in plan.targets]
+    pending = [len(tp.secrets) for tp in plan.targets]
+    lock = threading.Lock()
 
-    def push_one(tp: TargetPlan) -> TargetResult:
-        chosen = by_profile.get(tp.profile, by_profile.get(None, {}))
-        result = TargetResult(tp.target, set_name=tp.set_name, profile=tp.profile)
-        try:
-            _push_target(api, keys, tp, chosen, result)
-        except GitHubError as exc:
-            if exc.status == 401:
-                raise  # the token is bad for every target: stop and say so once
-            result.error = str(exc)
-        for planned in tp.secrets[len(result.secrets) :]:
-            result.secrets.append(SecretResult(planned.name, "not attempted"))
-        return result
+    def put_one(item: tuple[int, int]) -> SecretResult:
+        i, j = item
+        tp = plan.targets[i]
+        values_for = by_profile.get(tp.profile, by_profile.get(None, {}))
+        outcomes[i][j] = _put_secret(api, keys, tp, tp.secrets[j], values_for)
+        return outcomes[i][j]
 
-    return for_each(
-        list(plan.targets),
-        push_one,
-        concurrency=concurrency,
-        api=api,
-        on_done=None if on_result is None else (lambda _tp, r: on_result(r)),
-    )
+    def done(item: tuple[int, int], _secret: SecretResult) -> None:
+        i = item[0]
+        with lock:
+            pending[i] -= 1
+            finished = pending[i] == 0
+        if finished and on_result is not None:
+            on_result(_assemble(results[i], plan.targets[i], outcomes[i]))
+
+    work = [(i, j) for i, tp in enumerate(plan.targets) for j in range(len(tp.secrets))]
+    for_each(work, put_one, concurrency=concurrency, api=api, on_done=done)
+    for i, tp in enumerate(plan.targets):
+        _assemble(results[i], tp, outcomes[i])
+    return results
 
 
-def _push_target(
+def _assemble(
+    result: TargetResult, tp: TargetPlan, outcomes: Mapping[int, SecretResult]
+) -> TargetResult:
+    """The target's secrets in plan order; its error is the first one, in that order."""
+    result.secrets = [
+        outcomes.get(j, SecretResult(planned.name, "not attempted"))
+        for j, planned in enumerate(tp.secrets)
+    ]
+    result.error = next((s.error for s in result.secrets if s.error), None)
+    return result
+
+
+def _put_secret(
     api: GitHubApi,
-    keys: _PublicKeys,
+    keys: PublicKeys,
     tp: TargetPlan,
+    planned: PlannedSecret,
     values: Mapping[str, str],
-    result: TargetResult,
-) -> None:
+) -> SecretResult:
     target = tp.target
-    key = keys.get(target)
-    for planned in tp.secrets:
-        body = put_body(tp, str(key["key_id"]), seal(str(key["key"]), values[planned.source]))
-        try:
-            response = api.request("PUT", f"{target.secrets_path}/{planned.name}", body)
-            raise_for_status(
-                response, f"{target.label}: setting {planned.name}", not_found=target.not_found_hint
-            )
-        except GitHubError as exc:
-            result.secrets.append(SecretResult(planned.name, "failed", str(exc)))
-            raise
-        result.secrets.append(
-            SecretResult(planned.name, "created" if response.status == 201 else "updated")
+    try:
+        key = keys.get(target)
+    except GitHubError as exc:
+        if exc.status == 401:
+            raise  # the token is bad for every target: stop and say so once
+        return SecretResult(planned.name, "not attempted", str(exc))
+    body = put_body(tp, str(key["key_id"]), seal(str(key["key"]), values[planned.source]))
+    try:
+        response = api.request("PUT", f"{target.secrets_path}/{planned.name}", body)
+        raise_for_status(
+            response, f"{target.label}: setting {planned.name}", not_found=target.not_found_hint
         )
+    except GitHubError as exc:
+        if exc.status == 401:
+            raise
+        return SecretResult(planned.name, "failed", str(exc))
+    return SecretResult(planned.name, "created" if response.status == 201 else "updated")

@@ -1,0 +1,245 @@
+"""The leak canary for every command, in success and in failure, under `--debug`.
+
+Debug logging is where a secret slips out most easily: the one error handler logs the whole
+traceback at debug level, chained botocore and PyGithub exceptions included. Each case below runs
+one command with `--debug` through conftest's `run`, which fails the test if any credential,
+token, client secret or one-time code the sandbox ever issued (or the GitHub token) shows up in
+stdout or stderr, whole or cut short. `export` prints credentials on stdout by design: its
+successes are checked on stderr in test_export.py; its failures print nothing on stdout, so
+they are checked here on both.
+
+Where each command is covered without --debug: test_push, test_targets (push, list, remove),
+test_login, test_signin, test_logout, test_status, test_configure, test_export, test_verify,
+test_init_workflows (no secret in play) and test_demo.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from tests.conftest import ACCOUNT, ROLE, World, assert_no_leak, sandbox_issued_secrets
+from tests.verify_support import free_port, sandbox_credentials
+from typer.testing import CliRunner
+
+import sso_sync.sandbox
+from sso_sync.cli import app
+from sso_sync.sandbox import Sandbox
+
+REPO = "octo-org/app"
+GH_CANARY = "ghp_CANARYcanaryCANARYcanaryCANARY0003"
+Prepare = Callable[[World, pytest.MonkeyPatch, Path], None]
+
+
+def nothing(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    pass
+
+
+def signed_in(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token()
+
+
+def due_for_refresh(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token(expires_in=120)
+
+
+def pushed(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    """Signed in, and the four secrets already on the repository."""
+    world.seed_token()
+    assert CliRunner().invoke(app, ["push", "--repo", REPO, "-p", "ci"]).exit_code == 0
+
+
+def bad_github_token(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token()
+    mp.setenv("GH_TOKEN", GH_CANARY)
+
+
+def device_code_expires(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.sandbox.inject_fault(
+        "sso-oidc",
+        "POST",
+        r"^/token$",
+        400,
+        headers={"x-amzn-ErrorType": "ExpiredTokenException"},
+        body={"error": "expired_token", "error_description": "expired"},
+    )
+
+
+def sso_unreachable(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token()
+    mp.setenv("AWS_ENDPOINT_URL_SSO", f"http://127.0.0.1:{free_port()}")
+
+
+def refresh_token_revoked(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token(expires_in=-60)
+    world.sandbox.revoke_refresh_tokens()
+
+
+def listing_refused(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token()
+    world.sandbox.inject_fault(
+        "sso",
+        "GET",
+        r"^/assignment/accounts$",
+        401,
+        headers={"x-amzn-ErrorType": "UnauthorizedException"},
+        body={"message": "Session token not found or invalid"},
+    )
+
+
+def role_refused(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token()
+    world.sandbox.inject_fault(
+        "sso",
+        "GET",
+        r"^/federation/credentials$",
+        403,
+        headers={"x-amzn-ErrorType": "ForbiddenException"},
+        body={"message": "No access"},
+    )
+
+
+def live_env_credentials(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    for name, value in sandbox_credentials(world.sandbox, ACCOUNT, ROLE).items():
+        mp.setenv(name, value)
+    mp.setenv("GITHUB_REPOSITORY", REPO)
+
+
+def garbage_session_token(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    live = sandbox_credentials(world.sandbox, ACCOUNT, ROLE)
+    for name, value in live.items():
+        mp.setenv(name, value)
+    mp.setenv("AWS_SESSION_TOKEN", live["AWS_SESSION_TOKEN"][:60])
+
+
+def in_a_git_repository(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    (tmp / "repo" / ".git").mkdir(parents=True)
+    mp.chdir(tmp / "repo")
+    live_env_credentials(world, mp, tmp)  # secrets in the environment it must not echo
+
+
+def outside_a_git_repository(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    (tmp / "plain").mkdir()
+    mp.chdir(tmp / "plain")
+    live_env_credentials(world, mp, tmp)
+
+
+@dataclass(frozen=True)
+class Case:
+    argv: tuple[str, ...]
+    prepare: Prepare
+    exit_code: int
+
+
+PUSH = ("push", "--repo", REPO, "--profile", "ci")
+CONFIGURE = (
+    "configure",
+    *("--session-name", "corp", "--account-id", ACCOUNT, "--role-name", "ci"),
+    *("--profile", "made-here"),
+)
+
+CASES = {
+    "login ok": Case(("login", "--profile", "ci", "--use-device-code", "--no-browser"), nothing, 0),
+    "login fails": Case(
+        ("login", "--profile", "ci", "--use-device-code", "--no-browser"), device_code_expires, 3
+    ),
+    "logout ok": Case(("logout", "--profile", "ci"), signed_in, 0),
+    "logout fails": Case(("logout", "--profile", "ci"), sso_unreachable, 1),
+    "push ok with a refresh": Case(PUSH, due_for_refresh, 0),
+    "push fails on github": Case(PUSH, bad_github_token, 1),
+    "push fails on sign-in": Case(PUSH, refresh_token_revoked, 3),
+    "list ok": Case(("list", "--repo", REPO, "--json"), pushed, 0),
+    "list fails": Case(("list", "--repo", REPO), bad_github_token, 1),
+    "remove ok": Case(("remove", "--repo", REPO, "--yes"), pushed, 0),
+    "remove fails": Case(("remove", "--repo", REPO, "--yes"), bad_github_token, 1),
+    "status ok with a refresh": Case(("status", "--profile", "ci", "--json"), due_for_refresh, 0),
+    "status fails": Case(("status", "--profile", "ci"), refresh_token_revoked, 3),
+    "configure ok": Case(CONFIGURE, signed_in, 0),
+    "configure fails": Case(CONFIGURE, listing_refused, 3),
+    "export fails on sso": Case(("export", "--profile", "ci", "--format", "env"), role_refused, 1),
+    "export fails on sign-in": Case(
+        ("export", "--profile", "ci", "--format", "credential-process"), refresh_token_revoked, 3
+    ),
+    "verify ok": Case(("verify", "--expected-account", ACCOUNT), live_env_credentials, 0),
+    "verify fails": Case(("verify",), garbage_session_token, 1),
+    "init-workflows ok": Case(("init-workflows",), in_a_git_repository, 0),
+    "init-workflows fails": Case(("init-workflows",), outside_a_git_repository, 2),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
+def test_debug_output_of_every_command_leaks_nothing(
+    case: Case, world: World, run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    case.prepare(world, monkeypatch, tmp_path)
+    result = run("--debug", *case.argv, extra_secrets={GH_CANARY})
+    assert result.exit_code == case.exit_code, result.stderr
+    if case.exit_code != 0:
+        # The error handler logged the failure, traceback and all: the riskiest output there is.
+        assert "DEBUG sso_sync: failure" in result.stderr, result.stderr
+        assert result.stderr.strip().splitlines()[-1].startswith("error: ")
+
+
+def test_the_cases_cover_every_command() -> None:
+    import typer.main
+
+    commands = set(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    covered = {case.argv[0] for case in CASES.values()}
+    # export's successes print credentials on stdout by design (test_export.py, stderr checked);
+    # demo brings its own sandbox (below).
+    assert commands - covered == {"demo"}
+    failing = {case.argv[0] for case in CASES.values() if case.exit_code != 0}
+    assert failing == covered
+
+
+# --- demo: its own sandbox, so the canary needs that sandbox's values ------------------------
+
+
+class _RecordedSandbox(Sandbox):
+    """The demo's sandbox, kept so the test knows every value it minted."""
+
+    made: ClassVar[list[Sandbox]] = []
+    fault = False
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        _RecordedSandbox.made.append(self)
+        if _RecordedSandbox.fault:
+            # GitHub refuses the key id for good: the demo must fail, and say so cleanly
+            # (no STS call with credentials GitHub does not hold).
+            self.inject_fault(
+                "github",
+                "PUT",
+                r"AWS_ACCESS_KEY_ID$",
+                422,
+                times=-1,
+                body={"message": "Invalid request."},
+            )
+
+
+@pytest.mark.parametrize("fault", [False, True], ids=["demo ok", "demo fails"])
+def test_demo_under_debug_leaks_none_of_its_sandboxs_values(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch, fault: bool
+) -> None:
+    monkeypatch.setattr(_RecordedSandbox, "made", [])
+    monkeypatch.setattr(_RecordedSandbox, "fault", fault)
+    # run_demo imports the class from the package when it runs.
+    monkeypatch.setattr(sso_sync.sandbox, "Sandbox", _RecordedSandbox)
+    result = CliRunner().invoke(app, ["--debug", "demo", "--json"])
+    [sandbox] = _RecordedSandbox.made
+    values = sandbox_issued_secrets(sandbox) | {sandbox.github_token}
+    assert len(sandbox.issued_credentials) == 1 and len(values) > 4
+    assert_no_leak(result.stdout + result.stderr, values)
+    report = json.loads(result.stdout)
+    if not fault:
+        assert result.exit_code == 0, result.stderr
+        assert report["ok"] is True
+        return
+    assert result.exit_code == 1, result.stderr
+    assert report["ok"] is False
+    assert "DEBUG sso_sync: failure" in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "error: the demo did not complete: see above"
