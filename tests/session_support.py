@@ -84,3 +84,14 @@ provider.cache = JSONFileCache(os.path.expanduser('~/.aws/cli/cache'))
 sts = session.create_client('sts', region_name='us-east-1')
 print(json.dumps(sts.get_caller_identity()))
 """
+
+
+def botocore_caller_identity(profile: str) -> dict[str, Any]:
+    """botocore's own SSO provider, in a fresh interpreter, calling STS for `profile`."""
+    code = (
+        "import boto3, json; "
+        f"print(json.dumps(boto3.Session(profile_name={profile!r})"
+        ".client('sts').get_caller_identity()))"
+    )
+    result: dict[str, Any] = python(code)
+    return result

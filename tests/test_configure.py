@@ -9,7 +9,7 @@ import sys
 
 import pytest
 from tests.conftest import ACCOUNT, World
-from tests.session_support import aws, operations, python
+from tests.session_support import aws, botocore_caller_identity, operations
 
 PROD = "444455556666"
 
@@ -57,7 +57,7 @@ def test_menus_driven_by_scripted_input(world: World, run) -> None:
     assert "ListAccounts" in operations(world) and "ListAccountRoles" in operations(world)
     # What the answers produced works for botocore and for the AWS CLI as it stands.
     profile = f"Deployer-{PROD}"
-    assert _fresh_python_identity(profile)["Account"] == PROD
+    assert botocore_caller_identity(profile)["Account"] == PROD
     identity = aws("sts", "get-caller-identity", "--profile", profile)
     assert identity["Account"] == PROD and "AWSReservedSSO_Deployer_" in identity["Arn"]
 
@@ -120,15 +120,6 @@ def test_a_single_choice_is_taken_without_asking(world: World, run) -> None:
     assert f"The only role available to you in {ACCOUNT} is: ci" in result.stderr
 
 
-def _fresh_python_identity(profile: str) -> dict:
-    code = (
-        "import boto3, json; "
-        f"print(json.dumps(boto3.Session(profile_name={profile!r})"
-        ".client('sts').get_caller_identity()))"
-    )
-    return python(code)
-
-
 def test_the_written_profile_works_for_botocore_and_the_aws_cli(world: World, run) -> None:
     args = ("--account-id", PROD, "--role-name", "Deployer", "--profile", "deploy")
     result = run(
@@ -142,7 +133,7 @@ def test_the_written_profile_works_for_botocore_and_the_aws_cli(world: World, ru
         *args,
     )
     assert result.exit_code == 0, result.stderr
-    assert _fresh_python_identity("deploy")["Account"] == PROD
+    assert botocore_caller_identity("deploy")["Account"] == PROD
     identity = aws("sts", "get-caller-identity", "--profile", "deploy")
     assert identity["Account"] == PROD
     assert "AWSReservedSSO_Deployer_" in identity["Arn"]
@@ -370,4 +361,4 @@ def test_the_default_profile_is_written_as_default(world: World, run) -> None:
     assert result.exit_code == 0, result.stderr
     text = _config(world).read_text()
     assert "\n[default]\nsso_session = corp\n" in text and "[profile default]" not in text
-    assert _fresh_python_identity("default")["Account"] == ACCOUNT
+    assert botocore_caller_identity("default")["Account"] == ACCOUNT

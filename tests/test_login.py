@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import ACCOUNT, World
+from tests.session_support import botocore_caller_identity
 
 
 def test_login_writes_the_aws_cli_v2_cache(world: World, run) -> None:
@@ -106,15 +107,7 @@ def test_expired_device_code_exits_3(world: World, run) -> None:
 def test_botocore_uses_the_cache_we_wrote(world: World, run) -> None:
     assert run("login", "--profile", "ci", "--no-browser", "--use-device-code").exit_code == 0
     # A fresh interpreter: botocore fixes its cache directory from HOME when first imported.
-    code = (
-        "import boto3, json; "
-        "print(json.dumps(boto3.Session(profile_name='ci').client('sts').get_caller_identity()))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["Account"] == ACCOUNT
+    assert botocore_caller_identity("ci")["Account"] == ACCOUNT
     ops = [r.operation for r in world.sandbox.requests]
     assert ops[-2:] == ["GetRoleCredentials", "GetCallerIdentity"]
 

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit, urlunsplit
 
 import pytest
 from tests.conftest import ACCOUNT, World, assert_no_leak
+from tests.session_support import botocore_caller_identity
 from tests.signin_support import FollowingBrowser, core
 
 from sso_sync.errors import AwsError, LoginRequired, UsageError
@@ -152,15 +153,7 @@ def test_pkce_token_is_used_by_botocore_itself(world: World) -> None:
         choice=FlowChoice(Flow.AUTH_CODE),
         ui=Ui(FollowingBrowser()).ui,
     )
-    code = (
-        "import boto3, json; "
-        "print(json.dumps(boto3.Session(profile_name='ci').client('sts').get_caller_identity()))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["Account"] == ACCOUNT
+    assert botocore_caller_identity("ci")["Account"] == ACCOUNT
 
 
 def test_a_forged_state_is_refused_and_nothing_is_cached(world: World) -> None:
