@@ -236,7 +236,7 @@ def push_pacing() -> tuple[float, float] | None:
     """(burst points, points per second) of the request bucket `push` uses by default, if the
     installed sso-sync has one."""
     try:
-        from sso_sync.pacing import PacingPolicy
+        from sso_sync.github.pacing import PacingPolicy
     except ImportError:
         return None
     policy = PacingPolicy()

@@ -62,7 +62,7 @@ class Settings:
     output: Path
     command: str
     floor_cap: int | None = None  # in-flight cap for the floor; None: read from `push --help`
-    # GitHub request bucket (burst points, points per second); None: read from sso_sync.pacing
+    # GitHub request bucket (burst points, points per second); None: read from github.pacing
     pacing: tuple[float, float] | None = None
 
     @classmethod
@@ -85,7 +85,7 @@ class Settings:
             "--pacing",
             metavar="BURST,PER_SECOND",
             help="push's request bucket in GitHub points (GET 1, PUT 5) for the floor: BURST "
-            "points at once, then PER_SECOND (default: sso_sync.pacing's policy, if any)",
+            "points at once, then PER_SECOND (default: sso_sync.github.pacing's policy, if any)",
         )
         args = parser.parse_args(argv)
         command = "python benchmarks/run.py" + ("".join(f" {shlex.quote(a)}" for a in argv or []))
@@ -514,7 +514,7 @@ def render(
         cap_source = f"`push` sets none, so GitHub's limit of {GITHUB_MAX_IN_FLIGHT} in flight"
     if fanout.pacing:
         burst, rate = fanout.pacing
-        source = "--pacing" if settings.pacing else "sso_sync.pacing's policy"
+        source = "--pacing" if settings.pacing else "sso_sync.github.pacing's policy"
         pacing = (
             f" Plus the pacing ({source}: {burst:g} points at once, then {rate:g}/s; a key "
             f"fetch costs {READ_POINTS}, a PUT {WRITE_POINTS}): "

@@ -39,7 +39,7 @@ import pytest
 from sso_sync.sandbox import Sandbox, SandboxConfig
 
 if TYPE_CHECKING:
-    from sso_sync.github import GitHubApi, Response
+    from sso_sync.github.rest import GitHubApi, Response
 
 TESTS = Path(__file__).resolve().parent
 NODE_MODULES = TESTS / "node_modules"
@@ -429,8 +429,8 @@ class Contract:
     def api(self) -> GitHubApi:
         """Our GitHub client, pointed at Prism, with one attempt: a Prism 500 is not retried."""
         from sso_sync import clients
-        from sso_sync.github import GitHubApi
-        from sso_sync.retry import RetryPolicy
+        from sso_sync.github.rest import GitHubApi
+        from sso_sync.github.retry import RetryPolicy
 
         requester = clients.github_requester(self.token, self.prism.url)
         return GitHubApi(requester, policy=RetryPolicy(attempts=1))

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sso_sync import clients
-from sso_sync.login import TokenCache
-from sso_sync.profiles import AwsPaths, SsoProfile, load_profile
+from sso_sync.aws.profiles import AwsPaths, SsoProfile, load_profile
+from sso_sync.aws.token_cache import TokenCache
 
 
 @dataclass

@@ -15,8 +15,8 @@ import pytest
 from tests.conftest import World, assert_no_leak
 from tests.signin_support import core
 
+from sso_sync.aws.token_cache import cached_access_token
 from sso_sync.files import locked
-from sso_sync.login import cached_access_token
 
 PROCESSES = 20
 

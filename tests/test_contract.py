@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import World
 from tests.prism_support import Contract, Prism
 
-from sso_sync.github import REQUEST_HEADERS, Response, seal
+from sso_sync.github.rest import REQUEST_HEADERS, Response, seal
 from sso_sync.sandbox import Sandbox
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sso_sync.inifile import IniDocument, check_name
+from sso_sync.aws.inifile import IniDocument, check_name
 
 SAMPLE = """\
 # top comment

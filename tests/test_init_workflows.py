@@ -8,8 +8,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from sso_sync.action.workflows import default_action, render
 from sso_sync.cli import app
-from sso_sync.workflows import default_action, render
 
 
 @pytest.fixture

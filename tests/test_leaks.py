@@ -13,10 +13,10 @@ from tests.conftest import World, assert_no_leak
 from typer.testing import CliRunner
 
 from sso_sync import cli, clients
-from sso_sync.authcode import CallbackServer
+from sso_sync.action.verify import Checks, EnvCredentials, verify
+from sso_sync.aws.profiles import AwsPaths
+from sso_sync.aws.signin.auth_code import CallbackServer
 from sso_sync.errors import ConfigError
-from sso_sync.profiles import AwsPaths
-from sso_sync.verify import Checks, EnvCredentials, verify
 
 REPO = "octo-org/app"
 CANARY = "canary-SECRET-0123456789abcdef"

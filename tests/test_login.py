@@ -59,8 +59,9 @@ def test_login_runs_even_without_a_terminal_and_with_ci_set(
 
 def test_polling_honours_interval_and_slow_down(world: World) -> None:
     from sso_sync import clients
-    from sso_sync.login import TokenCache, device_login
-    from sso_sync.profiles import AwsPaths, load_profile
+    from sso_sync.aws.profiles import AwsPaths, load_profile
+    from sso_sync.aws.signin.device_code import device_login
+    from sso_sync.aws.token_cache import TokenCache
 
     world.sandbox.config.device_interval = 2
     world.sandbox.config.approve_after_polls = 2

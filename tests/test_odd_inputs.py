@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from tests.conftest import ACCOUNT, ROLE, World
 
-from sso_sync.profiles import SsoProfile
-from sso_sync.rolecache import cache_key
+from sso_sync.aws.profiles import SsoProfile
+from sso_sync.aws.role_cache import cache_key
 
 REPO = "octo-org/app"
 

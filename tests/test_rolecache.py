@@ -10,9 +10,9 @@ from botocore.credentials import SSOCredentialFetcher
 from tests.conftest import ACCOUNT, ROLE, World
 from tests.session_support import BOTOCORE_WITH_CLI_CACHE, operations, python, run_export
 
+from sso_sync.aws.profiles import SsoProfile
+from sso_sync.aws.role_cache import RoleCache, cache_key
 from sso_sync.files import utc_timestamp
-from sso_sync.profiles import SsoProfile
-from sso_sync.rolecache import RoleCache, cache_key
 
 __all__ = ["run_export"]  # a fixture, imported for pytest
 

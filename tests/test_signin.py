@@ -22,8 +22,7 @@ from tests.conftest import ACCOUNT, World, assert_no_leak
 from tests.session_support import botocore_caller_identity
 from tests.signin_support import FollowingBrowser, core
 
-from sso_sync.errors import AwsError, LoginRequired, UsageError
-from sso_sync.signin import (
+from sso_sync.aws.signin.flow import (
     Flow,
     FlowChoice,
     SignInUi,
@@ -31,6 +30,7 @@ from sso_sync.signin import (
     choose_flow,
     sign_in,
 )
+from sso_sync.errors import AwsError, LoginRequired, UsageError
 
 TOKEN_KEYS = {
     "startUrl",

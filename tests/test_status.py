@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import ACCOUNT, World
 from tests.session_support import operations
 
-from sso_sync.status import describe_duration, sts_region
+from sso_sync.aws.status import describe_duration, sts_region
 
 ARN = re.compile(rf"^arn:aws:sts::{ACCOUNT}:assumed-role/AWSReservedSSO_ci_\w+/sandbox-user$")
 

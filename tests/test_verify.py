@@ -26,8 +26,8 @@ from tests.verify_support import (
     start_moto,
 )
 
+from sso_sync.action.verify import make_checks, parse_duration, parse_expiration, read_credentials
 from sso_sync.errors import UsageError
-from sso_sync.verify import make_checks, parse_duration, parse_expiration, read_credentials
 
 REPO = "octo-org/app"
 

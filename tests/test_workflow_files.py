@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sso_sync.workflows import TEMPLATES, default_action, render
+from sso_sync.action.workflows import TEMPLATES, default_action, render
 
 ROOT = Path(__file__).resolve().parents[1]
 # Read at import, before the autouse fixture clears CI from the environment.

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 import typer
 
 from sso_sync import __version__
+from sso_sync.aws.profiles import AwsPaths, is_interactive, profile_name_or_default
 from sso_sync.errors import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -25,24 +26,24 @@ from sso_sync.errors import (
     SsoSyncError,
     traceback_without_messages,
 )
-from sso_sync.fanout import DEFAULT_CONCURRENCY
-from sso_sync.profiles import AwsPaths, is_interactive, profile_name_or_default
+from sso_sync.github.fanout import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
     import logging
     from collections.abc import Sequence
 
-    from sso_sync.credentials import RoleCredentials
-    from sso_sync.github import GitHubApi
-    from sso_sync.login import DevicePrompt
-    from sso_sync.logout import LogoutReport
-    from sso_sync.managed import Listing, RemoveResult
-    from sso_sync.profiles import SsoProfile
-    from sso_sync.push import PushPlan, TargetPlan, TargetResult
-    from sso_sync.signin import SignInResult
-    from sso_sync.status import StatusReport
-    from sso_sync.targets import Target
-    from sso_sync.verify import Checks, EnvCredentials, Verdict
+    from sso_sync.action.verify import Checks, EnvCredentials, Verdict
+    from sso_sync.aws.logout import LogoutReport
+    from sso_sync.aws.profiles import SsoProfile
+    from sso_sync.aws.role_credentials import RoleCredentials
+    from sso_sync.aws.signin.device_code import DevicePrompt
+    from sso_sync.aws.signin.flow import SignInResult
+    from sso_sync.aws.status import StatusReport
+    from sso_sync.github.listing import Listing
+    from sso_sync.github.push import PushPlan, TargetPlan, TargetResult
+    from sso_sync.github.removal import RemoveResult
+    from sso_sync.github.rest import GitHubApi
+    from sso_sync.github.targets import Target
 
 
 def _log() -> logging.Logger:
@@ -206,8 +207,8 @@ class _Aws:
     ) -> None:
         """`unsaved` is a profile not (yet) in the config file, as `configure` signs in for."""
         from sso_sync import clients
-        from sso_sync.login import TokenCache
-        from sso_sync.profiles import load_profile
+        from sso_sync.aws.profiles import load_profile
+        from sso_sync.aws.token_cache import TokenCache
 
         self.paths = paths or AwsPaths.from_environ(os.environ)
         self.session = clients.aws_session(self.paths)
@@ -229,7 +230,7 @@ class _Aws:
         use_auth_code: bool = False,
     ) -> SignInResult:
         from sso_sync import clients
-        from sso_sync.signin import SignInUi, choose_flow, sign_in
+        from sso_sync.aws.signin.flow import SignInUi, choose_flow, sign_in
 
         choice = choose_flow(
             self.profile,
@@ -260,7 +261,7 @@ class _Aws:
 
     def role_credentials(self, *, allow_sign_in: bool) -> RoleCredentials:
         from sso_sync import clients
-        from sso_sync.credentials import obtain_role_credentials
+        from sso_sync.aws.role_credentials import obtain_role_credentials
 
         def sign_in_here() -> None:
             self.login(open_browser=True)
@@ -493,8 +494,7 @@ def push(
 
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
-    from sso_sync.config_file import choose_sets
-    from sso_sync.push import (
+    from sso_sync.github.push import (
         apply_push,
         check_sets,
         existing_for_plan,
@@ -502,6 +502,7 @@ def push(
         prefetched_keys,
         resolve_repo_ids,
     )
+    from sso_sync.sets import choose_sets
 
     sets = choose_sets(
         set_name,
@@ -690,8 +691,8 @@ def list_secrets(
 
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
-    from sso_sync.config_file import choose_sets
-    from sso_sync.managed import list_managed
+    from sso_sync.github.listing import list_managed
+    from sso_sync.sets import choose_sets
 
     sets = choose_sets(
         set_name,
@@ -788,9 +789,10 @@ def remove(
 
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
-    from sso_sync.config_file import choose_sets
     from sso_sync.errors import UsageError
-    from sso_sync.managed import apply_remove, list_managed, plan_remove
+    from sso_sync.github.listing import list_managed
+    from sso_sync.github.removal import apply_remove, plan_remove
+    from sso_sync.sets import choose_sets
 
     sets = choose_sets(
         set_name,
@@ -903,10 +905,10 @@ def status(profile: ProfileOption = None, as_json: JsonOption = False) -> None:
     usable, 3 when a sign-in is needed.
     """
     from sso_sync import clients
+    from sso_sync.aws.profiles import profile_region
+    from sso_sync.aws.role_cache import RoleCache
+    from sso_sync.aws.status import collect_status, sts_region
     from sso_sync.errors import LoginRequired
-    from sso_sync.profiles import profile_region
-    from sso_sync.rolecache import RoleCache
-    from sso_sync.status import collect_status, sts_region
 
     aws = _Aws(profile)
     own_region = profile_region(aws.session.full_config, aws.profile.name)
@@ -1083,7 +1085,7 @@ def configure(
     the file are kept; the previous version is saved as config.bak.
     """
     from sso_sync import clients
-    from sso_sync.configure import ConfigureRequest, live_access_token, run_configure
+    from sso_sync.aws.configure import ConfigureRequest, live_access_token, run_configure
     from sso_sync.errors import LoginRequired, UsageError
 
     paths = AwsPaths.from_environ(os.environ)
@@ -1166,10 +1168,10 @@ def export_credentials(
     Reuses credentials cached in ~/.aws/cli/cache with 15 minutes or more left. For use as
     `credential_process = sso-sync export --format credential-process --profile NAME`.
     """
+    from sso_sync.aws.export import FORMATS, credentials_file, render, write_credentials_section
+    from sso_sync.aws.inifile import check_name
+    from sso_sync.aws.role_cache import RoleCache, reuse_or_fetch
     from sso_sync.errors import UsageError
-    from sso_sync.export import FORMATS, credentials_file, render, write_credentials_section
-    from sso_sync.inifile import check_name
-    from sso_sync.rolecache import RoleCache, reuse_or_fetch
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown --format {fmt!r}: use one of {', '.join(FORMATS)}")
@@ -1194,7 +1196,7 @@ def export_credentials(
 
 
 def _check_expiration_variable(name: str, targets: list[Target], dry_run: bool) -> None:
-    from sso_sync.variables import validate_variable
+    from sso_sync.github.variables import validate_variable
 
     validate_variable(name, targets)
     if dry_run:
@@ -1207,7 +1209,7 @@ def _set_expiration_variable(
     name: str,
     credentials: dict[str | None, RoleCredentials],
 ) -> list[str]:
-    from sso_sync.variables import set_expiration_variables
+    from sso_sync.github.variables import set_expiration_variables
 
     expirations = {profile: c.expiration_text for profile, c in credentials.items()}
     errors = []
@@ -1258,8 +1260,8 @@ def verify(
 ) -> None:
     """Check the AWS credentials in the environment with STS: alive, right account and role,
     enough lifetime left. Exit 0 valid, 1 not. In GitHub Actions: masks, outputs, summary."""
-    from sso_sync import actions
-    from sso_sync import verify as checks_module
+    from sso_sync.action import runner as actions
+    from sso_sync.action import verify as checks_module
 
     environ = os.environ
     in_actions = actions.in_github_actions(environ)
@@ -1288,8 +1290,8 @@ def verify(
 
 def _verify_with_sts(credentials: EnvCredentials, checks: Checks, prefix: str) -> Verdict:
     from sso_sync import clients
-    from sso_sync.verify import push_hint
-    from sso_sync.verify import verify as verify_credentials
+    from sso_sync.action.verify import push_hint
+    from sso_sync.action.verify import verify as verify_credentials
 
     session = clients.aws_session(AwsPaths.from_environ(os.environ))
     # botocore reads AWS_DEFAULT_REGION only; credentials.region already honours AWS_REGION.
@@ -1304,8 +1306,8 @@ def _verify_with_sts(credentials: EnvCredentials, checks: Checks, prefix: str) -
 
 
 def _report_to_actions(message: str, verdict: Verdict | None, checks: Checks | None) -> None:
-    from sso_sync import actions
-    from sso_sync.verify import action_outputs, summary_rows
+    from sso_sync.action import runner as actions
+    from sso_sync.action.verify import action_outputs, summary_rows
 
     if verdict is None or checks is None:
         outputs = {"valid": "false", "message": message}
@@ -1353,7 +1355,7 @@ def init_workflows(
     repository's .github/workflows/."""
     from pathlib import Path
 
-    from sso_sync.workflows import apply, default_action, find_repository_root, plan
+    from sso_sync.action.workflows import apply, default_action, find_repository_root, plan
 
     root = find_repository_root(Path.cwd())
     planned = plan(root, prefix=prefix, environment=env, action=action or default_action())
@@ -1387,9 +1389,9 @@ def logout(
     """Sign out as `aws sso logout` does: revoke the session, delete its cached token and the
     role credentials cached from it. Client registrations stay."""
     from sso_sync import clients
+    from sso_sync.aws.logout import EVERYTHING, logout, scope_for_profile
+    from sso_sync.aws.profiles import load_profile
     from sso_sync.errors import AwsError, UsageError
-    from sso_sync.logout import EVERYTHING, logout, scope_for_profile
-    from sso_sync.profiles import load_profile
 
     paths = AwsPaths.from_environ(os.environ)
     if all_sessions:

@@ -11,8 +11,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from sso_sync.aws.profiles import AwsPaths
 from sso_sync.errors import AwsError, ConfigError, UsageError
-from sso_sync.profiles import AwsPaths
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sso_oidc import SSOOIDCClient
     from mypy_boto3_sts import STSClient
 
-    from sso_sync.github import GitHubApi
+    from sso_sync.github.rest import GitHubApi
 
 CONNECT_TIMEOUT = 10
 READ_TIMEOUT = 30
@@ -127,7 +127,7 @@ def github_requester(token: str, api_url: str, timeout: int = GITHUB_TIMEOUT) ->
 
 def github_api(api_url: str | None, environ: Mapping[str, str], timeout: float) -> GitHubApi:
     """The GitHub client of one command: URL and token resolved, `timeout` seconds in all."""
-    from sso_sync.github import GitHubApi, resolve_api_url, resolve_token
+    from sso_sync.github.rest import GitHubApi, resolve_api_url, resolve_token
 
     if not math.isfinite(timeout) or timeout < 1:
         raise UsageError(f"--timeout {timeout}: give a number of seconds, 1 or more")

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sso_sync import clients
-from sso_sync.credentials import obtain_role_credentials
-from sso_sync.github import GitHubApi
-from sso_sync.login import DevicePrompt, TokenCache, device_login
-from sso_sync.profiles import AwsPaths, load_profile
-from sso_sync.push import apply_push, plan_push
-from sso_sync.targets import Target
+from sso_sync.aws.profiles import AwsPaths, load_profile
+from sso_sync.aws.role_credentials import obtain_role_credentials
+from sso_sync.aws.signin.device_code import DevicePrompt, device_login
+from sso_sync.aws.token_cache import TokenCache
+from sso_sync.github.push import apply_push, plan_push
+from sso_sync.github.rest import GitHubApi
+from sso_sync.github.targets import Target
 
 if TYPE_CHECKING:
     from sso_sync.sandbox import Sandbox

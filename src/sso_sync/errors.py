@@ -58,6 +58,14 @@ class GitHubError(SsoSyncError):
         self.status = status
 
 
+class DeadlineReached(GitHubError):
+    """The overall deadline (`--timeout`) came before this request could be made or finished."""
+
+
+class Cancelled(GitHubError):
+    """Another worker hit an error that ends the whole run (a bad token)."""
+
+
 class OperationFailed(SsoSyncError):
     """Some targets failed; the per-target report has already been printed."""
 

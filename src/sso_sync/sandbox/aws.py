@@ -38,7 +38,7 @@ def iso_z(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
-class AwsError(Exception):
+class AwsFault(Exception):
     """An error rendered the way the service's protocol renders it."""
 
     def __init__(self, status: int, code: str, message: str, oauth_error: str = "") -> None:
@@ -49,13 +49,13 @@ class AwsError(Exception):
         self.oauth_error = oauth_error  # sso-oidc's lowercase "error" member
 
 
-def _oidc_error(code: str, oauth_error: str, description: str) -> AwsError:
+def _oidc_error(code: str, oauth_error: str, description: str) -> AwsFault:
     status = {"InvalidClientException": 401, "InternalServerException": 500}.get(code, 400)
-    return AwsError(status, code, description, oauth_error)
+    return AwsFault(status, code, description, oauth_error)
 
 
-def _unauthorized() -> AwsError:
-    return AwsError(401, "UnauthorizedException", "Session token not found or invalid")
+def _unauthorized() -> AwsFault:
+    return AwsFault(401, "UnauthorizedException", "Session token not found or invalid")
 
 
 @dataclass
@@ -173,10 +173,10 @@ class AwsBackend:
                 return self._sts(request, operation)
             handler = getattr(self, f"_op_{operation}", None)
             if handler is None:
-                raise AwsError(404, "ResourceNotFoundException", "Unknown operation")
+                raise AwsFault(404, "ResourceNotFoundException", "Unknown operation")
             result: Response = handler(request)
             return result
-        except AwsError as err:
+        except AwsFault as err:
             return self.error_response(service, err)
 
     def fault_response(
@@ -188,7 +188,7 @@ class AwsBackend:
     def finalize(self, response: Response) -> None:
         response.headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
 
-    def error_response(self, service: str, err: AwsError) -> Response:
+    def error_response(self, service: str, err: AwsFault) -> Response:
         if service == "sts":
             return _sts_error(err)
         headers = {"x-amzn-ErrorType": err.code}
@@ -285,14 +285,14 @@ class AwsBackend:
             try:
                 size = min(size, int(max_result))
             except ValueError:
-                raise AwsError(400, "InvalidRequestException", "Invalid max_result") from None
+                raise AwsFault(400, "InvalidRequestException", "Invalid max_result") from None
         start = 0
         next_token = request.arg("next_token")
         if next_token:
             try:
                 start = int(json.loads(base64.urlsafe_b64decode(next_token))["offset"])
             except (ValueError, KeyError, TypeError):
-                raise AwsError(400, "InvalidRequestException", "Invalid next token") from None
+                raise AwsFault(400, "InvalidRequestException", "Invalid next token") from None
         size = max(size, 1)
         payload: dict[str, Any] = {key: items[start : start + size]}
         if start + size < len(items):
@@ -312,7 +312,7 @@ class AwsBackend:
         self._bearer(request)
         account_id = request.arg("account_id")
         if not account_id:
-            raise AwsError(400, "InvalidRequestException", "account_id is required")
+            raise AwsFault(400, "InvalidRequestException", "account_id is required")
         _name, roles = self.config.accounts.get(account_id, ("", []))
         items = [{"roleName": role, "accountId": account_id} for role in roles]
         return self._page(request, items, "roleList")
@@ -321,11 +321,11 @@ class AwsBackend:
         self._bearer(request)
         role_name, account_id = request.arg("role_name"), request.arg("account_id")
         if not role_name or not account_id:
-            raise AwsError(400, "InvalidRequestException", "role_name and account_id are required")
+            raise AwsFault(400, "InvalidRequestException", "role_name and account_id are required")
         _name, roles = self.config.accounts.get(account_id, ("", []))
         if role_name not in roles:
             # Not in the model, but it is what the real service answers for an unassigned role.
-            raise AwsError(403, "ForbiddenException", "No access")
+            raise AwsFault(403, "ForbiddenException", "No access")
         cred = RoleCredential(
             access_key_id="ASIA" + _random(_UPPER_ALNUM, 16),
             secret_access_key=_random(string.ascii_letters + string.digits + "+/", 40),
@@ -508,7 +508,7 @@ class AwsBackend:
 
     def _sts(self, request: Request, action: str) -> Response:
         if action != "GetCallerIdentity":
-            raise AwsError(
+            raise AwsFault(
                 400,
                 "InvalidAction",
                 f"Could not find operation {action} for version 2011-06-15",
@@ -540,13 +540,13 @@ class AwsBackend:
         if algorithm != "AWS4-HMAC-SHA256" or not {"Credential", "SignedHeaders", "Signature"} <= (
             fields.keys()
         ):
-            raise AwsError(403, "MissingAuthenticationToken", _MISSING_AUTH)
+            raise AwsFault(403, "MissingAuthenticationToken", _MISSING_AUTH)
         scope = fields["Credential"].split("/")
-        invalid = AwsError(
+        invalid = AwsFault(
             403, "InvalidClientTokenId", "The security token included in the request is invalid."
         )
         if len(scope) != 5 or scope[4] != "aws4_request":
-            raise AwsError(403, "IncompleteSignature", "Credential scope is malformed")
+            raise AwsFault(403, "IncompleteSignature", "Credential scope is malformed")
         cred = self.state.credentials.get(scope[0])
         if cred is None or request.header("X-Amz-Security-Token") != cred.session_token:
             raise invalid
@@ -559,7 +559,7 @@ class AwsBackend:
             signed_headers=fields["SignedHeaders"].split(";"),
         )
         if not hmac.compare_digest(expected, fields["Signature"]):
-            raise AwsError(
+            raise AwsFault(
                 403,
                 "SignatureDoesNotMatch",
                 "The request signature we calculated does not match the signature you "
@@ -567,7 +567,7 @@ class AwsBackend:
                 "service documentation for details.",
             )
         if cred.expiration_ms <= time.time() * 1000:
-            raise AwsError(400, "ExpiredToken", _EXPIRED)
+            raise AwsFault(400, "ExpiredToken", _EXPIRED)
         return cred
 
 
@@ -581,7 +581,7 @@ def _same_redirect(actual: str, registered: str) -> bool:
     return (a.scheme, a.hostname, a.path) == (r.scheme, r.hostname, r.path)
 
 
-def _sts_error(err: AwsError) -> Response:
+def _sts_error(err: AwsFault) -> Response:
     kind = "Receiver" if err.status >= 500 else "Sender"
     xml = (
         f'<ErrorResponse xmlns="{STS_NAMESPACE}">'

@@ -33,7 +33,7 @@ _ENV = re.compile(r"^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/environments/(?P<en
 _ORG = re.compile(r"^/orgs/(?P<org>[^/]+)$")
 
 
-class GitHubError(Exception):
+class GitHubFault(Exception):
     def __init__(self, status: int, message: str, errors: list[Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
@@ -41,12 +41,12 @@ class GitHubError(Exception):
         self.errors = errors
 
 
-def _not_found() -> GitHubError:
-    return GitHubError(404, "Not Found")
+def _not_found() -> GitHubFault:
+    return GitHubFault(404, "Not Found")
 
 
-def _invalid(*errors: str) -> GitHubError:
-    return GitHubError(422, "Invalid request.", list(errors))
+def _invalid(*errors: str) -> GitHubFault:
+    return GitHubFault(422, "Invalid request.", list(errors))
 
 
 def _now() -> str:
@@ -139,7 +139,7 @@ class GitHubBackend:
         try:
             self._authenticate(request)
             return self._route(request)
-        except GitHubError as err:
+        except GitHubFault as err:
             payload: dict[str, Any] = {"message": err.message}
             if err.errors is not None:
                 payload["errors"] = err.errors
@@ -150,12 +150,12 @@ class GitHubBackend:
     def _authenticate(self, request: Request) -> None:
         header = request.header("Authorization")
         if not header:
-            raise GitHubError(401, "Requires authentication")
+            raise GitHubFault(401, "Requires authentication")
         scheme, _, token = header.partition(" ")
         if scheme.lower() not in ("token", "bearer") or not hmac.compare_digest(
             token.strip(), self.config.github_token
         ):
-            raise GitHubError(401, "Bad credentials")
+            raise GitHubFault(401, "Bad credentials")
 
     def _route(self, request: Request) -> Response:
         path, method = request.path.rstrip("/"), request.method
@@ -434,9 +434,9 @@ class GitHubBackend:
         try:
             body = request.json()
         except ValueError:
-            raise GitHubError(400, "Problems parsing JSON") from None
+            raise GitHubFault(400, "Problems parsing JSON") from None
         if not isinstance(body, dict):
-            raise GitHubError(400, "Problems parsing JSON")
+            raise GitHubFault(400, "Problems parsing JSON")
         if not _NAME.match(name) or name.startswith("GITHUB_"):
             raise _invalid(
                 "Secret names can only contain alphanumeric characters or underscores, "
@@ -495,7 +495,7 @@ class GitHubBackend:
             repos = [self._repo_json(r) for r in self.repos.values() if r.id in ids]
             return json_response(200, {"total_count": len(repos), "repositories": repos})
         if method in ("PUT", "DELETE") and secret.visibility != "selected":
-            raise GitHubError(409, "Secret visibility is not 'selected'")
+            raise GitHubFault(409, "Secret visibility is not 'selected'")
         if len(rest) == 2 and method == "PUT":
             body = request.json()
             wanted = body.get("selected_repository_ids") if isinstance(body, dict) else None
@@ -543,12 +543,12 @@ class GitHubBackend:
             if method == "POST":
                 body = request.json()
                 if not isinstance(body, dict):
-                    raise GitHubError(400, "Problems parsing JSON")
+                    raise GitHubFault(400, "Problems parsing JSON")
                 name = self._variable_name(body.get("name"))
                 if not isinstance(body.get("value"), str):
                     raise _invalid("value is required")
                 if name in store:
-                    raise GitHubError(409, "Already exists - Variable already exists")
+                    raise GitHubFault(409, "Already exists - Variable already exists")
                 now = _now()
                 store[name] = Variable(body["value"], now, now)
                 return json_response(201, {})
@@ -565,12 +565,12 @@ class GitHubBackend:
         if method == "PATCH":
             body = request.json()
             if not isinstance(body, dict):
-                raise GitHubError(400, "Problems parsing JSON")
+                raise GitHubFault(400, "Problems parsing JSON")
             new_name = name
             if body.get("name") is not None:
                 new_name = self._variable_name(body["name"])
                 if new_name != name and new_name in store:
-                    raise GitHubError(409, "Already exists - Variable already exists")
+                    raise GitHubFault(409, "Already exists - Variable already exists")
             if body.get("value") is not None:
                 if not isinstance(body["value"], str):
                     raise _invalid("value must be a string")

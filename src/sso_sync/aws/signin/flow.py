@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from sso_sync.authcode import TIME_LIMIT_SECONDS, auth_code_login
+from sso_sync.aws.profiles import SsoProfile
+from sso_sync.aws.signin.auth_code import TIME_LIMIT_SECONDS, auth_code_login
+from sso_sync.aws.signin.device_code import DevicePrompt, device_login
+from sso_sync.aws.token_cache import REFRESH_WINDOW, TokenCache, cached_token
 from sso_sync.errors import UsageError
-from sso_sync.login import REFRESH_WINDOW, DevicePrompt, TokenCache, cached_token, device_login
-from sso_sync.profiles import SsoProfile
 
 if TYPE_CHECKING:
     from botocore.session import Session

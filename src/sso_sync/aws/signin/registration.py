@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from sso_sync.aws.profiles import SsoProfile
 from sso_sync.errors import AwsError
 from sso_sync.files import parse_utc_timestamp, utc_timestamp
-from sso_sync.profiles import SsoProfile
 
 if TYPE_CHECKING:
     from mypy_boto3_sso_oidc import SSOOIDCClient

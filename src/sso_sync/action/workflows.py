@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sso_sync import __version__
 from sso_sync.errors import UsageError
-from sso_sync.targets import validate_secret_names
+from sso_sync.github.targets import validate_secret_names
 
 TEMPLATES = ("verify-aws-credentials.yml", "deploy.yml")
 # Where the composite action is published, pinned by commit as zizmor and GitHub advise.
@@ -40,7 +40,7 @@ class PlannedFile:
 
 def render(template: str, *, prefix: str, environment: str | None, action: str) -> str:
     """Fill one template. Without an environment its `environment:` lines are dropped."""
-    source = resources.files("sso_sync").joinpath("templates").joinpath(template)
+    source = resources.files("sso_sync.action").joinpath("templates").joinpath(template)
     text = source.read_text("utf-8")
     uses = action if action != default_action() else f"{action} # v{__version__}"
     qualifier = "-".join(part for part in (environment, prefix.rstrip("_").lower()) if part)

@@ -1,4 +1,4 @@
-"""IAM Identity Center sign-in and the AWS CLI v2 token cache (`~/.aws/sso/cache`).
+"""The AWS CLI v2 token cache (`~/.aws/sso/cache`): reading, storing and silently refreshing tokens.
 
 The cache is byte-for-byte the AWS CLI's format, so `aws`, botocore and every SDK read what we
 write and we read theirs. Silent refresh is botocore's own `SSOTokenProvider`, given our cache.
@@ -7,14 +7,14 @@ write and we read theirs. Silent refresh is botocore's own `SSOTokenProvider`, g
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sso_sync.errors import AwsError, LoginRequired
+from sso_sync.aws.profiles import SsoProfile
+from sso_sync.aws.signin.registration import Registration
 from sso_sync.files import (
     locked,
     parse_utc_timestamp,
@@ -22,20 +22,15 @@ from sso_sync.files import (
     utc_timestamp,
     write_private_json,
 )
-from sso_sync.profiles import SsoProfile
-from sso_sync.registration import Registration, obtain_registration
 
 if TYPE_CHECKING:
     from botocore.session import Session
-    from mypy_boto3_sso_oidc import SSOOIDCClient
     from mypy_boto3_sso_oidc.type_defs import CreateTokenResponseTypeDef
 
 log = logging.getLogger(__name__)
 
-DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 # botocore refreshes a token within 15 minutes of its expiry; outside that it is used as is.
 REFRESH_WINDOW = timedelta(minutes=15)
-SLOW_DOWN_STEP = 5  # seconds added to the polling interval on SlowDownException (RFC 8628)
 
 
 class TokenCache(MutableMapping[str, dict[str, Any]]):
@@ -74,80 +69,6 @@ class TokenCache(MutableMapping[str, dict[str, Any]]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
-
-@dataclass(frozen=True)
-class DevicePrompt:
-    verification_uri: str
-    verification_uri_complete: str
-    user_code: str
-    expires_in: int
-
-
-def device_login(
-    oidc: SSOOIDCClient,
-    profile: SsoProfile,
-    cache: TokenCache,
-    *,
-    show_prompt: Callable[[DevicePrompt], None],
-    sleep: Callable[[float], None] = time.sleep,
-    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-) -> datetime:
-    """Run the OAuth device authorization flow and cache the token; returns its expiry."""
-    from botocore.exceptions import ClientError
-
-    registration = obtain_registration(oidc, profile, cache, auth_code=False, now=now)
-    try:
-        authorization = oidc.start_device_authorization(
-            clientId=registration.client_id,
-            clientSecret=registration.client_secret,
-            startUrl=profile.start_url,
-        )
-    except ClientError as exc:
-        raise AwsError(f"IAM Identity Center refused the sign-in: {_reason(exc)}") from None
-
-    show_prompt(
-        DevicePrompt(
-            verification_uri=authorization["verificationUri"],
-            verification_uri_complete=authorization.get(
-                "verificationUriComplete", authorization["verificationUri"]
-            ),
-            user_code=authorization["userCode"],
-            expires_in=authorization["expiresIn"],
-        )
-    )
-    asked = authorization.get("interval")
-    interval = 5.0 if asked is None else float(asked)
-    give_up = time.monotonic() + authorization["expiresIn"]
-    while True:
-        try:
-            token = oidc.create_token(
-                grantType=DEVICE_GRANT,
-                deviceCode=authorization["deviceCode"],
-                clientId=registration.client_id,
-                clientSecret=registration.client_secret,
-            )
-            break
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code == "AuthorizationPendingException":
-                pass
-            elif code == "SlowDownException":
-                interval += SLOW_DOWN_STEP
-            elif code == "ExpiredTokenException":
-                raise LoginRequired(
-                    f"the sign-in code expired before it was approved: "
-                    f"run `{profile.login_hint}` again"
-                ) from None
-            else:
-                raise AwsError(f"sign-in failed: {_reason(exc)}") from None
-        if time.monotonic() + interval > give_up:
-            raise LoginRequired(
-                f"the sign-in code expired before it was approved: run `{profile.login_hint}` again"
-            )
-        sleep(interval)
-
-    return store_token(cache, profile, registration, token, issued=now())
 
 
 def store_token(
@@ -241,7 +162,7 @@ def _token_of(entry: dict[str, Any] | None) -> CachedToken | None:
     return None if expires is None else CachedToken(str(entry["accessToken"]), expires)
 
 
-def _reason(exc: Exception) -> str:
+def reason(exc: Exception) -> str:
     from botocore.exceptions import ClientError
 
     if isinstance(exc, ClientError):

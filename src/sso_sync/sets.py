@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sso_sync.errors import ConfigError, UsageError
-from sso_sync.targets import Target, TargetSet, build_targets
+from sso_sync.github.targets import Target, TargetSet, build_targets
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -16,11 +16,11 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sso_sync.credentials import SECRET_NAMES
+from sso_sync.aws.role_credentials import SECRET_NAMES
 from sso_sync.errors import GitHubError, UsageError
-from sso_sync.fanout import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, for_each
-from sso_sync.github import GitHubApi, raise_for_status, seal
-from sso_sync.targets import (
+from sso_sync.github.fanout import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, for_each
+from sso_sync.github.rest import GitHubApi, raise_for_status, seal
+from sso_sync.github.targets import (
     Target,
     TargetSet,
     Visibility,

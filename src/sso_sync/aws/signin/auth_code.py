@@ -27,10 +27,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
+from sso_sync.aws.profiles import SsoProfile
+from sso_sync.aws.signin.registration import obtain_registration
+from sso_sync.aws.token_cache import TokenCache, store_token
 from sso_sync.errors import AwsError, LoginRequired
-from sso_sync.login import TokenCache, store_token
-from sso_sync.profiles import SsoProfile
-from sso_sync.registration import obtain_registration
 
 if TYPE_CHECKING:
     from mypy_boto3_sso_oidc import SSOOIDCClient

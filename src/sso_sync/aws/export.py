@@ -14,10 +14,10 @@ import shlex
 from collections.abc import Mapping
 from pathlib import Path
 
-from sso_sync.credentials import RoleCredentials
+from sso_sync.aws.inifile import IniDocument, read_exact
+from sso_sync.aws.role_credentials import RoleCredentials
 from sso_sync.errors import UsageError
 from sso_sync.files import locked, write_private_text
-from sso_sync.inifile import IniDocument, read_exact
 
 log = logging.getLogger(__name__)
 

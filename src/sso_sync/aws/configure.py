@@ -16,11 +16,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from sso_sync.aws.inifile import IniDocument, check_name, read_exact
+from sso_sync.aws.profiles import DEFAULT_SCOPES, SsoProfile
+from sso_sync.aws.token_cache import TokenCache
 from sso_sync.errors import AwsError, LoginRequired, UsageError
 from sso_sync.files import locked, parse_utc_timestamp, write_private_text
-from sso_sync.inifile import IniDocument, check_name, read_exact
-from sso_sync.login import TokenCache
-from sso_sync.profiles import DEFAULT_SCOPES, SsoProfile
 
 if TYPE_CHECKING:
     from mypy_boto3_sso import SSOClient

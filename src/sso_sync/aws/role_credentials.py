@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from sso_sync.aws.profiles import SsoProfile
+from sso_sync.aws.token_cache import TokenCache, cached_access_token
 from sso_sync.errors import AwsError, LoginRequired
 from sso_sync.files import utc_timestamp
-from sso_sync.login import TokenCache, cached_access_token
-from sso_sync.profiles import SsoProfile
 
 if TYPE_CHECKING:
     from botocore.session import Session

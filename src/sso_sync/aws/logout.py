@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sso_sync.aws.profiles import SsoProfile
+from sso_sync.aws.role_cache import cache_key
 from sso_sync.files import locked, read_json
-from sso_sync.profiles import SsoProfile
-from sso_sync.rolecache import cache_key
 
 if TYPE_CHECKING:
     from mypy_boto3_sso import SSOClient

@@ -13,12 +13,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from sso_sync.credentials import RoleCredentials, get_role_credentials
+from sso_sync.aws.profiles import SsoProfile
+from sso_sync.aws.role_cache import RoleCache, reuse_or_fetch
+from sso_sync.aws.role_credentials import RoleCredentials, get_role_credentials
+from sso_sync.aws.token_cache import TokenCache, cached_access_token
 from sso_sync.errors import LoginRequired, SsoSyncError
 from sso_sync.files import parse_utc_timestamp, utc_timestamp
-from sso_sync.login import TokenCache, cached_access_token
-from sso_sync.profiles import SsoProfile
-from sso_sync.rolecache import RoleCache, reuse_or_fetch
 
 if TYPE_CHECKING:
     from botocore.session import Session

@@ -14,9 +14,9 @@ from typing import Literal
 from urllib.parse import quote
 
 from sso_sync.errors import GitHubError, UsageError
-from sso_sync.github import GitHubApi, raise_for_status
-from sso_sync.push import TargetResult
-from sso_sync.targets import Target, validate_secret_names
+from sso_sync.github.push import TargetResult
+from sso_sync.github.rest import GitHubApi, raise_for_status
+from sso_sync.github.targets import Target, validate_secret_names
 
 Outcome = Literal["created", "updated", "failed"]
 

@@ -1,5 +1,4 @@
-"""The secrets sso-sync manages on a target (the four credential names with the set's prefix):
-listing them, and removing them (plan first, then delete)."""
+"""`remove`: delete the secrets sso-sync manages (plan first from the listings, then delete)."""
 
 from __future__ import annotations
 
@@ -8,81 +7,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sso_sync.errors import GitHubError
-from sso_sync.fanout import DEFAULT_CONCURRENCY, for_each
-from sso_sync.github import GitHubApi, raise_for_status
-from sso_sync.push import list_secrets, managed_names, outcome_word
-from sso_sync.targets import Target, TargetSet, validate_secret_names
-
-
-@dataclass(frozen=True)
-class ManagedSecret:
-    name: str
-    updated_at: str | None
-    visibility: str | None = None
-
-
-@dataclass
-class Listing:
-    """One target of one set: its managed secrets as GitHub reports them, or why not."""
-
-    target: Target
-    set_name: str | None
-    prefix: str
-    secrets: list[ManagedSecret] = field(default_factory=list)
-    error: str | None = None
-
-    @property
-    def label(self) -> str:
-        return self.target.label + (f" [{self.set_name}]" if self.set_name else "")
-
-
-def list_managed(
-    api: GitHubApi,
-    sets: Sequence[TargetSet],
-    *,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    on_done: Callable[[Listing], None] | None = None,
-) -> list[Listing]:
-    """One list request (per page) per target; a failing target is reported, not raised."""
-    jobs: list[tuple[Target, TargetSet]] = []
-    for target_set in sets:
-        validate_secret_names(managed_names(target_set.prefix))
-        jobs += [(t, target_set) for t in dict.fromkeys(target_set.targets)]
-
-    def one(job: tuple[Target, TargetSet]) -> Listing:
-        target, target_set = job
-        listing = Listing(target, target_set.name, target_set.prefix)
-        wanted = {n.upper() for n in managed_names(target_set.prefix)}
-        try:
-            items = list_secrets(api, target)
-        except GitHubError as exc:
-            if exc.status == 401:
-                raise
-            listing.error = str(exc)
-            return listing
-        order = {n.upper(): i for i, n in enumerate(managed_names(target_set.prefix))}
-        found = [item for item in items if str(item.get("name", "")).upper() in wanted]
-        found.sort(key=lambda item: order[str(item["name"]).upper()])
-        listing.secrets = [
-            ManagedSecret(
-                str(item["name"]),
-                item.get("updated_at"),
-                item.get("visibility") if target.kind == "org" else None,
-            )
-            for item in found
-        ]
-        return listing
-
-    return for_each(
-        jobs,
-        one,
-        concurrency=concurrency,
-        api=api,
-        on_done=None if on_done is None else (lambda _job, listing: on_done(listing)),
-    )
-
-
-# --- remove ------------------------------------------------------------------------------
+from sso_sync.github.fanout import DEFAULT_CONCURRENCY, for_each
+from sso_sync.github.listing import Listing
+from sso_sync.github.push import outcome_word
+from sso_sync.github.rest import GitHubApi, raise_for_status
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlparse, urlsplit
 
-from sso_sync.errors import GitHubAuthMissing, GitHubError, UsageError
-from sso_sync.pacing import Pacer, request_points
-from sso_sync.retry import RetryPolicy, backoff, is_rate_limited, server_delay, should_retry
+from sso_sync.errors import (
+    Cancelled,
+    DeadlineReached,
+    GitHubAuthMissing,
+    GitHubError,
+    UsageError,
+)
+from sso_sync.github.pacing import Pacer, request_points
+from sso_sync.github.retry import RetryPolicy, backoff, is_rate_limited, server_delay, should_retry
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +70,6 @@ class RequestLog:
     def add(self, method: str, path: str, status: int) -> None:
         with self._lock:
             self.entries.append((method, path, status))
-
-
-class DeadlineReached(GitHubError):
-    """The overall deadline (`--timeout`) came before this request could be made or finished."""
-
-
-class Cancelled(GitHubError):
-    """Another worker hit an error that ends the whole run (a bad token)."""
 
 
 class GitHubApi:

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sso_sync.credentials import RoleCredentials
+from sso_sync.aws.profiles import SsoProfile
+from sso_sync.aws.role_credentials import RoleCredentials
 from sso_sync.files import (
     locked,
     parse_utc_timestamp,
@@ -23,7 +24,6 @@ from sso_sync.files import (
     utc_timestamp,
     write_private_json,
 )
-from sso_sync.profiles import SsoProfile
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,10 @@
+"""Everything AWS: the AWS CLI's own files, IAM Identity Center sign-in, role credentials.
+
+- `profiles`: SSO profiles read from `~/.aws/config` through botocore; `AwsPaths`.
+- `inifile`: line-preserving edits of `~/.aws/config` and `~/.aws/credentials`.
+- `token_cache`: the AWS CLI v2 token cache (`~/.aws/sso/cache`) and the silent refresh.
+- `signin/`: the sign-in flows (`flow` chooses one; `device_code`, `auth_code` with PKCE,
+  `registration` of the OIDC client).
+- `role_credentials`: `sso:GetRoleCredentials`; `role_cache`: the AWS CLI v2 role cache.
+- `status`, `logout`, `configure`, `export`: the cores of those commands.
+"""

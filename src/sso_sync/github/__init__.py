@@ -1,0 +1,9 @@
+"""Everything GitHub: the REST client and the secrets and variables sso-sync writes.
+
+- `rest`: `GitHubApi` (paced, retried requests within a deadline), the token, sealing values.
+- `retry`: when to retry and how long to wait; `pacing`: the request bucket and shared pause.
+- `fanout`: one piece of work per target on a bounded pool of threads.
+- `targets`: repository, environment and organization targets and the checks on their names.
+- `push`: plan, then apply: which secrets go where, and putting them there.
+- `listing` (`list`), `removal` (`remove`), `variables` (`--expiration-variable`).
+"""
