@@ -152,7 +152,7 @@ class World:
         first imports, so the time is the operation itself (clients, requests, sealing)."""
         from typer.testing import CliRunner
 
-        from sso_sync.cli import app
+        from sso_sync.cli.app import app
 
         with _environ(self.env), _cwd(self.home):
             start = time.perf_counter()

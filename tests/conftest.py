@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sso_sync.cli import app
+from sso_sync.cli.app import app
 from sso_sync.sandbox import Sandbox, SandboxConfig
 
 # Prism and its session sandbox for the contract tests: registered here, once, so that Prism

@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import World, assert_no_leak
 from typer.testing import CliRunner
 
-from sso_sync.cli import app
+from sso_sync.cli.app import app
 
 AWS_CLI = Path(sys.executable).with_name("aws")
 SSO_SYNC = Path(sys.executable).with_name("sso-sync")

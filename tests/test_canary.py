@@ -27,7 +27,7 @@ from tests.verify_support import free_port, sandbox_credentials
 from typer.testing import CliRunner
 
 import sso_sync.sandbox
-from sso_sync.cli import app
+from sso_sync.cli.app import app
 from sso_sync.sandbox import Sandbox
 
 REPO = "octo-org/app"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from sso_sync.cli import app
+from sso_sync.cli.app import app
 
 # The demo's sandbox mints its own values, so look for their shapes rather than exact values.
 SECRET_SHAPES = [

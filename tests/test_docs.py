@@ -8,7 +8,7 @@ from typing import Any
 
 import typer.main
 
-from sso_sync.cli import app
+from sso_sync.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()

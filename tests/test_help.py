@@ -9,7 +9,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from sso_sync.cli import app
+from sso_sync.cli.app import app
 from sso_sync.errors import EXIT_CODES
 
 COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]

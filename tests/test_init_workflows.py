@@ -9,7 +9,7 @@ import yaml
 from typer.testing import CliRunner
 
 from sso_sync.action.workflows import default_action, render
-from sso_sync.cli import app
+from sso_sync.cli.app import app
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from botocore.stub import Stubber
 from tests.conftest import World, assert_no_leak
 from typer.testing import CliRunner
 
-from sso_sync import cli, clients
+import sso_sync.cli.app as cli
+from sso_sync import clients
 from sso_sync.action.verify import Checks, EnvCredentials, verify
 from sso_sync.aws.profiles import AwsPaths
 from sso_sync.aws.signin.auth_code import CallbackServer
@@ -28,7 +29,7 @@ def app_raising(exc_factory) -> typer.Typer:
     test_app.callback()(cli.main_options)
 
     @test_app.command()
-    @cli._errors_to_exit_codes
+    @cli.errors_to_exit_codes
     def boom() -> None:
         exc_factory()
 
@@ -148,4 +149,4 @@ def test_a_malformed_public_key_fails_that_target_only(world: World, run) -> Non
     assert "unexpected" not in result.stderr
     assert len(world.sandbox.secrets("repos/octo-org/api/actions")) == 4
     assert world.sandbox.secrets(f"repos/{REPO}/actions") == {}
-    assert sys.modules.get("sso_sync.cli") is cli
+    assert sys.modules.get("sso_sync.cli.app") is cli

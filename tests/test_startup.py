@@ -8,7 +8,7 @@ import sys
 from typer.testing import CliRunner
 
 from sso_sync import __version__
-from sso_sync.cli import app
+from sso_sync.cli.app import app
 from sso_sync.errors import EXIT_CODES
 
 

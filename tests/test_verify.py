@@ -315,7 +315,7 @@ def moto_env(moto: Moto, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 def test_moto_live_assumed_role_credentials_pass(moto_env, capsys) -> None:
     from typer.testing import CliRunner
 
-    from sso_sync.cli import app
+    from sso_sync.cli.app import app
 
     result = CliRunner().invoke(
         app,
@@ -357,7 +357,7 @@ def test_moto_each_problem_has_its_own_verdict(
 ) -> None:
     from typer.testing import CliRunner
 
-    from sso_sync.cli import app
+    from sso_sync.cli.app import app
 
     for name, value in change.items():
         monkeypatch.setenv(name, value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sso_sync.errors import GitHubError
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY, for_each
@@ -33,6 +34,19 @@ class Listing:
     @property
     def label(self) -> str:
         return self.target.label + (f" [{self.set_name}]" if self.set_name else "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target.label,
+            "set": self.set_name,
+            "prefix": self.prefix,
+            "error": self.error,
+            "secrets": [
+                {"name": s.name, "updated_at": s.updated_at}
+                | ({"visibility": s.visibility} if s.visibility else {})
+                for s in self.secrets
+            ],
+        }
 
 
 def list_managed(
@@ -79,3 +93,12 @@ def list_managed(
         api=api,
         on_done=None if on_done is None else (lambda _job, listing: on_done(listing)),
     )
+
+
+def failed_listings(listings: Sequence[Listing]) -> str | None:
+    """One line naming the targets whose listing failed, or None."""
+    failed = [li for li in listings if li.error]
+    if not failed:
+        return None
+    names = ", ".join(li.label for li in failed)
+    return f"{len(failed)} of {len(listings)} targets failed: {names}"

@@ -57,10 +57,41 @@ class TargetPlan:
     def label(self) -> str:
         return self.target.label + (f" [{self.set_name}]" if self.set_name else "")
 
+    def as_dict(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"target": self.target.label, "set": self.set_name}
+        if self.visibility is not None:
+            entry["visibility"] = self.visibility
+        if self.visibility == "selected":
+            entry["selected_repository_ids"] = list(self.selected_repository_ids)
+        return entry
+
 
 @dataclass(frozen=True)
 class PushPlan:
     targets: tuple[TargetPlan, ...]
+
+    def as_dict(self, profiles: Mapping[str | None, str]) -> dict[str, Any]:
+        """The dry run's JSON; `profiles` names each set's profile. Each secret carries the
+        real run's `outcome` word beside the older `action`."""
+        only = list(profiles.values())
+        return {
+            "profile": only[0] if len(only) == 1 else None,
+            "dry_run": True,
+            "targets": [
+                {
+                    **tp.as_dict(),
+                    "profile": profiles[tp.profile],
+                    "secrets": [
+                        {"name": s.name, "action": s.action, "outcome": _WOULD[s.action]}
+                        for s in tp.secrets
+                    ],
+                }
+                for tp in self.targets
+            ],
+        }
+
+
+_WOULD: dict[Action, str] = {"create": "created", "update": "updated", "set": "updated"}
 
 
 def managed_names(prefix: str) -> list[str]:
@@ -75,7 +106,9 @@ def plan_push(
     repo_ids: Mapping[str, int] | None = None,
 ) -> PushPlan:
     """Every target gets every credential secret; names are validated before anything is sent."""
-    return plan_sets([TargetSet(None, None, prefix, tuple(targets))], existing, repo_ids=repo_ids)
+    one = [TargetSet(None, None, prefix, tuple(targets))]
+    check_sets(one)
+    return plan_sets(one, existing, repo_ids=repo_ids)
 
 
 def check_sets(sets: Sequence[TargetSet]) -> None:
@@ -105,9 +138,8 @@ def plan_sets(
 
     `existing` maps a target to the (upper-cased) names already there, when a dry run asked;
     `repo_ids` maps "owner/name" (lower-cased) to repository ids for selected-visibility
-    organization secrets.
+    organization secrets. The caller has run `check_sets` first, before any request.
     """
-    check_sets(sets)
     plans: list[TargetPlan] = []
     for target_set in sets:
         names = managed_names(target_set.prefix)
@@ -241,6 +273,16 @@ class TargetResult:
     @property
     def status(self) -> str:
         return outcome_word(ok=self.ok, mixed=self.mixed)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target.label,
+            "set": self.set_name,
+            "ok": self.ok,
+            "mixed": self.mixed,
+            "error": self.error,
+            "secrets": [{"name": s.name, "outcome": s.outcome} for s in self.secrets],
+        }
 
 
 def outcome_word(*, ok: bool, mixed: bool) -> str:

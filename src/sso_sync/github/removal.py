@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from sso_sync.errors import GitHubError
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY, for_each
@@ -22,6 +22,15 @@ class RemovePlan:
     @property
     def count(self) -> int:
         return sum(len(names) for _, names in self.targets)
+
+    def as_dict(self, *, dry_run: bool) -> dict[str, Any]:
+        """The JSON of a dry run (or of a run with nothing to delete)."""
+        return {
+            "dry_run": dry_run,
+            "targets": [
+                {**listing.as_dict(), "delete": list(names)} for listing, names in self.targets
+            ],
+        }
 
 
 def plan_remove(listings: Sequence[Listing]) -> RemovePlan:
@@ -52,6 +61,16 @@ class RemoveResult:
     @property
     def status(self) -> str:
         return outcome_word(ok=self.ok, mixed=self.mixed)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.listing.target.label,
+            "set": self.listing.set_name,
+            "ok": self.ok,
+            "mixed": self.mixed,
+            "error": self.error,
+            "secrets": [{"name": n, "outcome": o} for n, o in self.outcomes],
+        }
 
 
 def apply_remove(
@@ -91,3 +110,16 @@ def apply_remove(
         api=api,
         on_done=None if on_done is None else (lambda _item, r: on_done(r)),
     )
+
+
+def removal_failure(results: Sequence[RemoveResult], listings: Sequence[Listing]) -> str | None:
+    """One line naming every target that failed, in the listing or the deletes, or None."""
+    failed = [r for r in results if not r.ok]
+    failed_listings = [li for li in listings if li.error]
+    if not failed and not failed_listings:
+        return None
+    named = ", ".join(
+        [f"{r.listing.label} ({r.status})" for r in failed]
+        + [f"{li.label} (failed)" for li in failed_listings]
+    )
+    return f"{len(failed) + len(failed_listings)} of {len(listings)} targets failed: {named}"

@@ -1,0 +1,12 @@
+"""The `sso-sync` command line: parse, call the core, print. Nothing outside `cli/` prints.
+
+- `app`: the typer app, the table of commands, the one place errors become exit codes, `main`.
+- `options`: every option shared by several commands, and the target block (`TargetOptions`).
+- `ui`: stdout and stderr, progress, prompts, sign-in messages.
+- `session`: the AWS side of a command (profile, token cache, sign-in) and the GitHub client.
+- `commands/`: one short module per command: parse, call the core, print.
+"""
+
+from sso_sync.cli.app import main
+
+__all__ = ["main"]

@@ -1,0 +1,169 @@
+"""The typer app: global options, the command table, and the one place errors become exit codes.
+
+Nothing else in the package imports typer outside `cli/`. boto3 and PyGithub are imported only
+inside the commands that need them, so `sso-sync --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
+
+import typer
+
+from sso_sync import __version__
+from sso_sync.cli import ui
+from sso_sync.cli.commands import (
+    configure,
+    demo,
+    export,
+    init_workflows,
+    login,
+    logout,
+    push,
+    remove,
+    status,
+    verify,
+)
+from sso_sync.cli.commands import list as list_command
+from sso_sync.errors import (
+    EXIT_CODES,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    SsoSyncError,
+    traceback_without_messages,
+)
+
+if TYPE_CHECKING:
+    import logging
+
+# (name, function, one line for the command list), in the order `--help` shows them.
+COMMANDS: list[tuple[str, Callable[..., None], str]] = [
+    ("login", login.login, "Sign in to IAM Identity Center and cache the token."),
+    ("push", push.push, "Push fresh role credentials as GitHub secrets."),
+    ("demo", demo.demo, "Run the whole flow against a local sandbox."),
+    ("list", list_command.list_secrets, "List the secrets sso-sync manages on each target."),
+    ("remove", remove.remove, "Delete the secrets sso-sync manages from each target."),
+    ("status", status.status, "Show whether a profile is usable, and for how long."),
+    ("configure", configure.configure, "Create an SSO profile in ~/.aws/config."),
+    ("export", export.export_credentials, "Print role credentials for other tools."),
+    ("verify", verify.verify, "Check the AWS credentials in the environment with STS."),
+    (
+        "init-workflows",
+        init_workflows.init_workflows,
+        "Write the credentials-check and deploy workflows.",
+    ),
+    ("logout", logout.logout, "Sign out of IAM Identity Center, as `aws sso logout` does."),
+]
+
+
+def _log() -> logging.Logger:
+    """The package's logger; `logging` is imported only once a command runs."""
+    import logging
+
+    return logging.getLogger("sso_sync")
+
+
+# "\b" keeps click from re-flowing the table into one paragraph per line.
+EXIT_TABLE = "\b\nExit codes:\n" + "\n".join(
+    f"{code:>5}: {meaning}" for code, meaning in EXIT_CODES.items()
+)
+
+app = typer.Typer(
+    name="sso-sync",
+    help=(
+        "Keep GitHub Actions supplied with fresh AWS credentials from IAM Identity Center (SSO)."
+        "\n\nMain line: sso-sync push --repo OWNER/NAME --profile ci"
+    ),
+    epilog=EXIT_TABLE,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def errors_to_exit_codes(command: F) -> F:
+    """The one place errors become a one-line message and an exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except SsoSyncError as exc:
+            _log().debug("failure:\n%s", traceback_without_messages(exc))
+            ui.err(f"error: {exc}")
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            ui.err("interrupted")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except typer.Exit:
+            raise
+        except Exception as exc:  # a bug: say so without echoing a message that may hold data
+            _log().debug("unexpected failure:\n%s", traceback_without_messages(exc))
+            if isinstance(exc, OSError) and exc.filename:
+                # A file we did not expect to fail on: its name and the reason, nothing more.
+                ui.err(f"error: cannot use {exc.filename} ({exc.strerror}): fix it, then retry")
+                raise typer.Exit(EXIT_FAILED) from None
+            ui.err(
+                f"error: unexpected {type(exc).__name__}; re-run with --debug for details "
+                "and report it"
+            )
+            raise typer.Exit(EXIT_FAILED) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        ui.out(f"sso-sync {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            show_default=False,
+            help="More detail on stderr (-vv: debug).",
+        ),
+    ] = 0,
+    debug: Annotated[bool, typer.Option("--debug", help="Debug logging on stderr.")] = False,
+    version: Annotated[
+        Optional[bool],  # noqa: UP045 - typer needs Optional on 3.10
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = None,
+) -> None:
+    """Keep GitHub Actions supplied with fresh AWS credentials from IAM Identity Center."""
+    import logging
+
+    level = logging.DEBUG if debug or verbose >= 2 else logging.INFO if verbose else logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    log = _log()
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
+    # A failing log write (stderr closed, a broken pipe) must not print its own traceback:
+    # that traceback would show the exception being handled at the time, message and all.
+    logging.raiseExceptions = False
+
+
+for _name, _function, _short_help in COMMANDS:
+    app.command(_name, short_help=_short_help)(errors_to_exit_codes(_function))
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        ui.err("interrupted")
+        sys.exit(EXIT_INTERRUPTED)

@@ -1,0 +1,140 @@
+"""`sso-sync configure`: what `aws configure sso` does."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from sso_sync.aws.profiles import AwsPaths
+from sso_sync.cli import ui
+from sso_sync.cli.options import NoBrowserOption, UseDeviceCodeOption
+from sso_sync.cli.session import AwsSession
+
+if TYPE_CHECKING:
+    from sso_sync.aws.profiles import SsoProfile
+
+
+def configure(
+    session_name: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--session-name",
+            metavar="NAME",
+            help="Name of the [sso-session] section to use or create.",
+        ),
+    ] = None,
+    start_url: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--start-url", metavar="URL", help="IAM Identity Center start URL (AWS access portal)."
+        ),
+    ] = None,
+    region: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--region", metavar="REGION", help="Region of IAM Identity Center (sso_region)."
+        ),
+    ] = None,
+    scopes: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--scopes",
+            metavar="SCOPES",
+            help="Registration scopes, comma-separated. Default: sso:account:access.",
+        ),
+    ] = None,
+    account_id: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--account-id", metavar="ID", help="Account to use; otherwise chosen from a menu."
+        ),
+    ] = None,
+    role_name: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--role-name", metavar="NAME", help="Role to use; otherwise chosen from a menu."
+        ),
+    ] = None,
+    profile: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--profile", "-p", metavar="NAME", help="Profile to write. Default: ROLE-ACCOUNT."
+        ),
+    ] = None,
+    profile_region: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--profile-region",
+            metavar="REGION",
+            help="Default region of the new profile. Default: --region.",
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="Replace an existing profile or sso-session's settings."),
+    ] = False,
+    no_browser: NoBrowserOption = False,
+    use_device_code: UseDeviceCodeOption = False,
+) -> None:
+    """Create an SSO profile in ~/.aws/config, as `aws configure sso` does (flags or menus).
+
+    With --account-id, --role-name and --profile nothing is asked. Other lines and comments of
+    the file are kept; the previous version is saved as config.bak.
+    """
+    from sso_sync import clients
+    from sso_sync.aws.configure import ConfigureRequest, live_access_token, run_configure
+    from sso_sync.errors import LoginRequired, UsageError
+
+    paths = AwsPaths.from_environ(os.environ)
+    request = ConfigureRequest(
+        session_name=session_name,
+        start_url=start_url,
+        region=region,
+        scopes=scopes,
+        account_id=account_id,
+        role_name=role_name,
+        profile=profile,
+        profile_region=profile_region,
+        overwrite=overwrite,
+    )
+    prompter = ui.TerminalPrompter()
+    if os.environ.get("CI") and not request.non_interactive:
+        raise UsageError(
+            "configure needs --account-id, --role-name and --profile when CI is set "
+            "(nothing can be asked)"
+        )
+
+    def access_token(sso_profile: SsoProfile) -> str:
+        aws = AwsSession(None, paths, unsaved=sso_profile)
+        token = live_access_token(aws.cache, sso_profile)
+        if token is None:
+            aws.login(open_browser=not no_browser, use_device_code=use_device_code)
+            token = live_access_token(aws.cache, sso_profile)
+        if token is None:
+            raise LoginRequired("the sign-in produced no usable token: run configure again")
+        return token
+
+    def sso(sso_region: str) -> Any:
+        return clients.sso_client(clients.aws_session(paths), sso_region)
+
+    with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO"):
+        result = run_configure(
+            request,
+            config_file=paths.config_file,
+            sso=sso,
+            access_token=access_token,
+            prompter=prompter,
+        )
+    p = result.profile
+    if not result.changed:
+        ui.err(f"{result.config_file} already has profile '{p.name}' exactly so: nothing written")
+    else:
+        saved = f" (previous version in {result.backup})" if result.backup else ""
+        ui.err(
+            f"wrote [profile {p.name}] and [sso-session {p.session_name}] to "
+            f"{result.config_file}{saved}"
+        )
+    ui.out(p.name)
+    ui.err(f"try: sso-sync status --profile {p.name}")

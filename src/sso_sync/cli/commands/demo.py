@@ -1,0 +1,21 @@
+"""`sso-sync demo`: the main line against the local sandbox."""
+
+from __future__ import annotations
+
+from sso_sync.cli import ui
+from sso_sync.cli.options import JsonOption
+from sso_sync.errors import OperationFailed
+
+
+def demo(as_json: JsonOption = False) -> None:
+    """Run the whole flow against a local sandbox: no AWS or GitHub account needed."""
+    from sso_sync.demo import run_demo
+
+    report = run_demo(say=ui.err)
+    if as_json:
+        ui.out_json(report)
+    else:
+        for line in report["summary"]:
+            ui.out(line)
+    if not report["ok"]:
+        raise OperationFailed("the demo did not complete: see above")

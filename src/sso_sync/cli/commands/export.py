@@ -1,0 +1,68 @@
+"""`sso-sync export`: role credentials for other tools (the only command that prints them)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from sso_sync.aws.profiles import is_interactive
+from sso_sync.cli import ui
+from sso_sync.cli.options import ProfileOption
+from sso_sync.cli.session import AwsSession
+
+
+def export_credentials(
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="env | dotenv | json | credential-process | ini (writes the credentials file).",
+        ),
+    ] = "env",
+    profile: ProfileOption = None,
+    section: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--section",
+            metavar="NAME",
+            help="With --format ini: section of the credentials file. Default: the profile name.",
+        ),
+    ] = None,
+) -> None:
+    """Print role credentials for other tools (the only command that prints credentials).
+
+    Reuses credentials cached in ~/.aws/cli/cache with 15 minutes or more left. For use as
+    `credential_process = sso-sync export --format credential-process --profile NAME`.
+    """
+    from sso_sync.aws.export import FORMATS, credentials_file, render, write_credentials_section
+    from sso_sync.aws.inifile import check_name
+    from sso_sync.aws.role_cache import RoleCache, reuse_or_fetch
+    from sso_sync.errors import UsageError
+
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown --format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if section is not None and fmt != "ini":
+        raise UsageError("--section goes with --format ini only")
+    aws = AwsSession(profile)
+    target = check_name("section", "--section", section or aws.profile.name)
+    # An SDK runs credential_process without a person watching: never start a sign-in there.
+    allow = fmt != "credential-process" and is_interactive(os.environ, sys.stdin.isatty())
+    credentials, _ = reuse_or_fetch(
+        RoleCache(aws.paths.cli_cache),
+        aws.profile,
+        lambda: aws.role_credentials(allow_sign_in=allow),
+    )
+    if fmt == "ini":
+        path = credentials_file(os.environ)
+        write_credentials_section(path, target, credentials)
+        ui.err(
+            f"wrote [{target}] in {path}; the credentials expire at {credentials.expiration_text}"
+        )
+        return
+    sys.stdout.write(render(credentials, fmt))
+    sys.stdout.flush()

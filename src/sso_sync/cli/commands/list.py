@@ -1,0 +1,70 @@
+"""`sso-sync list`: the managed secrets on each target."""
+
+from __future__ import annotations
+
+from sso_sync.cli import ui
+from sso_sync.cli.options import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_TIMEOUT,
+    ApiUrlOption,
+    ConcurrencyOption,
+    JsonOption,
+    PrefixOption,
+    TargetOptions,
+    TimeoutOption,
+    target_options,
+)
+from sso_sync.cli.session import github_api
+from sso_sync.errors import OperationFailed
+
+
+@target_options
+def list_secrets(
+    targets: TargetOptions,
+    prefix: PrefixOption = None,
+    api_url: ApiUrlOption = None,
+    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    as_json: JsonOption = False,
+) -> None:
+    """List the secrets sso-sync manages on each target (with the prefix), and when each was
+    last updated. Values are never readable.
+
+    SET names one set of sso-sync.toml; with neither SET nor target options, every set.
+    """
+    from sso_sync.github.listing import failed_listings, list_managed
+    from sso_sync.sync import target_count
+
+    sets = targets.sets(profile=None, prefix=prefix)
+    api = github_api(api_url, timeout)
+    try:
+        with ui.Progress(target_count(sets), "listing") as progress:
+            listings = list_managed(
+                api,
+                sets,
+                concurrency=concurrency,
+                on_done=lambda li: progress.step(li.label, "failed" if li.error else "ok"),
+            )
+    finally:
+        api.close()
+    if as_json:
+        ui.out_json(
+            {
+                "ok": all(li.error is None for li in listings),
+                "targets": [li.as_dict() for li in listings],
+            }
+        )
+    else:
+        for li in listings:
+            if li.error:
+                ui.out(f"{li.label}: failed: {li.error}")
+            elif not li.secrets:
+                ui.out(
+                    f"{li.label}: no managed secrets"
+                    + (f" with prefix {li.prefix}" if li.prefix else "")
+                )
+            for secret in li.secrets:
+                ui.out(f"{li.label}\t{secret.name}\t{secret.updated_at or '-'}")
+    failure = failed_listings(listings)
+    if failure:
+        raise OperationFailed(failure)

@@ -1,0 +1,74 @@
+"""`sso-sync logout`: as `aws sso logout`."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
+from sso_sync.cli import ui
+from sso_sync.cli.options import ProfileOption
+
+if TYPE_CHECKING:
+    from sso_sync.aws.logout import LogoutReport
+
+
+def logout(
+    profile: ProfileOption = None,
+    all_sessions: Annotated[
+        bool,
+        typer.Option("--all", help="Sign out of every cached IAM Identity Center session."),
+    ] = False,
+) -> None:
+    """Sign out as `aws sso logout` does: revoke the session, delete its cached token and the
+    role credentials cached from it. Client registrations stay."""
+    from sso_sync import clients
+    from sso_sync.aws.logout import EVERYTHING, logout, scope_for_profile
+    from sso_sync.aws.profiles import load_profile
+    from sso_sync.errors import AwsError, UsageError
+
+    paths = AwsPaths.from_environ(os.environ)
+    if all_sessions:
+        if profile:
+            raise UsageError("--all and --profile exclude each other: pass one")
+        session = clients.aws_session(paths)
+        scope = EVERYTHING
+        what = "any profile"
+    else:
+        if not (profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")):
+            raise UsageError(
+                "say which session to end: --profile NAME (or set AWS_PROFILE), or --all"
+            )
+        name = profile_name_or_default(profile, os.environ)
+        session = clients.aws_session(paths, name)
+        sso_profile = load_profile(session, name, paths.config_file)
+        scope = scope_for_profile(session.full_config, sso_profile)
+        what = f"profile '{name}'"
+    report = logout(
+        lambda region: clients.sso_client(session, region),
+        paths.sso_cache,
+        paths.cli_cache,
+        scope,
+    )
+    _print_logout(report, what)
+    if report.unreachable:
+        raise AwsError(
+            "could not tell IAM Identity Center to end the session for "
+            + ", ".join(report.unreachable)
+            + " (network): the local copies are deleted, but the session stays valid on the "
+            "server until it expires"
+        )
+
+
+def _print_logout(report: LogoutReport, what: str) -> None:
+    if not report.removed_tokens and not report.removed_role_credentials:
+        ui.err(f"No cached IAM Identity Center session for {what}: nothing to do.")
+        return
+    for url in report.revoked:
+        ui.err(f"Signed out of {url}.")
+    for url in report.already_ended:
+        ui.err(f"Signed out of {url} (the session had already ended).")
+    if report.removed_role_credentials:
+        ui.err(f"Deleted {len(report.removed_role_credentials)} cached role credential file(s).")

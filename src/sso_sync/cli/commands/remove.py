@@ -1,0 +1,113 @@
+"""`sso-sync remove`: delete the managed secrets, after asking."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sso_sync.cli import ui
+from sso_sync.cli.options import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_TIMEOUT,
+    ApiUrlOption,
+    ConcurrencyOption,
+    JsonOption,
+    PrefixOption,
+    TargetOptions,
+    TimeoutOption,
+    target_options,
+)
+from sso_sync.cli.session import github_api
+from sso_sync.errors import OperationFailed
+
+if TYPE_CHECKING:
+    from sso_sync.github.removal import RemoveResult
+
+
+@target_options
+def remove(
+    targets: TargetOptions,
+    prefix: PrefixOption = None,
+    api_url: ApiUrlOption = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Delete without asking for confirmation.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be deleted; delete nothing.")
+    ] = False,
+    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    as_json: JsonOption = False,
+) -> None:
+    """Delete the secrets sso-sync manages (the four credential names with the prefix) from
+    each target. Asks first unless --yes.
+
+    SET names one set of sso-sync.toml; with neither SET nor target options, every set.
+    """
+    from sso_sync.errors import UsageError
+    from sso_sync.github.listing import failed_listings, list_managed
+    from sso_sync.github.removal import apply_remove, plan_remove, removal_failure
+
+    sets = targets.sets(profile=None, prefix=prefix)
+    api = github_api(api_url, timeout)
+    try:
+        listings = list_managed(api, sets, concurrency=concurrency)
+        plan = plan_remove([li for li in listings if li.error is None])
+        todo = [(li, names) for li, names in plan.targets if names]
+        if dry_run or not todo:
+            for li, names in todo:
+                ui.err(f"{li.label}: would delete {', '.join(names)}")
+            ui.err("dry run: nothing was deleted" if dry_run else "nothing to remove")
+            if as_json:
+                ui.out_json(plan.as_dict(dry_run=dry_run))
+            failure = failed_listings(listings)
+            if failure:
+                raise OperationFailed(failure)
+            return
+        if not yes:
+            if not sys.stdin.isatty():
+                raise UsageError(
+                    f"refusing to delete {plan.count} secrets without confirmation and there "
+                    "is no terminal to ask: re-run with --yes (see --dry-run first)"
+                )
+            for li, names in todo:
+                ui.err(f"{li.label}: {', '.join(names)}")
+            if not ui.TerminalPrompter().confirm(
+                f"Delete {plan.count} secrets from {len(todo)} targets?"
+            ):
+                ui.err("nothing deleted")
+                return
+        api.start_deadline()
+        with ui.Progress(len(plan.targets), "removing") as progress:
+            results = apply_remove(
+                api,
+                plan,
+                concurrency=concurrency,
+                on_done=lambda r: progress.step(r.listing.label, r.status),
+            )
+    finally:
+        api.close()
+    _print_remove(results, as_json)
+    failure = removal_failure(results, listings)
+    if failure:
+        raise OperationFailed(failure)
+
+
+def _print_remove(results: list[RemoveResult], as_json: bool) -> None:
+    if as_json:
+        ui.out_json(
+            {
+                "dry_run": False,
+                "ok": all(r.ok for r in results),
+                "targets": [r.as_dict() for r in results],
+            }
+        )
+        return
+    for r in results:
+        if r.ok:
+            detail = ", ".join(f"{n} {o}" for n, o in r.outcomes) or "nothing to delete"
+            ui.out(f"{r.listing.label}: {detail}")
+        else:
+            ui.out(f"{r.listing.label}: {r.status}: {r.error}")

@@ -1,0 +1,226 @@
+"""Every option that more than one command takes, declared once.
+
+The target block (SET, --repo, --env, --org, --visibility, --selected-repo, --app, --config)
+reaches a command as one `TargetOptions` value through `@target_options`; the sign-in flags are
+shared by `login` and `configure`, as AWS CLI v2 shares `LOGIN_ARGS` between `sso login` and
+`configure sso`.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
+
+import typer
+
+from sso_sync.github.fanout import DEFAULT_CONCURRENCY
+
+if TYPE_CHECKING:
+    from sso_sync.github.targets import TargetSet
+
+__all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_TIMEOUT"]
+
+DEFAULT_TIMEOUT = 120.0
+
+ProfileOption = Annotated[
+    Optional[str],  # noqa: UP045 - typer needs Optional on 3.10
+    typer.Option(
+        "--profile",
+        "-p",
+        metavar="NAME",
+        help="AWS CLI profile (IAM Identity Center). Default: $AWS_PROFILE.",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout.")]
+NoBrowserOption = Annotated[
+    bool,
+    typer.Option("--no-browser", help="Print the sign-in URL instead of opening a browser."),
+]
+UseDeviceCodeOption = Annotated[
+    bool,
+    typer.Option(
+        "--use-device-code",
+        help="Sign in with a device code (for a browser on another device) instead of the "
+        "browser flow.",
+    ),
+]
+PrefixOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--prefix",
+        metavar="PREFIX",
+        help="Prepended to every secret name (overrides the sets').",
+    ),
+]
+ApiUrlOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--api-url",
+        metavar="URL",
+        help="GitHub API URL. Default: $GITHUB_API_URL, else https://api.github.com "
+        "(GHES: https://HOST/api/v3).",
+    ),
+]
+ConcurrencyOption = Annotated[
+    int,
+    typer.Option(
+        "--concurrency",
+        min=1,
+        max=100,
+        metavar="N",
+        help="GitHub requests in flight at most (1-100).",
+    ),
+]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        min=1,
+        metavar="SECONDS",
+        help="Seconds for the GitHub work; what is left then is reported as not attempted.",
+    ),
+]
+
+# --- the target block --------------------------------------------------------------------
+
+# Hidden from the Arguments section, where typer would print it as `SET <str>`: the usage line
+# shows [SET] and each command's docstring says what it is.
+SetArgument = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Argument(
+        metavar="SET",
+        help="A set from sso-sync.toml. Without it and without target options: every set.",
+        show_default=False,
+        hidden=True,
+    ),
+]
+RepoOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option("--repo", "-R", metavar="OWNER/NAME", help="Target repository (repeatable)."),
+]
+EnvOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--env",
+        "-e",
+        metavar="NAME",
+        help="Environment secrets of each --repo instead of its own (repeatable).",
+    ),
+]
+OrgOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option("--org", "-o", metavar="ORG", help="Target organization (repeatable)."),
+]
+VisibilityOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--visibility",
+        metavar="all|private|selected",
+        help="Which repositories of the --org may use the secrets: all, private (default), "
+        "selected.",
+        show_default=False,
+    ),
+]
+SelectedRepoOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--selected-repo",
+        metavar="OWNER/NAME",
+        help="A repository that may use the --org secrets (repeatable; implies "
+        "--visibility selected).",
+    ),
+]
+AppOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--app",
+        "-a",
+        metavar="actions|dependabot",
+        help="Whose secrets: GitHub Actions' (default) or Dependabot's.",
+    ),
+]
+ConfigOption = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help="Config file with named sets. Default: sso-sync.toml or [tool.sso-sync] in "
+        "pyproject.toml, from this directory upward.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    """The target block as given on the command line: a set name, or target options."""
+
+    set_name: str | None = None
+    repo: list[str] | None = None
+    env: list[str] | None = None
+    org: list[str] | None = None
+    visibility: str | None = None
+    selected_repo: list[str] | None = None
+    app_name: str | None = None
+    config: Path | None = None
+
+    def sets(self, *, profile: str | None, prefix: str | None) -> tuple[TargetSet, ...]:
+        """The sets to work on: from these options, else from the config file."""
+        from sso_sync.sets import choose_sets
+
+        return choose_sets(
+            self.set_name,
+            cwd=Path.cwd(),
+            repo=self.repo,
+            env=self.env,
+            org=self.org,
+            visibility=self.visibility,
+            selected_repo=self.selected_repo,
+            app_name=self.app_name,
+            config=self.config,
+            prefix=prefix,
+            profile=profile,
+        )
+
+
+_TARGET_ANNOTATIONS: dict[str, Any] = {
+    "set_name": SetArgument,
+    "repo": RepoOption,
+    "env": EnvOption,
+    "org": OrgOption,
+    "visibility": VisibilityOption,
+    "selected_repo": SelectedRepoOption,
+    "app_name": AppOption,
+    "config": ConfigOption,
+}
+assert list(_TARGET_ANNOTATIONS) == [f.name for f in fields(TargetOptions)]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def target_options(command: F) -> F:
+    """Give `command` the target block: typer sees the eight parameters, declared here once;
+    the command receives them as one `targets: TargetOptions` argument."""
+    # Evaluated here: typer does not evaluate the string annotations of a given signature.
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "targets"]
+    block = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=hint)
+        for name, hint in _TARGET_ANNOTATIONS.items()
+    ]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> Any:
+        given = {name: kwargs.pop(name) for name in _TARGET_ANNOTATIONS}
+        return command(targets=TargetOptions(**given), **kwargs)
+
+    annotations = {p.name: p.annotation for p in own}
+    wrapper.__annotations__ = {**_TARGET_ANNOTATIONS, **annotations, "return": None}
+    # Keyword-only parameters may not precede positional ones: typer only needs the order.
+    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in block + own]
+    )
+    return wrapper  # type: ignore[return-value]

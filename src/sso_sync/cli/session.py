@@ -1,0 +1,106 @@
+"""The AWS and GitHub sides of one command: config paths, botocore session, profile, token cache,
+the sign-in with its messages, and the GitHub client."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
+from sso_sync.cli import ui
+
+if TYPE_CHECKING:
+    from sso_sync.aws.profiles import SsoProfile
+    from sso_sync.aws.role_credentials import RoleCredentials
+    from sso_sync.aws.signin.flow import SignInResult
+    from sso_sync.github.rest import GitHubApi
+
+
+class AwsSession:
+    """The AWS side of one command: config paths, botocore session, profile, token cache."""
+
+    def __init__(
+        self,
+        profile: str | None,
+        paths: AwsPaths | None = None,
+        *,
+        unsaved: SsoProfile | None = None,
+    ) -> None:
+        """`unsaved` is a profile not (yet) in the config file, as `configure` signs in for."""
+        from sso_sync import clients
+        from sso_sync.aws.profiles import load_profile
+        from sso_sync.aws.token_cache import TokenCache
+
+        self.paths = paths or AwsPaths.from_environ(os.environ)
+        self.session = clients.aws_session(self.paths)
+        if unsaved is None:
+            name = profile_name_or_default(profile, os.environ)
+            self.profile = load_profile(self.session, name, self.paths.config_file)
+            self.session.set_config_variable("profile", name)
+        else:
+            self.profile = unsaved
+        self.cache = TokenCache(self.paths.sso_cache)
+        self.sso = clients.sso_client(self.session, self.profile.sso_region)
+
+    def login(
+        self,
+        *,
+        open_browser: bool,
+        force: bool = False,
+        use_device_code: bool = False,
+        use_auth_code: bool = False,
+    ) -> SignInResult:
+        from sso_sync import clients
+        from sso_sync.aws.signin.flow import SignInUi, choose_flow, sign_in
+
+        choice = choose_flow(
+            self.profile,
+            use_device_code=use_device_code,
+            use_auth_code=use_auth_code,
+            environ=os.environ,
+        )
+        sign_in_ui = SignInUi(
+            say=ui.err,
+            show_device_prompt=ui.show_device_prompt,
+            show_url=ui.show_sign_in_url,
+            open_browser=ui.open_browser if open_browser else None,
+        )
+        oidc = clients.oidc_client(self.session, self.profile.sso_region)
+        with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO_OIDC"):
+            result = sign_in(
+                self.session,
+                oidc,
+                self.profile,
+                self.cache,
+                choice=choice,
+                ui=sign_in_ui,
+                force=force,
+            )
+        until = f"{result.expires_at:%Y-%m-%d %H:%M} UTC"
+        if result.reused:
+            ui.err(
+                f"Already signed in for profile '{self.profile.name}' (session valid until "
+                f"{until}); pass --force to sign in again."
+            )
+        else:
+            ui.err(f"Signed in for profile '{self.profile.name}'; session valid until {until}.")
+        return result
+
+    def role_credentials(self, *, allow_sign_in: bool) -> RoleCredentials:
+        from sso_sync import clients
+        from sso_sync.aws.role_credentials import obtain_role_credentials
+
+        def sign_in_here() -> None:
+            self.login(open_browser=True)
+
+        sign_in = sign_in_here if allow_sign_in else None
+        with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO"):
+            return obtain_role_credentials(
+                self.session, self.sso, self.profile, self.cache, sign_in=sign_in
+            )
+
+
+def github_api(api_url: str | None, timeout: float) -> GitHubApi:
+    from sso_sync import clients
+
+    return clients.github_api(api_url, os.environ, timeout)

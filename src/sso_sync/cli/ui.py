@@ -1,0 +1,141 @@
+"""What the user sees: messages on stderr, data on stdout, progress, prompts, sign-in hints.
+
+Commands print only through these functions, so stdout carries nothing but the result.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sso_sync.aws.signin.device_code import DevicePrompt
+
+
+def err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def out(message: str) -> None:
+    typer.echo(message)
+
+
+def out_json(data: object) -> None:
+    import json  # here, not at the top: `--help` must not pay for what only output needs
+
+    out(json.dumps(data, indent=2))
+
+
+def show_device_prompt(prompt: DevicePrompt, opened: bool) -> None:
+    err(
+        ("Your browser has been opened to sign in. " if opened else "")
+        + f"To sign in, open {prompt.verification_uri_complete}\n"
+        f"and confirm the code: {prompt.user_code}  (valid {prompt.expires_in // 60} min)"
+    )
+
+
+def show_sign_in_url(url: str, opened: bool) -> None:
+    err(
+        ("Your browser has been opened to sign in. If it did not open, open" if opened else "Open")
+        + f" this URL in a browser on this computer:\n\n{url}\n\n"
+        "Waiting up to 10 minutes for the sign-in. On another device? "
+        "Run again with --use-device-code."
+    )
+
+
+def open_browser(url: str) -> bool:
+    import webbrowser
+
+    return webbrowser.open(url)
+
+
+class Progress:
+    """Rich progress on a terminal for more than one target; plain lines on stderr otherwise.
+    Called from worker threads."""
+
+    def __init__(self, total: int, verb: str) -> None:
+        self._total = total
+        self._done = 0
+        self._lock = threading.Lock()
+        self._rich: Any = None
+        self._task: Any = None
+        if total > 1 and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress as RichProgress
+
+            console = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")))
+            self._rich = RichProgress(console=console, transient=True)
+            self._task = self._rich.add_task(verb, total=total)
+
+    def __enter__(self) -> Progress:
+        if self._rich is not None:
+            self._rich.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._rich is not None:
+            self._rich.stop()
+
+    def step(self, label: str, status: str) -> None:
+        with self._lock:
+            self._done += 1
+            if self._rich is not None:
+                self._rich.update(self._task, advance=1, description=label)
+            elif self._total > 1:
+                err(f"[{self._done}/{self._total}] {label}: {status}")
+
+
+class TerminalPrompter:
+    """Questions on stderr, answers read from stdin (a terminal or a script).
+
+    Not click's prompt: it writes a space to stdout per question, and stdout carries the result.
+    """
+
+    def _ask(self, label: str, default: str | None, missing: str) -> str:
+        from sso_sync.errors import UsageError
+
+        while True:
+            sys.stderr.write(f"{label} [{default}]: " if default else f"{label}: ")
+            sys.stderr.flush()
+            line = sys.stdin.readline()
+            if not line:  # end of input: a script ran out of answers
+                sys.stderr.write("\n")
+                raise UsageError(missing)
+            answer = line.strip()
+            if answer or default is not None:
+                return answer or str(default)
+
+    def text(self, label: str, default: str | None) -> str:
+        return self._ask(label, default, f"no answer for {label}: pass it as a flag")
+
+    def choose(self, label: str, options: Sequence[str]) -> int:
+        for number, option in enumerate(options, 1):
+            err(f"  {number:>3}. {option}")
+        while True:
+            text = self._ask(
+                f"Choose the {label} [1-{len(options)}]",
+                None,
+                f"no {label} chosen: pass it as a flag",
+            )
+            if text.isdigit() and 1 <= int(text) <= len(options):
+                return int(text) - 1
+            err(f"Enter a number from 1 to {len(options)}.")
+
+    def confirm(self, question: str) -> bool:
+        """Yes only for y/yes. Unlike click's confirm, Ctrl-C stays a KeyboardInterrupt
+        (exit 130) and end of input means no."""
+        sys.stderr.write(f"{question} [y/N]: ")
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        if not line:
+            sys.stderr.write("\n")
+        return line.strip().lower() in ("y", "yes")
+
+    def say(self, message: str) -> None:
+        err(message)
