@@ -6,10 +6,8 @@ so nothing here can read or write the developer's real ~/.aws or use their token
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,13 +15,11 @@ from typer.testing import CliRunner
 
 from sso_sync.cli.app import app
 from sso_sync.sandbox import Sandbox, SandboxConfig
+from tests.support.world import World, assert_no_leak, write_config
 
 # Prism and its session sandbox for the contract tests: registered here, once, so that Prism
 # starts once per session however many modules use it.
-pytest_plugins = ["tests.prism_support"]
-
-ACCOUNT = "111122223333"
-ROLE = "ci"
+pytest_plugins = ["tests.support.prism"]
 
 
 @pytest.fixture(autouse=True)
@@ -57,104 +53,6 @@ def sandbox(sandbox_config: SandboxConfig) -> Iterator[Sandbox]:
         yield sb
 
 
-def write_config(home: Path, sandbox: Sandbox) -> Path:
-    config = home / ".aws" / "config"
-    config.parent.mkdir(parents=True, exist_ok=True)
-    start, region = sandbox.config.start_url, sandbox.config.region
-    config.write_text(
-        f"""\
-# a comment the tools must leave alone
-[profile ci]
-sso_session = corp
-sso_account_id = {ACCOUNT}
-sso_role_name = {ROLE}
-region = {region}
-
-[sso-session corp]
-sso_start_url = {start}
-sso_region = {region}
-sso_registration_scopes = sso:account:access
-
-[profile legacy]
-sso_start_url = {start}
-sso_region = {region}
-sso_account_id = {ACCOUNT}
-sso_role_name = {ROLE}
-region = {region}
-
-[profile static]
-aws_access_key_id = AKIAEXAMPLEEXAMPLE00
-aws_secret_access_key = not-a-real-secret-key-for-tests-only-000000
-region = {region}
-"""
-    )
-    return config
-
-
-@dataclass
-class World:
-    """The sandbox, the isolated HOME with an AWS config, and the environment to reach them."""
-
-    sandbox: Sandbox
-    home: Path
-
-    @property
-    def sso_cache(self) -> Path:
-        return self.home / ".aws" / "sso" / "cache"
-
-    def token_file(self, session_or_url: str = "corp") -> Path:
-        import hashlib
-
-        return self.sso_cache / (hashlib.sha1(session_or_url.encode()).hexdigest() + ".json")
-
-    def seed_token(
-        self, *, expires_in: int = 3600, refreshable: bool = True, key: str = "corp"
-    ) -> dict:
-        entry = self.sandbox.mint_token(
-            expires_in=expires_in,
-            refreshable=refreshable,
-            session_name=None if key != "corp" else key,
-        )
-        path = self.token_file(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(entry))
-        path.chmod(0o600)
-        return entry
-
-    def secret_values(self) -> set[str]:
-        """Every credential and token in play: none may ever be printed."""
-        values = {self.sandbox.github_token} | sandbox_issued_secrets(self.sandbox)
-        if self.sso_cache.is_dir():
-            for path in self.sso_cache.glob("*.json"):
-                if not path.is_file():  # tests may put a directory in a cache file's place
-                    continue
-                data = json.loads(path.read_text())
-                values.update(
-                    str(data[k])
-                    for k in ("accessToken", "refreshToken", "clientSecret")
-                    if k in data
-                )
-        return {v for v in values if v}
-
-
-def sandbox_issued_secrets(sandbox: Sandbox) -> set[str]:
-    """Every credential, token, client secret and one-time code the sandbox ever handed out,
-    including those a command replaced or deleted (a refresh, a logout) and those it never
-    cached (a sign-in that failed half-way): the cache files alone would miss them."""
-    values: set[str] = set()
-    for cred in sandbox.issued_credentials:
-        values.update({cred["accessKeyId"], cred["secretAccessKey"], cred["sessionToken"]})
-    # The sandbox has no public view of its OIDC state; reading it here keeps the canary honest.
-    with sandbox._hub.lock:
-        state = sandbox._aws.state
-        values.update(state.access_tokens)
-        values.update(state.refresh_tokens)
-        values.update(state.devices)  # device codes (the user code is meant to be shown)
-        values.update(state.codes)  # authorization codes
-        values.update(client.client_secret for client in state.clients.values())
-    return values
-
-
 @pytest.fixture
 def world(sandbox: Sandbox, isolated_env: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     for name, value in sandbox.env().items():
@@ -180,17 +78,3 @@ def run(world: World):
         return result
 
     return invoke
-
-
-# A long secret cut short (in an error message, a log line) is still a leak: its first this-many
-# characters, random in every value the sandbox issues, are looked for too.
-LEAK_PREFIX = 16
-
-
-def assert_no_leak(text: str, secrets: set[str]) -> None:
-    leaked = [
-        s[:4] + "..."
-        for s in secrets
-        if s and (s in text or (len(s) >= 2 * LEAK_PREFIX and s[:LEAK_PREFIX] in text))
-    ]
-    assert not leaked, f"secret values leaked into output: {leaked}"

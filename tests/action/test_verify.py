@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.conftest import ACCOUNT, ROLE, World
-from tests.verify_support import (
+
+from sso_sync.action.verify import make_checks, parse_duration, parse_expiration, read_credentials
+from sso_sync.errors import UsageError
+from tests.support.verify import (
     ARN_RE,
     MOTO_ROLE,
     Moto,
@@ -25,9 +27,7 @@ from tests.verify_support import (
     sandbox_credentials,
     start_moto,
 )
-
-from sso_sync.action.verify import make_checks, parse_duration, parse_expiration, read_credentials
-from sso_sync.errors import UsageError
+from tests.support.world import ACCOUNT, ROLE, World
 
 REPO = "octo-org/app"
 
@@ -204,7 +204,7 @@ def test_prefixed_names_are_read_with_prefix(
 def test_sts_unreachable_fails_with_the_endpoint_to_check(
     world: World, run, live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.verify_support import free_port
+    from tests.support.verify import free_port
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{free_port()}")
     result = run("verify")

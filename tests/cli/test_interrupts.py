@@ -12,7 +12,8 @@ import sys
 import time
 
 import pytest
-from tests.conftest import World, assert_no_leak
+
+from tests.support.world import World, assert_no_leak
 
 REPO = "octo-org/app"
 CLI = [sys.executable, "-c", "from sso_sync.cli import main; main()"]

@@ -8,10 +8,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from tests.conftest import World
-from tests.test_push import NAMES, issued_as_secrets
 
 from sso_sync.sandbox import SandboxConfig
+from tests.support.world import NAMES, World, issued_as_secrets
 
 APP, API, WEB = "octo-org/app", "octo-org/api", "octo-org/web"
 IDS = {APP: 1001, API: 1002, WEB: 1003}

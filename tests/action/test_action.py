@@ -15,12 +15,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import ACCOUNT, ROLE
-from tests.verify_support import CREDENTIAL_NAMES, iso_z, sandbox_credentials
 
 from sso_sync.sandbox import Sandbox
+from tests.support.verify import CREDENTIAL_NAMES, iso_z, sandbox_credentials
+from tests.support.world import ACCOUNT, ROLE
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # Read before the autouse fixture replaces HOME: act runs pip with the developer's (or CI's)
 # warm wheel cache instead of downloading boto3 again for every test run.
 PIP_CACHE_DIR = os.environ.get("PIP_CACHE_DIR") or str(Path("~/.cache/pip").expanduser())

@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from tests.conftest import World, assert_no_leak
-from tests.test_push import issued_as_secrets
-from tests.tty_support import colour_codes, run_sso_sync, terminal_env
+
+from tests.support.tty import colour_codes, run_sso_sync, terminal_env
+from tests.support.world import World, assert_no_leak, issued_as_secrets
 
 REPOS = ("octo-org/app", "octo-org/api", "octo-org/web")
 PUSH = ("push", *(a for r in REPOS for a in ("--repo", r)), "--profile", "ci", "--json")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.conftest import World
+
+from tests.support.world import World
 
 REPO = "octo-org/app"
 SCOPE = f"repos/{REPO}/actions"

@@ -13,7 +13,7 @@ import yaml
 
 from sso_sync.action.workflows import TEMPLATES, default_action, render
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # Read at import, before the autouse fixture clears CI from the environment.
 IN_CI = bool(os.environ.get("CI"))
 ACTION_VALIDATOR = ROOT / "tests" / "node_modules" / ".bin" / "action-validator"

@@ -41,7 +41,7 @@ from sso_sync.sandbox import Sandbox, SandboxConfig
 if TYPE_CHECKING:
     from sso_sync.github.rest import GitHubApi, Response
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 NODE_MODULES = TESTS / "node_modules"
 SPEC = NODE_MODULES / "@octokit" / "openapi" / "generated" / "api.github.com.json"
 PRISM_BIN = NODE_MODULES / ".bin" / "prism"

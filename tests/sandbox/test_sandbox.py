@@ -22,12 +22,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import boto3
 import botocore
 import botocore.config
-import github
 import pytest
 from botocore.exceptions import ClientError
 from nacl.public import PublicKey, SealedBox
 
+import github
 from sso_sync.sandbox import Sandbox, SandboxConfig, StoredSecret
+from tests.support.faults import aws_fault
 
 UNSIGNED = botocore.config.Config(
     signature_version=botocore.UNSIGNED, retries={"max_attempts": 1, "mode": "standard"}
@@ -189,13 +190,15 @@ def test_oidc_errors(sb: Sandbox) -> None:
 
 def test_slow_down_only_via_fault(sb: Sandbox) -> None:
     oidc = client(sb, "sso-oidc")
-    sb.inject_fault(
+    aws_fault(
+        sb,
         "sso-oidc",
         "POST",
         "^/token$",
         400,
-        headers={"x-amzn-ErrorType": "SlowDownException"},
-        body={"error": "slow_down", "error_description": "Slow down"},
+        "SlowDownException",
+        "Slow down",
+        oauth_error="slow_down",
     )
     with pytest.raises(oidc.exceptions.SlowDownException):
         oidc.create_token(clientId="a", clientSecret="b", grantType=DEVICE_GRANT, deviceCode="c")
@@ -596,14 +599,8 @@ def test_fault_injection(sb: Sandbox) -> None:
         (200, "ListAccounts"),
     ]
 
-    sb.inject_fault(
-        "sso",
-        "GET",
-        "/assignment/accounts",
-        429,
-        times=-1,
-        body={"message": "x"},
-        headers={"x-amzn-ErrorType": "TooManyRequestsException"},
+    aws_fault(
+        sb, "sso", "GET", "/assignment/accounts", 429, "TooManyRequestsException", "x", times=-1
     )
     with pytest.raises(ClientError) as throttled:
         client(sb, "sso").list_accounts(accessToken=token)

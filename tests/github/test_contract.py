@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from tests.conftest import World
-from tests.prism_support import Contract, Prism
 
 from sso_sync.github.rest import REQUEST_HEADERS, Response, seal
 from sso_sync.sandbox import Sandbox
+from tests.support.prism import Contract, Prism
+from tests.support.world import World
 
 pytestmark = pytest.mark.slow
 

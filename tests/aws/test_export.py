@@ -10,10 +10,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from tests.conftest import ACCOUNT, World
-from tests.session_support import AWS_CLI, SSO_SYNC, aws, operations, python, run_export
 
 from sso_sync.files import utc_timestamp
+from tests.support.faults import aws_fault
+from tests.support.session import AWS_CLI, SSO_SYNC, aws, operations, python, run_export
+from tests.support.world import ACCOUNT, World
 
 __all__ = ["run_export"]  # a fixture, imported for pytest
 
@@ -213,13 +214,14 @@ def test_unknown_profile_exits_2(world: World, run) -> None:
 
 def test_a_refused_role_fails_without_output(world: World, run) -> None:
     world.seed_token()
-    world.sandbox.inject_fault(
+    aws_fault(
+        world.sandbox,
         "sso",
         "GET",
         r"^/federation/credentials$",
         403,
-        headers={"x-amzn-ErrorType": "ForbiddenException"},
-        body={"message": "No access"},
+        "ForbiddenException",
+        "No access",
     )
     result = run("export", "--profile", "ci", "--format", "env")
     assert result.exit_code == 1

@@ -8,8 +8,10 @@ import subprocess
 import sys
 
 import pytest
-from tests.conftest import ACCOUNT, World
-from tests.session_support import aws, botocore_caller_identity, operations
+
+from tests.support.faults import aws_fault
+from tests.support.session import aws, botocore_caller_identity, operations
+from tests.support.world import ACCOUNT, World
 
 PROD = "444455556666"
 
@@ -318,13 +320,14 @@ def test_ci_requires_the_selection_flags(
 
 def test_a_refused_listing_is_a_sign_in_problem(world: World, run) -> None:
     world.seed_token()
-    world.sandbox.inject_fault(
+    aws_fault(
+        world.sandbox,
         "sso",
         "GET",
         r"^/assignment/accounts$",
         401,
-        headers={"x-amzn-ErrorType": "UnauthorizedException"},
-        body={"message": "Session token not found or invalid"},
+        "UnauthorizedException",
+        "Session token not found or invalid",
     )
     result = run(
         "configure", "--session-name", "corp", "--account-id", ACCOUNT,

@@ -9,7 +9,6 @@ import sys
 import pytest
 import typer
 from botocore.stub import Stubber
-from tests.conftest import World, assert_no_leak
 from typer.testing import CliRunner
 
 import sso_sync.cli.app as cli
@@ -18,6 +17,7 @@ from sso_sync.action.verify import Checks, EnvCredentials, verify
 from sso_sync.aws.profiles import AwsPaths
 from sso_sync.aws.signin.auth_code import CallbackServer
 from sso_sync.errors import ConfigError
+from tests.support.world import World, assert_no_leak
 
 REPO = "octo-org/app"
 CANARY = "canary-SECRET-0123456789abcdef"

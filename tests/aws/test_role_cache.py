@@ -7,12 +7,12 @@ import stat
 from datetime import datetime, timedelta, timezone
 
 from botocore.credentials import SSOCredentialFetcher
-from tests.conftest import ACCOUNT, ROLE, World
-from tests.session_support import BOTOCORE_WITH_CLI_CACHE, operations, python, run_export
 
 from sso_sync.aws.profiles import SsoProfile
 from sso_sync.aws.role_cache import RoleCache, cache_key
 from sso_sync.files import utc_timestamp
+from tests.support.session import BOTOCORE_WITH_CLI_CACHE, operations, python, run_export
+from tests.support.world import ACCOUNT, ROLE, World
 
 __all__ = ["run_export"]  # a fixture, imported for pytest
 

@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from tests.conftest import ACCOUNT, ROLE, World, assert_no_leak, sandbox_issued_secrets
-from tests.verify_support import free_port, sandbox_credentials
 from typer.testing import CliRunner
 
 import sso_sync.sandbox
 from sso_sync.cli.app import app
 from sso_sync.sandbox import Sandbox
+from tests.support.faults import aws_fault
+from tests.support.verify import free_port, sandbox_credentials
+from tests.support.world import ACCOUNT, ROLE, World, assert_no_leak, sandbox_issued_secrets
 
 REPO = "octo-org/app"
 GH_CANARY = "ghp_CANARYcanaryCANARYcanaryCANARY0003"
@@ -59,13 +60,15 @@ def bad_github_token(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
 
 
 def device_code_expires(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
-    world.sandbox.inject_fault(
+    aws_fault(
+        world.sandbox,
         "sso-oidc",
         "POST",
         r"^/token$",
         400,
-        headers={"x-amzn-ErrorType": "ExpiredTokenException"},
-        body={"error": "expired_token", "error_description": "expired"},
+        "ExpiredTokenException",
+        "expired",
+        oauth_error="expired_token",
     )
 
 
@@ -81,25 +84,27 @@ def refresh_token_revoked(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> No
 
 def listing_refused(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     world.seed_token()
-    world.sandbox.inject_fault(
+    aws_fault(
+        world.sandbox,
         "sso",
         "GET",
         r"^/assignment/accounts$",
         401,
-        headers={"x-amzn-ErrorType": "UnauthorizedException"},
-        body={"message": "Session token not found or invalid"},
+        "UnauthorizedException",
+        "Session token not found or invalid",
     )
 
 
 def role_refused(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     world.seed_token()
-    world.sandbox.inject_fault(
+    aws_fault(
+        world.sandbox,
         "sso",
         "GET",
         r"^/federation/credentials$",
         403,
-        headers={"x-amzn-ErrorType": "ForbiddenException"},
-        body={"message": "No access"},
+        "ForbiddenException",
+        "No access",
     )
 
 

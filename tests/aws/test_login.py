@@ -12,8 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import ACCOUNT, World
-from tests.session_support import botocore_caller_identity
+
+from tests.support.faults import aws_fault
+from tests.support.session import botocore_caller_identity
+from tests.support.world import ACCOUNT, World
 
 
 def test_login_writes_the_aws_cli_v2_cache(world: World, run) -> None:
@@ -65,13 +67,15 @@ def test_polling_honours_interval_and_slow_down(world: World) -> None:
 
     world.sandbox.config.device_interval = 2
     world.sandbox.config.approve_after_polls = 2
-    world.sandbox.inject_fault(
+    aws_fault(
+        world.sandbox,
         "sso-oidc",
         "POST",
         r"^/token$",
         400,
-        headers={"x-amzn-ErrorType": "SlowDownException"},
-        body={"error": "slow_down", "error_description": "slow down"},
+        "SlowDownException",
+        "slow down",
+        oauth_error="slow_down",
     )
     paths = AwsPaths.from_environ(os.environ)
     session = clients.aws_session(paths)
@@ -92,13 +96,15 @@ def test_polling_honours_interval_and_slow_down(world: World) -> None:
 
 
 def test_expired_device_code_exits_3(world: World, run) -> None:
-    world.sandbox.inject_fault(
+    aws_fault(
+        world.sandbox,
         "sso-oidc",
         "POST",
         r"^/token$",
         400,
-        headers={"x-amzn-ErrorType": "ExpiredTokenException"},
-        body={"error": "expired_token", "error_description": "expired"},
+        "ExpiredTokenException",
+        "expired",
+        oauth_error="expired_token",
     )
     result = run("login", "--profile", "ci", "--no-browser", "--use-device-code")
     assert result.exit_code == 3

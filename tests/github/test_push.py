@@ -6,29 +6,11 @@ import json
 import stat
 
 import pytest
-from tests.conftest import ACCOUNT, ROLE, World
 
-NAMES = [
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-]
+from tests.support.world import ACCOUNT, NAMES, ROLE, World, issued_as_secrets
+
 REPO = "octo-org/app"
 SCOPE = f"repos/{REPO}/actions"
-
-
-def issued_as_secrets(world: World, index: int = -1) -> dict[str, str]:
-    from datetime import datetime, timezone
-
-    cred = world.sandbox.issued_credentials[index]
-    expiration = datetime.fromtimestamp(cred["expiration"] / 1000, timezone.utc)
-    return {
-        "AWS_ACCESS_KEY_ID": cred["accessKeyId"],
-        "AWS_SECRET_ACCESS_KEY": cred["secretAccessKey"],
-        "AWS_SESSION_TOKEN": cred["sessionToken"],
-        "AWS_CREDENTIAL_EXPIRATION": expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
 
 
 def github_requests(world: World) -> list[tuple[str, str]]:

@@ -7,10 +7,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from tests.conftest import ACCOUNT, World
-from tests.session_support import operations
 
 from sso_sync.aws.status import describe_duration, sts_region
+from tests.support.faults import aws_fault
+from tests.support.session import operations
+from tests.support.world import ACCOUNT, World
 
 ARN = re.compile(rf"^arn:aws:sts::{ACCOUNT}:assumed-role/AWSReservedSSO_ci_\w+/sandbox-user$")
 
@@ -142,13 +143,14 @@ def test_revoked_refresh_token_means_sign_in(world: World, run) -> None:
 
 def test_a_sign_in_revoked_server_side_means_sign_in(world: World, run) -> None:
     world.seed_token()
-    world.sandbox.inject_fault(
+    aws_fault(
+        world.sandbox,
         "sso",
         "GET",
         r"^/federation/credentials$",
         401,
-        headers={"x-amzn-ErrorType": "UnauthorizedException"},
-        body={"message": "Session token not found or invalid"},
+        "UnauthorizedException",
+        "Session token not found or invalid",
     )
     result, report = _status(run)
     assert result.exit_code == 3

@@ -18,9 +18,6 @@ from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit, urlunsplit
 
 import pytest
-from tests.conftest import ACCOUNT, World, assert_no_leak
-from tests.session_support import botocore_caller_identity
-from tests.signin_support import FollowingBrowser, core
 
 from sso_sync.aws.signin.flow import (
     Flow,
@@ -31,6 +28,9 @@ from sso_sync.aws.signin.flow import (
     sign_in,
 )
 from sso_sync.errors import AwsError, LoginRequired, UsageError
+from tests.support.session import botocore_caller_identity
+from tests.support.signin import FollowingBrowser, core
+from tests.support.world import ACCOUNT, World, assert_no_leak
 
 TOKEN_KEYS = {
     "startUrl",

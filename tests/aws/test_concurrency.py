@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.conftest import World, assert_no_leak
-from tests.signin_support import core
 
 from sso_sync.aws.token_cache import cached_access_token
 from sso_sync.files import locked
+from tests.support.signin import core
+from tests.support.world import World, assert_no_leak
 
 PROCESSES = 20
 

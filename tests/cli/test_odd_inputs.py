@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.conftest import ACCOUNT, ROLE, World
 
 from sso_sync.aws.profiles import SsoProfile
 from sso_sync.aws.role_cache import cache_key
+from tests.support.world import ACCOUNT, ROLE, World
 
 REPO = "octo-org/app"
 

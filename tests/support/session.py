@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import World, assert_no_leak
 from typer.testing import CliRunner
 
 from sso_sync.cli.app import app
+from tests.support.world import World, assert_no_leak
 
 AWS_CLI = Path(sys.executable).with_name("aws")
 SSO_SYNC = Path(sys.executable).with_name("sso-sync")
