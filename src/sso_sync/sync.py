@@ -112,7 +112,8 @@ def run_push(
 ) -> PushRun:
     """Push to every target of `sets`; `credentials_for(profile)` gets a set's credentials
     (signing in if it may). Per-target failures are in the result; a bad token raises."""
-    from sso_sync.github.push import apply_push, plan_sets, prefetched_keys, resolve_repo_ids
+    from sso_sync.github.public_keys import prefetched_keys
+    from sso_sync.github.push import apply_push, plan_sets, resolve_repo_ids
     from sso_sync.github.variables import set_expiration_variables
 
     repo_ids = resolve_repo_ids(api, sets, concurrency=concurrency)

@@ -4,6 +4,7 @@
 - `retry`: when to retry and how long to wait; `pacing`: the request bucket and shared pause.
 - `fanout`: one piece of work per target on a bounded pool of threads.
 - `targets`: repository, environment and organization targets and the checks on their names.
-- `push`: plan, then apply: which secrets go where, and putting them there.
+- `push`: plan, then apply: which secrets go where, and putting them there;
+  `public_keys`: each target's key, fetched once and checked.
 - `listing` (`list`), `removal` (`remove`), `variables` (`--expiration-variable`).
 """

@@ -7,18 +7,16 @@ nothing else, on a bounded pool of workers.
 
 from __future__ import annotations
 
-import base64
 import logging
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sso_sync.aws.role_credentials import SECRET_NAMES
 from sso_sync.errors import GitHubError, UsageError
-from sso_sync.github.fanout import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, for_each
+from sso_sync.github.fanout import DEFAULT_CONCURRENCY, for_each
+from sso_sync.github.public_keys import PublicKeys
 from sso_sync.github.rest import GitHubApi, raise_for_status, seal
 from sso_sync.github.targets import (
     Target,
@@ -290,87 +288,6 @@ def outcome_word(*, ok: bool, mixed: bool) -> str:
     if ok:
         return "ok"
     return "mixed, re-run" if mixed else "failed"
-
-
-class PublicKeys:
-    """One public-key fetch per secret store, even when two sets share a target.
-
-    A failed fetch is remembered too, so the target's other secrets do not ask again.
-    """
-
-    def __init__(self, api: GitHubApi) -> None:
-        self._api = api
-        self._lock = threading.Lock()
-        self._entries: dict[str, tuple[threading.Lock, list[Mapping[str, Any] | GitHubError]]] = {}
-
-    def get(self, target: Target) -> Mapping[str, Any]:
-        with self._lock:
-            lock, box = self._entries.setdefault(target.address, (threading.Lock(), []))
-        with lock:
-            if not box:
-                box.append(self._fetch(target))
-            entry = box[0]
-        if isinstance(entry, GitHubError):
-            raise entry
-        return entry
-
-    def _fetch(self, target: Target) -> Mapping[str, Any] | GitHubError:
-        what = f"{target.label}: fetching the public key"
-        try:
-            response = self._api.request("GET", f"{target.secrets_path}/public-key")
-            raise_for_status(response, what, not_found=target.not_found_hint)
-            return _checked_public_key(response.data, what)
-        except GitHubError as exc:
-            return exc
-
-
-@contextmanager
-def prefetched_keys(
-    api: GitHubApi, plan: PushPlan, *, concurrency: int = DEFAULT_CONCURRENCY
-) -> Iterator[PublicKeys]:
-    """Fetch every target's public key in the background while the caller does something
-    else (getting the role credentials), so those round trips overlap."""
-    keys = PublicKeys(api)
-    targets = list({tp.target.address: tp.target for tp in plan.targets}.values())
-    workers = max(1, min(concurrency, MAX_CONCURRENCY, len(targets)))
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sso-sync-keys")
-    for target in targets:
-        pool.submit(_fetch_quietly, keys, target)
-    try:
-        yield keys
-    except BaseException:
-        # Ctrl-C or a failed sign-in ends the run: a fetch waiting out a Retry-After must
-        # not hold the exit up for it.
-        api.cancel()
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _fetch_quietly(keys: PublicKeys, target: Target) -> None:
-    # Failures are kept in `keys` and reported by the write that needs the key.
-    with suppress(GitHubError):
-        keys.get(target)
-
-
-def _checked_public_key(data: Any, what: str) -> Mapping[str, Any]:
-    """GitHub's `{key_id, key}`, with `key` a 32-byte Curve25519 key in base64: anything else
-    would fail inside the sealing as an unexplained error."""
-    import binascii
-
-    key = data.get("key") if isinstance(data, dict) else None
-    try:
-        valid = (
-            isinstance(data, dict)
-            and bool(data.get("key_id"))
-            and isinstance(key, str)
-            and len(base64.b64decode(key, validate=True)) == 32
-        )
-    except (binascii.Error, ValueError):
-        valid = False
-    if not valid:
-        raise GitHubError(f"{what}: GitHub's answer is not a public key: check --api-url")
-    return dict(data)
 
 
 def apply_push(
