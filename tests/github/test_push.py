@@ -64,6 +64,7 @@ def test_json_output_is_one_stable_object_without_values(world: World, run) -> N
         {
             "target": REPO,
             "set": None,
+            "outcome": "created",
             "ok": True,
             "mixed": False,
             "error": None,

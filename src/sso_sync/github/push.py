@@ -25,6 +25,7 @@ from sso_sync.github.targets import (
     validate_secret_names,
     validate_secret_values,
 )
+from sso_sync.outcomes import TargetOutcome, written_outcome
 
 log = logging.getLogger(__name__)
 
@@ -272,10 +273,15 @@ class TargetResult:
     def status(self) -> str:
         return outcome_word(ok=self.ok, mixed=self.mixed)
 
+    @property
+    def outcome(self) -> TargetOutcome:
+        return written_outcome([s.outcome for s in self.secrets])
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "target": self.target.label,
             "set": self.set_name,
+            "outcome": self.outcome,
             "ok": self.ok,
             "mixed": self.mixed,
             "error": self.error,
