@@ -169,6 +169,10 @@ CASES = {
     "export fails on sign-in": Case(
         ("export", "--profile", "ci", "--format", "credential-process"), refresh_token_revoked, 3
     ),
+    "export ini refused": Case(
+        ("export", "--profile", "ci", "--format", "ini", "--section", "ci"), signed_in, 2
+    ),
+    "json error": Case((*PUSH, "--json"), refresh_token_revoked, 3),
     "verify ok": Case(("verify", "--expected-account", ACCOUNT), live_env_credentials, 0),
     "verify fails": Case(("verify",), garbage_session_token, 1),
     "init-workflows ok": Case(("init-workflows",), in_a_git_repository, 0),
