@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sso_sync.action.workflows import TEMPLATES, default_action, render
+from sso_sync.action.workflows import EXAMPLE_ACTION, TEMPLATES, render
 
 ROOT = Path(__file__).resolve().parents[2]
 # Read at import, before the autouse fixture clears CI from the environment.
@@ -148,7 +148,7 @@ def test_action_has_the_promised_inputs_and_outputs_and_the_readme_lists_them() 
 
 def test_examples_are_the_templates_rendered_with_the_defaults() -> None:
     for name in TEMPLATES:
-        expected = render(name, prefix="", environment=None, action=default_action())
+        expected = render(name, prefix="", environment=None, action=EXAMPLE_ACTION)
         assert (ROOT / "examples" / "workflows" / name).read_text() == expected, (
             f"examples/workflows/{name} is stale: regenerate it from the template"
         )
@@ -159,7 +159,7 @@ def test_templates_rendered_with_prefix_and_environment_are_clean_too(tmp_path: 
     for name in TEMPLATES:
         path = tmp_path / name
         path.write_text(
-            render(name, prefix="PROD_", environment="production", action=default_action())
+            render(name, prefix="PROD_", environment="production", action=EXAMPLE_ACTION)
         )
         rendered.append(path)
         assert action_validator(path).returncode == 0
