@@ -58,6 +58,7 @@ def test_the_files_checked_are_all_there() -> None:
         "action.yml",
         ".github/workflows/ci.yml",
         ".github/workflows/action-selftest.yml",
+        ".github/workflows/release.yml",
         "examples/workflows/verify-aws-credentials.yml",
         "examples/workflows/deploy.yml",
         "tests/workflows/act-verify.yml",
@@ -80,8 +81,19 @@ def test_zizmor_would_catch_an_input_expanded_inside_run(tmp_path: Path) -> None
     assert result.returncode != 0 and "template-injection" in result.stdout
 
 
+# action-validator 0.6.0 (the newest) has a schema older than GitHub's `attestations`
+# permission (2024), which attest-build-provenance needs: that one line is checked without it.
+SCHEMA_GAPS = ("      attestations: write\n",)
+
+
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_action_validator_accepts(path: Path) -> None:
+def test_action_validator_accepts(path: Path, tmp_path: Path) -> None:
+    text = path.read_text()
+    if any(gap in text for gap in SCHEMA_GAPS):
+        for gap in SCHEMA_GAPS:
+            text = text.replace(gap, "")
+        path = tmp_path / path.name
+        path.write_text(text)
     result = action_validator(path)
     assert result.returncode == 0, result.stdout + result.stderr
 
