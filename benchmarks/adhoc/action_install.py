@@ -2,7 +2,7 @@
 source, resolving ~30 unpinned packages) against today's (the hashed lock, uv), side by side in
 one workflow run, each step with empty pip and uv caches; then a second use in the same job.
 
-    .venv/bin/python benchmarks/action_install.py [--rounds N] [--before REV]
+    .venv/bin/python benchmarks/adhoc/action_install.py [--rounds N] [--before REV]
 
 REV (default `main`) is the git revision whose action.yml and sources are "before"; the
 working tree is "after". Both are published to act's offline action cache as commits of their
@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ACT = Path(sys.executable).with_name("act")
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "bench",
