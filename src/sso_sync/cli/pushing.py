@@ -1,0 +1,121 @@
+"""One push as `push`, `watch` and the scheduled job run it: the clients, the state file, the
+target locks. `watch` runs it once per cycle, each time with a fresh GitHub client and so a fresh
+`--timeout`."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from sso_sync.cli import ui
+from sso_sync.cli.session import AwsSession, github_api
+
+if TYPE_CHECKING:
+    from sso_sync.github.rest import GitHubApi
+    from sso_sync.github.targets import TargetSet
+    from sso_sync.keepfresh.state import StateStore
+    from sso_sync.sync import ProgressFactory, PushRun
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class PushJob:
+    """Everything a push needs but the moment it runs."""
+
+    sets: Sequence[TargetSet]
+    api_url: str | None
+    timeout: float
+    concurrency: int
+    expiration_variable: str | None = None
+    record_variable: str | None = None
+    record_who: bool = False
+    progress: ProgressFactory | None = None
+    allow_sign_in: bool | None = None  # None: when a terminal is there and CI is not set
+    sleep: Callable[[float], None] = time.sleep
+    aws: dict[str | None, AwsSession] = field(default_factory=dict)
+    on_api: Callable[[GitHubApi | None], None] = lambda _api: None  # watch cancels it on a signal
+
+    def __post_init__(self) -> None:
+        from sso_sync.keepfresh.state import StateStore
+        from sso_sync.state_dir import state_dir
+
+        for profile in dict.fromkeys(s.profile for s in self.sets):
+            self.aws.setdefault(profile, AwsSession(profile))
+        self.store: StateStore = StateStore(state_dir(os.environ))
+
+    def profile_names(self) -> dict[str | None, str]:
+        return {p: a.profile.name for p, a in self.aws.items()}
+
+    def run(self, min_remaining: timedelta | None) -> PushRun:
+        from sso_sync.aws.profiles import is_interactive
+        from sso_sync.keepfresh.fresh import push_when_due
+        from sso_sync.keepfresh.state import TargetLockWait
+        from sso_sync.sync import PushRun
+
+        allow = self.allow_sign_in
+        if allow is None:
+            allow = is_interactive(os.environ, sys.stdin.isatty())
+        names = self.profile_names()
+
+        def push(due: Sequence[TargetSet]) -> PushRun:
+            from sso_sync.sync import no_progress, run_push
+
+            api = github_api(self.api_url, self.timeout)
+            self.on_api(api)
+            try:
+                run = run_push(
+                    api,
+                    due,
+                    profile_names={p: names[p] for p in dict.fromkeys(s.profile for s in due)},
+                    credentials_for=lambda p: self.aws[p].role_credentials(allow_sign_in=allow),
+                    concurrency=self.concurrency,
+                    progress=self.progress or no_progress,
+                    expiration_variable=self.expiration_variable,
+                )
+                if self.record_variable:
+                    from sso_sync.keepfresh.record import record_pushes
+
+                    run.variables += record_pushes(
+                        api, run, self.record_variable, who=self.record_who, aws=self.aws
+                    )
+                return run
+            finally:
+                self.on_api(None)
+                api.close()
+
+        return push_when_due(
+            self.sets,
+            push,
+            store=self.store,
+            lock_wait=TargetLockWait(self.timeout, time.monotonic, self.sleep),
+            min_remaining=min_remaining,
+            now=utc_now,
+            empty_run=lambda: PushRun([], []),
+        )
+
+
+def print_push(run: PushRun, as_json: bool) -> None:
+    """push's report: one line per target, then the credentials' expiry."""
+    if as_json:
+        ui.out_json(run.as_dict())
+    else:
+        for r in run.results:
+            if r.ok:
+                ui.out(f"{r.label}: " + ", ".join(f"{s.name} {s.outcome}" for s in r.secrets))
+            else:
+                ui.out(f"{r.label}: {r.status}: {r.error}")
+        for held in run.held:
+            ui.out(held.describe())
+        for _name, c in run.credentials:
+            ui.out(f"credentials for {c.account_id}/{c.role_name} expire at {c.expiration_text}")
+    for v in run.variables:
+        if v.error is None:
+            ui.err(f"{v.target.label}: variable {v.name} {v.outcome} ({v.value})")
