@@ -171,6 +171,10 @@ CASES = {
     ),
     "verify ok": Case(("verify", "--expected-account", ACCOUNT), live_env_credentials, 0),
     "verify fails": Case(("verify",), garbage_session_token, 1),
+    "watch fails on sign-in": Case(
+        ("watch", "--repo", REPO, "--profile", "ci", "--json"), refresh_token_revoked, 3
+    ),
+    "push fresh": Case((*PUSH, "--min-remaining", "30m", "--json"), pushed, 0),
     "init-workflows ok": Case(("init-workflows",), in_a_git_repository, 0),
     "init-workflows fails": Case(("init-workflows",), outside_a_git_repository, 2),
 }

@@ -26,6 +26,7 @@ from sso_sync.cli.commands import (
     remove,
     status,
     verify,
+    watch,
 )
 from sso_sync.cli.commands import list as list_command
 from sso_sync.errors import (
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 COMMANDS: list[tuple[str, Callable[..., None], str]] = [
     ("login", login.login, "Sign in to IAM Identity Center and cache the token."),
     ("push", push.push, "Push fresh role credentials as GitHub secrets."),
+    ("watch", watch.watch, "Keep the targets fresh while the sign-in lasts."),
     ("demo", demo.demo, "Run the whole flow against a local sandbox."),
     ("list", list_command.list_secrets, "List the secrets sso-sync manages on each target."),
     ("remove", remove.remove, "Delete the secrets sso-sync manages from each target."),

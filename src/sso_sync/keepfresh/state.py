@@ -93,8 +93,11 @@ def new_record(
     error: str | None = None,
 ) -> TargetRecord:
     """The record after an attempt. Only a whole push moves `pushed_at` and `expires_at`: after a
-    failed or mixed one the target still holds (at least some of) the previous credentials."""
+    failed one the target still holds the previous credentials."""
     landed = outcome in ("created", "updated") and expires_at is not None
+    # A mixed target holds two generations of credentials, which do not work together: it is
+    # due at once, whatever the previous push's expiry was.
+    kept = previous if previous is not None and outcome != "mixed" else None
     return TargetRecord(
         target=target.label,
         kind=target.kind,
@@ -105,14 +108,14 @@ def new_record(
         prefix=prefix,
         outcome=outcome,
         attempted_at=utc_timestamp(at),
-        pushed_at=utc_timestamp(at) if landed else (previous.pushed_at if previous else None),
+        pushed_at=utc_timestamp(at) if landed else (kept.pushed_at if kept else None),
         expires_at=(
             utc_timestamp(expires_at)
             if landed and expires_at is not None
-            else (previous.expires_at if previous else None)
+            else (kept.expires_at if kept else None)
         ),
-        account_id=account_id if landed else (previous.account_id if previous else None),
-        role_name=role_name if landed else (previous.role_name if previous else None),
+        account_id=account_id if landed else (kept.account_id if kept else None),
+        role_name=role_name if landed else (kept.role_name if kept else None),
         error=error,
     )
 
