@@ -175,6 +175,12 @@ CASES = {
         ("watch", "--repo", REPO, "--profile", "ci", "--json"), refresh_token_revoked, 3
     ),
     "push fresh": Case((*PUSH, "--min-remaining", "30m", "--json"), pushed, 0),
+    "schedule status ok": Case(
+        ("schedule", "status", "--repo", REPO, "-p", "ci", "--backend", "systemd"), signed_in, 0
+    ),
+    "schedule install fails without a token file": Case(
+        ("schedule", "install", "--repo", REPO, "-p", "ci", "--backend", "cron"), signed_in, 2
+    ),
     "init-workflows ok": Case(("init-workflows",), in_a_git_repository, 0),
     "init-workflows fails": Case(("init-workflows",), outside_a_git_repository, 2),
 }

@@ -7,9 +7,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sso_sync.cli import ui
@@ -37,6 +39,7 @@ class PushJob:
     expiration_variable: str | None = None
     record_variable: str | None = None
     record_who: bool = False
+    token_file: Path | None = None
     progress: ProgressFactory | None = None
     allow_sign_in: bool | None = None  # None: when a terminal is there and CI is not set
     sleep: Callable[[float], None] = time.sleep
@@ -68,7 +71,7 @@ class PushJob:
         def push(due: Sequence[TargetSet]) -> PushRun:
             from sso_sync.sync import no_progress, run_push
 
-            api = github_api(self.api_url, self.timeout)
+            api = github_api(self.api_url, self.timeout, self.token_file)
             self.on_api(api)
             try:
                 run = run_push(
@@ -100,6 +103,31 @@ class PushJob:
             now=utc_now,
             empty_run=lambda: PushRun([], []),
         )
+
+
+@contextmanager
+def record_job_run(job: PushJob) -> Iterator[None]:
+    """Under a scheduled job (SSO_SYNC_JOB set), record how this run ended for `schedule
+    status`: when, whether it succeeded, the one-line error, and the sign-in to run if needed."""
+    from sso_sync.errors import LoginRequired, SsoSyncError
+    from sso_sync.files import utc_timestamp
+    from sso_sync.keepfresh.schedule.job import JOB_VARIABLE
+
+    name = os.environ.get(JOB_VARIABLE, "").strip()
+    entry: dict[str, object] = {"ok": False, "error": "interrupted", "sign_in": None}
+    try:
+        yield
+        entry.update(ok=True, error=None)
+    except SsoSyncError as exc:
+        entry["error"] = str(exc)
+        if isinstance(exc, LoginRequired):
+            names = sorted(set(job.profile_names().values()))
+            entry["sign_in"] = " && ".join(f"sso-sync login --profile {n}" for n in names)
+        raise
+    finally:
+        if name:
+            entry["at"] = utc_timestamp(utc_now())
+            job.store.record_job(name, entry)
 
 
 def print_push(run: PushRun, as_json: bool) -> None:

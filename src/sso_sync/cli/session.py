@@ -4,6 +4,7 @@ the sign-in with its messages, and the GitHub client."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
@@ -100,7 +101,7 @@ class AwsSession:
             )
 
 
-def github_api(api_url: str | None, timeout: float) -> GitHubApi:
+def github_api(api_url: str | None, timeout: float, token_file: Path | None = None) -> GitHubApi:
     from sso_sync import clients
 
-    return clients.github_api(api_url, os.environ, timeout)
+    return clients.github_api(api_url, os.environ, timeout, token_file)

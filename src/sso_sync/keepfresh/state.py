@@ -145,9 +145,27 @@ class StateStore:
         if not records:
             return
         with locked(self.path):
+            data = read_json(self.path) or {}
             current = {k: asdict(v) for k, v in self.read().items()}
             current.update({k: asdict(v) for k, v in records.items()})
-            write_private_json(self.path, {"version": VERSION, "targets": current})
+            jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
+            write_private_json(self.path, {"version": VERSION, "targets": current, "jobs": jobs})
+
+    def record_job(self, name: str, run: Mapping[str, Any]) -> None:
+        """A scheduled job's last run (`at`, `ok`, `error`, `sign_in`), for `schedule status`."""
+        with locked(self.path):
+            data = read_json(self.path) or {}
+            jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
+            assert isinstance(jobs, dict)
+            jobs[name] = dict(run)
+            targets = {k: asdict(v) for k, v in self.read().items()}
+            write_private_json(self.path, {"version": VERSION, "targets": targets, "jobs": jobs})
+
+    def read_job(self, name: str) -> dict[str, Any] | None:
+        data = read_json(self.path) or {}
+        jobs = data.get("jobs")
+        entry = jobs.get(name) if isinstance(jobs, dict) else None
+        return entry if isinstance(entry, dict) and "at" in entry and "ok" in entry else None
 
     def lock_path(self, key: str) -> Path:
         return self.directory / "locks" / f"{key_digest(key)}.lock"

@@ -12,6 +12,7 @@ from sso_sync.cli.options import (
     DEFAULT_TIMEOUT,
     ApiUrlOption,
     ConcurrencyOption,
+    GitHubTokenFileOption,
     JsonOption,
     PrefixOption,
     ProfileOption,
@@ -32,6 +33,7 @@ def push(
     profile: ProfileOption = None,
     prefix: PrefixOption = None,
     api_url: ApiUrlOption = None,
+    github_token_file: GitHubTokenFileOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be set where; write nothing.")
     ] = False,
@@ -79,7 +81,7 @@ def push(
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
     from sso_sync.action.verify import parse_duration
-    from sso_sync.cli.pushing import PushJob, print_push
+    from sso_sync.cli.pushing import PushJob, print_push, record_job_run
     from sso_sync.github.push import check_sets
     from sso_sync.github.variables import validate_variable
     from sso_sync.sync import plan_dry_run
@@ -103,7 +105,7 @@ def push(
             )
         aws = {p: AwsSession(p) for p in dict.fromkeys(s.profile for s in sets)}
         names = {p: a.profile.name for p, a in aws.items()}
-        api = github_api(api_url, timeout)
+        api = github_api(api_url, timeout, github_token_file)
         try:
             _print_plan(plan_dry_run(api, sets, concurrency=concurrency), names, as_json)
         finally:
@@ -117,15 +119,17 @@ def push(
         expiration_variable=expiration_variable,
         record_variable=record_variable,
         record_who=record_who,
+        token_file=github_token_file,
         progress=ui.Progress,
     )
-    job.store  # noqa: B018 - the state directory is made before any request
-    github_api(api_url, timeout).close()  # a missing token is found before the locks
-    run = job.run(fresh_for)
-    print_push(run, as_json)
-    failure = run.failure()
-    if failure:
-        raise OperationFailed(failure)
+    with record_job_run(job):
+        # A missing token is found before the locks are taken.
+        github_api(api_url, timeout, github_token_file).close()
+        run = job.run(fresh_for)
+        print_push(run, as_json)
+        failure = run.failure()
+        if failure:
+            raise OperationFailed(failure)
 
 
 def _print_plan(plan: PushPlan, profiles: dict[str | None, str], as_json: bool) -> None:

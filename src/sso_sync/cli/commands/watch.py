@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
@@ -15,6 +16,7 @@ from sso_sync.cli.options import (
     DEFAULT_TIMEOUT,
     ApiUrlOption,
     ConcurrencyOption,
+    GitHubTokenFileOption,
     PrefixOption,
     ProfileOption,
     TargetOptions,
@@ -37,6 +39,7 @@ def watch(
     profile: ProfileOption = None,
     prefix: PrefixOption = None,
     api_url: ApiUrlOption = None,
+    github_token_file: GitHubTokenFileOption = None,
     refresh_before: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -125,10 +128,11 @@ def watch(
         expiration_variable=expiration_variable,
         record_variable=record_variable,
         record_who=record_who,
+        token_file=github_token_file,
         sleep=stop_sleep,
         on_api=on_api,
     )
-    _check_token(api_url, timeout)
+    _check_token(api_url, timeout, github_token_file)
 
     def on_signal(signum: int, _frame: Any) -> None:
         # Between requests: those not sent yet are not sent; those in flight finish and are
@@ -178,8 +182,8 @@ def watch(
         ui.err("stopped: the state file is up to date")
 
 
-def _check_token(api_url: str | None, timeout: float) -> None:
+def _check_token(api_url: str | None, timeout: float, token_file: Path | None) -> None:
     """A missing GitHub token is exit 2 now, not a failure every cycle."""
     from sso_sync.cli.session import github_api
 
-    github_api(api_url, timeout).close()
+    github_api(api_url, timeout, token_file).close()
