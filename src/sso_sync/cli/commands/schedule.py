@@ -36,7 +36,9 @@ def schedule(
     targets: TargetOptions,
     action: Annotated[
         str,
-        typer.Argument(metavar="install|status|remove", help="What to do with the job."),
+        # Hidden from the Arguments section (typer would add `<str>`): the usage line and the
+        # docstring say it.
+        typer.Argument(metavar="install|status|remove", help="What to do.", hidden=True),
     ],
     profile: ProfileOption = None,
     prefix: PrefixOption = None,
