@@ -47,3 +47,51 @@ def test_login_new_session_signs_out_first_then_signs_in(world: World, run) -> N
     new = json.loads(world.token_file().read_text())["accessToken"]
     assert new != old
     assert "Signed out of the previous session" in result.stderr
+
+
+def test_the_warning_comes_under_24_hours_and_once_a_day() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from sso_sync.aws.budget import SessionBudget, budget_warning
+
+    now = datetime(2026, 11, 30, 12, tzinfo=timezone.utc)
+    soon = SessionBudget("2026-12-01T02:00:00Z", "the client registration")
+    later = SessionBudget("2026-12-02T12:00:00Z", "the client registration")
+    line = budget_warning(soon, "ci", now, None)
+    assert line is not None and "at most 14 h 0 min" in line
+    assert "sso-sync login --new-session --profile ci" in line
+    assert budget_warning(later, "ci", now, None) is None
+    assert budget_warning(soon, "ci", now, now - timedelta(hours=23)) is None
+    assert budget_warning(soon, "ci", now, now - timedelta(hours=25)) is not None
+
+
+def test_watch_warns_once_when_the_registration_ends_within_a_day(world: World) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from datetime import datetime, timedelta, timezone
+    from pathlib import Path
+
+    entry = world.seed_token()
+    ends = datetime.now(timezone.utc) + timedelta(hours=5)
+    entry["registrationExpiresAt"] = ends.strftime("%Y-%m-%dT%H:%M:%SZ")
+    world.token_file().write_text(json.dumps(entry))
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("sso-sync")), "watch", "--repo", "octo-org/app",
+         "-p", "ci"],
+        stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+    )  # fmt: skip
+    assert proc.stderr is not None
+    first = proc.stderr.readline()
+    assert " cycle 1: pushed 1" in first, first
+    warning = proc.stderr.readline()
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=30) == 0
+    assert warning.startswith(
+        "warning: unattended pushes for profile 'ci' can go on for at most 4 h"
+    )
+    assert "warning:" not in rest

@@ -52,3 +52,24 @@ def session_budget(entry: Mapping[str, Any] | None, *, refreshable: bool) -> Ses
         return SessionBudget(None, "nothing in the cache says")
     first, limited_by = known[0]
     return SessionBudget(utc_timestamp(first), limited_by)
+
+
+WARN_UNDER_SECONDS = 24 * 3600
+WARN_EVERY_SECONDS = 24 * 3600
+
+
+def budget_warning(
+    budget: SessionBudget, profile: str, now: datetime, last_warned: datetime | None
+) -> str | None:
+    """One line when under 24 hours of unattended pushes remain, at most once a day."""
+    left = budget.remaining_seconds(now)
+    if left is None or left >= WARN_UNDER_SECONDS:
+        return None
+    if last_warned is not None and (now - last_warned).total_seconds() < WARN_EVERY_SECONDS:
+        return None
+    hours, rest = divmod(max(0, int(left)), 3600)
+    return (
+        f"warning: unattended pushes for profile '{profile}' can go on for at most {hours} h "
+        f"{rest // 60} min (until {budget.until}, {budget.limited_by}): run "
+        f"`sso-sync login --new-session --profile {profile}` before then"
+    )

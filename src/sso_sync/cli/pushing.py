@@ -57,6 +57,25 @@ class PushJob:
     def profile_names(self) -> dict[str | None, str]:
         return {p: a.profile.name for p, a in self.aws.items()}
 
+    def budget_warnings(self, last_warned: dict[str, datetime]) -> list[str]:
+        """The once-a-day warnings when a profile's session budget is under 24 hours;
+        `last_warned` (by profile name) is updated for those given."""
+        from sso_sync.aws.budget import budget_warning, session_budget
+        from sso_sync.aws.status import is_refreshable
+
+        now = utc_now()
+        lines = []
+        for aws in self.aws.values():
+            name = aws.profile.name
+            entry = aws.cache.get(aws.profile.token_cache_key)
+            refreshable = aws.profile.session_name is not None and is_refreshable(entry, now)
+            budget = session_budget(entry, refreshable=refreshable)
+            line = budget_warning(budget, name, now, last_warned.get(name))
+            if line is not None:
+                last_warned[name] = now
+                lines.append(line)
+        return lines
+
     def run(self, min_remaining: timedelta | None) -> PushRun:
         from sso_sync.aws.profiles import is_interactive
         from sso_sync.keepfresh.fresh import push_when_due
@@ -118,6 +137,8 @@ def record_job_run(job: PushJob) -> Iterator[None]:
     try:
         yield
         entry.update(ok=True, error=None)
+        if name:
+            entry["budget_warned_at"] = _warn_budget(job, name)
     except SsoSyncError as exc:
         entry["error"] = str(exc)
         if isinstance(exc, LoginRequired):
@@ -128,6 +149,24 @@ def record_job_run(job: PushJob) -> Iterator[None]:
         if name:
             entry["at"] = utc_timestamp(utc_now())
             job.store.record_job(name, entry)
+
+
+def _warn_budget(job: PushJob, name: str) -> dict[str, str]:
+    """A scheduled push warns (log line, notification) once a day when the budget is short."""
+    from sso_sync.files import parse_utc_timestamp, utc_timestamp
+    from sso_sync.keepfresh.notify import notify
+
+    previous = (job.store.read_job(name) or {}).get("budget_warned_at")
+    warned: dict[str, datetime] = {}
+    if isinstance(previous, dict):
+        for profile, text in previous.items():
+            moment = parse_utc_timestamp(text)
+            if moment is not None:
+                warned[str(profile)] = moment
+    for line in job.budget_warnings(warned):
+        ui.err(line)
+        notify("sso-sync: sign-in ends soon", line, os.environ)
+    return {profile: utc_timestamp(moment) for profile, moment in warned.items()}
 
 
 def print_push(run: PushRun, as_json: bool) -> None:

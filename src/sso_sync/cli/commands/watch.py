@@ -26,7 +26,7 @@ from sso_sync.cli.options import (
 from sso_sync.errors import EXIT_INTERRUPTED, Cancelled, LoginRequired, UsageError
 
 if TYPE_CHECKING:
-    from datetime import timedelta
+    from datetime import datetime, timedelta
 
     from sso_sync.github.rest import GitHubApi
     from sso_sync.keepfresh.watch import Cycle
@@ -148,8 +148,15 @@ def watch(
         finally:
             job.allow_sign_in = False  # only the first cycle may sign in, and only at a terminal
 
+    warned: dict[str, datetime] = {}
+
     def on_cycle(cycle: Cycle) -> None:
         ui.err(cycle.line())
+        for line in job.budget_warnings(warned):  # once a day, under 24 hours left
+            from sso_sync.keepfresh.notify import notify
+
+            ui.err(line)
+            notify("sso-sync: sign-in ends soon", line, os.environ)
         if as_json:
             import json
 
