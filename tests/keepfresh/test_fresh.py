@@ -141,3 +141,39 @@ def test_two_pushes_on_one_target_never_write_together(world: World) -> None:
     assert github == ["GET", "PUT", "PUT", "PUT", "PUT"] * 2
     records = store().read()
     assert records[target_key(Target("repo", "octo-org", "app"), "")].outcome == "updated"
+
+
+def test_an_interrupted_push_is_never_recorded_fresh(tmp_path: Path) -> None:
+    import time as clock
+
+    from sso_sync.github.targets import TargetSet
+    from sso_sync.keepfresh.fresh import push_when_due
+    from sso_sync.keepfresh.state import TargetLockWait
+    from sso_sync.sync import PushRun
+
+    states = StateStore(tmp_path)
+    target = Target("repo", "octo-org", "app")
+    key = target_key(target, "")
+    now = datetime.now(timezone.utc)
+    states.update({key: new_record(target, "", outcome="updated", at=now, previous=None,
+                                   expires_at=now + timedelta(minutes=20))})  # fmt: skip
+
+    def interrupted(_sets: object) -> PushRun:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        push_when_due(
+            [TargetSet(None, None, "", (target,))],
+            interrupted,
+            store=states,
+            lock_wait=TargetLockWait(1, clock.monotonic, clock.sleep),
+            min_remaining=timedelta(minutes=30),
+            now=lambda: now,
+            empty_run=lambda: PushRun([], []),
+        )
+    record = states.read()[key]
+    assert record.outcome == "interrupted" and record.expires_at is None
+    from filelock import FileLock
+
+    with FileLock(str(states.lock_path(key)), timeout=0):  # released on the way out
+        pass

@@ -132,7 +132,11 @@ def push_when_due(
                 run = push(due_sets)
             except LoginRequired as exc:
                 # For `schedule status`: the targets were not attempted, and what to run.
-                store.update(_not_attempted(due_sets, records, moment, str(exc)))
+                store.update(_unfinished(due_sets, records, moment, "not-attempted", str(exc)))
+                raise
+            except KeyboardInterrupt:
+                # Some secrets may have been written: the record must not call them fresh.
+                store.update(_unfinished(due_sets, records, now(), "interrupted", "interrupted"))
                 raise
             store.update(_records_of(run, due_sets, records, now()))
         run.held = held
@@ -140,8 +144,12 @@ def push_when_due(
         return run
 
 
-def _not_attempted(
-    sets: Sequence[TargetSet], records: Mapping[str, TargetRecord], at: datetime, error: str
+def _unfinished(
+    sets: Sequence[TargetSet],
+    records: Mapping[str, TargetRecord],
+    at: datetime,
+    outcome: TargetOutcome,
+    error: str,
 ) -> dict[str, TargetRecord]:
     out = {}
     for target_set in sets:
@@ -150,7 +158,7 @@ def _not_attempted(
             out[key] = new_record(
                 target,
                 target_set.prefix,
-                outcome="not-attempted",
+                outcome=outcome,
                 at=at,
                 previous=records.get(key),
                 error=error,

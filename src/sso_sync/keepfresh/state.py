@@ -95,9 +95,9 @@ def new_record(
     """The record after an attempt. Only a whole push moves `pushed_at` and `expires_at`: after a
     failed one the target still holds the previous credentials."""
     landed = outcome in ("created", "updated") and expires_at is not None
-    # A mixed target holds two generations of credentials, which do not work together: it is
-    # due at once, whatever the previous push's expiry was.
-    kept = previous if previous is not None and outcome != "mixed" else None
+    # A mixed target holds two generations of credentials, which do not work together (and an
+    # interrupted one may): it is due at once, whatever the previous push's expiry was.
+    kept = previous if previous is not None and outcome not in ("mixed", "interrupted") else None
     return TargetRecord(
         target=target.label,
         kind=target.kind,
