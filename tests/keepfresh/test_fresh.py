@@ -177,3 +177,19 @@ def test_an_interrupted_push_is_never_recorded_fresh(tmp_path: Path) -> None:
 
     with FileLock(str(states.lock_path(key)), timeout=0):  # released on the way out
         pass
+
+
+def test_a_target_holding_another_roles_credentials_is_never_fresh(world: World, run) -> None:
+    with (world.home / ".aws" / "config").open("a") as config:
+        config.write(
+            "\n[profile deploy]\nsso_session = corp\nsso_account_id = 111122223333\n"
+            "sso_role_name = Deployer\nregion = us-east-1\n"
+        )
+    world.seed_token()
+    assert run("push", "--repo", APP, "-p", "ci").exit_code == 0
+    world.sandbox.clear_requests()
+    result = run("push", "--repo", APP, "-p", "deploy", "--min-remaining", "30m", "--json")
+    assert result.exit_code == 0, result.stderr
+    [target] = json.loads(result.stdout)["targets"]
+    assert target["outcome"] == "updated"
+    assert store().read()[target_key(Target("repo", "octo-org", "app"), "")].role_name == "Deployer"

@@ -218,3 +218,21 @@ def test_a_sign_in_needed_ends_the_loop() -> None:
     )
     with pytest.raises(LoginRequired):
         watcher.run()
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 0)])
+def test_a_signal_while_asleep_ends_watch_at_once(
+    world: World, sandbox_config: SandboxConfig, signum: int, code: int
+) -> None:
+    sandbox_config.role_lifetime = 3600  # the first sleep is about 45 minutes
+    world.seed_token()
+    watch = Watch("--repo", REPO, "-p", "ci")
+    assert "pushed 1" in watch.next_line(timeout=30)
+    started = time.monotonic()
+    watch.proc.send_signal(signum)
+    returned, _out, err = watch.finish(timeout=10)
+    assert returned == code, err
+    assert time.monotonic() - started < 5
+    assert err.strip().splitlines()[-1] == (
+        "interrupted" if code else "stopped: the state file is up to date"
+    )

@@ -121,6 +121,7 @@ class PushJob:
             min_remaining=min_remaining,
             now=utc_now,
             empty_run=lambda: PushRun([], []),
+            role_of=lambda p: (self.aws[p].profile.account_id, self.aws[p].profile.role_name),
         )
 
 

@@ -94,9 +94,13 @@ def push_when_due(
     min_remaining: timedelta | None,
     now: Callable[[], datetime],
     empty_run: Callable[[], PushRun],
+    role_of: Callable[[str | None], tuple[str, str]] | None = None,
 ) -> PushRun:
     """Push `sets` (through `push`, which is `run_push` with its clients) to every target that
-    is due, under the targets' locks; record each outcome in `store`."""
+    is due, under the targets' locks; record each outcome in `store`.
+
+    `role_of(profile)` gives the (account, role) a set's profile would push: a target recorded
+    with another account or role is due whatever its expiry."""
     keys = {
         (index, target): target_key(target, target_set.prefix)
         for index, target_set in enumerate(sets)
@@ -117,8 +121,10 @@ def push_when_due(
                     held.append(HeldTarget(target, target_set.name, "busy", left))
                 elif (
                     min_remaining is not None
+                    and record is not None
                     and left is not None
                     and left >= min_remaining.total_seconds()
+                    and (role_of is None or _same_role(record, role_of(target_set.profile)))
                 ):
                     held.append(HeldTarget(target, target_set.name, "fresh", left))
                 else:
@@ -142,6 +148,10 @@ def push_when_due(
         run.held = held
         run.remaining = _remaining(run, now())
         return run
+
+
+def _same_role(record: TargetRecord, role: tuple[str, str]) -> bool:
+    return (record.account_id, record.role_name) == role
 
 
 def _unfinished(
