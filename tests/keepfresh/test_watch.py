@@ -86,6 +86,8 @@ def test_watch_pushes_new_credentials_every_cycle_and_rides_out_faults(world: Wo
         assert stored == issued_as_secrets(world)  # decrypted at GitHub: what SSO issued last
         seen.append(stored)
     assert time.monotonic() - started < 45
+    statuses = {(r.service, r.status) for r in sandbox.requests}
+    assert {("github", 502), ("github", 0), ("sso", 500)} <= statuses  # the faults did happen
     assert len({s["AWS_ACCESS_KEY_ID"] for s in seen}) == 3  # new values every cycle
 
     # SIGTERM in the middle of a cycle: requests slow, the next cycle's first one under way.
