@@ -95,3 +95,46 @@ def test_watch_warns_once_when_the_registration_ends_within_a_day(world: World) 
         "warning: unattended pushes for profile 'ci' can go on for at most 4 h"
     )
     assert "warning:" not in rest
+
+
+def test_a_scheduled_push_warns_once_a_day_and_notifies(
+    world: World, run, tmp_path, monkeypatch
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    notify_send = bin_dir / "notify-send"
+    notify_send.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path}/notified\n')
+    notify_send.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    monkeypatch.setenv("SSO_SYNC_JOB", "sso-sync-test")
+    entry = world.seed_token()
+    ends = datetime.now(timezone.utc) + timedelta(hours=3)
+    entry["registrationExpiresAt"] = ends.strftime("%Y-%m-%dT%H:%M:%SZ")
+    world.token_file().write_text(json.dumps(entry))
+    first = run("push", "--repo", "octo-org/app", "-p", "ci")
+    assert first.exit_code == 0, first.stderr
+    assert "warning: unattended pushes for profile 'ci' can go on for at most 2 h" in first.stderr
+    assert "sso-sync: sign-in ends soon" in (tmp_path / "notified").read_text()
+    second = run("push", "--repo", "octo-org/app", "-p", "ci")
+    assert second.exit_code == 0, second.stderr
+    assert "warning:" not in second.stderr  # once a day: the state file remembers
+
+
+def test_watch_notifies_when_a_sign_in_is_needed(world: World, run, tmp_path, monkeypatch) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    notify_send = bin_dir / "notify-send"
+    notify_send.write_text(f'#!/bin/sh\necho "$@" >> {tmp_path}/notified\n')
+    notify_send.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    world.seed_token(expires_in=-60)
+    world.sandbox.revoke_refresh_tokens()
+    result = run("watch", "--repo", "octo-org/app", "-p", "ci")
+    assert result.exit_code == 3
+    notified = (tmp_path / "notified").read_text()
+    assert "sso-sync: sign-in needed" in notified and "sso-sync login --profile ci" in notified
+    # Without any notifier, the same ending, and no error about it.
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert run("watch", "--repo", "octo-org/app", "-p", "ci").exit_code == 3
