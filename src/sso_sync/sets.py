@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sso_sync.errors import ConfigError, UsageError
-from sso_sync.github.targets import Target, TargetSet, build_targets
+from sso_sync.github.targets import RepoPattern, Target, TargetSet, build_patterns, build_targets
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,7 +24,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 CONFIG_NAME = "sso-sync.toml"
 PYPROJECT = "pyproject.toml"
 SET_KEYS = {"profile", "prefix", "targets"}
-TARGET_KEYS = {"repo", "env", "org", "visibility", "selected-repos", "app"}
+TARGET_KEYS = {"repo", "env", "org", "visibility", "selected-repos", "app", "exclude"}
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,11 @@ def choose_sets(
     prefix: str | None,
     profile: str | None,
     cwd: Path,
+    exclude: list[str] | None = None,
 ) -> tuple[TargetSet, ...]:
     """The sets a command works on: from the target options, else from the config file.
     Options given on the command line beat the file's (--profile, --prefix)."""
-    flags = repo or env or org or visibility or selected_repo or app_name
+    flags = repo or env or org or visibility or selected_repo or app_name or exclude
     if flags:
         if set_name is not None:
             raise UsageError(
@@ -73,7 +74,10 @@ def choose_sets(
             selected_repos=selected_repo or [],
             app=app_name or "actions",
         )
-        return (TargetSet(None, profile, prefix or "", targets),)
+        patterns = build_patterns(
+            repo or [], excludes=exclude or [], envs=env or [], app=app_name or "actions"
+        )
+        return (TargetSet(None, profile, prefix or "", targets, patterns),)
     path = config or find_config(cwd)
     if path is None:
         raise UsageError(
@@ -155,13 +159,20 @@ def _parse_sets(path: Path, data: dict[str, Any], root: str) -> tuple[TargetSet,
                 'e.g. targets = [{ repo = "octo-org/app" }]'
             )
         targets: list[Target] = []
+        patterns: list[RepoPattern] = []
         for i, entry in enumerate(entries):
-            targets += _parse_target(path, entry, f"{where}.targets[{i}]")
-        parsed.append(TargetSet(name, profile, prefix, tuple(targets)))
+            found, globs = _parse_target(path, entry, f"{where}.targets[{i}]")
+            targets += found
+            patterns += globs
+        parsed.append(
+            TargetSet(name, profile, prefix, tuple(targets), tuple(dict.fromkeys(patterns)))
+        )
     return tuple(parsed)
 
 
-def _parse_target(path: Path, entry: Any, where: str) -> Sequence[Target]:
+def _parse_target(
+    path: Path, entry: Any, where: str
+) -> tuple[Sequence[Target], Sequence[RepoPattern]]:
     if not isinstance(entry, dict):
         raise ConfigError(f'{path}: {where}: expected a table such as {{ repo = "o/r" }}')
     _reject_unknown_keys(path, where, entry, TARGET_KEYS)
@@ -175,9 +186,19 @@ def _parse_target(path: Path, entry: Any, where: str) -> Sequence[Target]:
     selected = entry.get("selected-repos", [])
     if not isinstance(selected, list) or not all(isinstance(s, str) for s in selected):
         raise ConfigError(f"{path}: {where}.selected-repos: expected a list of OWNER/NAME strings")
-    names = {k: f"{where}.{k}" for k in ("repo", "env", "org", "visibility", "app")}
+    excludes = entry.get("exclude", [])
+    if not isinstance(excludes, list) or not all(isinstance(s, str) for s in excludes):
+        raise ConfigError(f'{path}: {where}.exclude: expected a list of patterns, e.g. ["*-old"]')
+    names = {k: f"{where}.{k}" for k in ("repo", "env", "org", "visibility", "app", "exclude")}
     names["selected"] = f"{where}.selected-repos"
     try:
+        patterns = build_patterns(
+            [repo] if repo else [],
+            excludes=excludes,
+            envs=[env] if env else [],
+            app=app,
+            names=names,
+        )
         return build_targets(
             repos=[repo] if repo else [],
             envs=[env] if env else [],
@@ -186,7 +207,7 @@ def _parse_target(path: Path, entry: Any, where: str) -> Sequence[Target]:
             selected_repos=selected,
             app=app,
             names=names,
-        )
+        ), patterns
     except UsageError as exc:
         raise ConfigError(f"{path}: {exc}") from None
 

@@ -1,6 +1,7 @@
 """Every option that more than one command takes, declared once.
 
-The target block (SET, --repo, --env, --org, --visibility, --selected-repo, --app, --config)
+The target block (SET, --repo, --env, --org, --visibility, --selected-repo, --app, --config,
+--exclude)
 reaches a command as one `TargetOptions` value through `@target_options`; the sign-in flags are
 shared by `login` and `configure`, as AWS CLI v2 shares `LOGIN_ARGS` between `sso login` and
 `configure sso`.
@@ -100,7 +101,22 @@ SetArgument = Annotated[
 ]
 RepoOption = Annotated[
     Optional[list[str]],  # noqa: UP045
-    typer.Option("--repo", "-R", metavar="OWNER/NAME", help="Target repository (repeatable)."),
+    typer.Option(
+        "--repo",
+        "-R",
+        metavar="OWNER/NAME",
+        help="Target repository (repeatable). A shell-style pattern on the name (OWNER/svc-*) "
+        "means every matching, unarchived repository of OWNER.",
+    ),
+]
+ExcludeOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--exclude",
+        metavar="GLOB",
+        help="Leave out repositories a pattern --repo matches whose name matches GLOB "
+        "(repeatable).",
+    ),
 ]
 EnvOption = Annotated[
     Optional[list[str]],  # noqa: UP045
@@ -166,6 +182,7 @@ class TargetOptions:
     selected_repo: list[str] | None = None
     app_name: str | None = None
     config: Path | None = None
+    exclude: list[str] | None = None
 
     def sets(self, *, profile: str | None, prefix: str | None) -> tuple[TargetSet, ...]:
         """The sets to work on: from these options, else from the config file."""
@@ -181,6 +198,7 @@ class TargetOptions:
             selected_repo=self.selected_repo,
             app_name=self.app_name,
             config=self.config,
+            exclude=self.exclude,
             prefix=prefix,
             profile=profile,
         )
@@ -195,6 +213,7 @@ _TARGET_ANNOTATIONS: dict[str, Any] = {
     "selected_repo": SelectedRepoOption,
     "app_name": AppOption,
     "config": ConfigOption,
+    "exclude": ExcludeOption,
 }
 assert list(_TARGET_ANNOTATIONS) == [f.name for f in fields(TargetOptions)]
 
@@ -202,7 +221,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def target_options(command: F) -> F:
-    """Give `command` the target block: typer sees the eight parameters, declared here once;
+    """Give `command` the target block: typer sees the block's parameters, declared here once;
     the command receives them as one `targets: TargetOptions` argument."""
     # Evaluated here: typer does not evaluate the string annotations of a given signature.
     signature = inspect.signature(command, eval_str=True)

@@ -80,6 +80,22 @@ class Target:
 
 
 @dataclass(frozen=True)
+class RepoPattern:
+    """`--repo OWNER/GLOB`: every repository of OWNER whose name matches, resolved once per run
+    (github/patterns.py) into plain targets."""
+
+    owner: str
+    glob: str
+    excludes: tuple[str, ...] = ()
+    environments: tuple[str, ...] = ()
+    app: App = "actions"
+
+    @property
+    def label(self) -> str:
+        return f"{self.owner}/{self.glob}"
+
+
+@dataclass(frozen=True)
 class TargetSet:
     """What one named set of the config file (or the command-line flags) asks for."""
 
@@ -87,6 +103,7 @@ class TargetSet:
     profile: str | None  # None: --profile, else $AWS_PROFILE
     prefix: str
     targets: tuple[Target, ...]
+    patterns: tuple[RepoPattern, ...] = ()  # resolved into `targets` before planning
 
 
 def parse_repo(text: str, *, app: App = "actions", what: str = "--repo") -> Target:
@@ -96,6 +113,46 @@ def parse_repo(text: str, *, app: App = "actions", what: str = "--repo") -> Targ
             f"{what} '{text}' is not OWNER/NAME: write it as on GitHub, e.g. {what} octo-org/app"
         )
     return Target(kind="repo", owner=owner, repo=name, app=app)
+
+
+_GLOB_CHARS = frozenset("*?[")
+GLOB_RE = re.compile(r"^[A-Za-z0-9._*?\[\]!-]{1,100}$")
+
+
+def is_pattern(text: str) -> bool:
+    """Whether a --repo value names repositories by a shell-style pattern."""
+    return any(c in _GLOB_CHARS for c in text.partition("/")[2])
+
+
+def build_patterns(
+    repos: Sequence[str],
+    *,
+    excludes: Sequence[str] = (),
+    envs: Sequence[str] = (),
+    app: str = "actions",
+    names: dict[str, str] | None = None,
+) -> tuple[RepoPattern, ...]:
+    """The pattern --repo values of `repos` (the others are left to `build_targets`)."""
+    n = {"repo": "--repo", "exclude": "--exclude", "app": "--app"} | (names or {})
+    globs = [r for r in repos if is_pattern(r)]
+    if excludes and not globs:
+        raise UsageError(
+            f"{n['exclude']} applies to a pattern {n['repo']} only, e.g. {n['repo']} octo-org/svc-*"
+        )
+    for glob in excludes:
+        if not GLOB_RE.match(glob.partition("/")[2] if "/" in glob else glob):
+            raise UsageError(f"{n['exclude']} '{glob}' is not a repository name pattern")
+    the_app = check_app(app, n["app"])
+    patterns = []
+    for text in globs:
+        owner, _, glob = text.strip().partition("/")
+        if not OWNER_RE.match(owner) or not GLOB_RE.match(glob):
+            raise UsageError(
+                f"{n['repo']} '{text}' is not OWNER/PATTERN: shell-style *, ? and [...] on the "
+                f"name only, e.g. {n['repo']} octo-org/svc-*"
+            )
+        patterns.append(RepoPattern(owner, glob, tuple(excludes), tuple(envs), the_app))
+    return tuple(dict.fromkeys(patterns))
 
 
 def check_org(text: str, what: str = "--org") -> str:
@@ -142,6 +199,7 @@ def build_targets(
 
     As with `gh secret set --env`, environments replace the repository-level secrets of the
     --repo they go with. `names` renames the options in messages (for the config file).
+    Pattern --repo values are left out: `build_patterns` takes them.
     """
     n = {"repo": "--repo", "env": "--env", "org": "--org", "visibility": "--visibility"}
     n |= {"selected": "--selected-repo", "app": "--app"} | (names or {})
@@ -164,7 +222,7 @@ def build_targets(
     vis: Visibility = "selected" if selected_repos else (chosen or "private")
     picked = [parse_repo(r, app=the_app, what=n["selected"]) for r in selected_repos]
     targets: list[Target] = []
-    for text in repos:
+    for text in (r for r in repos if not is_pattern(r)):
         repo = parse_repo(text, app=the_app, what=n["repo"])
         if envs:
             targets += [

@@ -48,6 +48,7 @@ class SandboxConfig:
     # "owner/name" -> environment names; repo ids are 1001, 1002, ... in this order
     repos: dict[str, list[str]] = field(default_factory=_default_repos)
     orgs: list[str] = field(default_factory=lambda: ["octo-org"])
+    archived: list[str] = field(default_factory=list)  # "owner/name": read-only, as on GitHub
 
 
 @dataclass(frozen=True)

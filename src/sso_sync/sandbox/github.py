@@ -31,6 +31,7 @@ _VARIABLES = re.compile(
 _REPO = re.compile(r"^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)(?P<envs>/environments)?$")
 _ENV = re.compile(r"^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/environments/(?P<env>[^/]+)$")
 _ORG = re.compile(r"^/orgs/(?P<org>[^/]+)$")
+_OWNER_REPOS = re.compile(r"^/(?P<kind>orgs|users)/(?P<owner>[^/]+)/repos$")
 
 
 class GitHubFault(Exception):
@@ -106,6 +107,7 @@ class GitHubBackend:
             full.lower(): Repo(1001 + i, full.split("/", 1)[0], full.split("/", 1)[1], list(envs))
             for i, (full, envs) in enumerate(config.repos.items())
         }
+        self._archived = {a.lower() for a in config.archived}
         self._used = 0
         self._reset_at = int(time.time()) + 3600
 
@@ -179,7 +181,31 @@ class GitHubBackend:
         if method == "GET" and (m := _ORG.match(path)):
             org = self._org(m["org"])
             return json_response(200, self._org_json(org))
+        if method == "GET" and (m := _OWNER_REPOS.match(path)):
+            return self._owner_repos(request, m["kind"], unquote(m["owner"]))
         raise _not_found()
+
+    def _owner_repos(self, request: Request, kind: str, owner: str) -> Response:
+        """`GET /orgs/{org}/repos` and `GET /users/{user}/repos`: a bare JSON array, paged."""
+        if kind == "orgs":
+            owner = self._org(owner)
+        else:
+            known = {r.owner.lower(): r.owner for r in self.repos.values()}
+            if owner.lower() not in known or owner.lower() in (o.lower() for o in self.config.orgs):
+                raise _not_found()
+            owner = known[owner.lower()]
+        repos = [self._repo_json(r) for r in self.repos.values() if r.owner == owner]
+        return self._paginate_list(request, repos, 30, 100)
+
+    def _paginate_list(
+        self, request: Request, items: list[dict[str, Any]], default: int, maximum: int
+    ) -> Response:
+        per_page = _int_arg(request, "per_page", default, maximum)
+        page = _int_arg(request, "page", 1, 10**6)
+        headers = {}
+        if links := self._page_links(request, page, per_page, len(items)):
+            headers["Link"] = links
+        return json_response(200, items[(page - 1) * per_page : page * per_page], headers)
 
     # --- lookups and JSON shapes ----------------------------------------------------------
 
@@ -294,7 +320,7 @@ class GitHubBackend:
             "license": None,
             "default_branch": "main",
             "visibility": "private",
-            "archived": False,
+            "archived": repo.full_name.lower() in self._archived,
             "disabled": False,
             "has_issues": True,
             "has_projects": False,

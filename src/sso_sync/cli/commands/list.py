@@ -33,11 +33,13 @@ def list_secrets(
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
     from sso_sync.github.listing import failed_listings, list_managed
+    from sso_sync.github.patterns import resolve_patterns
     from sso_sync.sync import target_count
 
     sets = targets.sets(profile=None, prefix=prefix)
     api = github_api(api_url, timeout)
     try:
+        sets = resolve_patterns(api, sets)
         with ui.Progress(target_count(sets), "listing") as progress:
             listings = list_managed(
                 api,

@@ -56,6 +56,7 @@ def push(
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
     from sso_sync.aws.profiles import is_interactive
+    from sso_sync.github.patterns import resolve_patterns
     from sso_sync.github.push import check_sets
     from sso_sync.github.variables import validate_variable
     from sso_sync.sync import plan_dry_run, run_push
@@ -73,6 +74,8 @@ def push(
     names = {p: a.profile.name for p, a in aws.items()}
     api = github_api(api_url, timeout)
     try:
+        sets = resolve_patterns(api, sets)
+        check_sets(sets)  # the resolved repositories may now collide across sets
         if dry_run:
             _print_plan(plan_dry_run(api, sets, concurrency=concurrency), names, as_json)
             return

@@ -48,11 +48,13 @@ def remove(
     """
     from sso_sync.errors import UsageError
     from sso_sync.github.listing import failed_listings, list_managed
+    from sso_sync.github.patterns import resolve_patterns
     from sso_sync.github.removal import apply_remove, plan_remove, removal_failure
 
     sets = targets.sets(profile=None, prefix=prefix)
     api = github_api(api_url, timeout)
     try:
+        sets = resolve_patterns(api, sets)
         listings = list_managed(api, sets, concurrency=concurrency)
         plan = plan_remove([li for li in listings if li.error is None])
         todo = [(li, names) for li, names in plan.targets if names]
