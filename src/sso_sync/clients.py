@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sso_oidc import SSOOIDCClient
     from mypy_boto3_sts import STSClient
 
+    from sso_sync.github.app_auth import AppSettings
     from sso_sync.github.rest import GitHubApi
 
 CONNECT_TIMEOUT = 10
@@ -101,7 +102,7 @@ def sts_client(
     )
 
 
-def github_requester(token: str, api_url: str, timeout: int = GITHUB_TIMEOUT) -> Requester:
+def github_requester(token: str | None, api_url: str, timeout: int = GITHUB_TIMEOUT) -> Requester:
     """PyGithub's requester with its own retries and write throttle off: `github.py` paces and
     retries, honouring Retry-After and the rate-limit headers, within a deadline.
 
@@ -114,7 +115,8 @@ def github_requester(token: str, api_url: str, timeout: int = GITHUB_TIMEOUT) ->
     from github import Auth, Github
 
     client = Github(
-        auth=Auth.Token(token),
+        # None: `GitHubApi`'s authorizer sets the Authorization header per request (App auth).
+        auth=Auth.Token(token) if token is not None else None,
         base_url=api_url.rstrip("/"),
         timeout=timeout,
         retry=None,
@@ -125,16 +127,36 @@ def github_requester(token: str, api_url: str, timeout: int = GITHUB_TIMEOUT) ->
     return client.requester
 
 
-def github_api(api_url: str | None, environ: Mapping[str, str], timeout: float) -> GitHubApi:
-    """The GitHub client of one command: URL and token resolved, `timeout` seconds in all."""
+def github_api(
+    api_url: str | None,
+    environ: Mapping[str, str],
+    timeout: float,
+    *,
+    app: AppSettings | None = None,
+    permissions: Mapping[str, str] | None = None,
+) -> GitHubApi:
+    """The GitHub client of one command: URL and token resolved, `timeout` seconds in all.
+    Sources in order: GitHub App settings when given, then the token sources."""
     from sso_sync.github.rest import GitHubApi, resolve_api_url, resolve_token
 
     if not math.isfinite(timeout) or timeout < 1:
         raise UsageError(f"--timeout {timeout}: give a number of seconds, 1 or more")
     url = resolve_api_url(api_url, environ)
-    token = resolve_token(environ, url)
     # No single request may outlast the whole run's deadline.
     per_request = max(1, min(GITHUB_TIMEOUT, math.ceil(timeout)))
+    if app is not None:
+        from sso_sync.github.app_auth import AppInstallations, check_api_url, load_private_key
+
+        check_api_url(url)
+        installations = AppInstallations(app, load_private_key(app.key_file), permissions or {})
+        api = GitHubApi(
+            requester_factory=lambda: github_requester(None, url, per_request),
+            timeout=timeout,
+            authorizer=installations,
+        )
+        installations.bind(api)
+        return api
+    token = resolve_token(environ, url)
     return GitHubApi(
         requester_factory=lambda: github_requester(token, url, per_request),
         timeout=timeout,

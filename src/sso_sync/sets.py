@@ -23,7 +23,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 CONFIG_NAME = "sso-sync.toml"
 PYPROJECT = "pyproject.toml"
-SET_KEYS = {"profile", "prefix", "targets"}
+SET_KEYS = {"profile", "prefix", "targets", "github-app-id", "github-app-key"}
 TARGET_KEYS = {"repo", "env", "org", "visibility", "selected-repos", "app", "exclude"}
 
 
@@ -164,8 +164,26 @@ def _parse_sets(path: Path, data: dict[str, Any], root: str) -> tuple[TargetSet,
             found, globs = _parse_target(path, entry, f"{where}.targets[{i}]")
             targets += found
             patterns += globs
+        app_id = body.get("github-app-id")
+        if app_id is not None and not (
+            (isinstance(app_id, int) and not isinstance(app_id, bool) and app_id > 0)
+            or (isinstance(app_id, str) and app_id.isdigit())
+        ):
+            raise ConfigError(f"{path}: {where}.github-app-id: expected the App's numeric id")
+        app_key = _string(path, body, where, "github-app-key", required=False)
+        if (app_id is None) != (not app_key):
+            raise ConfigError(f"{path}: {where}: github-app-id and github-app-key go together")
         parsed.append(
-            TargetSet(name, profile, prefix, tuple(targets), tuple(dict.fromkeys(patterns)))
+            TargetSet(
+                name,
+                profile,
+                prefix,
+                tuple(targets),
+                tuple(dict.fromkeys(patterns)),
+                github_app_id=None if app_id is None else str(app_id),
+                # Relative to the config file, as the file is what names it.
+                github_app_key=(path.parent / app_key).absolute() if app_key else None,
+            )
         )
     return tuple(parsed)
 

@@ -108,6 +108,11 @@ def sandbox_issued_secrets(sandbox: Sandbox) -> set[str]:
     values: set[str] = set()
     for cred in sandbox.issued_credentials:
         values.update({cred["accessKeyId"], cred["secretAccessKey"], cred["sessionToken"]})
+    # GitHub App auth: every installation token minted, and the App's private key (line by line:
+    # its PEM header is the same for every key, its body is not).
+    values.update(sandbox.installation_tokens)
+    key = sandbox._github.app.private_key_pem
+    values.update(line for line in key.splitlines() if line and not line.startswith("-----"))
     # The sandbox has no public view of its OIDC state; reading it here keeps the canary honest.
     with sandbox._hub.lock:
         state = sandbox._aws.state

@@ -1,7 +1,7 @@
 """Every option that more than one command takes, declared once.
 
 The target block (SET, --repo, --env, --org, --visibility, --selected-repo, --app, --config,
---exclude)
+--exclude, and the GitHub App options, which say who writes to those targets)
 reaches a command as one `TargetOptions` value through `@target_options`; the sign-in flags are
 shared by `login` and `configure`, as AWS CLI v2 shares `LOGIN_ARGS` between `sso login` and
 `configure sso`.
@@ -21,6 +21,7 @@ import typer
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
+    from sso_sync.github.app_auth import AppSettings
     from sso_sync.github.targets import TargetSet
 
 __all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_TIMEOUT"]
@@ -169,6 +170,37 @@ ConfigOption = Annotated[
     ),
 ]
 
+GitHubAppIdOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--github-app-id",
+        metavar="ID",
+        help="Authenticate as this GitHub App (short-lived installation tokens) instead of a "
+        "token. Default: $SSO_SYNC_GITHUB_APP_ID, else the set's github-app-id.",
+        show_default=False,
+    ),
+]
+GitHubAppKeyOption = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--github-app-key",
+        metavar="FILE",
+        help="The GitHub App's private key (PEM, mode 0600). Default: "
+        "$SSO_SYNC_GITHUB_APP_KEY_FILE.",
+        show_default=False,
+    ),
+]
+GitHubAppInstallationOption = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--github-app-installation-id",
+        metavar="ID",
+        min=1,
+        help="The App's installation to use (targets of one owner only). Default: found per owner.",
+        show_default=False,
+    ),
+]
+
 
 @dataclass(frozen=True)
 class TargetOptions:
@@ -183,6 +215,26 @@ class TargetOptions:
     app_name: str | None = None
     config: Path | None = None
     exclude: list[str] | None = None
+    github_app_id: str | None = None
+    github_app_key: Path | None = None
+    github_app_installation_id: int | None = None
+
+    def github_app(self, sets: tuple[TargetSet, ...]) -> AppSettings | None:
+        """GitHub App settings: these options, else the environment, else the sets'."""
+        import os
+
+        from sso_sync.github.app_auth import app_settings, check_app_targets
+
+        settings = app_settings(
+            app_id=self.github_app_id,
+            key_file=self.github_app_key,
+            installation_id=self.github_app_installation_id,
+            environ=os.environ,
+            sets=sets,
+        )
+        if settings is not None:
+            check_app_targets(settings, sets)
+        return settings
 
     def sets(self, *, profile: str | None, prefix: str | None) -> tuple[TargetSet, ...]:
         """The sets to work on: from these options, else from the config file."""
@@ -214,6 +266,9 @@ _TARGET_ANNOTATIONS: dict[str, Any] = {
     "app_name": AppOption,
     "config": ConfigOption,
     "exclude": ExcludeOption,
+    "github_app_id": GitHubAppIdOption,
+    "github_app_key": GitHubAppKeyOption,
+    "github_app_installation_id": GitHubAppInstallationOption,
 }
 assert list(_TARGET_ANNOTATIONS) == [f.name for f in fields(TargetOptions)]
 

@@ -10,9 +10,12 @@ from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
 from sso_sync.cli import ui
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from sso_sync.aws.profiles import SsoProfile
     from sso_sync.aws.role_credentials import RoleCredentials
     from sso_sync.aws.signin.flow import SignInResult
+    from sso_sync.github.app_auth import AppSettings
     from sso_sync.github.rest import GitHubApi
 
 
@@ -100,7 +103,15 @@ class AwsSession:
             )
 
 
-def github_api(api_url: str | None, timeout: float) -> GitHubApi:
+def github_api(
+    api_url: str | None,
+    timeout: float,
+    *,
+    app: AppSettings | None = None,
+    permissions: Mapping[str, str] | None = None,
+) -> GitHubApi:
+    """`app`: authenticate as that GitHub App, its installation tokens limited to
+    `permissions`; else the token sources."""
     from sso_sync import clients
 
-    return clients.github_api(api_url, os.environ, timeout)
+    return clients.github_api(api_url, os.environ, timeout, app=app, permissions=permissions)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
@@ -18,8 +19,8 @@ ENV_NAME_MAX = 255
 # "Secrets can store values of up to 48 KB in size." (GitHub docs, "Limits for secrets")
 SECRET_VALUE_MAX_BYTES = 48 * 1024
 
-Kind = Literal["repo", "env", "org"]
-App = Literal["actions", "dependabot"]
+Kind = Literal["repo", "env", "org", "user"]  # user: the signed-in user's Codespaces secrets
+App = Literal["actions", "dependabot", "codespaces"]
 Visibility = Literal["all", "private", "selected"]
 APPS: tuple[App, ...] = ("actions", "dependabot")
 VISIBILITIES: tuple[Visibility, ...] = ("all", "private", "selected")
@@ -104,6 +105,9 @@ class TargetSet:
     prefix: str
     targets: tuple[Target, ...]
     patterns: tuple[RepoPattern, ...] = ()  # resolved into `targets` before planning
+    # GitHub App auth named by the set (github/app_auth.py); the key path is absolute.
+    github_app_id: str | None = None
+    github_app_key: Path | None = None
 
 
 def parse_repo(text: str, *, app: App = "actions", what: str = "--repo") -> Target:

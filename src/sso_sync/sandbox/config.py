@@ -49,6 +49,12 @@ class SandboxConfig:
     repos: dict[str, list[str]] = field(default_factory=_default_repos)
     orgs: list[str] = field(default_factory=lambda: ["octo-org"])
     archived: list[str] = field(default_factory=list)  # "owner/name": read-only, as on GitHub
+    # GitHub App auth (sandbox/github_app.py): the App, where it is installed (account -> id),
+    # what each installation was granted, and how long an installation token lasts.
+    app_id: int = 31337
+    app_installations: dict[str, int] = field(default_factory=lambda: {"octo-org": 501})
+    app_permissions: dict[str, str] | None = None  # None: every secrets permission, write
+    installation_token_lifetime: int = 3600
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote, urlencode
 
+from . import github_app
 from .config import SandboxConfig, StoredSecret
 from .http import Request, Response, json_response, status_phrase
 
@@ -35,11 +36,18 @@ _OWNER_REPOS = re.compile(r"^/(?P<kind>orgs|users)/(?P<owner>[^/]+)/repos$")
 
 
 class GitHubFault(Exception):
-    def __init__(self, status: int, message: str, errors: list[Any] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        errors: list[Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.errors = errors
+        self.headers = headers
 
 
 def _not_found() -> GitHubFault:
@@ -108,6 +116,7 @@ class GitHubBackend:
             for i, (full, envs) in enumerate(config.repos.items())
         }
         self._archived = {a.lower() for a in config.archived}
+        self.app = github_app.AppState()
         self._used = 0
         self._reset_at = int(time.time()) + 3600
 
@@ -139,7 +148,19 @@ class GitHubBackend:
 
     def handle(self, request: Request, service: str, operation: str) -> Response:
         try:
-            self._authenticate(request)
+            path = request.path.rstrip("/")
+            if github_app.is_app_path(path):
+                self._authenticate_app(request)
+                return self._app_route(request, path)
+            installation = self._authenticate(request)
+            if path == "/installation/repositories" and request.method == "GET":
+                if installation is None:
+                    raise GitHubFault(
+                        403, "You must authenticate with an installation access token"
+                    )
+                return self._installation_repos(request, installation)
+            if installation is not None:
+                self._check_installation(installation, path, request.method)
             return self._route(request)
         except GitHubFault as err:
             payload: dict[str, Any] = {"message": err.message}
@@ -147,17 +168,136 @@ class GitHubBackend:
                 payload["errors"] = err.errors
             payload["documentation_url"] = DOCS
             payload["status"] = str(err.status)
-            return json_response(err.status, payload)
+            return json_response(err.status, payload, err.headers)
 
-    def _authenticate(self, request: Request) -> None:
+    def _authenticate(self, request: Request) -> github_app.InstallationToken | None:
+        """None: the personal token; else the installation token's record."""
         header = request.header("Authorization")
         if not header:
             raise GitHubFault(401, "Requires authentication")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() not in ("token", "bearer") or not hmac.compare_digest(
-            token.strip(), self.config.github_token
-        ):
+        if scheme.lower() not in ("token", "bearer"):
             raise GitHubFault(401, "Bad credentials")
+        token = token.strip()
+        if hmac.compare_digest(token, self.config.github_token):
+            return None
+        installation = self.app.tokens.get(token)
+        if installation is None or installation.expires_at <= time.time():
+            raise GitHubFault(401, "Bad credentials")
+        return installation
+
+    # --- GitHub App auth (see github_app.py) -----------------------------------------------
+
+    def _authenticate_app(self, request: Request) -> None:
+        scheme, _, token = (request.header("Authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise GitHubFault(401, "A JSON web token could not be decoded")
+        problem = github_app.verify_jwt(self.app, self.config.app_id, token.strip(), time.time())
+        if problem is not None:
+            raise GitHubFault(401, problem)
+
+    def _app_route(self, request: Request, path: str) -> Response:
+        looked_up = github_app.lookup_account(path)
+        if looked_up is not None and request.method == "GET":
+            account, repo = looked_up
+            if repo is not None:
+                account = self._repo(account, repo).owner
+            for name, ident in self.config.app_installations.items():
+                if name.lower() == unquote(account).lower():
+                    return json_response(200, self._installation_json(name, ident))
+            raise _not_found()
+        minting = github_app.mint_target(path)
+        if minting is not None and request.method == "POST":
+            ident = minting
+            found = [a for a, i in self.config.app_installations.items() if i == ident]
+            if not found:
+                raise _not_found()
+            account = found[0]
+            body = request.json()
+            asked = body.get("permissions") if isinstance(body, dict) else None
+            permissions, problem = github_app.grant(self._app_permissions(), asked)
+            if permissions is None:
+                raise GitHubFault(422, problem or "Invalid request.")
+            expires = time.time() + self.config.installation_token_lifetime
+            record = github_app.InstallationToken(ident, account, expires, permissions)
+            token = github_app.new_token()
+            self.app.tokens[token] = record
+            self.app.minted.append(record)
+            return json_response(
+                201,
+                {
+                    "token": token,
+                    "expires_at": github_app.expires_text(expires),
+                    "permissions": permissions,
+                    "repository_selection": "all",
+                },
+            )
+        raise _not_found()
+
+    def _app_permissions(self) -> dict[str, str]:
+        if self.config.app_permissions is not None:
+            return dict(self.config.app_permissions)
+        return github_app.default_permissions()
+
+    def _installation_json(self, account: str, ident: int) -> dict[str, Any]:
+        return {
+            "id": ident,
+            "account": self._owner_json(account),
+            "repository_selection": "all",
+            "access_tokens_url": f"{self.base_url}/app/installations/{ident}/access_tokens",
+            "repositories_url": f"{self.base_url}/installation/repositories",
+            "html_url": f"https://github.com/settings/installations/{ident}",
+            "app_id": self.config.app_id,
+            "app_slug": "sso-sync-sandbox",
+            "target_id": self._owner_json(account)["id"],
+            "target_type": "Organization" if account in self.config.orgs else "User",
+            "permissions": self._app_permissions(),
+            "events": [],
+            "created_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+            "single_file_name": None,
+            "suspended_by": None,
+            "suspended_at": None,
+        }
+
+    def _check_installation(
+        self, installation: github_app.InstallationToken, path: str, method: str
+    ) -> None:
+        account = github_app.path_account(path)
+        if account is None or unquote(account).lower() != installation.account.lower():
+            raise _not_found()  # GitHub hides what an installation cannot reach
+        needed = github_app.needed_permission(path, method)
+        if needed is None:
+            return
+        name, level = needed
+        have = installation.permissions.get(name)
+        if name == "metadata" or have == "write" or (have == "read" and level == "read"):
+            return
+        raise GitHubFault(
+            403,
+            "Resource not accessible by integration",
+            headers={"X-Accepted-GitHub-Permissions": f"{name}={level}"},
+        )
+
+    def _installation_repos(
+        self, request: Request, installation: github_app.InstallationToken
+    ) -> Response:
+        repos = [
+            self._repo_json(r)
+            for r in self.repos.values()
+            if r.owner.lower() == installation.account.lower()
+        ]
+        per_page = _int_arg(request, "per_page", 30, 100)
+        page = _int_arg(request, "page", 1, 10**6)
+        headers = {}
+        if links := self._page_links(request, page, per_page, len(repos)):
+            headers["Link"] = links
+        chunk = repos[(page - 1) * per_page : page * per_page]
+        return json_response(
+            200,
+            {"total_count": len(repos), "repositories": chunk, "repository_selection": "all"},
+            headers,
+        )
 
     def _route(self, request: Request) -> Response:
         path, method = request.path.rstrip("/"), request.method

@@ -56,6 +56,7 @@ def push(
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
     from sso_sync.aws.profiles import is_interactive
+    from sso_sync.github.app_auth import run_permissions
     from sso_sync.github.patterns import resolve_patterns
     from sso_sync.github.push import check_sets
     from sso_sync.github.variables import validate_variable
@@ -72,7 +73,9 @@ def push(
             )
     aws = {p: AwsSession(p) for p in dict.fromkeys(s.profile for s in sets)}
     names = {p: a.profile.name for p, a in aws.items()}
-    api = github_api(api_url, timeout)
+    app = targets.github_app(sets)
+    permissions = run_permissions(sets, write=True, variables=bool(expiration_variable))
+    api = github_api(api_url, timeout, app=app, permissions=permissions)
     try:
         sets = resolve_patterns(api, sets)
         check_sets(sets)  # the resolved repositories may now collide across sets
