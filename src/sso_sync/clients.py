@@ -148,7 +148,7 @@ def github_api(
         from sso_sync.github.app_auth import AppInstallations, check_api_url, load_private_key
 
         check_api_url(url)
-        installations = AppInstallations(app, load_private_key(app.key_file), permissions or {})
+        installations = AppInstallations(app, load_private_key(app.key_file), permissions)
         api = GitHubApi(
             requester_factory=lambda: github_requester(None, url, per_request),
             timeout=timeout,

@@ -7,4 +7,6 @@
 - `push`: plan, then apply: which secrets go where, and putting them there;
   `public_keys`: each target's key, fetched once and checked.
 - `listing` (`list`), `removal` (`remove`), `variables` (`--expiration-variable`).
+- `patterns`: `--repo OWNER/GLOB` resolved into repositories from the owner's listing.
+- `app_auth`: GitHub App authentication (JWT, installations, installation tokens per owner).
 """

@@ -234,13 +234,19 @@ class AppInstallations:
     installation_tokens = True
 
     def __init__(
-        self, settings: AppSettings, private_key_pem: str, permissions: Mapping[str, str]
+        self,
+        settings: AppSettings,
+        private_key_pem: str,
+        permissions: Mapping[str, str] | None,
     ) -> None:
+        """`permissions`: what each token may do; None: read access to whatever the
+        installation was granted (for `doctor`, which only reads)."""
         from github import Auth
 
         self.settings = settings
         self._auth = Auth.AppAuth(int(settings.app_id), private_key_pem)
-        self._permissions = dict(permissions)
+        self._permissions = None if permissions is None else dict(permissions)
+        self._granted: dict[int, dict[str, str]] = {}
         self._api: GitHubApi | None = None
         self._lock = threading.Lock()
         self._owners: dict[str, _Owner] = {}
@@ -277,6 +283,8 @@ class AppInstallations:
                     entry.installation_id = self.settings.installation_id
                 else:
                     entry.installation_id, entry.granted = self._look_up(owner, path)
+                    with self._lock:
+                        self._granted[entry.installation_id] = dict(entry.granted)
             return entry.installation_id
 
     def _look_up(self, owner: str, path: str) -> tuple[int, dict[str, str]]:
@@ -318,13 +326,17 @@ class AppInstallations:
 
     def _mint(self, installation_id: int) -> str:
         assert self._api is not None, "bind() the GitHubApi first"
+        permissions = self._permissions
+        if permissions is None:
+            with self._lock:
+                permissions = dict.fromkeys(self._granted.get(installation_id, {}), "read")
         response = self._api.request(
             "POST",
             f"/app/installations/{installation_id}/access_tokens",
-            {"permissions": self._permissions},
+            {"permissions": permissions} if permissions else {},
         )
         if response.status == 422:
-            wanted = ", ".join(f"{k}={v}" for k, v in sorted(self._permissions.items()))
+            wanted = ", ".join(f"{k}={v}" for k, v in sorted(permissions.items()))
             raise GitHubError(
                 f"GitHub refused an installation token with {wanted}: grant these permissions "
                 "to the App, and accept them on the installation",

@@ -55,6 +55,9 @@ class SandboxConfig:
     app_installations: dict[str, int] = field(default_factory=lambda: {"octo-org": 501})
     app_permissions: dict[str, str] | None = None  # None: every secrets permission, write
     installation_token_lifetime: int = 3600
+    # `X-OAuth-Scopes` on answers to the personal token: a classic token's; None: fine-grained.
+    github_token_scopes: str | None = "repo, admin:org, workflow"
+    github_login: str = "octocat"
 
 
 @dataclass(frozen=True)

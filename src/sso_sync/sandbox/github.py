@@ -161,6 +161,11 @@ class GitHubBackend:
                 return self._installation_repos(request, installation)
             if installation is not None:
                 self._check_installation(installation, path, request.method)
+            if path == "/user" and request.method == "GET":
+                headers = {}
+                if self.config.github_token_scopes is not None:
+                    headers["X-OAuth-Scopes"] = self.config.github_token_scopes
+                return json_response(200, self._owner_json(self.config.github_login), headers)
             return self._route(request)
         except GitHubFault as err:
             payload: dict[str, Any] = {"message": err.message}
@@ -263,6 +268,8 @@ class GitHubBackend:
     def _check_installation(
         self, installation: github_app.InstallationToken, path: str, method: str
     ) -> None:
+        if path == "/user":
+            raise GitHubFault(403, "Resource not accessible by integration")
         account = github_app.path_account(path)
         if account is None or unquote(account).lower() != installation.account.lower():
             raise _not_found()  # GitHub hides what an installation cannot reach
