@@ -24,7 +24,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 CONFIG_NAME = "sso-sync.toml"
 PYPROJECT = "pyproject.toml"
 SET_KEYS = {"profile", "prefix", "targets", "github-app-id", "github-app-key"}
-TARGET_KEYS = {"repo", "env", "org", "visibility", "selected-repos", "app", "exclude"}
+TARGET_KEYS = {"repo", "env", "org", "visibility", "selected-repos", "app", "exclude", "user"}
 
 
 @dataclass(frozen=True)
@@ -56,10 +56,11 @@ def choose_sets(
     profile: str | None,
     cwd: Path,
     exclude: list[str] | None = None,
+    user: bool = False,
 ) -> tuple[TargetSet, ...]:
     """The sets a command works on: from the target options, else from the config file.
     Options given on the command line beat the file's (--profile, --prefix)."""
-    flags = repo or env or org or visibility or selected_repo or app_name or exclude
+    flags = repo or env or org or visibility or selected_repo or app_name or exclude or user
     if flags:
         if set_name is not None:
             raise UsageError(
@@ -73,6 +74,7 @@ def choose_sets(
             visibility=visibility,
             selected_repos=selected_repo or [],
             app=app_name or "actions",
+            user=user,
         )
         patterns = build_patterns(
             repo or [], excludes=exclude or [], envs=env or [], app=app_name or "actions"
@@ -194,8 +196,11 @@ def _parse_target(
     if not isinstance(entry, dict):
         raise ConfigError(f'{path}: {where}: expected a table such as {{ repo = "o/r" }}')
     _reject_unknown_keys(path, where, entry, TARGET_KEYS)
-    if ("repo" in entry) == ("org" in entry):
-        raise ConfigError(f"{path}: {where}: expected exactly one of repo or org")
+    user = entry.get("user", False)
+    if not isinstance(user, bool):
+        raise ConfigError(f"{path}: {where}.user: expected true or false")
+    if sum(("repo" in entry, "org" in entry, user)) != 1:
+        raise ConfigError(f"{path}: {where}: expected exactly one of repo, org or user = true")
     repo = _string(path, entry, where, "repo", required=False)
     env = _string(path, entry, where, "env", required=False)
     org = _string(path, entry, where, "org", required=False)
@@ -207,7 +212,9 @@ def _parse_target(
     excludes = entry.get("exclude", [])
     if not isinstance(excludes, list) or not all(isinstance(s, str) for s in excludes):
         raise ConfigError(f'{path}: {where}.exclude: expected a list of patterns, e.g. ["*-old"]')
-    names = {k: f"{where}.{k}" for k in ("repo", "env", "org", "visibility", "app", "exclude")}
+    names = {
+        k: f"{where}.{k}" for k in ("repo", "env", "org", "visibility", "app", "exclude", "user")
+    }
     names["selected"] = f"{where}.selected-repos"
     try:
         patterns = build_patterns(
@@ -225,6 +232,7 @@ def _parse_target(
             selected_repos=selected,
             app=app,
             names=names,
+            user=user,
         ), patterns
     except UsageError as exc:
         raise ConfigError(f"{path}: {exc}") from None

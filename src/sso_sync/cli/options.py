@@ -148,7 +148,16 @@ SelectedRepoOption = Annotated[
         "--selected-repo",
         metavar="OWNER/NAME",
         help="A repository that may use the --org secrets (repeatable; implies "
-        "--visibility selected).",
+        "--visibility selected), or the --user secrets.",
+    ),
+]
+UserOption = Annotated[
+    bool,
+    typer.Option(
+        "--user",
+        "-u",
+        help="Your own Codespaces secrets (as gh secret set --user); --selected-repo names "
+        "the repositories whose codespaces may use them.",
     ),
 ]
 AppOption = Annotated[
@@ -156,8 +165,8 @@ AppOption = Annotated[
     typer.Option(
         "--app",
         "-a",
-        metavar="actions|dependabot",
-        help="Whose secrets: GitHub Actions' (default) or Dependabot's.",
+        metavar="actions|dependabot|codespaces",
+        help="Whose secrets: GitHub Actions' (default), Dependabot's or Codespaces'.",
     ),
 ]
 ConfigOption = Annotated[
@@ -215,6 +224,7 @@ class TargetOptions:
     app_name: str | None = None
     config: Path | None = None
     exclude: list[str] | None = None
+    user: bool = False
     github_app_id: str | None = None
     github_app_key: Path | None = None
     github_app_installation_id: int | None = None
@@ -251,6 +261,7 @@ class TargetOptions:
             app_name=self.app_name,
             config=self.config,
             exclude=self.exclude,
+            user=self.user,
             prefix=prefix,
             profile=profile,
         )
@@ -266,6 +277,7 @@ _TARGET_ANNOTATIONS: dict[str, Any] = {
     "app_name": AppOption,
     "config": ConfigOption,
     "exclude": ExcludeOption,
+    "user": UserOption,
     "github_app_id": GitHubAppIdOption,
     "github_app_key": GitHubAppKeyOption,
     "github_app_installation_id": GitHubAppInstallationOption,
@@ -281,8 +293,11 @@ def target_options(command: F) -> F:
     # Evaluated here: typer does not evaluate the string annotations of a given signature.
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "targets"]
+    defaults = {f.name: f.default for f in fields(TargetOptions)}
     block = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=hint)
+        inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=defaults[name], annotation=hint
+        )
         for name, hint in _TARGET_ANNOTATIONS.items()
     ]
 

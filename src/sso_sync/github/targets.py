@@ -22,7 +22,7 @@ SECRET_VALUE_MAX_BYTES = 48 * 1024
 Kind = Literal["repo", "env", "org", "user"]  # user: the signed-in user's Codespaces secrets
 App = Literal["actions", "dependabot", "codespaces"]
 Visibility = Literal["all", "private", "selected"]
-APPS: tuple[App, ...] = ("actions", "dependabot")
+APPS: tuple[App, ...] = ("actions", "dependabot", "codespaces")
 VISIBILITIES: tuple[Visibility, ...] = ("all", "private", "selected")
 
 
@@ -40,6 +40,8 @@ class Target:
     @property
     def secrets_path(self) -> str:
         """The REST collection holding this target's secrets."""
+        if self.kind == "user":
+            return "/user/codespaces/secrets"
         if self.kind == "org":
             return f"/orgs/{self.owner}/{self.app}/secrets"
         base = f"/repos/{self.owner}/{self.repo}"
@@ -54,6 +56,8 @@ class Target:
 
     @property
     def label(self) -> str:
+        if self.kind == "user":
+            return "your user (codespaces)"
         if self.kind == "org":
             name = f"org {self.owner}"
         elif self.kind == "env":
@@ -65,6 +69,11 @@ class Target:
     @property
     def not_found_hint(self) -> str:
         """What a 404 means here, and what to do about it."""
+        if self.kind == "user":
+            return (
+                "your Codespaces secrets are not reachable: the token needs the codespace "
+                "(or codespace:secrets) scope, or Codespaces user secrets (fine-grained)"
+            )
         if self.kind == "org":
             return (
                 f"organization '{self.owner}' not found, or the token cannot manage its "
@@ -198,24 +207,30 @@ def build_targets(
     selected_repos: Sequence[str] = (),
     app: str = "actions",
     names: dict[str, str] | None = None,
+    user: bool = False,
 ) -> tuple[Target, ...]:
-    """Targets from gh's vocabulary: each --repo (or each of its --env), each --org.
+    """Targets from gh's vocabulary: each --repo (or each of its --env), each --org, and
+    --user (the signed-in user's Codespaces secrets, as `gh secret set --user`).
 
     As with `gh secret set --env`, environments replace the repository-level secrets of the
     --repo they go with. `names` renames the options in messages (for the config file).
     Pattern --repo values are left out: `build_patterns` takes them.
     """
     n = {"repo": "--repo", "env": "--env", "org": "--org", "visibility": "--visibility"}
-    n |= {"selected": "--selected-repo", "app": "--app"} | (names or {})
+    n |= {"selected": "--selected-repo", "app": "--app", "user": "--user"} | (names or {})
     the_app = check_app(app, n["app"])
     if envs and not repos:
         raise UsageError(f"{n['env']} needs {n['repo']}: environments belong to a repository")
-    if envs and the_app == "dependabot":
-        raise UsageError(f"Dependabot has no environment secrets: drop {n['env']} or {n['app']}")
-    if (visibility is not None or selected_repos) and not orgs:
-        raise UsageError(f"{n['visibility']} and {n['selected']} apply to {n['org']} only")
+    if envs and the_app != "actions":
+        raise UsageError(
+            f"{the_app.capitalize()} has no environment secrets: drop {n['env']} or {n['app']}"
+        )
+    if visibility is not None and not orgs:
+        raise UsageError(f"{n['visibility']} applies to {n['org']} only")
+    if selected_repos and not (orgs or user):
+        raise UsageError(f"{n['selected']} applies to {n['org']} and {n['user']} only")
     chosen = check_visibility(visibility, n["visibility"]) if visibility is not None else None
-    if selected_repos and chosen not in (None, "selected"):
+    if selected_repos and orgs and chosen not in (None, "selected"):
         raise UsageError(
             f"{n['selected']} implies {n['visibility']} selected, not '{chosen}': drop one"
         )
@@ -250,7 +265,13 @@ def build_targets(
                 "selected repositories must belong to the organization"
             )
         targets.append(Target("org", org, app=the_app, visibility=vis, selected_repos=mine))
-    if picked:
+    if user:
+        # Every --selected-repo may use the user's secrets, whoever owns it (as gh --repos).
+        mine = tuple(
+            {f"{r.owner}/{r.repo}".lower(): f"{r.owner}/{r.repo}" for r in picked}.values()
+        )
+        targets.append(Target("user", "", app="codespaces", selected_repos=mine))
+    if picked and not user:
         owners = {o.lower() for o in orgs}
         stray = [f"{r.owner}/{r.repo}" for r in picked if r.owner.lower() not in owners]
         if stray:

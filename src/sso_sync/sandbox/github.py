@@ -21,8 +21,9 @@ DOCS = "https://docs.github.com/rest"
 RATE_LIMIT = 5000
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SECRETS = re.compile(
-    r"^/(?:repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/(?:(?P<rkind>actions|dependabot)"
-    r"|environments/(?P<env>[^/]+))|orgs/(?P<org>[^/]+)/(?P<okind>actions|dependabot))"
+    r"^/(?:repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/(?:(?P<rkind>actions|dependabot|codespaces)"
+    r"|environments/(?P<env>[^/]+))|orgs/(?P<org>[^/]+)/(?P<okind>actions|dependabot|codespaces)"
+    r"|(?P<user>user)/codespaces)"
     r"/secrets(?P<rest>/.*)?$"
 )
 _VARIABLES = re.compile(
@@ -165,7 +166,7 @@ class GitHubBackend:
                 headers = {}
                 if self.config.github_token_scopes is not None:
                     headers["X-OAuth-Scopes"] = self.config.github_token_scopes
-                return json_response(200, self._owner_json(self.config.github_login), headers)
+                return json_response(200, self._user_json(self.config.github_login), headers)
             return self._route(request)
         except GitHubFault as err:
             payload: dict[str, Any] = {"message": err.message}
@@ -396,9 +397,38 @@ class GitHubBackend:
             "subscriptions_url": f"{users}/subscriptions",
         }
 
+    def _user_json(self, login: str) -> dict[str, Any]:
+        """`GET /user`: every property GitHub's description requires of a `public-user`."""
+        return {
+            **self._owner_json(login),
+            **dict.fromkeys(("bio", "blog", "company", "email", "location", "name")),
+            "hireable": None,
+            **dict.fromkeys(("followers", "following", "public_gists", "public_repos"), 0),
+            "created_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+        }
+
     def _org_json(self, org: str) -> dict[str, Any]:
+        """`GET /orgs/{org}`: every property GitHub's description requires of an
+        `organization-full`."""
         owner = self._owner_json(org)
-        return {**owner, "repos_url": f"{self.base_url}/orgs/{org}/repos"}
+        base = f"{self.base_url}/orgs/{org}"
+        return {
+            **owner,
+            "repos_url": f"{base}/repos",
+            "events_url": f"{base}/events",
+            "hooks_url": f"{base}/hooks",
+            "issues_url": f"{base}/issues",
+            "members_url": f"{base}/members{{/member}}",
+            "public_members_url": f"{base}/public_members{{/member}}",
+            "description": None,
+            "has_organization_projects": False,
+            "has_repository_projects": False,
+            **dict.fromkeys(("public_repos", "public_gists", "followers", "following"), 0),
+            "created_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+            "archived_at": None,
+        }
 
     def _repo_json(self, repo: Repo) -> dict[str, Any]:
         url = f"{self.base_url}/repos/{repo.full_name}"
@@ -473,6 +503,7 @@ class GitHubBackend:
             "has_projects": False,
             "has_wiki": False,
             "has_pages": False,
+            "has_downloads": False,  # required of a `repository` (/installation/repositories)
             "has_discussions": False,
             "forks": 0,
             "forks_count": 0,
@@ -490,8 +521,10 @@ class GitHubBackend:
         }
 
     def _environment_json(self, repo: Repo, env: str) -> dict[str, Any]:
+        ident = repo.id * 1000 + repo.environments.index(env)
         return {
-            "id": repo.id * 1000 + repo.environments.index(env),
+            "id": ident,
+            "node_id": base64.b64encode(f"020:Environment{ident}".encode()).decode(),
             "name": env,
             "url": f"{self.base_url}/repos/{repo.full_name}/environments/{env}",
             "html_url": f"https://github.com/{repo.full_name}/deployments/activity_log?environments_filter={env}",
@@ -541,7 +574,12 @@ class GitHubBackend:
     # --- secrets --------------------------------------------------------------------------
 
     def _secrets(self, request: Request, m: re.Match[str]) -> Response:
-        if m["org"] is not None:
+        user = m["user"] is not None
+        if user:
+            # The signed-in user's Codespaces secrets: always "selected" repositories.
+            org: str | None = None
+            scope = "user/codespaces"
+        elif m["org"] is not None:
             org = self._org(m["org"])
             scope = f"orgs/{org}/{m['okind']}"
         else:
@@ -560,6 +598,8 @@ class GitHubBackend:
         if not rest and method == "GET":
             items = [self._secret_json(scope, n, s) for n, s in sorted(store.items())]
             return self._paginate(request, items, "secrets", 30, 100)
+        if user and len(rest) == 1 and method == "PUT":
+            return self._put_secret(request, scope, rest[0].upper(), None, user=True)
         if rest == ["public-key"] and method == "GET":
             key = self._key(scope)
             return json_response(200, {"key_id": key.key_id, "key": key.public_b64})
@@ -603,7 +643,9 @@ class GitHubBackend:
             raise _invalid(f"Unknown repository ids: {unknown}")
         return list(ids)
 
-    def _put_secret(self, request: Request, scope: str, name: str, org: str | None) -> Response:
+    def _put_secret(
+        self, request: Request, scope: str, name: str, org: str | None, *, user: bool = False
+    ) -> Response:
         try:
             body = request.json()
         except ValueError:
@@ -627,6 +669,13 @@ class GitHubBackend:
                 raise _invalid("visibility must be one of: all, private, selected")
             if visibility == "selected":
                 selected = self._repo_ids(org, body.get("selected_repository_ids", []))
+        elif user:
+            visibility = "selected"
+            ids = body.get("selected_repository_ids", [])
+            known = {r.id for r in self.repos.values()}
+            if not isinstance(ids, list) or any(i not in known for i in ids):
+                raise _invalid("selected_repository_ids must name repositories you can access")
+            selected = list(ids)
         store = self.state.secrets.setdefault(scope, {})
         now = _now()
         existing = store.get(name)
