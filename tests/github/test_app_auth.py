@@ -240,3 +240,27 @@ def test_sandbox_checks_the_app_jwt_as_github_does(
     except urllib.error.HTTPError as exc:
         got = exc.code
     assert got == status
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://api.github.com", True),
+        ("https://ghes.example.test/api/v3", True),
+        ("http://127.0.0.1:8080", True),
+        ("http://[::1]:8080", True),
+        ("http://localhost:8080", True),
+        ("http://ghes.example.test/api/v3", False),
+        ("http://192.0.2.10/api/v3", False),
+    ],
+)
+def test_app_tokens_go_over_tls_or_to_loopback_only(url: str, ok: bool) -> None:
+    """Checked before any request (a pure check: no test traffic leaves the machine)."""
+    from sso_sync.errors import UsageError
+    from sso_sync.github.app_auth import check_api_url
+
+    if ok:
+        check_api_url(url)
+    else:
+        with pytest.raises(UsageError, match="needs an https API URL"):
+            check_api_url(url)
