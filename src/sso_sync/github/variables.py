@@ -34,7 +34,8 @@ def variables_path(target: Target) -> str:
     """The REST collection holding the target's variables; the same places secrets live."""
     if target.app != "actions":
         raise UsageError(
-            f"--expiration-variable: {target.label} has no Actions variables (Dependabot has none)"
+            f"--expiration-variable: {target.label} has no Actions variables "
+            f"({target.app.capitalize()} has none)"
         )
     if target.kind == "org":
         raise UsageError(
