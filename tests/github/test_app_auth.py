@@ -264,3 +264,15 @@ def test_app_tokens_go_over_tls_or_to_loopback_only(url: str, ok: bool) -> None:
     else:
         with pytest.raises(UsageError, match="needs an https API URL"):
             check_api_url(url)
+
+
+def test_key_file_that_is_a_fifo_is_refused_without_blocking(
+    world: World, run, tmp_path: Path
+) -> None:
+    import os
+
+    fifo = tmp_path / "app.pem"
+    os.mkfifo(fifo, 0o600)
+    result = run("push", "-p", "ci", "--repo", "octo-org/api", *app_args(fifo))
+    assert result.exit_code == 2
+    assert "not a regular file" in result.stderr
