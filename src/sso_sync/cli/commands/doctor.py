@@ -18,7 +18,6 @@ from sso_sync.cli.options import (
 from sso_sync.errors import OperationFailed, SsoSyncError, UsageError
 
 if TYPE_CHECKING:
-    from sso_sync.aws.role_credentials import RoleCredentials
     from sso_sync.doctor import Check, DoctorReport
     from sso_sync.github.targets import TargetSet
 
@@ -79,10 +78,6 @@ def _schedule_reader() -> Any:
 
 
 def _aws_checks(profile: str | None, *, several: bool) -> list[Check]:
-    from sso_sync import clients
-    from sso_sync.aws.profiles import profile_region
-    from sso_sync.aws.role_cache import RoleCache
-    from sso_sync.aws.status import collect_status, sts_region
     from sso_sync.cli.session import AwsSession
     from sso_sync.doctor import Check, aws_checks, not_checked
 
@@ -104,28 +99,8 @@ def _aws_checks(profile: str | None, *, several: bool) -> list[Check]:
             f"{p.account_id}/{p.role_name})",
         )
     ]
-    region = sts_region(os.environ, profile_region(aws.session.full_config, p.name), p.sso_region)
-
-    def sts_for(credentials: RoleCredentials) -> Any:
-        return clients.sts_client(
-            aws.session,
-            region,
-            access_key_id=credentials.access_key_id,
-            secret_access_key=credentials.secret_access_key,
-            session_token=credentials.session_token,
-        )
-
     try:
-        with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO"):
-            status = collect_status(
-                session=aws.session,
-                profile=p,
-                cache=aws.cache,
-                role_cache=RoleCache(aws.paths.cli_cache),
-                sso=aws.sso,
-                sts_for=sts_for,
-                region=region,
-            )
+        status = aws.status_report()
     except SsoSyncError as exc:
         return [*checks, Check("sign-in", "fail", str(exc))]
     found = aws_checks(status, p.login_hint)
