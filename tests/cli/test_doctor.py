@@ -129,13 +129,8 @@ GOOD_CONFIG = '[sets.ci]\nprofile = "ci"\ntargets = [{ repo = "octo-org/svc-*" }
 def app(permissions: dict[str, str] | None) -> Prepare:
     def prepare(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
         world.seed_token()
-        mp.delenv("GH_TOKEN")
         world.sandbox.config.app_permissions = permissions
-        key = tmp / "app.pem"
-        key.write_text(world.sandbox.app_private_key_pem())
-        key.chmod(0o600)
-        mp.setenv("SSO_SYNC_GITHUB_APP_ID", str(world.sandbox.config.app_id))
-        mp.setenv("SSO_SYNC_GITHUB_APP_KEY_FILE", str(key))
+        world.use_github_app(mp, tmp)
 
     return prepare
 

@@ -36,10 +36,7 @@ def sandbox_config() -> SandboxConfig:
 
 @pytest.fixture
 def key_file(world: World, tmp_path: Path) -> Path:
-    path = tmp_path / "app.pem"
-    path.write_text(world.sandbox.app_private_key_pem())
-    path.chmod(0o600)
-    return path
+    return world.app_key_file(tmp_path)
 
 
 def app_args(key_file: Path) -> list[str]:

@@ -95,9 +95,7 @@ def test_codespaces_usage_errors(world: World, run, argv: tuple[str, ...], messa
 
 
 def test_user_secrets_with_github_app_auth_is_exit_2(world: World, run, tmp_path: Path) -> None:
-    key = tmp_path / "app.pem"
-    key.write_text(world.sandbox.app_private_key_pem())
-    key.chmod(0o600)
+    key = world.app_key_file(tmp_path)
     argv = ["--github-app-id", "31337", "--github-app-key", str(key)]
     result = run("push", "-p", "ci", "--user", *argv)
     assert result.exit_code == 2

@@ -364,11 +364,7 @@ def test_github_app_auth_keeps_to_githubs_contract(
     """The installation look-up, the token request and `/installation/repositories`, sent by
     `push` as a GitHub App."""
     world.seed_token()
-    key = tmp_path / "app.pem"
-    key.write_text(world.sandbox.app_private_key_pem())
-    key.chmod(0o600)
-    monkeypatch.setenv("SSO_SYNC_GITHUB_APP_ID", str(world.sandbox.config.app_id))
-    monkeypatch.setenv("SSO_SYNC_GITHUB_APP_KEY_FILE", str(key))
+    world.use_github_app(monkeypatch, tmp_path)
     contract.begin()
     result = run("push", "--repo", "octo-org/ap*", "--profile", "ci", "--prefix", prefix)
     contract.assert_passed()

@@ -111,12 +111,7 @@ def outside_a_git_repository(world: World, mp: pytest.MonkeyPatch, tmp: Path) ->
 def app_key(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     """Signed in, GitHub App auth configured (no token source at all)."""
     world.seed_token()
-    mp.delenv("GH_TOKEN", raising=False)
-    key = tmp / "app.pem"
-    key.write_text(world.sandbox.app_private_key_pem())
-    key.chmod(0o600)
-    mp.setenv("SSO_SYNC_GITHUB_APP_ID", str(world.sandbox.config.app_id))
-    mp.setenv("SSO_SYNC_GITHUB_APP_KEY_FILE", str(key))
+    world.use_github_app(mp, tmp)
 
 
 def app_key_refused(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
