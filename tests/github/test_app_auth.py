@@ -273,3 +273,14 @@ def test_key_file_that_is_a_fifo_is_refused_without_blocking(
     result = run("push", "-p", "ci", "--repo", "octo-org/api", *app_args(fifo))
     assert result.exit_code == 2
     assert "not a regular file" in result.stderr
+
+
+def test_dry_run_as_an_app_asks_for_read_only(world: World, run, key_file: Path) -> None:
+    world.seed_token()
+    argv = ["push", "-p", "ci", "--repo", "octo-org/api", "--dry-run", *app_args(key_file)]
+    result = run(*argv, "--expiration-variable", "AWS_EXPIRES")
+    assert result.exit_code == 0, result.stderr
+    assert [p for _, p in world.sandbox.minted_installation_tokens] == [
+        {"metadata": "read", "secrets": "read"}
+    ]
+    assert world.sandbox.secrets("repos/octo-org/api/actions") == {}

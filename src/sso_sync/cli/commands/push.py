@@ -74,7 +74,9 @@ def push(
     aws = {p: AwsSession(p) for p in dict.fromkeys(s.profile for s in sets)}
     names = {p: a.profile.name for p, a in aws.items()}
     app = targets.github_app(sets)
-    permissions = run_permissions(sets, write=True, variables=bool(expiration_variable))
+    # A dry run only reads: its installation tokens can write nothing.
+    write = not dry_run
+    permissions = run_permissions(sets, write=write, variables=write and bool(expiration_variable))
     api = github_api(api_url, timeout, app=app, permissions=permissions)
     try:
         sets = resolve_patterns(api, sets)
