@@ -212,7 +212,9 @@ def check_target(api: GitHubApi, target: Target, auth: GitHubAuth) -> Check:
         return Check(name, "ok", f"{exists}; the installation may write ({', '.join(needed)})")
     if auth.kind == "classic":
         scope = _CLASSIC_SCOPE[target.kind]
-        if scope in auth.scopes or (scope == "admin:org" and "write:org" in auth.scopes):
+        # The narrower scopes GitHub also accepts for these endpoints.
+        also = {"admin:org": "write:org", "codespace": "codespace:secrets"}.get(scope)
+        if scope in auth.scopes or also in auth.scopes:
             return Check(name, "ok", f"{exists}; the token has the {scope} scope")
         return Check(
             name,

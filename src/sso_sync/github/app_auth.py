@@ -44,7 +44,7 @@ _REPO_PERMISSION = {
 }
 _ORG_PERMISSION = {
     "actions": "organization_secrets",
-    "dependabot": "organization_dependabot_secrets",
+    "dependabot": "dependabot_secrets",  # "the `dependabot_secrets` organization permission"
     "codespaces": "organization_codespaces_secrets",
 }
 

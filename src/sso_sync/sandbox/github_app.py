@@ -39,7 +39,7 @@ _NEEDS = [
     (re.compile(r"^/repos/[^/]+/[^/]+/environments/[^/]+/(?:secrets|variables)"), "environments"),
     (re.compile(r"^/repos/[^/]+/[^/]+/actions/variables"), "actions_variables"),
     (re.compile(r"^/orgs/[^/]+/actions/secrets"), "organization_secrets"),
-    (re.compile(r"^/orgs/[^/]+/dependabot/secrets"), "organization_dependabot_secrets"),
+    (re.compile(r"^/orgs/[^/]+/dependabot/secrets"), "dependabot_secrets"),
     (re.compile(r"^/orgs/[^/]+/codespaces/secrets"), "organization_codespaces_secrets"),
     (re.compile(r"^/(?:repos|orgs|users)/"), "metadata"),
 ]
@@ -54,7 +54,6 @@ def default_permissions() -> dict[str, str]:
             "environments",
             "actions_variables",
             "organization_secrets",
-            "organization_dependabot_secrets",
             "organization_codespaces_secrets",
         ),
         "write",
