@@ -7,7 +7,7 @@ Every client gets a timeout and bounded retries.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -131,6 +131,7 @@ def github_api(
     api_url: str | None,
     environ: Mapping[str, str],
     timeout: float,
+    on_long_wait: Callable[[str], None] | None = None,
     *,
     app: AppSettings | None = None,
     permissions: Mapping[str, str] | None = None,
@@ -153,6 +154,7 @@ def github_api(
             requester_factory=lambda: github_requester(None, url, per_request),
             timeout=timeout,
             authorizer=installations,
+            on_long_wait=on_long_wait,
         )
         installations.bind(api)
         return api
@@ -160,6 +162,7 @@ def github_api(
     return GitHubApi(
         requester_factory=lambda: github_requester(token, url, per_request),
         timeout=timeout,
+        on_long_wait=on_long_wait,
     )
 
 
