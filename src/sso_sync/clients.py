@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sso_sync.aws.profiles import AwsPaths
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sso_oidc import SSOOIDCClient
     from mypy_boto3_sts import STSClient
 
-    from sso_sync.github.app_auth import AppSettings
+    from sso_sync.github.app_auth import AppInstallations, AppSettings
     from sso_sync.github.rest import GitHubApi
 
 CONNECT_TIMEOUT = 10
@@ -131,14 +132,17 @@ def github_api(
     api_url: str | None,
     environ: Mapping[str, str],
     timeout: float,
-    on_long_wait: Callable[[str], None] | None = None,
+    token_file: Path | None = None,
     *,
-    app: AppSettings | None = None,
+    on_long_wait: Callable[[str], None] | None = None,
+    app: AppSettings | AppInstallations | None = None,
     permissions: Mapping[str, str] | None = None,
 ) -> GitHubApi:
     """The GitHub client of one command: URL and token resolved, `timeout` seconds in all.
-    Sources in order: GitHub App settings when given, then the token sources."""
+    Sources in order: GitHub App settings when given, then the token file, then the token
+    sources."""
     from sso_sync.github.rest import GitHubApi, resolve_api_url, resolve_token
+    from sso_sync.github.token_file import read_token_file, token_file_path
 
     if not math.isfinite(timeout) or timeout < 1:
         raise UsageError(f"--timeout {timeout}: give a number of seconds, 1 or more")
@@ -149,7 +153,11 @@ def github_api(
         from sso_sync.github.app_auth import AppInstallations, check_api_url, load_private_key
 
         check_api_url(url)
-        installations = AppInstallations(app, load_private_key(app.key_file), permissions)
+        installations = (
+            app
+            if isinstance(app, AppInstallations)
+            else AppInstallations(app, load_private_key(app.key_file), permissions)
+        )
         api = GitHubApi(
             requester_factory=lambda: github_requester(None, url, per_request),
             timeout=timeout,
@@ -158,7 +166,9 @@ def github_api(
         )
         installations.bind(api)
         return api
-    token = resolve_token(environ, url)
+    # A token file named on purpose (a scheduled job's) comes before the environment and `gh`.
+    file = token_file_path(token_file, environ)
+    token = read_token_file(file) if file is not None else resolve_token(environ, url)
     return GitHubApi(
         requester_factory=lambda: github_requester(token, url, per_request),
         timeout=timeout,

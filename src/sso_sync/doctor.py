@@ -240,7 +240,7 @@ def _fix_for(exc: SsoSyncError) -> str | None:
 def check_schedule(read_state: Callable[[], Mapping[str, Any] | None] | None) -> Check:
     """The keep-fresh schedule and its last result, once that feature exists."""
     if read_state is None:
-        return Check("schedule", "not applicable", "not checked (no schedule support here)")
+        return Check("schedule", "not applicable", "not checked: see `sso-sync schedule status`")
     state = read_state()
     if not state:
         return Check("schedule", "not applicable", "no schedule installed")

@@ -186,7 +186,7 @@ def test_doctor_output(
     prepare(world, monkeypatch, tmp_path)
     code, out = doctor(run, world, tmp_path, *argv)
     golden = GOLDEN / (re.sub(r"[^a-z0-9]+", "-", case.lower()).strip("-") + ".txt")
-    if os.environ.get("SSO_SYNC_WRITE_GOLDEN"):
+    if os.environ.get("UPDATE_GOLDEN"):
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(out)
     assert out == golden.read_text()

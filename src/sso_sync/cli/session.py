@@ -4,6 +4,7 @@ the sign-in with its messages, and the GitHub client."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from sso_sync.aws.role_credentials import RoleCredentials
     from sso_sync.aws.signin.flow import SignInResult
     from sso_sync.aws.status import StatusReport
-    from sso_sync.github.app_auth import AppSettings
+    from sso_sync.github.app_auth import AppInstallations, AppSettings
     from sso_sync.github.rest import GitHubApi
 
 
@@ -141,14 +142,24 @@ class AwsSession:
 def github_api(
     api_url: str | None,
     timeout: float,
+    token_file: Path | None = None,
     *,
-    app: AppSettings | None = None,
+    announce_waits: bool = True,
+    app: AppSettings | AppInstallations | None = None,
     permissions: Mapping[str, str] | None = None,
 ) -> GitHubApi:
-    """`app`: authenticate as that GitHub App, its installation tokens limited to
-    `permissions`; else the token sources."""
+    """`announce_waits`: say on stderr what a wait of more than ~2 s waits for (not in `watch`,
+    whose cycle lines are its only progress messages). `app`: authenticate as that GitHub App,
+    its installation tokens limited to `permissions`; else the token file or token sources."""
     from sso_sync import clients
 
+    on_long_wait = ui.err if announce_waits else None
     return clients.github_api(
-        api_url, os.environ, timeout, on_long_wait=ui.err, app=app, permissions=permissions
+        api_url,
+        os.environ,
+        timeout,
+        token_file,
+        on_long_wait=on_long_wait,
+        app=app,
+        permissions=permissions,
     )

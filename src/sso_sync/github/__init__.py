@@ -9,4 +9,5 @@
 - `listing` (`list`), `removal` (`remove`), `variables` (`--expiration-variable`).
 - `patterns`: `--repo OWNER/GLOB` resolved into repositories from the owner's listing.
 - `app_auth`: GitHub App authentication (JWT, installations, installation tokens per owner).
+- `token_file`: `--github-token-file`, the token of a scheduled job, from a 0600 file.
 """

@@ -145,6 +145,16 @@ def load_private_key(path: Path) -> str:
     return data.decode("ascii")
 
 
+def prepare_app(
+    settings: AppSettings | None, permissions: Mapping[str, str] | None
+) -> AppInstallations | None:
+    """The run's App authorizer, its key checked now (before any request); None without App
+    settings. Shared by every `GitHubApi` of a run, it mints one token per installation."""
+    if settings is None:
+        return None
+    return AppInstallations(settings, load_private_key(settings.key_file), permissions)
+
+
 def check_api_url(url: str) -> None:
     """The App's key signs tokens: they go over TLS, or to this machine (loopback) only."""
     from ipaddress import ip_address
