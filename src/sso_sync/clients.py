@@ -6,6 +6,7 @@ Every client gets a timeout and bounded retries.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -13,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from sso_sync.aws.profiles import AwsPaths
 from sso_sync.errors import AwsError, ConfigError, UsageError
+from sso_sync.transport import require_safe_transport, url_origin
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -36,6 +40,9 @@ def aws_session(paths: AwsPaths, profile: str | None = None) -> Session:
 
     session = botocore.session.get_session()
     session.set_config_variable("config_file", str(paths.config_file))
+    # Every client made from this session, botocore's own token refresher's included, checks
+    # the URL of each request before sending it.
+    session.register("before-send", _refuse_clear_text_request)
     if profile is not None:
         # Lets botocore apply the profile's own settings, such as `services` endpoint overrides.
         session.set_config_variable("profile", profile)
@@ -55,12 +62,28 @@ def _config(region: str, *, signed: bool) -> Config:
     )
 
 
+def _endpoint_setting(service: str) -> str:
+    variable = "AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")
+    return f"{variable} (or AWS_ENDPOINT_URL, or the profile's endpoint_url or `services` section)"
+
+
+def _refuse_clear_text_request(**kwargs: Any) -> None:
+    """botocore's `before-send` hook: the last check before bytes leave, for clients we did not
+    build ourselves (botocore's SSO token refresher makes its own `sso-oidc` client)."""
+    service = str(kwargs.get("event_name", "before-send.aws")).split(".")[1]
+    require_safe_transport(kwargs["request"].url, what=service, setting=_endpoint_setting(service))
+
+
 def _create_client(session: Session, service: str, region: str, **kwargs: Any) -> Any:
-    """botocore refuses a malformed region or endpoint URL only here, as a bare ValueError."""
+    """botocore refuses a malformed region or endpoint URL only here, as a bare ValueError.
+
+    The endpoint botocore settled on (from whichever setting) is checked here too, so a
+    plain-http endpoint is refused before any request, with the setting to change.
+    """
     from botocore.exceptions import InvalidRegionError
 
     try:
-        return session.create_client(service, **kwargs)
+        client = session.create_client(service, **kwargs)
     except InvalidRegionError:
         raise ConfigError(
             f"'{region}' is not an AWS region name (such as eu-west-1): check sso_region in "
@@ -72,6 +95,10 @@ def _create_client(session: Session, service: str, region: str, **kwargs: Any) -
             f"cannot call {service}: {exc}: check {variable} (and AWS_ENDPOINT_URL) or the "
             "profile's `services` section"
         ) from None
+    require_safe_transport(
+        client.meta.endpoint_url, what=service, setting=_endpoint_setting(service)
+    )
+    return client
 
 
 def sso_client(session: Session, region: str) -> SSOClient:
@@ -132,7 +159,9 @@ def github_api(api_url: str | None, environ: Mapping[str, str], timeout: float) 
     if not math.isfinite(timeout) or timeout < 1:
         raise UsageError(f"--timeout {timeout}: give a number of seconds, 1 or more")
     url = resolve_api_url(api_url, environ)
-    token = resolve_token(environ, url)
+    resolved = resolve_token(url, environ)
+    token = resolved.value
+    log.info("GitHub token for %s from %s", url_origin(url), resolved.source)
     # No single request may outlast the whole run's deadline.
     per_request = max(1, min(GITHUB_TIMEOUT, math.ceil(timeout)))
     return GitHubApi(
