@@ -145,20 +145,32 @@ def test_token_host_is_the_host_gh_knows(url: str, host: str) -> None:
 @pytest.mark.parametrize(
     ("url", "environ", "source"),
     [
-        ("https://api.github.com", {"GH_TOKEN": "tok-gh-0001", "GITHUB_TOKEN": "tok-github-0002"}, "GH_TOKEN"),
+        (
+            "https://api.github.com",
+            {"GH_TOKEN": "tok-gh-0001", "GITHUB_TOKEN": "tok-github-0002"},
+            "GH_TOKEN",
+        ),
         (
             "https://api.github.com",
             {"GITHUB_TOKEN": "tok-github-0002", "GH_ENTERPRISE_TOKEN": "tok-ghe-0003"},
             "GITHUB_TOKEN",
         ),
         ("https://api.octo.ghe.com", {"GH_TOKEN": "tok-gh-0001"}, "GH_TOKEN"),
-        ("http://127.0.0.1:9/", {"GH_TOKEN": "tok-gh-0001", "GH_ENTERPRISE_TOKEN": "tok-ghe-0003"}, "GH_TOKEN"),
+        (
+            "http://127.0.0.1:9/",
+            {"GH_TOKEN": "tok-gh-0001", "GH_ENTERPRISE_TOKEN": "tok-ghe-0003"},
+            "GH_TOKEN",
+        ),
         (
             "https://ghe.corp/api/v3",
             {"GH_TOKEN": "tok-gh-0001", "GH_ENTERPRISE_TOKEN": "tok-ghe-0003"},
             "GH_ENTERPRISE_TOKEN",
         ),
-        ("https://ghe.corp/api/v3", {"GITHUB_ENTERPRISE_TOKEN": "tok-github-ent-0004"}, "GITHUB_ENTERPRISE_TOKEN"),
+        (
+            "https://ghe.corp/api/v3",
+            {"GITHUB_ENTERPRISE_TOKEN": "tok-github-ent-0004"},
+            "GITHUB_ENTERPRISE_TOKEN",
+        ),
     ],
 )
 def test_token_source_follows_gh(url: str, environ: dict, source: str) -> None:
@@ -174,7 +186,9 @@ def test_token_source_follows_gh(url: str, environ: dict, source: str) -> None:
 )
 def test_github_com_tokens_never_serve_other_hosts(url: str) -> None:
     with pytest.raises(GitHubAuthMissing, match="GH_ENTERPRISE_TOKEN"):
-        resolve_token(url, {"GH_TOKEN": "tok-gh-0001", "GITHUB_TOKEN": "tok-github-0002", "PATH": ""})
+        resolve_token(
+            url, {"GH_TOKEN": "tok-gh-0001", "GITHUB_TOKEN": "tok-github-0002", "PATH": ""}
+        )
 
 
 def test_gh_is_asked_for_the_host_with_its_port(tmp_path) -> None:
