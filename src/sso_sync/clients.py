@@ -38,6 +38,10 @@ def aws_session(paths: AwsPaths, profile: str | None = None) -> Session:
     """A botocore session reading `paths.config_file`, as the AWS CLI would."""
     import botocore.session
 
+    from sso_sync.files import read_capped
+
+    # botocore reads the file itself, with no such care: a FIFO there would hang it.
+    read_capped(paths.config_file, follow_symlinks=True)
     session = botocore.session.get_session()
     session.set_config_variable("config_file", str(paths.config_file))
     # Every client made from this session, botocore's own token refresher's included, checks
