@@ -6,6 +6,7 @@ Every client gets a timeout and bounded retries.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Iterator, Mapping
@@ -14,7 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from sso_sync.aws.profiles import AwsPaths
 from sso_sync.errors import AwsError, ConfigError, UsageError
-from sso_sync.transport import require_safe_transport, url_origin
+from sso_sync.transport import (
+    cap_botocore_client,
+    cap_requests_response,
+    require_safe_transport,
+    url_origin,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +108,7 @@ def _create_client(session: Session, service: str, region: str, **kwargs: Any) -
     require_safe_transport(
         client.meta.endpoint_url, what=service, setting=_endpoint_setting(service)
     )
+    cap_botocore_client(client)
     return client
 
 
@@ -142,8 +149,11 @@ def github_requester(token: str, api_url: str, timeout: int = GITHUB_TIMEOUT) ->
     need: its connection object is not thread-safe) it would neither pace the run as a whole
     nor be safe. `pacing.Pacer` paces every worker together instead.
     """
+    from github.Requester import Requester as PyGithubRequester
+
     from github import Auth, Github
 
+    PyGithubRequester.injectConnectionClasses(*_capped_connection_classes())
     client = Github(
         auth=Auth.Token(token),
         base_url=api_url.rstrip("/"),
@@ -154,6 +164,26 @@ def github_requester(token: str, api_url: str, timeout: int = GITHUB_TIMEOUT) ->
         lazy=True,
     )
     return client.requester
+
+
+@functools.cache
+def _capped_connection_classes() -> tuple[type[Any], type[Any]]:
+    """PyGithub's HTTP and HTTPS connection classes, reading at most MAX_RESPONSE_BYTES of an
+    answer. PyGithub offers no per-client hook for this, only `injectConnectionClasses`, which
+    sets them for every requester made afterwards; in this process those are all ours."""
+    from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass
+
+    class CappedHTTP(HTTPRequestsConnectionClass):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.session.hooks["response"].append(cap_requests_response)
+
+    class CappedHTTPS(HTTPSRequestsConnectionClass):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.session.hooks["response"].append(cap_requests_response)
+
+    return CappedHTTP, CappedHTTPS
 
 
 def github_api(api_url: str | None, environ: Mapping[str, str], timeout: float) -> GitHubApi:

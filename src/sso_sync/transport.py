@@ -10,6 +10,8 @@ to those never leaves the machine, which is what the sandbox, the tests and the 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from sso_sync.errors import UsageError
@@ -62,3 +64,84 @@ def require_safe_transport(url: str, *, what: str, setting: str) -> None:
             "allowed only to 127.0.0.1, ::1 or localhost)"
         )
     raise UsageError(f"{setting} points {what} at a {scheme or 'scheme-less'} URL: use https://")
+
+
+# Every answer we parse (a page of secrets, a token, role credentials) is a few KiB; a peer
+# that sends more is broken or hostile, and reading it whole would cost that much memory.
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+
+
+class ResponseTooLarge(UsageError):
+    """A peer's answer went past MAX_RESPONSE_BYTES; exit 1 like any failed request."""
+
+    exit_code = 1
+
+
+def _too_large(origin: str) -> ResponseTooLarge:
+    return ResponseTooLarge(
+        f"the answer from {origin} was over {MAX_RESPONSE_BYTES // (1024 * 1024)} MiB, far more "
+        "than any real answer: check the endpoint setting points at the real service"
+    )
+
+
+def read_capped_body(chunks: Iterable[bytes], origin: str, close: Callable[[], object]) -> bytes:
+    """Join a response body's chunks, giving up (and closing the connection) past the cap."""
+    parts: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            close()
+            raise _too_large(origin)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def cap_requests_response(response: Any, **kwargs: Any) -> Any:
+    """A `requests` response hook (hooks run before `requests` reads the body): read it here,
+    at most MAX_RESPONSE_BYTES, so `.content`/`.text` later use what was read."""
+    origin = url_origin(str(response.url))
+    length = response.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_RESPONSE_BYTES:
+        response.close()
+        raise _too_large(origin)
+    response._content = read_capped_body(  # private: requests' own cache of the body
+        response.iter_content(65536), origin, response.close
+    )
+    return response
+
+
+def cap_botocore_client(client: Any) -> None:
+    """Make a botocore client read each answer itself, at most MAX_RESPONSE_BYTES.
+
+    botocore reads a body whole unless the request asks to stream it; so every request is
+    marked streaming for its HTTP session, and the body read here, in chunks, under the cap.
+    """
+    from botocore.exceptions import ReadTimeoutError
+    from urllib3.exceptions import HTTPError
+
+    http_session = client._endpoint.http_session  # private: no public hook reaches it
+    send = http_session.send
+
+    def capped_send(request: Any) -> Any:
+        wanted_stream = request.stream_output
+        request.stream_output = True
+        response = send(request)
+        request.stream_output = wanted_stream
+        if not wanted_stream:
+            origin = url_origin(str(request.url))
+            length = response.headers.get("content-length", "")
+            if length.isdigit() and int(length) > MAX_RESPONSE_BYTES:
+                response.raw.close()
+                raise _too_large(origin)
+            try:
+                response._content = read_capped_body(  # private: AWSResponse's cache
+                    response.raw.stream(65536), origin, response.raw.close
+                )
+            except (HTTPError, OSError) as exc:
+                # As botocore reports a read that fails inside its own send, so that its
+                # retries and our one-line network errors treat it the same way.
+                raise ReadTimeoutError(endpoint_url=request.url, error=exc) from None
+        return response
+
+    http_session.send = capped_send

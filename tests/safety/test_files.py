@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-MAX_FILE_BYTES = 1024 * 1024
 from tests.support.world import ACCOUNT, World
+
+MAX_FILE_BYTES = 1024 * 1024
 
 REPO = "octo-org/app"
 
