@@ -25,7 +25,11 @@ pytest_plugins = ["tests.support.prism"]
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in list(os.environ):
-        if name.startswith(("AWS_", "GH_", "GITHUB_")) or name in ("CI", "NO_COLOR"):
+        if name.startswith(("AWS_", "GH_", "GITHUB_")) or name in (
+            "CI",
+            "NO_COLOR",
+            "XDG_STATE_HOME",
+        ):
             monkeypatch.delenv(name, raising=False)
     home = tmp_path / "home"
     home.mkdir()

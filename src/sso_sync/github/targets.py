@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
@@ -87,6 +88,7 @@ class TargetSet:
     profile: str | None  # None: --profile, else $AWS_PROFILE
     prefix: str
     targets: tuple[Target, ...]
+    source: Path | None = None  # the config file it came from; None: the command line
 
 
 def parse_repo(text: str, *, app: App = "actions", what: str = "--repo") -> Target:

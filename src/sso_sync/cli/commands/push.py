@@ -19,13 +19,17 @@ from sso_sync.cli.options import (
     ProfileOption,
     TargetOptions,
     TimeoutOption,
+    config_file_of,
     target_options,
 )
 from sso_sync.cli.session import AwsSession, github_api
 from sso_sync.errors import OperationFailed
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sso_sync.github.push import PushPlan
+    from sso_sync.github.targets import TargetSet
     from sso_sync.sync import PushRun
 
 
@@ -74,7 +78,7 @@ def push(
     api = github_api(api_url, timeout)
     try:
         if dry_run:
-            _print_plan(plan_dry_run(api, sets, concurrency=concurrency), names, as_json)
+            _print_plan(plan_dry_run(api, sets, concurrency=concurrency), names, as_json, sets)
             return
         allow = is_interactive(os.environ, sys.stdin.isatty())
         run = run_push(
@@ -88,15 +92,17 @@ def push(
         )
     finally:
         api.close()
-    _print_push(run, as_json)
+    _print_push(run, as_json, sets)
     failure = run.failure()
     if failure:
         raise OperationFailed(failure)
 
 
-def _print_plan(plan: PushPlan, profiles: dict[str | None, str], as_json: bool) -> None:
+def _print_plan(
+    plan: PushPlan, profiles: dict[str | None, str], as_json: bool, sets: Sequence[TargetSet]
+) -> None:
     if as_json:
-        ui.out_json(plan.as_dict(profiles))
+        ui.out_json({**plan.as_dict(profiles), "config_file": config_file_of(sets)})
         return
     for tp in plan.targets:
         extra = ""
@@ -114,9 +120,9 @@ def _print_plan(plan: PushPlan, profiles: dict[str | None, str], as_json: bool) 
     ui.out("dry run: nothing was written")
 
 
-def _print_push(run: PushRun, as_json: bool) -> None:
+def _print_push(run: PushRun, as_json: bool, sets: Sequence[TargetSet]) -> None:
     if as_json:
-        ui.out_json(run.as_dict())
+        ui.out_json({**run.as_dict(), "config_file": config_file_of(sets)})
     else:
         for r in run.results:
             if r.ok:
