@@ -7,4 +7,5 @@
   `registration` of the OIDC client).
 - `role_credentials`: `sso:GetRoleCredentials`; `role_cache`: the AWS CLI v2 role cache.
 - `status`, `logout`, `configure`, `export`: the cores of those commands.
+- `sts_errors`: STS's refusal text, redacted (status and verify print it).
 """
