@@ -212,3 +212,15 @@ def test_verbose_names_the_token_source_never_the_value(world: World, run) -> No
     world.seed_token()
     result = run("-v", "list", "--repo", "octo/app")
     assert "from GH_TOKEN" in result.stderr
+
+
+def test_botocores_own_refresh_client_is_checked_too(world: World) -> None:
+    """A token due for refresh is refreshed by botocore's SSOTokenProvider, which builds its own
+    sso-oidc client: the session-wide before-send check stops the refresh token going out."""
+    cached = world.seed_token(expires_in=120)
+    env = _env(GH_TOKEN=CANARY, GITHUB_API_URL=world.sandbox.github_url)
+    env.pop("AWS_ENDPOINT_URL_SSO_OIDC", None)
+    env["AWS_ENDPOINT_URL_SSO_OIDC"] = "http://{peer}"
+    outcome = probe(["push", "--repo", "o/r", "--profile", "ci"], env)
+    _refused_unsent(outcome, cached["accessToken"], cached["refreshToken"], CANARY)
+    assert "plain http://" in outcome["stderr"]
