@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -186,7 +186,12 @@ def _capped_connection_classes() -> tuple[type[Any], type[Any]]:
     return CappedHTTP, CappedHTTPS
 
 
-def github_api(api_url: str | None, environ: Mapping[str, str], timeout: float) -> GitHubApi:
+def github_api(
+    api_url: str | None,
+    environ: Mapping[str, str],
+    timeout: float,
+    on_long_wait: Callable[[str], None] | None = None,
+) -> GitHubApi:
     """The GitHub client of one command: URL and token resolved, `timeout` seconds in all."""
     from sso_sync.github.rest import GitHubApi, resolve_api_url, resolve_token
 
@@ -201,6 +206,7 @@ def github_api(api_url: str | None, environ: Mapping[str, str], timeout: float) 
     return GitHubApi(
         requester_factory=lambda: github_requester(token, url, per_request),
         timeout=timeout,
+        on_long_wait=on_long_wait,
     )
 
 

@@ -84,6 +84,12 @@ def choose_sets(
         )
         return (TargetSet(None, profile, prefix or "", targets),)
     path = config or find_config(cwd, home)
+    if path is None and set_name is not None:
+        raise UsageError(
+            f"set '{set_name}' asked for, but no config file was found: no {CONFIG_NAME} (or "
+            f"[tool.sso-sync] in {PYPROJECT}) in {cwd} or above (up to the git root or HOME); "
+            "write one or pass --config FILE"
+        )
     if path is None:
         raise UsageError(
             "no targets: give --repo OWNER/NAME or --org ORG, or write sso-sync.toml "

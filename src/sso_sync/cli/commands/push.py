@@ -24,6 +24,7 @@ from sso_sync.cli.options import (
 )
 from sso_sync.cli.session import AwsSession, github_api
 from sso_sync.errors import OperationFailed
+from sso_sync.wording import without_label
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -128,7 +129,7 @@ def _print_push(run: PushRun, as_json: bool, sets: Sequence[TargetSet]) -> None:
             if r.ok:
                 ui.out(f"{r.label}: " + ", ".join(f"{s.name} {s.outcome}" for s in r.secrets))
             else:
-                ui.out(f"{r.label}: {r.status}: {r.error}")
+                ui.out(f"{r.label}: {r.status}: {without_label(r.target.label, r.error or '')}")
         for _name, c in run.credentials:
             ui.out(f"credentials for {c.account_id}/{c.role_name} expire at {c.expiration_text}")
     for v in run.variables:
