@@ -46,8 +46,10 @@ def aws_session(paths: AwsPaths, profile: str | None = None) -> Session:
 
     from sso_sync.files import read_capped
 
-    # botocore reads the file itself, with no such care: a FIFO there would hang it.
-    read_capped(paths.config_file, follow_symlinks=True)
+    # botocore reads the file itself, with no such care: a FIFO there would hang it. (A
+    # directory there is named by load_profile, with its own advice.)
+    if not paths.config_file.is_dir():
+        read_capped(paths.config_file, follow_symlinks=True)
     session = botocore.session.get_session()
     session.set_config_variable("config_file", str(paths.config_file))
     # Every client made from this session, botocore's own token refresher's included, checks
