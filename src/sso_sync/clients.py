@@ -11,6 +11,7 @@ import logging
 import math
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sso_sync.aws.profiles import AwsPaths
@@ -192,17 +193,26 @@ def github_api(
     api_url: str | None,
     environ: Mapping[str, str],
     timeout: float,
+    token_file: Path | None = None,
+    *,
     on_long_wait: Callable[[str], None] | None = None,
 ) -> GitHubApi:
     """The GitHub client of one command: URL and token resolved, `timeout` seconds in all."""
     from sso_sync.github.rest import GitHubApi, resolve_api_url, resolve_token
+    from sso_sync.github.token_file import read_token_file, token_file_path
 
     if not math.isfinite(timeout) or timeout < 1:
         raise UsageError(f"--timeout {timeout}: give a number of seconds, 1 or more")
     url = resolve_api_url(api_url, environ)
-    resolved = resolve_token(url, environ)
-    token = resolved.value
-    log.info("GitHub token for %s from %s", url_origin(url), resolved.source)
+    # A token file named on purpose (a scheduled job's) comes before the environment and `gh`.
+    file = token_file_path(token_file, environ)
+    if file is not None:
+        token = read_token_file(file)
+        log.info("GitHub token for %s from %s", url_origin(url), file)
+    else:
+        resolved = resolve_token(url, environ)
+        token = resolved.value
+        log.info("GitHub token for %s from %s", url_origin(url), resolved.source)
     # No single request may outlast the whole run's deadline.
     per_request = max(1, min(GITHUB_TIMEOUT, math.ceil(timeout)))
     return GitHubApi(

@@ -7,6 +7,7 @@
   `registration` of the OIDC client).
 - `role_credentials`: `sso:GetRoleCredentials`; `role_cache`: the AWS CLI v2 role cache.
 - `status`, `logout`, `configure`, `export`: the cores of those commands (`configure_answers`:
-  what `configure` is given or asked, checked, and asked again after a typo).
+  what `configure` is given or asked, checked, and asked again after a typo); `budget`: until
+  when unattended pushes can go on (for `status`, `watch` and scheduled pushes).
 - `sts_errors`: STS's refusal text, redacted (status and verify print it).
 """

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from sso_sync.aws.budget import SessionBudget, session_budget
 from sso_sync.aws.profiles import SsoProfile
 from sso_sync.aws.role_cache import RoleCache, reuse_or_fetch
 from sso_sync.aws.role_credentials import RoleCredentials, get_role_credentials
@@ -100,6 +101,7 @@ class StatusReport:
     registration: RegistrationState
     role_credentials: RoleState
     caller_identity: IdentityState
+    session_budget: SessionBudget | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -275,6 +277,7 @@ def collect_status(
         ),
         role_credentials=role_state,
         caller_identity=identity,
+        session_budget=session_budget(after, refreshable=session_state.refreshable),
     )
 
 

@@ -5,6 +5,7 @@
 - `ui`: stdout and stderr (terminal controls stripped), progress, prompts, sign-in messages.
 - `config_confirm`: showing a discovered config file's plan and confirming it once.
 - `session`: the AWS side of a command (profile, token cache, sign-in) and the GitHub client.
+- `pushing`: one push as `push`, `watch` and the scheduled job run it (clients, state, locks).
 - `commands/`: one short module per command: parse, call the core, print.
 """
 

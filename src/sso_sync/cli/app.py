@@ -25,8 +25,10 @@ from sso_sync.cli.commands import (
     logout,
     push,
     remove,
+    schedule,
     status,
     verify,
+    watch,
 )
 from sso_sync.cli.commands import list as list_command
 from sso_sync.errors import (
@@ -44,6 +46,8 @@ if TYPE_CHECKING:
 COMMANDS: list[tuple[str, Callable[..., None], str]] = [
     ("login", login.login, "Sign in to IAM Identity Center and cache the token."),
     ("push", push.push, "Push fresh role credentials as GitHub secrets."),
+    ("watch", watch.watch, "Keep the targets fresh while the sign-in lasts."),
+    ("schedule", schedule.schedule, "Install, show or remove a job that pushes unattended."),
     ("demo", demo.demo, "Run the whole flow against a local sandbox."),
     ("list", list_command.list_secrets, "List the secrets sso-sync manages on each target."),
     ("remove", remove.remove, "Delete the secrets sso-sync manages from each target."),
@@ -229,6 +233,15 @@ for _name, _function, _short_help in COMMANDS:
 
 
 def main() -> None:
+    import os
+
+    log_file = os.environ.get("SSO_SYNC_LOG_FILE", "")
+    if log_file and sys.argv[1:2] == ["push"]:  # a scheduled job's push (see keepfresh.joblog)
+        from pathlib import Path
+
+        from sso_sync.keepfresh.joblog import log_to_file
+
+        log_to_file(Path(log_file))
     try:
         app()
     except KeyboardInterrupt:

@@ -4,6 +4,7 @@ the sign-in with its messages, and the GitHub client."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
@@ -103,7 +104,16 @@ class AwsSession:
             )
 
 
-def github_api(api_url: str | None, timeout: float) -> GitHubApi:
+def github_api(
+    api_url: str | None,
+    timeout: float,
+    token_file: Path | None = None,
+    *,
+    announce_waits: bool = True,
+) -> GitHubApi:
+    """`announce_waits`: say on stderr what a wait of more than ~2 s waits for (not in `watch`,
+    whose cycle lines are its only progress messages)."""
     from sso_sync import clients
 
-    return clients.github_api(api_url, os.environ, timeout, on_long_wait=ui.err)
+    on_long_wait = ui.err if announce_waits else None
+    return clients.github_api(api_url, os.environ, timeout, token_file, on_long_wait=on_long_wait)
