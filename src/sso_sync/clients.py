@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sso_sync.aws.profiles import AwsPaths
-from sso_sync.errors import AwsError, ConfigError, UsageError
+from sso_sync.errors import AwsError, ConfigError, DeadlineReached, UsageError
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sso_oidc import SSOOIDCClient
     from mypy_boto3_sts import STSClient
 
+    from sso_sync.deadline import Deadline
     from sso_sync.github.rest import GitHubApi
 
 CONNECT_TIMEOUT = 10
@@ -30,8 +31,14 @@ AWS_MAX_ATTEMPTS = 4
 GITHUB_TIMEOUT = 30
 
 
-def aws_session(paths: AwsPaths, profile: str | None = None) -> Session:
-    """A botocore session reading `paths.config_file`, as the AWS CLI would."""
+def aws_session(
+    paths: AwsPaths, profile: str | None = None, *, deadline: Deadline | None = None
+) -> Session:
+    """A botocore session reading `paths.config_file`, as the AWS CLI would.
+
+    With a `deadline`, every client made from it, including those botocore makes for itself
+    (the token refresh's `sso-oidc` client), has its timeouts within it and sends no request
+    and starts no retry once it has passed."""
     import botocore.session
 
     session = botocore.session.get_session()
@@ -39,20 +46,59 @@ def aws_session(paths: AwsPaths, profile: str | None = None) -> Session:
     if profile is not None:
         # Lets botocore apply the profile's own settings, such as `services` endpoint overrides.
         session.set_config_variable("profile", profile)
+    if deadline is not None:
+        bind_deadline(session, deadline)
     return session
 
 
-def _config(region: str, *, signed: bool) -> Config:
+def bind_deadline(session: Session, deadline: Deadline) -> None:
+    """botocore's documented hooks: a default client config, and handlers for the events it
+    emits before each send and before each retry (a handler that raises ends the call)."""
+    session.set_default_client_config(_limits(deadline))
+
+    def before_send(**_: Any) -> None:
+        deadline.check("calling AWS")
+
+    def needs_retry(
+        attempts: int = 1,
+        response: Any = None,
+        caught_exception: BaseException | None = None,
+        **_: Any,
+    ) -> None:
+        if deadline.expired:
+            raise deadline.reached("calling AWS", sent=True)
+        status = response[0].status_code if response else 0
+        if caught_exception is not None or status >= 500 or status == 429:
+            # botocore's standard mode sleeps up to 2**(attempts-1) s before the retry: if
+            # that could end past the deadline, stop now rather than sleep through it.
+            if min(20.0, 2.0 ** (attempts - 1)) > deadline.remaining():
+                raise deadline.reached("calling AWS (no time left to retry)", sent=True)
+
+    session.register("before-send", before_send)
+    session.register("needs-retry", needs_retry)
+
+
+def _limits(deadline: Deadline | None) -> Config:
+    from botocore.config import Config
+
+    connect, read = CONNECT_TIMEOUT, READ_TIMEOUT
+    if deadline is not None:
+        connect, read = deadline.cap(connect, floor=1), deadline.cap(read, floor=1)
+    return Config(
+        connect_timeout=connect,
+        read_timeout=read,
+        retries={"mode": "standard", "max_attempts": AWS_MAX_ATTEMPTS},
+    )
+
+
+def _config(region: str, *, signed: bool, deadline: Deadline | None = None) -> Config:
     from botocore import UNSIGNED
     from botocore.config import Config
 
     return Config(
         region_name=region,
-        connect_timeout=CONNECT_TIMEOUT,
-        read_timeout=READ_TIMEOUT,
-        retries={"mode": "standard", "max_attempts": AWS_MAX_ATTEMPTS},
         **({} if signed else {"signature_version": UNSIGNED}),
-    )
+    ).merge(_limits(deadline))
 
 
 def _create_client(session: Session, service: str, region: str, **kwargs: Any) -> Any:
@@ -74,12 +120,16 @@ def _create_client(session: Session, service: str, region: str, **kwargs: Any) -
         ) from None
 
 
-def sso_client(session: Session, region: str) -> SSOClient:
-    return _create_client(session, "sso", region, config=_config(region, signed=False))  # type: ignore[no-any-return]
+def sso_client(session: Session, region: str, deadline: Deadline | None = None) -> SSOClient:
+    config = _config(region, signed=False, deadline=deadline)
+    return _create_client(session, "sso", region, config=config)  # type: ignore[no-any-return]
 
 
-def oidc_client(session: Session, region: str) -> SSOOIDCClient:
-    return _create_client(session, "sso-oidc", region, config=_config(region, signed=False))  # type: ignore[no-any-return]
+def oidc_client(
+    session: Session, region: str, deadline: Deadline | None = None
+) -> SSOOIDCClient:
+    config = _config(region, signed=False, deadline=deadline)
+    return _create_client(session, "sso-oidc", region, config=config)  # type: ignore[no-any-return]
 
 
 def sts_client(
@@ -89,12 +139,13 @@ def sts_client(
     access_key_id: str,
     secret_access_key: str,
     session_token: str | None,
+    deadline: Deadline | None = None,
 ) -> STSClient:
     return _create_client(  # type: ignore[no-any-return]
         session,
         "sts",
         region,
-        config=_config(region, signed=True),
+        config=_config(region, signed=True, deadline=deadline),
         aws_access_key_id=access_key_id,
         aws_secret_access_key=secret_access_key,
         aws_session_token=session_token,
@@ -125,31 +176,53 @@ def github_requester(token: str, api_url: str, timeout: int = GITHUB_TIMEOUT) ->
     return client.requester
 
 
-def github_api(api_url: str | None, environ: Mapping[str, str], timeout: float) -> GitHubApi:
-    """The GitHub client of one command: URL and token resolved, `timeout` seconds in all."""
+def github_api(
+    api_url: str | None, environ: Mapping[str, str], timeout: float | Deadline
+) -> GitHubApi:
+    """The GitHub client of one command: URL and token resolved, within the command's deadline
+    (or `timeout` seconds from now)."""
+    from sso_sync.deadline import Deadline
     from sso_sync.github.rest import GitHubApi, resolve_api_url, resolve_token
 
-    if not math.isfinite(timeout) or timeout < 1:
-        raise UsageError(f"--timeout {timeout}: give a number of seconds, 1 or more")
+    deadline = timeout if isinstance(timeout, Deadline) else checked_deadline(timeout)
     url = resolve_api_url(api_url, environ)
     token = resolve_token(environ, url)
     # No single request may outlast the whole run's deadline.
-    per_request = max(1, min(GITHUB_TIMEOUT, math.ceil(timeout)))
+    per_request = max(1, min(GITHUB_TIMEOUT, math.ceil(deadline.remaining())))
     return GitHubApi(
         requester_factory=lambda: github_requester(token, url, per_request),
-        timeout=timeout,
+        deadline=deadline,
     )
 
 
+def checked_deadline(timeout: float) -> Deadline:
+    """A command's deadline, `timeout` seconds from now."""
+    from sso_sync.deadline import Deadline
+
+    if not math.isfinite(timeout) or timeout < 1:
+        raise UsageError(f"--timeout {timeout}: give a number of seconds, 1 or more")
+    return Deadline(timeout)
+
+
 @contextmanager
-def aws_network_errors(service: str, endpoint_variable: str) -> Iterator[None]:
-    """botocore's connection failures, as one line that says what to check."""
+def aws_network_errors(
+    service: str, endpoint_variable: str, deadline: Deadline | None = None
+) -> Iterator[None]:
+    """botocore's connection failures, as one line that says what to check; past the
+    deadline, whatever botocore raised is the deadline."""
+    from botocore.exceptions import BotoCoreError
     from botocore.exceptions import ConnectionError as BotoConnectionError
     from botocore.exceptions import ReadTimeoutError
 
     try:
         yield
-    except (BotoConnectionError, ReadTimeoutError) as exc:
+    except DeadlineReached as exc:
+        raise DeadlineReached(f"{service}: {exc}", sent=exc.sent) from None
+    except (BotoCoreError, AwsError) as exc:
+        if deadline is not None and deadline.expired:
+            raise deadline.reached(service, sent=True) from None
+        if not isinstance(exc, (BotoConnectionError, ReadTimeoutError)):
+            raise
         raise AwsError(
             f"cannot reach {service} ({type(exc).__name__}): check the network, sso_region, "
             f"and {endpoint_variable} if you set it"

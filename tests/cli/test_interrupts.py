@@ -113,6 +113,9 @@ def test_ctrl_c_during_a_long_retry_after_ends_the_push_at_once(world: World) ->
             proc.wait()
     assert proc.returncode == 130, stderr
     assert stderr.strip().splitlines() == ["interrupted"]
+    # The per-target report comes first: nothing was stored, and each target says so.
+    targets = sorted(line.split(":")[0:2] for line in stdout.splitlines() if "octo-org/" in line)
+    assert targets == [["octo-org/api", " not-attempted"], [REPO, " not-attempted"]], stdout
     assert "Traceback" not in stdout + stderr
     assert_no_leak(stdout + stderr, world.secret_values())
 

@@ -141,7 +141,7 @@ def test_many_targets_at_full_concurrency_all_decrypt(
         assert values(world, f"repos/{repo}/actions") == issued_as_secrets(world)
     # Plain progress lines on stderr for more than one target when stderr is not a terminal.
     assert sorted(line.split("] ")[1] for line in result.stderr.splitlines()) == sorted(
-        f"{r}: ok" for r in (APP, API, WEB)
+        f"{r}: created" for r in (APP, API, WEB)
     )
 
 

@@ -15,6 +15,8 @@ from sso_sync.files import utc_timestamp
 
 if TYPE_CHECKING:
     from botocore.session import Session
+
+    from sso_sync.deadline import Deadline
     from mypy_boto3_sso import SSOClient
 
 log = logging.getLogger(__name__)
@@ -90,13 +92,14 @@ def obtain_role_credentials(
     cache: TokenCache,
     *,
     sign_in: Callable[[], None] | None,
+    deadline: Deadline | None = None,
 ) -> RoleCredentials:
     """Fresh role credentials from the cached sign-in, refreshing it silently if it can be.
 
     `sign_in` runs an interactive login when there is no usable token; None means this process
     cannot (no terminal, or CI), and the user is told what to run instead.
     """
-    token = cached_access_token(session, profile, cache)
+    token = cached_access_token(session, profile, cache, deadline=deadline)
     if token is None:
         if sign_in is None:
             raise LoginRequired(
@@ -104,7 +107,7 @@ def obtain_role_credentials(
                 f"terminal to sign in here: run `{profile.login_hint}`, then retry"
             )
         sign_in()
-        token = cached_access_token(session, profile, cache)
+        token = cached_access_token(session, profile, cache, deadline=deadline)
         if token is None:
             raise LoginRequired(
                 f"sign-in did not produce a usable token: run `{profile.login_hint}`"

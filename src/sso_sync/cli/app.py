@@ -32,6 +32,7 @@ from sso_sync.errors import (
     EXIT_CODES,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
+    Interrupted,
     SsoSyncError,
     traceback_without_messages,
 )
@@ -94,6 +95,9 @@ def errors_to_exit_codes(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
+        except Interrupted:  # the command has printed what got done
+            ui.err("interrupted")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except SsoSyncError as exc:
             _log().debug("failure:\n%s", traceback_without_messages(exc))
             ui.err(f"error: {exc}")

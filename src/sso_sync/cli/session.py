@@ -4,6 +4,8 @@ the sign-in with its messages, and the GitHub client."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
@@ -13,6 +15,7 @@ if TYPE_CHECKING:
     from sso_sync.aws.profiles import SsoProfile
     from sso_sync.aws.role_credentials import RoleCredentials
     from sso_sync.aws.signin.flow import SignInResult
+    from sso_sync.deadline import Deadline
     from sso_sync.github.rest import GitHubApi
 
 
@@ -25,14 +28,17 @@ class AwsSession:
         paths: AwsPaths | None = None,
         *,
         unsaved: SsoProfile | None = None,
+        deadline: Deadline | None = None,
     ) -> None:
-        """`unsaved` is a profile not (yet) in the config file, as `configure` signs in for."""
+        """`unsaved` is a profile not (yet) in the config file, as `configure` signs in for.
+        `deadline` bounds every AWS call (the command's `--timeout`)."""
         from sso_sync import clients
         from sso_sync.aws.profiles import load_profile
         from sso_sync.aws.token_cache import TokenCache
 
+        self.deadline = deadline
         self.paths = paths or AwsPaths.from_environ(os.environ)
-        self.session = clients.aws_session(self.paths)
+        self.session = clients.aws_session(self.paths, deadline=deadline)
         if unsaved is None:
             name = profile_name_or_default(profile, os.environ)
             self.profile = load_profile(self.session, name, self.paths.config_file)
@@ -40,7 +46,7 @@ class AwsSession:
         else:
             self.profile = unsaved
         self.cache = TokenCache(self.paths.sso_cache)
-        self.sso = clients.sso_client(self.session, self.profile.sso_region)
+        self.sso = clients.sso_client(self.session, self.profile.sso_region, deadline)
 
     def login(
         self,
@@ -51,6 +57,7 @@ class AwsSession:
         use_auth_code: bool = False,
     ) -> SignInResult:
         from sso_sync import clients
+        from sso_sync.aws.signin.auth_code import TIME_LIMIT_SECONDS
         from sso_sync.aws.signin.flow import SignInUi, choose_flow, sign_in
 
         choice = choose_flow(
@@ -65,8 +72,13 @@ class AwsSession:
             show_url=ui.show_sign_in_url,
             open_browser=ui.open_browser if open_browser else None,
         )
-        oidc = clients.oidc_client(self.session, self.profile.sso_region)
-        with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO_OIDC"):
+        oidc = clients.oidc_client(self.session, self.profile.sso_region, self.deadline)
+        if self.deadline is not None:
+            # A person is reading a code or a browser page: that wait has its own limit.
+            self.deadline.extend(TIME_LIMIT_SECONDS)
+        with clients.aws_network_errors(
+            "IAM Identity Center", "AWS_ENDPOINT_URL_SSO_OIDC", self.deadline
+        ):
             result = sign_in(
                 self.session,
                 oidc,
@@ -94,13 +106,30 @@ class AwsSession:
             self.login(open_browser=True)
 
         sign_in = sign_in_here if allow_sign_in else None
-        with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO"):
+        with clients.aws_network_errors(
+            "IAM Identity Center", "AWS_ENDPOINT_URL_SSO", self.deadline
+        ):
             return obtain_role_credentials(
-                self.session, self.sso, self.profile, self.cache, sign_in=sign_in
+                self.session,
+                self.sso,
+                self.profile,
+                self.cache,
+                sign_in=sign_in,
+                deadline=self.deadline,
             )
 
 
-def github_api(api_url: str | None, timeout: float) -> GitHubApi:
+def github_api(api_url: str | None, timeout: float | Deadline) -> GitHubApi:
     from sso_sync import clients
 
     return clients.github_api(api_url, os.environ, timeout)
+
+
+@contextmanager
+def command_deadline(timeout: float) -> Iterator[Deadline]:
+    """The command's one deadline (`--timeout`), its watchdog running for the block."""
+    from sso_sync import clients
+
+    deadline = clients.checked_deadline(timeout)
+    with deadline.guard():
+        yield deadline

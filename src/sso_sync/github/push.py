@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sso_sync.aws.role_credentials import SECRET_NAMES
-from sso_sync.errors import GitHubError, UsageError
+from sso_sync.errors import Cancelled, DeadlineReached, GitHubError, Interrupted, UsageError
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY, for_each
 from sso_sync.github.public_keys import PublicKeys
-from sso_sync.github.rest import GitHubApi, raise_for_status, seal
+from sso_sync.github.rest import GitHubApi, expect_status, raise_for_status, seal
 from sso_sync.github.targets import (
     Target,
     TargetSet,
@@ -25,12 +25,12 @@ from sso_sync.github.targets import (
     validate_secret_names,
     validate_secret_values,
 )
-from sso_sync.outcomes import TargetOutcome, written_outcome
+from sso_sync.outcomes import TargetOutcome, report_word, written_outcome
 
 log = logging.getLogger(__name__)
 
 Action = Literal["create", "update", "set"]
-Outcome = Literal["created", "updated", "failed", "not attempted"]
+Outcome = Literal["created", "updated", "failed", "not attempted", "interrupted"]
 
 
 @dataclass(frozen=True)
@@ -271,7 +271,7 @@ class TargetResult:
 
     @property
     def status(self) -> str:
-        return outcome_word(ok=self.ok, mixed=self.mixed)
+        return report_word(self.outcome)
 
     @property
     def outcome(self) -> TargetOutcome:
@@ -343,7 +343,13 @@ def apply_push(
             on_result(_assemble(results[i], plan.targets[i], outcomes[i]))
 
     work = [(i, j) for i, tp in enumerate(plan.targets) for j in range(len(tp.secrets))]
-    for_each(work, put_one, concurrency=concurrency, api=api, on_done=done)
+    try:
+        for_each(work, put_one, concurrency=concurrency, api=api, on_done=done)
+    except KeyboardInterrupt:
+        # The pool has waited for the writes in flight (cut short): report what got done.
+        for i, tp in enumerate(plan.targets):
+            _assemble(results[i], tp, outcomes[i])
+        raise Interrupted(results=results) from None
     for i, tp in enumerate(plan.targets):
         _assemble(results[i], tp, outcomes[i])
     return results
@@ -378,9 +384,19 @@ def _put_secret(
     body = put_body(tp, str(key["key_id"]), seal(str(key["key"]), values[planned.source]))
     try:
         response = api.request("PUT", f"{target.secrets_path}/{planned.name}", body)
-        raise_for_status(
-            response, f"{target.label}: setting {planned.name}", not_found=target.not_found_hint
+        # GitHub documents 201 (created) and 204 (updated); nothing else means it was stored.
+        expect_status(
+            response,
+            f"{target.label}: setting {planned.name}",
+            (201, 204),
+            not_found=target.not_found_hint,
         )
+    except (DeadlineReached, Cancelled) as exc:
+        if not (isinstance(exc, DeadlineReached) and exc.sent):
+            return SecretResult(planned.name, "not attempted", str(exc))
+        # Cut off in flight: GitHub may or may not have stored it.
+        cut: Outcome = "interrupted" if api.deadline.aborted else "failed"
+        return SecretResult(planned.name, cut, str(exc))
     except GitHubError as exc:
         if exc.status == 401:
             raise

@@ -21,8 +21,8 @@ from sso_sync.cli.options import (
     TimeoutOption,
     target_options,
 )
-from sso_sync.cli.session import AwsSession, github_api
-from sso_sync.errors import OperationFailed
+from sso_sync.cli.session import AwsSession, command_deadline, github_api
+from sso_sync.errors import Interrupted, OperationFailed
 
 if TYPE_CHECKING:
     from sso_sync.github.push import PushPlan
@@ -69,26 +69,31 @@ def push(
                 f"would also set Actions variable {expiration_variable} to the expiry on each "
                 "target"
             )
-    aws = {p: AwsSession(p) for p in dict.fromkeys(s.profile for s in sets)}
-    names = {p: a.profile.name for p, a in aws.items()}
-    api = github_api(api_url, timeout)
-    try:
-        if dry_run:
-            _print_plan(plan_dry_run(api, sets, concurrency=concurrency), names, as_json)
-            return
-        allow = is_interactive(os.environ, sys.stdin.isatty())
-        run = run_push(
-            api,
-            sets,
-            profile_names=names,
-            credentials_for=lambda p: aws[p].role_credentials(allow_sign_in=allow),
-            concurrency=concurrency,
-            progress=ui.Progress,
-            expiration_variable=expiration_variable,
-        )
-    finally:
-        api.close()
+    with command_deadline(timeout) as deadline:
+        aws = {
+            p: AwsSession(p, deadline=deadline) for p in dict.fromkeys(s.profile for s in sets)
+        }
+        names = {p: a.profile.name for p, a in aws.items()}
+        api = github_api(api_url, deadline)
+        try:
+            if dry_run:
+                _print_plan(plan_dry_run(api, sets, concurrency=concurrency), names, as_json)
+                return
+            allow = is_interactive(os.environ, sys.stdin.isatty())
+            run = run_push(
+                api,
+                sets,
+                profile_names=names,
+                credentials_for=lambda p: aws[p].role_credentials(allow_sign_in=allow),
+                concurrency=concurrency,
+                progress=ui.Progress,
+                expiration_variable=expiration_variable,
+            )
+        finally:
+            api.close()
     _print_push(run, as_json)
+    if run.interrupted:
+        raise Interrupted("interrupted: the report above says what was done")
     failure = run.failure()
     if failure:
         raise OperationFailed(failure)
@@ -122,7 +127,7 @@ def _print_push(run: PushRun, as_json: bool) -> None:
             if r.ok:
                 ui.out(f"{r.label}: " + ", ".join(f"{s.name} {s.outcome}" for s in r.secrets))
             else:
-                ui.out(f"{r.label}: {r.status}: {r.error}")
+                ui.out(f"{r.label}: {r.outcome}: {r.error or r.status}")
         for _name, c in run.credentials:
             ui.out(f"credentials for {c.account_id}/{c.role_name} expire at {c.expiration_text}")
     for v in run.variables:
