@@ -56,8 +56,10 @@ def bind_deadline(session: Session, deadline: Deadline) -> None:
     emits before each send and before each retry (a handler that raises ends the call)."""
     session.set_default_client_config(_limits(deadline))
 
+    from sso_sync.deadline import soonest
+
     def before_send(**_: Any) -> None:
-        deadline.check("calling AWS")
+        soonest(deadline).check("calling AWS")
 
     def needs_retry(
         attempts: int = 1,
@@ -65,14 +67,15 @@ def bind_deadline(session: Session, deadline: Deadline) -> None:
         caught_exception: BaseException | None = None,
         **_: Any,
     ) -> None:
-        if deadline.expired:
-            raise deadline.reached("calling AWS", sent=True)
+        nearest = soonest(deadline)
+        if nearest.expired:
+            raise nearest.reached("calling AWS", sent=True)
         status = response[0].status_code if response else 0
-        if caught_exception is not None or status >= 500 or status == 429:
-            # botocore's standard mode sleeps up to 2**(attempts-1) s before the retry: if
-            # that could end past the deadline, stop now rather than sleep through it.
-            if min(20.0, 2.0 ** (attempts - 1)) > deadline.remaining():
-                raise deadline.reached("calling AWS (no time left to retry)", sent=True)
+        retryable = caught_exception is not None or status >= 500 or status == 429
+        # botocore's standard mode sleeps up to 2**(attempts-1) s before the retry: if that
+        # could end past the deadline, stop now rather than sleep through it.
+        if retryable and min(20.0, 2.0 ** (attempts - 1)) > nearest.remaining():
+            raise nearest.reached("calling AWS (no time left to retry)", sent=True)
 
     session.register("before-send", before_send)
     session.register("needs-retry", needs_retry)
@@ -81,7 +84,7 @@ def bind_deadline(session: Session, deadline: Deadline) -> None:
 def _limits(deadline: Deadline | None) -> Config:
     from botocore.config import Config
 
-    connect, read = CONNECT_TIMEOUT, READ_TIMEOUT
+    connect, read = float(CONNECT_TIMEOUT), float(READ_TIMEOUT)
     if deadline is not None:
         connect, read = deadline.cap(connect, floor=1), deadline.cap(read, floor=1)
     return Config(
@@ -125,9 +128,7 @@ def sso_client(session: Session, region: str, deadline: Deadline | None = None) 
     return _create_client(session, "sso", region, config=config)  # type: ignore[no-any-return]
 
 
-def oidc_client(
-    session: Session, region: str, deadline: Deadline | None = None
-) -> SSOOIDCClient:
+def oidc_client(session: Session, region: str, deadline: Deadline | None = None) -> SSOOIDCClient:
     config = _config(region, signed=False, deadline=deadline)
     return _create_client(session, "sso-oidc", region, config=config)  # type: ignore[no-any-return]
 
@@ -210,9 +211,8 @@ def aws_network_errors(
 ) -> Iterator[None]:
     """botocore's connection failures, as one line that says what to check; past the
     deadline, whatever botocore raised is the deadline."""
-    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import BotoCoreError, ReadTimeoutError
     from botocore.exceptions import ConnectionError as BotoConnectionError
-    from botocore.exceptions import ReadTimeoutError
 
     try:
         yield

@@ -21,6 +21,7 @@ PEP 578): the only hook every HTTP stack goes through. The hook is installed onc
 
 from __future__ import annotations
 
+import contextlib
 import math
 import socket
 import sys
@@ -114,15 +115,15 @@ class Deadline:
         """Within this block, sockets the process opens are shut when the deadline passes."""
         _install_hook()
         stop = threading.Event()
-        waiter = wait or (lambda seconds: stop.wait(seconds))
+        waiter = wait or stop.wait
 
         def watch() -> None:
+            # Keeps watching after it fires: `extend` may move the deadline on (a prompt).
             while not stop.is_set():
                 left = self.remaining()
                 if left <= 0.0:
                     self._shut_sockets()
-                    return
-                waiter(min(left, WATCH_INTERVAL))
+                waiter(WATCH_INTERVAL if left <= 0.0 else min(left, WATCH_INTERVAL))
 
         with _ACTIVE_LOCK:
             _ACTIVE.add(self)
@@ -145,17 +146,23 @@ class Deadline:
             self._fired = True
             sockets = list(self._sockets)
         for sock in sockets:
-            try:
-                # On the raw descriptor: an SSL socket's own shutdown() would drop its state
-                # under a thread still reading it.
+            # On the raw descriptor: an SSL socket's own shutdown() would drop its state under
+            # a thread still reading it. Not connected yet, or closed already: nothing to do.
+            with contextlib.suppress(OSError, ValueError):
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
-            except (OSError, ValueError):
-                pass  # not connected yet, or already closed
 
 
 _ACTIVE: weakref.WeakSet[Deadline] = weakref.WeakSet()
 _ACTIVE_LOCK = threading.Lock()
 _HOOK_INSTALLED = threading.Event()
+
+
+def soonest(deadline: Deadline) -> Deadline:
+    """`deadline`, or a guarded one that ends sooner (a token refresh's, inside a command's):
+    what a client's hooks must obey."""
+    with _ACTIVE_LOCK:
+        candidates = [deadline, *_ACTIVE]
+    return min(candidates, key=lambda d: d.remaining())
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:

@@ -41,6 +41,18 @@ def report_word(outcome: str) -> str:
     return "mixed, re-run" if outcome == "mixed" else outcome
 
 
+def stopped_or_failed(exc: BaseException, *, aborted: bool) -> TargetOutcome:
+    """The outcome of a target whose only request ended in `exc`: never sent (the deadline
+    came first, or Ctrl-C) is `not-attempted`; cut off in flight by Ctrl-C is `interrupted`."""
+    from sso_sync.errors import Cancelled, DeadlineReached
+
+    if isinstance(exc, Cancelled) or (isinstance(exc, DeadlineReached) and not exc.sent):
+        return "not-attempted"
+    if isinstance(exc, DeadlineReached) and aborted:
+        return "interrupted"
+    return "failed"
+
+
 def written_outcome(secret_outcomes: Sequence[str]) -> TargetOutcome:
     """A target's outcome from its secrets' (`created`, `updated`, `failed`, `not attempted`,
     `interrupted`; for `remove`, `deleted` and `already gone` count as `updated`)."""

@@ -164,9 +164,7 @@ def run_push(
             for s in sets
             for t in dict.fromkeys(s.targets)
         ]
-        return PushRun(
-            results, [], interrupted=isinstance(exc, KeyboardInterrupt), stopped=why
-        )
+        return PushRun(results, [], interrupted=isinstance(exc, KeyboardInterrupt), stopped=why)
     with progress(len(plan.targets), "pushing") as steps:
         try:
             results = apply_push(

@@ -15,9 +15,9 @@ from sso_sync.files import utc_timestamp
 
 if TYPE_CHECKING:
     from botocore.session import Session
+    from mypy_boto3_sso import SSOClient
 
     from sso_sync.deadline import Deadline
-    from mypy_boto3_sso import SSOClient
 
 log = logging.getLogger(__name__)
 

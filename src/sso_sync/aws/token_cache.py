@@ -156,11 +156,13 @@ def cached_token(
     # Check, refresh and write under the token file's lock, so that of many processes finding
     # the token due at once, one refreshes and the rest read its result. botocore re-reads the
     # file inside the lock, and its write (TokenCache.__setitem__) re-enters the same lock.
-    # The refresh has its own shorter deadline: the lock is never held longer than others wait.
+    # The refresh has its own shorter deadline (half of what is left at most, so a stalled
+    # refresh leaves time to use the current token): the lock is never held longer than
+    # others wait.
     try:
         with (
             locked(cache.path(key), timeout=min(LOCK_TIMEOUT_SECONDS, left)),
-            Deadline(min(REFRESH_SECONDS, left), what="token refresh").guard(),
+            Deadline(min(REFRESH_SECONDS, left / 2), what="token refresh").guard(),
         ):
             provider = SSOTokenProvider(session, cache=cache, profile_name=profile.name)  # type: ignore[arg-type]
             try:

@@ -289,13 +289,6 @@ class TargetResult:
         }
 
 
-def outcome_word(*, ok: bool, mixed: bool) -> str:
-    """How a target's run is reported: a mixed target holds two generations, re-run it."""
-    if ok:
-        return "ok"
-    return "mixed, re-run" if mixed else "failed"
-
-
 def apply_push(
     api: GitHubApi,
     plan: PushPlan,

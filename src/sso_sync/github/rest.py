@@ -202,6 +202,10 @@ class GitHubApi:
                     ) from None
             else:
                 self.log.add(method, path, status)
+                if self.deadline.expired:
+                    # The watchdog may have cut this answer short (a peer dripping headers
+                    # parses as a complete, empty 200): past the deadline, trust no answer.
+                    raise self.deadline.reached(f"{method} {path}", sent=True)
                 response = Response(status, headers, _parse(text))
                 self._note_rate_limit(headers)
                 if not should_retry(status, headers, response.message):

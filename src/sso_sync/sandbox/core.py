@@ -114,8 +114,11 @@ class Sandbox:
         headers: dict[str, str] | None = None,
         body: dict[str, Any] | None = None,
         reset_connection: bool = False,
+        raw_body: bytes | None = None,
     ) -> None:
         """Answer the next ``times`` matching requests (-1: all) with this instead.
+
+        ``raw_body`` is sent as it is (with ``headers``), for answers that are not JSON.
 
         ``path_regex`` is searched (``re.search``) in the request path without its query.
         """
@@ -132,6 +135,7 @@ class Sandbox:
             headers=dict(headers or {}),
             body=body,
             reset_connection=reset_connection,
+            raw_body=raw_body,
         )
         with self._hub.lock:
             self._hub.faults.append(fault)

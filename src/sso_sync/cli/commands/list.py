@@ -14,7 +14,7 @@ from sso_sync.cli.options import (
     TimeoutOption,
     target_options,
 )
-from sso_sync.cli.session import github_api
+from sso_sync.cli.session import command_deadline, github_api
 from sso_sync.errors import OperationFailed
 
 
@@ -36,17 +36,18 @@ def list_secrets(
     from sso_sync.sync import target_count
 
     sets = targets.sets(profile=None, prefix=prefix)
-    api = github_api(api_url, timeout)
-    try:
-        with ui.Progress(target_count(sets), "listing") as progress:
-            listings = list_managed(
-                api,
-                sets,
-                concurrency=concurrency,
-                on_done=lambda li: progress.step(li.label, "failed" if li.error else "ok"),
-            )
-    finally:
-        api.close()
+    with command_deadline(timeout) as deadline:
+        api = github_api(api_url, deadline)
+        try:
+            with ui.Progress(target_count(sets), "listing") as progress:
+                listings = list_managed(
+                    api,
+                    sets,
+                    concurrency=concurrency,
+                    on_done=lambda li: progress.step(li.label, li.outcome),
+                )
+        finally:
+            api.close()
     if as_json:
         ui.out_json(
             {
@@ -57,7 +58,7 @@ def list_secrets(
     else:
         for li in listings:
             if li.error:
-                ui.out(f"{li.label}: failed: {li.error}")
+                ui.out(f"{li.label}: {li.outcome}: {li.error}")
             elif not li.secrets:
                 ui.out(
                     f"{li.label}: no managed secrets"

@@ -6,8 +6,14 @@ from typing import Annotated
 
 import typer
 
-from sso_sync.cli.options import NoBrowserOption, ProfileOption, UseDeviceCodeOption
-from sso_sync.cli.session import AwsSession
+from sso_sync.cli.options import (
+    DEFAULT_TIMEOUT,
+    NoBrowserOption,
+    ProfileOption,
+    TimeoutOption,
+    UseDeviceCodeOption,
+)
+from sso_sync.cli.session import AwsSession, command_deadline
 
 
 def login(
@@ -26,15 +32,17 @@ def login(
         bool,
         typer.Option("--force", help="Sign in again even if the cached session is still valid."),
     ] = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Sign in to IAM Identity Center for a profile and cache the token as AWS CLI v2 does.
 
     sso-session profiles use the browser flow with PKCE; legacy profiles, --use-device-code
     and places a browser cannot reach 127.0.0.1 use a device code. A live session is reused.
     """
-    AwsSession(profile).login(
-        open_browser=not no_browser,
-        force=force,
-        use_device_code=use_device_code,
-        use_auth_code=use_auth_code,
-    )
+    with command_deadline(timeout) as deadline:
+        AwsSession(profile, deadline=deadline).login(
+            open_browser=not no_browser,
+            force=force,
+            use_device_code=use_device_code,
+            use_auth_code=use_auth_code,
+        )

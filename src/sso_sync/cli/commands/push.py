@@ -70,9 +70,7 @@ def push(
                 "target"
             )
     with command_deadline(timeout) as deadline:
-        aws = {
-            p: AwsSession(p, deadline=deadline) for p in dict.fromkeys(s.profile for s in sets)
-        }
+        aws = {p: AwsSession(p, deadline=deadline) for p in dict.fromkeys(s.profile for s in sets)}
         names = {p: a.profile.name for p, a in aws.items()}
         api = github_api(api_url, deadline)
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -19,11 +20,13 @@ from sso_sync.cli.options import (
     TimeoutOption,
     target_options,
 )
-from sso_sync.cli.session import github_api
+from sso_sync.cli.session import command_deadline, github_api
 from sso_sync.errors import OperationFailed
 
 if TYPE_CHECKING:
+    from sso_sync.deadline import Deadline
     from sso_sync.github.removal import RemoveResult
+    from sso_sync.github.targets import TargetSet
 
 
 @target_options
@@ -46,22 +49,48 @@ def remove(
 
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
-    from sso_sync.errors import UsageError
-    from sso_sync.github.listing import failed_listings, list_managed
-    from sso_sync.github.removal import apply_remove, plan_remove, removal_failure
 
     sets = targets.sets(profile=None, prefix=prefix)
-    api = github_api(api_url, timeout)
+    with command_deadline(timeout) as deadline:
+        _remove(sets, deadline, api_url, yes, dry_run, concurrency, as_json)
+
+
+def _remove(
+    sets: tuple[TargetSet, ...],
+    deadline: Deadline,
+    api_url: str | None,
+    yes: bool,
+    dry_run: bool,
+    concurrency: int,
+    as_json: bool,
+) -> None:
+    from sso_sync.errors import UsageError
+    from sso_sync.github.listing import failed_listings, list_managed
+    from sso_sync.github.removal import RemoveResult, apply_remove, plan_remove, removal_failure
+
+    api = github_api(api_url, deadline)
     try:
         listings = list_managed(api, sets, concurrency=concurrency)
         plan = plan_remove([li for li in listings if li.error is None])
         todo = [(li, names) for li, names in plan.targets if names]
+        failed = [li for li in listings if li.error is not None]
         if dry_run or not todo:
             for li, names in todo:
                 ui.err(f"{li.label}: would delete {', '.join(names)}")
-            ui.err("dry run: nothing was deleted" if dry_run else "nothing to remove")
+            if not as_json:
+                for li in failed:  # each target that could not be read, and why
+                    ui.out(f"{li.label}: {li.outcome}: {li.error}")
+            ui.err(
+                "dry run: nothing was deleted"
+                if dry_run
+                else "nothing deleted"
+                if failed
+                else "nothing to remove"
+            )
             if as_json:
-                ui.out_json(plan.as_dict(dry_run=dry_run))
+                data = plan.as_dict(dry_run=dry_run)
+                data["targets"] += [li.as_dict() for li in failed]
+                ui.out_json(data)
             failure = failed_listings(listings)
             if failure:
                 raise OperationFailed(failure)
@@ -74,12 +103,15 @@ def remove(
                 )
             for li, names in todo:
                 ui.err(f"{li.label}: {', '.join(names)}")
-            if not ui.TerminalPrompter().confirm(
+            # A person is reading the list: that wait is not the network's.
+            asked = time.monotonic()
+            confirmed = ui.TerminalPrompter().confirm(
                 f"Delete {plan.count} secrets from {len(todo)} targets?"
-            ):
+            )
+            deadline.extend(time.monotonic() - asked)
+            if not confirmed:
                 ui.err("nothing deleted")
                 return
-        api.start_deadline()
         with ui.Progress(len(plan.targets), "removing") as progress:
             results = apply_remove(
                 api,
@@ -89,6 +121,7 @@ def remove(
             )
     finally:
         api.close()
+    results += [RemoveResult(li) for li in failed]
     _print_remove(results, as_json)
     failure = removal_failure(results, listings)
     if failure:
@@ -110,4 +143,4 @@ def _print_remove(results: list[RemoveResult], as_json: bool) -> None:
             detail = ", ".join(f"{n} {o}" for n, o in r.outcomes) or "nothing to delete"
             ui.out(f"{r.listing.label}: {detail}")
         else:
-            ui.out(f"{r.listing.label}: {r.status}: {r.error}")
+            ui.out(f"{r.listing.label}: {r.status}: {r.error or r.listing.error}")

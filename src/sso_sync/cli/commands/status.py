@@ -6,8 +6,8 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from sso_sync.cli import ui
-from sso_sync.cli.options import JsonOption, ProfileOption
-from sso_sync.cli.session import AwsSession
+from sso_sync.cli.options import DEFAULT_TIMEOUT, JsonOption, ProfileOption, TimeoutOption
+from sso_sync.cli.session import AwsSession, command_deadline
 from sso_sync.errors import OperationFailed
 
 if TYPE_CHECKING:
@@ -15,19 +15,27 @@ if TYPE_CHECKING:
     from sso_sync.aws.status import StatusReport
 
 
-def status(profile: ProfileOption = None, as_json: JsonOption = False) -> None:
+def status(
+    profile: ProfileOption = None,
+    as_json: JsonOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+) -> None:
     """Show whether a profile is usable: sign-in, registration, role credentials, identity.
 
     Never starts a sign-in; it refreshes the token silently when any AWS SDK would. Exit 0 when
     usable, 3 when a sign-in is needed.
     """
+    with command_deadline(timeout) as deadline:
+        _status(AwsSession(profile, deadline=deadline), as_json)
+
+
+def _status(aws: AwsSession, as_json: bool) -> None:
     from sso_sync import clients
     from sso_sync.aws.profiles import profile_region
     from sso_sync.aws.role_cache import RoleCache
     from sso_sync.aws.status import collect_status, sts_region
     from sso_sync.errors import LoginRequired
 
-    aws = AwsSession(profile)
     own_region = profile_region(aws.session.full_config, aws.profile.name)
     region = sts_region(os.environ, own_region, aws.profile.sso_region)
 
@@ -38,9 +46,10 @@ def status(profile: ProfileOption = None, as_json: JsonOption = False) -> None:
             access_key_id=credentials.access_key_id,
             secret_access_key=credentials.secret_access_key,
             session_token=credentials.session_token,
+            deadline=aws.deadline,
         )
 
-    with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO"):
+    with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO", aws.deadline):
         report = collect_status(
             session=aws.session,
             profile=aws.profile,
