@@ -17,7 +17,7 @@ from sso_sync.aws.role_credentials import SECRET_NAMES
 from sso_sync.errors import Cancelled, DeadlineReached, GitHubError, Interrupted, UsageError
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY, for_each
 from sso_sync.github.public_keys import PublicKeys
-from sso_sync.github.rest import GitHubApi, expect_status, raise_for_status, seal
+from sso_sync.github.rest import GitHubApi, expect_status, seal
 from sso_sync.github.targets import (
     Target,
     TargetSet,
@@ -194,12 +194,17 @@ def resolve_repo_ids(
 
     def lookup(name: str) -> int:
         response = api.request("GET", f"/repos/{name}")
-        raise_for_status(
+        what = f"selected repository {name}"
+        expect_status(
             response,
-            f"selected repository {name}",
+            what,
+            (200,),
             not_found=f"repository {name} not found, or the token cannot see it",
         )
-        return int(response.data["id"])
+        data = response.data
+        if not isinstance(data, dict) or type(data.get("id")) is not int or data["id"] <= 0:
+            raise GitHubError(f"{what}: GitHub's answer has no repository id: check --api-url")
+        return int(data["id"])
 
     ids = for_each(wanted, lookup, concurrency=concurrency, api=api)
     return dict(zip(wanted, ids, strict=True))
@@ -211,11 +216,16 @@ def list_secrets(api: GitHubApi, target: Target) -> list[dict[str, Any]]:
     page = 1
     while True:
         response = api.request("GET", f"{target.secrets_path}?per_page=100&page={page}")
-        raise_for_status(
-            response, f"{target.label}: listing secrets", not_found=target.not_found_hint
-        )
-        batch = response.data.get("secrets", []) if isinstance(response.data, dict) else []
-        items.extend(item for item in batch if isinstance(item, dict))
+        what = f"{target.label}: listing secrets"
+        expect_status(response, what, (200,), not_found=target.not_found_hint)
+        data = response.data
+        batch = data.get("secrets") if isinstance(data, dict) else None
+        if not isinstance(batch, list) or not all(
+            isinstance(item, dict) and isinstance(item.get("name"), str) for item in batch
+        ):
+            # An HTML page, `{}`, or entries without names: not GitHub's list of secrets.
+            raise GitHubError(f"{what}: GitHub's answer is not a list of secrets: check --api-url")
+        items.extend(batch)
         if len(batch) < 100:
             return items
         page += 1
