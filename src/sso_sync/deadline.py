@@ -90,10 +90,8 @@ class Deadline:
             detail = "stopped" if sent else "not sent: the run was stopped"
             return DeadlineReached(f"{doing}: {detail}" if doing else detail, sent=sent)
         when = "while waiting for the answer" if sent else "before it could be sent"
-        text = (
-            f"the {self.what} deadline ({self.seconds:g} s) passed {when}: re-run, "
-            f"or raise {self.what}"
-        )
+        seconds = f" ({round(self.seconds or 0, 1):g} s)" if self.seconds else ""
+        text = f"the {self.what} deadline{seconds} passed {when}: re-run, or raise --timeout"
         return DeadlineReached(f"{doing}: {text}" if doing else text, sent=sent)
 
     # --- changing --------------------------------------------------------------------------

@@ -156,19 +156,21 @@ def cached_token(
     # Check, refresh and write under the token file's lock, so that of many processes finding
     # the token due at once, one refreshes and the rest read its result. botocore re-reads the
     # file inside the lock, and its write (TokenCache.__setitem__) re-enters the same lock.
-    # The refresh has its own shorter deadline (half of what is left at most, so a stalled
-    # refresh leaves time to use the current token): the lock is never held longer than
-    # others wait.
+    # The refresh has its own shorter deadline, and waiting for another process's refresh is
+    # bounded too (a third of what is left, each): a stalled refresh leaves time to use the
+    # current token, and the lock is never held longer than others wait.
     try:
         with (
-            locked(cache.path(key), timeout=min(LOCK_TIMEOUT_SECONDS, left)),
-            Deadline(min(REFRESH_SECONDS, left / 2), what="token refresh").guard(),
+            locked(cache.path(key), timeout=min(LOCK_TIMEOUT_SECONDS, left / 3)),
+            Deadline(min(REFRESH_SECONDS, left / 3), what="token refresh").guard(),
         ):
             provider = SSOTokenProvider(session, cache=cache, profile_name=profile.name)  # type: ignore[arg-type]
             try:
                 deferred = provider.load_token()
                 frozen = None if deferred is None else deferred.get_frozen_token()
             except (BotoConnectionError, HTTPClientError, DeadlineReached) as exc:
+                if deadline is not None and deadline.expired:
+                    raise deadline.reached("IAM Identity Center", sent=True) from None
                 return _keep_current(current, profile, exc, now)
             # botocore parses the entry's dates and fields itself: a damaged entry (say, an
             # unparseable registrationExpiresAt) fails there as a ValueError or TypeError, and
@@ -196,8 +198,6 @@ def _keep_current(
             type(exc).__name__,
         )
         return current
-    if isinstance(exc, DeadlineReached):
-        raise exc
     raise AwsError(
         f"cannot reach IAM Identity Center to renew the sign-in of profile '{profile.name}' "
         f"({type(exc).__name__}): check the network and AWS_ENDPOINT_URL_SSO_OIDC, then retry"
