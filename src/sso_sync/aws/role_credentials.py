@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from sso_sync.aws.profiles import SsoProfile
-from sso_sync.aws.token_cache import TokenCache, cached_access_token
+from sso_sync.aws.token_cache import TokenCache, cached_access_token, reason
 from sso_sync.errors import AwsError, LoginRequired
 from sso_sync.files import utc_timestamp
 
@@ -113,4 +113,31 @@ def obtain_role_credentials(
                 f"sign-in did not produce a usable token: run `{profile.login_hint}`"
             )
     log.debug("fetching role credentials for %s/%s", profile.account_id, profile.role_name)
+    try:
+        return get_role_credentials(sso, token, profile)
+    except LoginRequired:
+        if sign_in is None:
+            raise
+    # Refused although not expired (the session ended early): sign in here, once.
+    sign_in()
+    token = cached_access_token(session, profile, cache, deadline=deadline)
+    if token is None:
+        raise LoginRequired(f"sign-in did not produce a usable token: run `{profile.login_hint}`")
     return get_role_credentials(sso, token, profile)
+
+
+def token_accepted(sso: SSOClient, access_token: str) -> bool:
+    """Whether IAM Identity Center still takes this token: the cheapest call that needs one
+    (`sso:ListAccounts`, one result). A cache file cannot tell an ended session from a live
+    one."""
+    from botocore.exceptions import ClientError
+
+    try:
+        sso.list_accounts(accessToken=access_token, maxResults=1)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "UnauthorizedException":
+            return False
+        raise AwsError(
+            f"IAM Identity Center could not check the cached sign-in ({reason(exc)}): retry"
+        ) from None
+    return True

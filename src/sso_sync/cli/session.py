@@ -58,6 +58,7 @@ class AwsSession:
     ) -> SignInResult:
         from sso_sync import clients
         from sso_sync.aws.signin.auth_code import TIME_LIMIT_SECONDS
+        from sso_sync.aws.role_credentials import token_accepted
         from sso_sync.aws.signin.flow import SignInUi, choose_flow, sign_in
 
         choice = choose_flow(
@@ -87,6 +88,7 @@ class AwsSession:
                 choice=choice,
                 ui=sign_in_ui,
                 force=force,
+                accepted=lambda token: token_accepted(self.sso, token),
             )
         until = f"{result.expires_at:%Y-%m-%d %H:%M} UTC"
         if result.reused:

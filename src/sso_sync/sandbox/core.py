@@ -160,6 +160,12 @@ class Sandbox:
                 expires_in=expires_in, refreshable=refreshable, session_name=session_name
             )
 
+    def revoke_access_tokens(self) -> None:
+        """End every session early, as an administrator can: the tokens stop working before
+        their expiry, and the cache files cannot tell."""
+        with self._hub.lock:
+            self._aws.revoke_access_tokens()
+
     def revoke_refresh_tokens(self) -> None:
         with self._hub.lock:
             self._aws.revoke_refresh_tokens()
