@@ -195,7 +195,7 @@ def _keep_current(
         log.warning(
             "could not refresh the sign-in of profile %s (%s); using it while it lasts",
             profile.name,
-            type(exc).__name__,
+            "no answer in time" if isinstance(exc, DeadlineReached) else type(exc).__name__,
         )
         return current
     raise AwsError(

@@ -57,8 +57,8 @@ class AwsSession:
         use_auth_code: bool = False,
     ) -> SignInResult:
         from sso_sync import clients
-        from sso_sync.aws.signin.auth_code import TIME_LIMIT_SECONDS
         from sso_sync.aws.role_credentials import token_accepted
+        from sso_sync.aws.signin.auth_code import TIME_LIMIT_SECONDS
         from sso_sync.aws.signin.flow import SignInUi, choose_flow, sign_in
 
         choice = choose_flow(
