@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from sso_sync.errors import AwsError, DeadlineReached, Interrupted
+from sso_sync.errors import DeadlineReached, Interrupted
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
@@ -93,19 +93,6 @@ class PushRun:
         }
 
 
-def check_not_expired(credentials: RoleCredentials, profile: str) -> None:
-    """Credentials that are already expired when issued (a clock or a server gone wrong) are
-    never pushed: a workflow would only fail later with them."""
-    from datetime import datetime, timezone
-
-    if credentials.expiration <= datetime.now(timezone.utc):
-        raise AwsError(
-            f"IAM Identity Center issued role credentials for profile '{profile}' that expired "
-            f"at {credentials.expiration_text}, before they could be used: check this "
-            "computer's clock, then retry"
-        )
-
-
 def plan_dry_run(
     api: GitHubApi, sets: Sequence[TargetSet], *, concurrency: int = DEFAULT_CONCURRENCY
 ) -> PushPlan:
@@ -147,8 +134,6 @@ def run_push(
         # The public keys arrive while IAM Identity Center issues the credentials.
         with prefetched_keys(api, plan, concurrency=concurrency) as keys:
             credentials = {p: credentials_for(p) for p in profile_names}
-            for p, c in credentials.items():
-                check_not_expired(c, profile_names[p])
     except (DeadlineReached, KeyboardInterrupt) as exc:
         # Nothing was written: every target is reported as not attempted, and why.
         api.abort()

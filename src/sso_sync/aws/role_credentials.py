@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
 
 from sso_sync.aws.profiles import SsoProfile
 from sso_sync.aws.token_cache import TokenCache, cached_access_token, reason
@@ -54,12 +54,22 @@ class RoleCredentials:
 
 
 def get_role_credentials(sso: SSOClient, access_token: str, profile: SsoProfile) -> RoleCredentials:
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+    from botocore.parsers import ResponseParserError
 
     try:
         response = sso.get_role_credentials(
             roleName=profile.role_name, accountId=profile.account_id, accessToken=access_token
         )
+    except (ResponseParserError, ValueError, TypeError, KeyError):
+        # botocore's parser fails on a body that is not the service's JSON, or on a field of
+        # the wrong type (an expiration that is not a number) with these.
+        raise AwsError(
+            "IAM Identity Center's answer to GetRoleCredentials could not be read (not its "
+            "JSON: a proxy's page?): check AWS_ENDPOINT_URL_SSO and the network"
+        ) from None
+    except (ConnectionError, HTTPClientError):
+        raise  # the caller says what to check
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code == "UnauthorizedException":
@@ -74,14 +84,55 @@ def get_role_credentials(sso: SSOClient, access_token: str, profile: SsoProfile)
             ) from None
         message = exc.response.get("Error", {}).get("Message", "")
         raise AwsError(f"GetRoleCredentials failed ({code}): {message}") from None
-    role = response["roleCredentials"]
+    return parse_role_credentials(response, profile)
+
+
+# Role sessions last 12 hours at most; a day of slack covers any clock skew.
+LONGEST_LIFE = timedelta(hours=36)
+
+
+def parse_role_credentials(
+    response: Any,
+    profile: SsoProfile,
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+) -> RoleCredentials:
+    """The credentials in a GetRoleCredentials answer, checked: four strings and an expiry in
+    the future and within a role session's longest life. Never pushes what is already dead."""
+    role = response.get("roleCredentials") if isinstance(response, dict) else None
+    fields = ("accessKeyId", "secretAccessKey", "sessionToken")
+    if not isinstance(role, dict) or not all(
+        isinstance(role.get(k), str) and role[k] for k in fields
+    ):
+        raise AwsError(
+            "IAM Identity Center's answer to GetRoleCredentials holds no credentials: check "
+            "AWS_ENDPOINT_URL_SSO, then retry"
+        )
+    millis = role.get("expiration")
+    moment = now()
+    try:
+        if type(millis) is not int:
+            raise TypeError
+        expiration = datetime.fromtimestamp(millis / 1000, timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        expiration = None
+    if expiration is None or expiration - moment > LONGEST_LIFE:
+        raise AwsError(
+            "IAM Identity Center's answer to GetRoleCredentials has no usable expiration "
+            f"({'missing' if millis is None else 'out of range'}): check AWS_ENDPOINT_URL_SSO"
+        )
+    if expiration <= moment:
+        raise AwsError(
+            f"IAM Identity Center issued role credentials for profile '{profile.name}' that "
+            f"expired at {utc_timestamp(expiration)}, before they could be used: check this "
+            "computer's clock, then retry"
+        )
     return RoleCredentials(
         account_id=profile.account_id,
         role_name=profile.role_name,
         access_key_id=role["accessKeyId"],
         secret_access_key=role["secretAccessKey"],
         session_token=role["sessionToken"],
-        expiration=datetime.fromtimestamp(role["expiration"] / 1000, timezone.utc),
+        expiration=expiration,
     )
 
 
