@@ -24,9 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from sso_sync.sandbox import Sandbox, SandboxConfig  # noqa: E402
 from tests.support.hostile import HostilePeer  # noqa: E402
 from tests.support.world import World, write_config  # noqa: E402
+
+from sso_sync.sandbox import Sandbox, SandboxConfig  # noqa: E402
 
 REPO = "octo-org/app"
 PEERS = ("stall", "drip", "redirect", "html", "json")
