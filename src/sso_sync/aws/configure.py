@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-_ACCOUNT = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+_ACCOUNT = re.compile(r"^[0-9]{12}$")
 # A live token is reused only if it outlasts the rest of `configure` comfortably.
 TOKEN_REUSE_MARGIN = timedelta(minutes=5)
 # Keys a legacy (pre-sso-session) profile carries; they would fight the new sso_session line.
@@ -164,7 +164,7 @@ def _check_start_url(value: str) -> str:
 
 def _check_region(value: str, flag: str) -> str:
     value = value.strip()
-    if not _REGION.match(value):
+    if not _REGION.fullmatch(value):
         raise UsageError(f"invalid region {value!r}: expected a name like eu-west-1 ({flag})")
     return value
 
@@ -181,7 +181,7 @@ def _check_scopes(value: str) -> tuple[str, ...]:
 
 def _check_account(value: str) -> str:
     value = value.strip()
-    if not _ACCOUNT.match(value):
+    if not _ACCOUNT.fullmatch(value):
         raise UsageError(f"invalid account id {value!r}: 12 digits (--account-id)")
     return value
 

@@ -100,7 +100,7 @@ def errors_to_exit_codes(command: F) -> F:
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except SsoSyncError as exc:
             _log().debug("failure:\n%s", traceback_without_messages(exc))
-            ui.err(f"error: {exc}")
+            ui.err(f"error: {ui.one_line(str(exc))}")
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             ui.err("interrupted")
