@@ -98,3 +98,16 @@ def test_a_stalled_refresh_does_not_hold_the_lock_past_a_second_run(world: World
         assert_no_leak((out + err).decode(), world.secret_values())
     assert took < 30
     assert peer.requests >= 1
+
+
+@pytest.mark.parametrize("kind", ["redirect", "html", "json"])
+def test_a_refresh_answered_by_something_else_keeps_the_valid_token(
+    world: World, run, monkeypatch, kind: str
+) -> None:
+    """A proxy's redirect or page, or `{}`, where the token endpoint should be: not a refusal."""
+    world.seed_token(expires_in=300)
+    with HostilePeer(kind) as peer:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", peer.url)
+        result = run("push", "--repo", REPO, "--profile", "ci", "--timeout", "20")
+    assert result.exit_code == 0, result.stderr
+    assert pushed_values(world) == issued_as_secrets(world)

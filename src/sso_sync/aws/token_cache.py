@@ -173,11 +173,13 @@ def cached_token(
                     raise deadline.reached("IAM Identity Center", sent=True) from None
                 return _keep_current(current, profile, exc, now)
             # botocore parses the entry's dates and fields itself: a damaged entry (say, an
-            # unparseable registrationExpiresAt) fails there as a ValueError or TypeError, and
-            # means the same as a dead refresh token: sign in again.
+            # unparseable registrationExpiresAt) fails there as a ValueError or TypeError, as
+            # does an answer that is not the service's (a proxy's page). The token in hand is
+            # still used while it lasts; after that, it means the same as a dead refresh
+            # token: sign in again.
             except (BotoCoreError, ValueError, TypeError, KeyError) as exc:
                 log.debug("no usable cached token for %s: %s", profile.name, type(exc).__name__)
-                return None
+                return current if current.expires_at > now() else None
     except LockTimeout as exc:  # the lock: another process refreshing past our deadline
         if deadline is not None and deadline.expired:
             raise deadline.reached("waiting for the token lock", sent=False) from None
