@@ -75,3 +75,8 @@ def test_adhoc_session_tools_reports_numbers() -> None:
     assert concurrent["exit_codes"] == {"0": 2}
     assert concurrent["sandbox_calls"]["CreateToken"] == 1
     assert concurrent["token_cache_intact"] is True
+
+
+def test_adhoc_hostile_peers_prints_its_table() -> None:
+    result = _run_adhoc("hostile_peers.py", "--quick")
+    assert re.search(r"^\| html \| github \| list .* \| \d+\.\d s \| 1 \|$", result.stdout, re.M)
