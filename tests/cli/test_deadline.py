@@ -69,13 +69,19 @@ def test_list_and_remove_end_by_their_deadline(
     assert "Traceback" not in result.stderr and "unexpected" not in result.stderr
 
 
-@pytest.mark.parametrize("command", ["push", "status", "export"])
+@pytest.mark.parametrize("command", ["push", "status", "export", "login", "logout"])
 def test_aws_commands_end_by_their_deadline_when_iam_identity_center_stalls(
     world: World, run, peer: HostilePeer, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
     world.seed_token()
     monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", peer.url)
-    args = {"push": ["push", "--repo", REPO], "status": ["status"], "export": ["export"]}
+    args = {
+        "push": ["push", "--repo", REPO],
+        "status": ["status"],
+        "export": ["export"],
+        "login": ["login"],  # checks the live token with ListAccounts first
+        "logout": ["logout"],
+    }
     result, took = timed(run, *args[command], "--profile", "ci", "--timeout", "3")
     assert took < BOUND, result.stderr
     assert result.exit_code == 1, result.stdout + result.stderr

@@ -74,9 +74,13 @@ class AwsSession:
             open_browser=ui.open_browser if open_browser else None,
         )
         oidc = clients.oidc_client(self.session, self.profile.sso_region, self.deadline)
-        if self.deadline is not None:
+        deadline = self.deadline
+
+        def person_waits() -> None:
             # A person is reading a code or a browser page: that wait has its own limit.
-            self.deadline.extend(TIME_LIMIT_SECONDS)
+            if deadline is not None:
+                deadline.extend(TIME_LIMIT_SECONDS)
+
         with clients.aws_network_errors(
             "IAM Identity Center", "AWS_ENDPOINT_URL_SSO_OIDC", self.deadline
         ):
@@ -89,6 +93,7 @@ class AwsSession:
                 ui=sign_in_ui,
                 force=force,
                 accepted=lambda token: token_accepted(self.sso, token),
+                on_wait=person_waits,
             )
         until = f"{result.expires_at:%Y-%m-%d %H:%M} UTC"
         if result.reused:
