@@ -444,8 +444,10 @@ def test_deadline_stops_an_endless_retry_after_and_reports_the_rest(world: World
     assert {s["outcome"] for s in report["secrets"]} <= {"failed", "not attempted"}
     puts = [p for m, p, _ in github_requests(world) if m == "PUT"]
     # Each secret (they go out side by side): a few tries a second apart, then the deadline.
+    # The deadline runs from the command's start, AWS included: on a loaded machine a secret
+    # may get no try at all before it ("not attempted"), never an endless series.
     tries = {name: sum(p.endswith(f"/{name}") for p in puts) for name in NAMES}
-    assert all(1 <= n <= 3 for n in tries.values()), tries
+    assert all(0 <= n <= 3 for n in tries.values()), tries
     assert world.sandbox.secrets(f"repos/{APP}/actions") == {}
 
 
