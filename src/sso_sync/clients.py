@@ -7,7 +7,7 @@ Every client gets a timeout and bounded retries.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -178,7 +178,10 @@ def github_requester(token: str, api_url: str, timeout: int = GITHUB_TIMEOUT) ->
 
 
 def github_api(
-    api_url: str | None, environ: Mapping[str, str], timeout: float | Deadline
+    api_url: str | None,
+    environ: Mapping[str, str],
+    timeout: float | Deadline,
+    on_long_wait: Callable[[str], None] | None = None,
 ) -> GitHubApi:
     """The GitHub client of one command: URL and token resolved, within the command's deadline
     (or `timeout` seconds from now)."""
@@ -193,6 +196,7 @@ def github_api(
     return GitHubApi(
         requester_factory=lambda: github_requester(token, url, per_request),
         deadline=deadline,
+        on_long_wait=on_long_wait,
     )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from sso_sync.errors import DeadlineReached, Interrupted
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY
+from sso_sync.wording import failed_targets
 
 if TYPE_CHECKING:
     from sso_sync.aws.role_credentials import RoleCredentials
@@ -66,8 +67,7 @@ class PushRun:
             return self.stopped
         failed = [r for r in self.results if not r.ok]
         if failed:
-            listed = ", ".join(f"{r.label} ({r.status})" for r in failed)
-            return f"{len(failed)} of {len(self.results)} targets failed: {listed}"
+            return failed_targets([(r.label, r.status) for r in failed], len(self.results))
         errors = [v.error for v in self.variables if v.error is not None]
         return "; ".join(errors) if errors else None
 

@@ -34,7 +34,7 @@ def test_login_signs_in_anew_when_the_live_token_is_refused(world: World, run) -
     result = run("login", "--profile", "ci", "--use-device-code", "--no-browser")
     assert result.exit_code == 0, result.stderr
     assert "no longer accepts the cached sign-in" in result.stderr
-    assert "Signed in for profile 'ci'" in result.stderr
+    assert "Signed in to sso-session 'corp' (profile 'ci')" in result.stderr
     assert "Already signed in" not in result.stderr
     entry = json.loads(world.token_file("corp").read_text())
     assert entry["accessToken"] != seeded["accessToken"]
@@ -62,7 +62,7 @@ def test_push_at_a_terminal_signs_in_inline_when_the_token_is_refused(world: Wor
     )
     assert out.returncode == 0, out.stderr
     assert "no longer accepts the cached sign-in" in out.stderr
-    assert "Signed in for profile 'ci'" in out.stderr
+    assert "Signed in to sso-session 'corp' (profile 'ci')" in out.stderr
     stored = {n: s.value for n, s in world.sandbox.secrets(f"repos/{REPO}/actions").items()}
     assert stored == issued_as_secrets(world)
     assert_no_leak(out.stdout + out.stderr + out.terminal, world.secret_values())

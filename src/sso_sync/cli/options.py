@@ -35,6 +35,17 @@ ProfileOption = Annotated[
         help="AWS CLI profile (IAM Identity Center). Default: $AWS_PROFILE.",
     ),
 ]
+# `list` and `remove` need no AWS access: `--profile` is taken and ignored there, so a `push`
+# line still works with only its verb changed.
+IgnoredProfileOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--profile",
+        "-p",
+        metavar="NAME",
+        help="Accepted and ignored (no AWS access needed), so a push line works as it is.",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout.")]
 NoBrowserOption = Annotated[
     bool,

@@ -96,13 +96,16 @@ class AwsSession:
                 on_wait=person_waits,
             )
         until = f"{result.expires_at:%Y-%m-%d %H:%M} UTC"
+        p = self.profile
+        # What is signed in to is the sso-session (shared by its profiles), or a legacy start URL.
+        where = f"sso-session '{p.session_name}'" if p.session_name else p.start_url
         if result.reused:
             ui.err(
-                f"Already signed in for profile '{self.profile.name}' (session valid until "
-                f"{until}); pass --force to sign in again."
+                f"Already signed in to {where} (profile '{p.name}'), valid until {until}; "
+                "pass --force to sign in again."
             )
         else:
-            ui.err(f"Signed in for profile '{self.profile.name}'; session valid until {until}.")
+            ui.err(f"Signed in to {where} (profile '{p.name}'), valid until {until}.")
         return result
 
     def role_credentials(self, *, allow_sign_in: bool) -> RoleCredentials:
@@ -129,7 +132,7 @@ class AwsSession:
 def github_api(api_url: str | None, timeout: float | Deadline) -> GitHubApi:
     from sso_sync import clients
 
-    return clients.github_api(api_url, os.environ, timeout)
+    return clients.github_api(api_url, os.environ, timeout, on_long_wait=ui.err)
 
 
 @contextmanager

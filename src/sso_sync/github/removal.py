@@ -11,6 +11,7 @@ from sso_sync.github.fanout import DEFAULT_CONCURRENCY, for_each
 from sso_sync.github.listing import Listing
 from sso_sync.github.rest import GitHubApi, expect_status
 from sso_sync.outcomes import TargetOutcome, report_word, stopped_or_failed, written_outcome
+from sso_sync.wording import failed_targets
 
 
 @dataclass(frozen=True)
@@ -133,5 +134,4 @@ def removal_failure(results: Sequence[RemoveResult], listings: Sequence[Listing]
     failed += [RemoveResult(li) for li in listings if li.error and id(li) not in reported]
     if not failed:
         return None
-    named = ", ".join(f"{r.listing.label} ({r.status})" for r in failed)
-    return f"{len(failed)} of {len(listings)} targets failed: {named}"
+    return failed_targets([(r.listing.label, r.status) for r in failed], len(listings))

@@ -11,6 +11,7 @@ from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
 from sso_sync.cli import ui
 from sso_sync.cli.options import DEFAULT_TIMEOUT, ProfileOption, TimeoutOption
 from sso_sync.cli.session import command_deadline
+from sso_sync.wording import plural
 
 if TYPE_CHECKING:
     from sso_sync.aws.logout import LogoutReport
@@ -79,4 +80,5 @@ def _print_logout(report: LogoutReport, what: str) -> None:
     for url in report.already_ended:
         ui.err(f"Signed out of {url} (the session had already ended).")
     if report.removed_role_credentials:
-        ui.err(f"Deleted {len(report.removed_role_credentials)} cached role credential file(s).")
+        count = plural(len(report.removed_role_credentials), "cached role credential file")
+        ui.err(f"Deleted {count}.")

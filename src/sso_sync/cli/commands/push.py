@@ -23,6 +23,7 @@ from sso_sync.cli.options import (
 )
 from sso_sync.cli.session import AwsSession, command_deadline, github_api
 from sso_sync.errors import Interrupted, OperationFailed
+from sso_sync.wording import without_label
 
 if TYPE_CHECKING:
     from sso_sync.github.push import PushPlan
@@ -125,7 +126,7 @@ def _print_push(run: PushRun, as_json: bool) -> None:
             if r.ok:
                 ui.out(f"{r.label}: " + ", ".join(f"{s.name} {s.outcome}" for s in r.secrets))
             else:
-                ui.out(f"{r.label}: {r.outcome}: {r.error or r.status}")
+                ui.out(f"{r.label}: {r.status}: {without_label(r.target.label, r.error or '')}")
         for _name, c in run.credentials:
             ui.out(f"credentials for {c.account_id}/{c.role_name} expire at {c.expiration_text}")
     for v in run.variables:

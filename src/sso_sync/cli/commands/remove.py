@@ -14,6 +14,7 @@ from sso_sync.cli.options import (
     DEFAULT_TIMEOUT,
     ApiUrlOption,
     ConcurrencyOption,
+    IgnoredProfileOption,
     JsonOption,
     PrefixOption,
     TargetOptions,
@@ -22,6 +23,7 @@ from sso_sync.cli.options import (
 )
 from sso_sync.cli.session import command_deadline, github_api
 from sso_sync.errors import OperationFailed
+from sso_sync.wording import without_label
 
 if TYPE_CHECKING:
     from sso_sync.deadline import Deadline
@@ -43,6 +45,7 @@ def remove(
     concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
     as_json: JsonOption = False,
+    profile: IgnoredProfileOption = None,
 ) -> None:
     """Delete the secrets sso-sync manages (the four credential names with the prefix) from
     each target. Asks first unless --yes.
@@ -50,6 +53,7 @@ def remove(
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
 
+    del profile  # accepted so that a push line works with the verb changed; nothing to sign in to
     sets = targets.sets(profile=None, prefix=prefix)
     with command_deadline(timeout) as deadline:
         _remove(sets, deadline, api_url, yes, dry_run, concurrency, as_json)
@@ -143,4 +147,5 @@ def _print_remove(results: list[RemoveResult], as_json: bool) -> None:
             detail = ", ".join(f"{n} {o}" for n, o in r.outcomes) or "nothing to delete"
             ui.out(f"{r.listing.label}: {detail}")
         else:
-            ui.out(f"{r.listing.label}: {r.status}: {r.error or r.listing.error}")
+            error = without_label(r.listing.target.label, r.error or r.listing.error or "")
+            ui.out(f"{r.listing.label}: {r.status}: {error}")
