@@ -383,7 +383,9 @@ def _put_secret(
     except GitHubError as exc:
         if exc.status == 401:
             raise  # the token is bad for every target: stop and say so once
-        return SecretResult(planned.name, "not attempted", str(exc))
+        # No key, no write: GitHub said why (failed), or the deadline or Ctrl-C came first.
+        stopped = isinstance(exc, (DeadlineReached, Cancelled))
+        return SecretResult(planned.name, "not attempted" if stopped else "failed", str(exc))
     body = put_body(tp, str(key["key_id"]), seal(str(key["key"]), values[planned.source]))
     try:
         response = api.request("PUT", f"{target.secrets_path}/{planned.name}", body)
