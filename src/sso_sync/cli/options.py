@@ -96,7 +96,9 @@ TimeoutOption = Annotated[
         "--timeout",
         min=1,
         metavar="SECONDS",
-        help="Seconds for the GitHub work; what is left then is reported as not attempted.",
+        help="Seconds for the whole command, every AWS and GitHub call included (a sign-in's "
+        "wait for you has its own 10 minutes); targets not reached by then are reported as "
+        "not attempted.",
     ),
 ]
 
