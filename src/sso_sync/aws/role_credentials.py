@@ -123,9 +123,8 @@ def parse_role_credentials(
     the future and within a role session's longest life. Never pushes what is already dead."""
     role = response.get("roleCredentials") if isinstance(response, dict) else None
     fields = ("accessKeyId", "secretAccessKey", "sessionToken")
-    if not isinstance(role, dict) or not all(
-        isinstance(role.get(k), str) and role[k] for k in fields
-    ):
+    # Present as strings; whether each can be a credential is checked_credential's call.
+    if not isinstance(role, dict) or not all(isinstance(role.get(k), str) for k in fields):
         raise AwsError(
             "IAM Identity Center's answer to GetRoleCredentials holds no credentials: check "
             "AWS_ENDPOINT_URL_SSO, then retry"

@@ -61,8 +61,13 @@ class PushJob:
             self.aws.setdefault(profile, AwsSession(profile, deadline=deadline))
         self.store: StateStore = StateStore(state_dir(os.environ))
 
-    def seconds_left(self) -> float:
-        return self.timeout.remaining() if isinstance(self.timeout, Deadline) else self.timeout
+    def lock_wait_seconds(self) -> float:
+        """How long to wait for targets another run holds. Under the command's one deadline, a
+        third of what is left (as for the token lock), so the targets that are free still get
+        pushed; in `watch`, the cycle's --timeout, whose GitHub work gets a fresh one after."""
+        if isinstance(self.timeout, Deadline):
+            return self.timeout.remaining() / 3
+        return self.timeout
 
     def profile_names(self) -> dict[str | None, str]:
         return {p: a.profile.name for p, a in self.aws.items()}
@@ -133,7 +138,7 @@ class PushJob:
             self.sets,
             push,
             store=self.store,
-            lock_wait=TargetLockWait(self.seconds_left(), time.monotonic, self.sleep),
+            lock_wait=TargetLockWait(self.lock_wait_seconds(), time.monotonic, self.sleep),
             min_remaining=min_remaining,
             now=utc_now,
             empty_run=lambda: PushRun([], []),
