@@ -97,6 +97,12 @@ class Sandbox:
     def clear_requests(self) -> None:
         with self._hub.lock:
             self._hub.records.clear()
+            self._hub.peak_in_flight.clear()
+
+    def peak_in_flight(self, service: str = "github") -> int:
+        """The most requests to `service` handled at the same time since the last clear."""
+        with self._hub.lock:
+            return self._hub.peak_in_flight.get(service, 0)
 
     def set_latency(self, seconds: float) -> None:
         with self._hub.lock:

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Mutation testing (mutmut) on chosen modules, in a scratch copy of the working tree.
+#
+#   scripts/mutation.sh github/pacing.py github/retry.py files.py 'github/rest.py:seal'
+#
+# Each argument is a module under src/sso_sync/, optionally with ':function' to keep only the
+# mutants of that function (mutmut still has to mutate the whole file). No argument: the whole
+# package, as configured in pyproject.toml's [tool.mutmut] (about 10,000 mutants: hours).
+# MUTATION_TESTS chooses the tests (default: the in-process suite without the slow end-to-end
+# tests, which run `sso-sync` or act as subprocesses and never see a mutant);
+# MUTATION_JOBS the number of parallel mutants (default: the CPU count).
+# Prints every surviving mutant and the score; exits 0 (a survivor is a finding, not a failure).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+python=${PYTHON:-$root/.venv/bin/python}
+mutmut=$(dirname "$python")/mutmut
+work=${MUTATION_DIR:-$(mktemp -d)}
+tests=${MUTATION_TESTS:-"tests -m 'not slow'"}
+
+# The working tree as it is, committed or not; mutmut writes its mutants/ beside it.
+git ls-files -z --cached --others --exclude-standard | grep -zv '^tests/node_modules' \
+  | tar --null -T - -cf - | tar -xf - -C "$work"
+[ -e tests/node_modules ] && ln -sfn "$root/tests/node_modules" "$work/tests/node_modules"
+
+only=() names=()
+for arg in "$@"; do
+  module=${arg%%:*}
+  only+=("src/sso_sync/$module")
+  if [ "$arg" != "$module" ]; then
+    dotted=$(echo "sso_sync/${module%.py}" | tr / .)
+    names+=("$dotted.x_${arg#*:}__mutmut_*")
+  else
+    dotted=$(echo "sso_sync/${module%.py}" | tr / .)
+    names+=("$dotted.*")
+  fi
+done
+
+"$python" - "$work/pyproject.toml" "$tests" "${only[@]}" <<'PY'
+import shlex, sys
+path, tests, *only = sys.argv[1:]
+text = open(path, encoding="utf-8").read()
+extra = f"pytest_add_cli_args_test_selection = {shlex.split(tests)!r}\n".replace("'", '"')
+if only:
+    extra += f"only_mutate = {only!r}\n".replace("'", '"')
+text = text.replace("[tool.mutmut]\n", "[tool.mutmut]\n" + extra, 1)
+open(path, "w", encoding="utf-8").write(text)
+PY
+
+cd "$work"
+echo "mutmut in $work on: ${*:-the whole package}" >&2
+"$mutmut" run --max-children "${MUTATION_JOBS:-$(nproc)}" "${names[@]}" >"$work/run.log" 2>&1 \
+  || { tail -n 40 "$work/run.log"; exit 1; }
+"$mutmut" results --all true >"$work/results.txt"
+if [ ${#names[@]} -gt 0 ]; then
+  patterns=$(printf '%s\n' "${names[@]}" | sed 's/[.]/\\./g; s/[*]/.*/g')
+  grep -E "^ +($(paste -sd'|' <<<"$patterns")):" "$work/results.txt" >"$work/chosen.txt" || true
+else
+  cp "$work/results.txt" "$work/chosen.txt"
+fi
+echo "== surviving (and not-checked) mutants"
+grep -v ': killed$' "$work/chosen.txt" || echo "    none"
+killed=$(grep -c ': killed$\|: timeout$' "$work/chosen.txt" || true)
+total=$(grep -vc ': skipped$' "$work/chosen.txt" || true)
+echo "== score: $killed of $total mutants killed (timeouts count as killed)"
+echo "== details: cd $work && $mutmut show NAME"
