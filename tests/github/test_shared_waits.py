@@ -30,7 +30,9 @@ def github() -> Iterator[Sandbox]:
 def unpaced_api(sandbox: Sandbox) -> GitHubApi:
     """The real client, with a bucket too large to matter: only GitHub's own waits remain."""
     return GitHubApi(
-        requester_factory=lambda: clients.github_requester(sandbox.github_token, sandbox.github_url),
+        requester_factory=lambda: clients.github_requester(
+            sandbox.github_token, sandbox.github_url
+        ),
         pacer=Pacer(PacingPolicy(burst_points=1e9, points_per_second=1e9)),
     )
 
