@@ -40,12 +40,20 @@ for arg in "$@"; do
 done
 
 "$python" - "$work/pyproject.toml" "$tests" "${only[@]}" <<'PY'
-import shlex, sys
+import os, shlex, sys
 path, tests, *only = sys.argv[1:]
 text = open(path, encoding="utf-8").read()
 extra = f"pytest_add_cli_args_test_selection = {shlex.split(tests)!r}\n".replace("'", '"')
+# Whatever the tests read at the top of the tree (README, docs, action.yml, ...), not only the
+# paths pyproject.toml lists: mutmut copies src/ and tests/ itself.
+top = sorted(set(os.listdir(os.path.dirname(path))) - {"src", "tests", "mutants", ".venv", ".git"})
+extra += f"also_copy = {top!r}\n".replace("'", '"')
 if only:
     extra += f"only_mutate = {only!r}\n".replace("'", '"')
+keys = {line.split(" = ")[0] for line in extra.splitlines()}
+text = "".join(
+    line for line in text.splitlines(keepends=True) if line.split(" = ")[0] not in keys
+)
 text = text.replace("[tool.mutmut]\n", "[tool.mutmut]\n" + extra, 1)
 open(path, "w", encoding="utf-8").write(text)
 PY
