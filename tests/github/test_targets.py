@@ -440,9 +440,12 @@ def test_deadline_stops_an_endless_retry_after_and_reports_the_rest(world: World
     assert "--timeout deadline" in report["error"]
     assert {s["outcome"] for s in report["secrets"]} <= {"failed", "not attempted"}
     puts = [p for m, p, _ in github_requests(world) if m == "PUT"]
-    # Each secret (they go out side by side): a few tries a second apart, then the deadline.
+    # Each secret (they go out side by side): a few tries a second apart, then the deadline;
+    # none tried more than the 2 s allow. (On a loaded machine a worker may meet the deadline
+    # before its first try, so a secret may have none; some secret was tried.)
     tries = {name: sum(p.endswith(f"/{name}") for p in puts) for name in NAMES}
-    assert all(1 <= n <= 3 for n in tries.values()), tries
+    assert all(n <= 3 for n in tries.values()), tries
+    assert sum(tries.values()) >= 1, tries
     assert world.sandbox.secrets(f"repos/{APP}/actions") == {}
 
 

@@ -175,6 +175,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
     # delayed ACK (~40 ms a response), which no real server makes its clients pay.
     disable_nagle_algorithm = True
 
+    def setup(self) -> None:
+        # Named for its server, so that a test can tell this sandbox's handlers from another's.
+        server: SandboxServer = self.server  # type: ignore[assignment]
+        threading.current_thread().name = handler_thread_name(server.server_address[1])
+        super().setup()
+
     def version_string(self) -> str:
         return self.server_version
 
@@ -274,6 +280,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
+
+
+def handler_thread_name(port: int) -> str:
+    return f"sandbox-handler-{port}"
 
 
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/([^/,]+)/")
