@@ -148,3 +148,48 @@ def test_a_value_over_48_kb_is_refused_before_any_request() -> None:
         with pytest.raises(UsageError, match="AWS_SESSION_TOKEN is 49153 bytes, over"):
             apply_push(api, plan, big)
         assert sandbox.requests == []
+
+
+@pytest.mark.parametrize(
+    ("method", "points"),
+    [
+        *[("GET", 1), ("get", 1), ("HEAD", 1), ("OPTIONS", 1)],
+        *[("PUT", 5), ("POST", 5), ("PATCH", 5), ("DELETE", 5), ("put", 5)],
+    ],
+)
+def test_a_read_costs_1_point_and_a_write_5(method: str, points: int) -> None:
+    assert request_points(method) == points
+
+
+def test_exactly_the_points_left_go_without_a_wait_and_one_more_waits_for_the_refill() -> None:
+    t = FakeTime()
+    pacer = Pacer(PacingPolicy(burst_points=10, points_per_second=2), clock=t.clock, sleep=t.sleep)
+    assert pacer.acquire(10, None) is None
+    assert t.slept == []
+    assert pacer.acquire(3, None) is None
+    assert t.slept == [pytest.approx(1.5)]  # 3 points at 2 a second
+    t.now += 100  # a long idle time refills to the burst, never beyond it
+    for _ in range(2):
+        assert pacer.acquire(5, None) is None
+    assert len(t.slept) == 1
+    assert pacer.acquire(1, deadline=t.now + 0.4) == pytest.approx(0.5)
+
+
+def test_a_wait_ending_exactly_at_the_deadline_is_still_taken() -> None:
+    t = FakeTime()
+    pacer = Pacer(PacingPolicy(burst_points=5, points_per_second=1), clock=t.clock, sleep=t.sleep)
+    pacer.acquire(5, None)
+    assert pacer.acquire(2, deadline=2.0) is None
+    assert t.now == pytest.approx(2.0)
+    pacer.pause_until(10.0)
+    assert pacer.acquire(1, deadline=9.0) == pytest.approx(8.0)
+
+
+def test_a_shorter_pause_never_shortens_a_longer_one() -> None:
+    t = FakeTime()
+    pacer = Pacer(clock=t.clock, sleep=t.sleep)
+    pacer.pause_until(30.0)
+    pacer.pause_until(10.0)
+    assert pacer.acquire(1, None) is None
+    assert t.now == pytest.approx(30.0)
+    assert t.slept == [pytest.approx(30.0)]
