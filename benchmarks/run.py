@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run.py            # the full run (about 10 minutes on 2 cores)
     .venv/bin/python benchmarks/run.py --quick    # one tiny case of each kind, a few seconds
+    .venv/bin/python benchmarks/run.py --startup-only [--startup-runs 30]   # start-up alone
 
 Prints Markdown tables and writes them with the machine, versions and date to
 benchmarks/RESULTS.md (or --output). Drives the real `sso-sync` command, so it measures whatever
@@ -64,11 +65,18 @@ class Settings:
     floor_cap: int | None = None  # in-flight cap for the floor; None: read from `push --help`
     # GitHub request bucket (burst points, points per second); None: read from github.pacing
     pacing: tuple[float, float] | None = None
+    startup_only: bool = False
 
     @classmethod
     def parse(cls, argv: Sequence[str] | None) -> Settings:
         parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
         parser.add_argument("--quick", action="store_true", help="one tiny case of each kind")
+        parser.add_argument(
+            "--startup-only", action="store_true", help="only the start-up table (not written)"
+        )
+        parser.add_argument(
+            "--startup-runs", type=int, default=30, help="interleaved start-up runs (default 30)"
+        )
         parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
         parser.add_argument("--repos", default="1,5,20", help="repository counts (default 1,5,20)")
         parser.add_argument("--latencies", default="0,50,100", help="in ms (default 0,50,100)")
@@ -96,7 +104,8 @@ class Settings:
         if args.quick:
             return cls(3, (1,), (0,), 1, 1, False, 0, not args.no_gh, args.output, command)
         return cls(
-            startup_runs=15,
+            startup_runs=args.startup_runs,
+            startup_only=args.startup_only,
             repo_counts=tuple(int(n) for n in args.repos.split(",")),
             latencies_ms=tuple(int(n) for n in args.latencies.split(",")),
             runs=args.runs,
@@ -128,6 +137,7 @@ def bench_startup(runs: int, env: dict[str, str]) -> Startup:
     commands = {
         "sso-sync --help": [harness.SSO_SYNC, "--help"],
         "sso-sync --version": [harness.SSO_SYNC, "--version"],
+        "sso-sync push --help": [harness.SSO_SYNC, "push", "--help"],
         'python -c "import typer"': [sys.executable, "-c", "import typer"],
     }
     times: dict[str, list[float]] = {name: [] for name in commands}
@@ -608,6 +618,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         support = PushSupport.detect(lambda: harness.push_help(env))
         say(f"start-up: {settings.startup_runs} runs of each command")
         startup = bench_startup(settings.startup_runs, env)
+    if settings.startup_only:
+        print("\n".join(render_startup(startup)))
+        return 0
     say("requests per operation")
     with harness.world(1) as w:
         w.invoke_cli(w.push_argv(["--repo", repo_names(1)[0]]))  # warm-up imports

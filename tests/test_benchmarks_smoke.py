@@ -28,8 +28,8 @@ def test_quick_benchmark_produces_the_tables(tmp_path: Path) -> None:
     assert result.stdout == report + "\n"  # the same tables on stdout and in the file
     for heading in ("## Start-up", "## Requests per operation", "## Fan-out", "## Peak memory"):
         assert heading in report
-    # Start-up: three commands, each with a median in ms and a ratio.
-    assert len(re.findall(r"^\| `[^`]+` \| \d+ ms \| \d+\.\d\d×", report, re.MULTILINE)) == 3
+    # Start-up: four commands, each with a median in ms and a ratio.
+    assert len(re.findall(r"^\| `[^`]+` \| \d+ ms \| \d+\.\d\d×", report, re.MULTILINE)) == 4
     # The pushes the benchmark made succeeded: a request count, not an exit code, per case.
     one_repo = re.search(r"^\| one repository \|(.*)$", report, re.MULTILINE)
     assert one_repo is not None and "PUT secret ×4" in one_repo.group(1)
@@ -40,3 +40,38 @@ def test_quick_benchmark_produces_the_tables(tmp_path: Path) -> None:
     assert re.search(r"^\| sso-sync push \| \d+ MiB \|$", report, re.MULTILINE)
     # The sandbox's GitHub token (and anything else from it) never reaches the report.
     assert "ghp_sandbox" not in report + result.stderr
+
+
+def _run_adhoc(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "adhoc" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ghp_sandbox" not in result.stdout + result.stderr
+    return result
+
+
+def test_adhoc_concurrent_refresh_refreshes_once() -> None:
+    result = _run_adhoc("concurrent_refresh.py", "--runs", "3", "login", "--profile", "ci")
+    assert "3/3 exit 0" in result.stdout
+    assert "'CreateToken': 1" in result.stdout
+
+
+def test_adhoc_push_many_pushes_every_secret() -> None:
+    result = _run_adhoc("push_many.py", "--repos", "2", "--latency", "0", "--concurrency", "1")
+    assert "exit 0, ok=True" in result.stdout, result.stdout
+    assert "{'GET': 2, 'PUT': 8}" in result.stdout
+
+
+def test_adhoc_session_tools_reports_numbers() -> None:
+    import json
+
+    report = json.loads(_run_adhoc("session_tools.py", "--runs", "1", "--concurrent", "2").stdout)
+    concurrent = report["concurrent_status_on_a_token_needing_refresh"]
+    assert concurrent["exit_codes"] == {"0": 2}
+    assert concurrent["sandbox_calls"]["CreateToken"] == 1
+    assert concurrent["token_cache_intact"] is True

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.support.faults import aws_fault
+from tests.support.faults import session_refused
 from tests.support.session import aws, botocore_caller_identity, operations
 from tests.support.world import ACCOUNT, World
 
@@ -320,15 +320,7 @@ def test_ci_requires_the_selection_flags(
 
 def test_a_refused_listing_is_a_sign_in_problem(world: World, run) -> None:
     world.seed_token()
-    aws_fault(
-        world.sandbox,
-        "sso",
-        "GET",
-        r"^/assignment/accounts$",
-        401,
-        "UnauthorizedException",
-        "Session token not found or invalid",
-    )
+    session_refused(world.sandbox, r"^/assignment/accounts$")
     result = run(
         "configure", "--session-name", "corp", "--account-id", ACCOUNT,
         "--role-name", "ci", "--profile", "p",

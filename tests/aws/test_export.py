@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sso_sync.files import utc_timestamp
-from tests.support.faults import aws_fault
+from tests.support.faults import role_refused
 from tests.support.session import AWS_CLI, SSO_SYNC, aws, operations, python, run_export
 from tests.support.world import ACCOUNT, World
 
@@ -214,15 +214,7 @@ def test_unknown_profile_exits_2(world: World, run) -> None:
 
 def test_a_refused_role_fails_without_output(world: World, run) -> None:
     world.seed_token()
-    aws_fault(
-        world.sandbox,
-        "sso",
-        "GET",
-        r"^/federation/credentials$",
-        403,
-        "ForbiddenException",
-        "No access",
-    )
+    role_refused(world.sandbox)
     result = run("export", "--profile", "ci", "--format", "env")
     assert result.exit_code == 1
     assert result.stdout == ""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.faults import aws_fault
+from tests.support.faults import device_code_expired, slow_down
 from tests.support.session import botocore_caller_identity
 from tests.support.world import ACCOUNT, World
 
@@ -73,16 +73,7 @@ def test_polling_honours_interval_and_slow_down(world: World) -> None:
 
     world.sandbox.config.device_interval = 2
     world.sandbox.config.approve_after_polls = 2
-    aws_fault(
-        world.sandbox,
-        "sso-oidc",
-        "POST",
-        r"^/token$",
-        400,
-        "SlowDownException",
-        "slow down",
-        oauth_error="slow_down",
-    )
+    slow_down(world.sandbox)
     paths = AwsPaths.from_environ(os.environ)
     session = clients.aws_session(paths)
     profile = load_profile(session, "ci", paths.config_file)
@@ -102,16 +93,7 @@ def test_polling_honours_interval_and_slow_down(world: World) -> None:
 
 
 def test_expired_device_code_exits_3(world: World, run) -> None:
-    aws_fault(
-        world.sandbox,
-        "sso-oidc",
-        "POST",
-        r"^/token$",
-        400,
-        "ExpiredTokenException",
-        "expired",
-        oauth_error="expired_token",
-    )
+    device_code_expired(world.sandbox)
     result = run("login", "--profile", "ci", "--no-browser", "--use-device-code")
     assert result.exit_code == 3
     assert "sso-sync login --profile ci" in result.stderr

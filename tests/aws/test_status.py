@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from sso_sync.aws.status import describe_duration, sts_region
-from tests.support.faults import aws_fault
+from tests.support.faults import session_refused
 from tests.support.session import operations
 from tests.support.world import ACCOUNT, World
 
@@ -143,15 +143,7 @@ def test_revoked_refresh_token_means_sign_in(world: World, run) -> None:
 
 def test_a_sign_in_revoked_server_side_means_sign_in(world: World, run) -> None:
     world.seed_token()
-    aws_fault(
-        world.sandbox,
-        "sso",
-        "GET",
-        r"^/federation/credentials$",
-        401,
-        "UnauthorizedException",
-        "Session token not found or invalid",
-    )
+    session_refused(world.sandbox, r"^/federation/credentials$")
     result, report = _status(run)
     assert result.exit_code == 3
     assert report["sso_session"]["verdict"].startswith(

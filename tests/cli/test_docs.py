@@ -41,3 +41,37 @@ def test_readme_starts_with_the_two_set_up_commands_and_ci_runs_the_second() -> 
     assert block[0].endswith("sso-sync demo")
     test_command = block[1].split("&& ")[-1]
     assert test_command in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_subpackage_map_names_each_of_its_modules() -> None:
+    """Each subpackage's `__init__` opens with a map of its modules: a module added without a
+    line there is one a newcomer cannot find."""
+    import ast
+
+    src = ROOT / "src" / "sso_sync"
+    for package in ("aws", "aws/signin", "github", "action", "cli"):
+        init = src / package / "__init__.py"
+        doc = ast.get_docstring(ast.parse(init.read_text())) or ""
+        for module in sorted((src / package).glob("*.py")):
+            if module.stem != "__init__":
+                assert f"`{module.stem}`" in doc, f"{init} does not name `{module.stem}`"
+
+
+def test_every_command_module_is_registered_once() -> None:
+    from sso_sync.cli.app import COMMANDS
+
+    modules = {fn.__module__.rsplit(".", 1)[-1] for _, fn, _ in COMMANDS}
+    on_disk = {p.stem for p in (ROOT / "src" / "sso_sync" / "cli" / "commands").glob("*.py")} - {
+        "__init__"
+    }
+    assert modules == on_disk
+    names = [name for name, _, _ in COMMANDS]
+    assert len(names) == len(set(names))
+
+
+def test_contributing_names_only_paths_that_exist() -> None:
+    import re
+
+    text = (ROOT / "CONTRIBUTING.md").read_text()
+    for path in re.findall(r"`((?:src|tests|benchmarks)/[\w/.]+)`", text):
+        assert (ROOT / path).exists(), path

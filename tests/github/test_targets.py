@@ -161,6 +161,9 @@ def test_dry_run_of_every_kind_writes_nothing(world: World, run) -> None:
     assert {s["action"] for s in by_target[APP]["secrets"]} == {"update"}
     assert by_target["org octo-org"]["selected_repository_ids"] == [IDS[WEB]]
     assert {s["action"] for s in by_target["org octo-org"]["secrets"]} == {"create"}
+    # The real run's word for what would happen, beside the older `action`.
+    assert {s["outcome"] for s in by_target[APP]["secrets"]} == {"updated"}
+    assert {s["outcome"] for s in by_target["org octo-org"]["secrets"]} == {"created"}
     assert {m for m, _, _ in github_requests(world)} == {"GET"}
     assert not [r for r in world.sandbox.requests if r.service != "github"]  # no credentials
     assert world.sandbox.secrets("orgs/octo-org/actions") == {}

@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 import sso_sync.sandbox
 from sso_sync.cli.app import app
 from sso_sync.sandbox import Sandbox
-from tests.support.faults import aws_fault
+from tests.support import faults
 from tests.support.verify import free_port, sandbox_credentials
 from tests.support.world import ACCOUNT, ROLE, World, assert_no_leak, sandbox_issued_secrets
 
@@ -60,16 +60,7 @@ def bad_github_token(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
 
 
 def device_code_expires(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
-    aws_fault(
-        world.sandbox,
-        "sso-oidc",
-        "POST",
-        r"^/token$",
-        400,
-        "ExpiredTokenException",
-        "expired",
-        oauth_error="expired_token",
-    )
+    faults.device_code_expired(world.sandbox)
 
 
 def sso_unreachable(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
@@ -84,28 +75,12 @@ def refresh_token_revoked(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> No
 
 def listing_refused(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     world.seed_token()
-    aws_fault(
-        world.sandbox,
-        "sso",
-        "GET",
-        r"^/assignment/accounts$",
-        401,
-        "UnauthorizedException",
-        "Session token not found or invalid",
-    )
+    faults.session_refused(world.sandbox, r"^/assignment/accounts$")
 
 
 def role_refused(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     world.seed_token()
-    aws_fault(
-        world.sandbox,
-        "sso",
-        "GET",
-        r"^/federation/credentials$",
-        403,
-        "ForbiddenException",
-        "No access",
-    )
+    faults.role_refused(world.sandbox)
 
 
 def live_env_credentials(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:

@@ -28,7 +28,7 @@ from nacl.public import PublicKey, SealedBox
 
 import github
 from sso_sync.sandbox import Sandbox, SandboxConfig, StoredSecret
-from tests.support.faults import aws_fault
+from tests.support.faults import aws_fault, slow_down
 
 UNSIGNED = botocore.config.Config(
     signature_version=botocore.UNSIGNED, retries={"max_attempts": 1, "mode": "standard"}
@@ -190,16 +190,7 @@ def test_oidc_errors(sb: Sandbox) -> None:
 
 def test_slow_down_only_via_fault(sb: Sandbox) -> None:
     oidc = client(sb, "sso-oidc")
-    aws_fault(
-        sb,
-        "sso-oidc",
-        "POST",
-        "^/token$",
-        400,
-        "SlowDownException",
-        "Slow down",
-        oauth_error="slow_down",
-    )
+    slow_down(sb, "Slow down")
     with pytest.raises(oidc.exceptions.SlowDownException):
         oidc.create_token(clientId="a", clientSecret="b", grantType=DEVICE_GRANT, deviceCode="c")
     assert sb.requests[-1].status == 400

@@ -33,3 +33,30 @@ def aws_fault(
         headers={"x-amzn-ErrorType": error_type},
         body=body,
     )
+
+
+# The refusals tests need most, by what the user would see.
+
+
+def device_code_expired(sandbox: Sandbox) -> None:
+    """The next token poll says the device code expired before it was approved."""
+    aws_fault(sandbox, "sso-oidc", "POST", r"^/token$", 400, "ExpiredTokenException", "expired",
+              oauth_error="expired_token")  # fmt: skip
+
+
+def slow_down(sandbox: Sandbox, message: str = "slow down") -> None:
+    """The next token poll asks the client to poll less often (RFC 8628 `slow_down`)."""
+    aws_fault(sandbox, "sso-oidc", "POST", r"^/token$", 400, "SlowDownException", message,
+              oauth_error="slow_down")  # fmt: skip
+
+
+def session_refused(sandbox: Sandbox, path_regex: str) -> None:
+    """IAM Identity Center refuses the access token (revoked, session ended) on `path_regex`."""
+    aws_fault(sandbox, "sso", "GET", path_regex, 401, "UnauthorizedException",
+              "Session token not found or invalid")  # fmt: skip
+
+
+def role_refused(sandbox: Sandbox) -> None:
+    """The next GetRoleCredentials is refused: the user has no access to the role."""
+    aws_fault(sandbox, "sso", "GET", r"^/federation/credentials$", 403, "ForbiddenException",
+              "No access")  # fmt: skip

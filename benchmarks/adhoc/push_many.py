@@ -1,7 +1,7 @@
 """Wall time and request count of `sso-sync push` to 20 repositories x 4 secrets with 100 ms of
 latency added to every sandbox request.
 
-    .venv/bin/python benchmarks/push_many.py [--repos 20] [--latency 0.1] [--concurrency 1 8 ...]
+    .venv/bin/python benchmarks/adhoc/push_many.py [--repos 20] [--latency 0.1] [--concurrency 1 8]
 
 Runs the real CLI in a subprocess against the loopback sandbox, with a throwaway HOME.
 """

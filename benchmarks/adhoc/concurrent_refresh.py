@@ -1,7 +1,7 @@
 """Twenty concurrent sso-sync runs against one sandbox, the cached token due for refresh.
 
-    .venv/bin/python benchmarks/concurrent_refresh.py push --repo octo-org/app --profile ci
-    .venv/bin/python benchmarks/concurrent_refresh.py login --profile ci
+    .venv/bin/python benchmarks/adhoc/concurrent_refresh.py push --repo octo-org/app --profile ci
+    .venv/bin/python benchmarks/adhoc/concurrent_refresh.py --runs 5 login --profile ci
 
 Prints the wall time, how many runs exited 0, and the sandbox's call counts by operation: with
 the lock around check-refresh-write there is exactly one CreateToken however the runs interleave.
@@ -24,7 +24,7 @@ from sso_sync.sandbox import Sandbox, SandboxConfig
 RUNS = 20
 
 
-def main(args: list[str]) -> None:
+def main(args: list[str], runs_wanted: int = RUNS) -> None:
     home = Path(tempfile.mkdtemp(prefix="sso-sync-bench-"))
     sso_sync = Path(sys.executable).with_name("sso-sync")
     with Sandbox(SandboxConfig()) as sandbox:
@@ -48,16 +48,20 @@ def main(args: list[str]) -> None:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            for _ in range(RUNS)
+            for _ in range(runs_wanted)
         ]
         codes = [run.wait(timeout=300) for run in runs]
         calls = Counter(r.operation or f"github {r.method}" for r in sandbox.requests)
         json.loads(cache.read_text())  # the cache is intact
         print(
             f"{' '.join(args)}: {time.monotonic() - began:.1f} s wall, "
-            f"{codes.count(0)}/{RUNS} exit 0, calls: {dict(sorted(calls.items()))}"
+            f"{codes.count(0)}/{runs_wanted} exit 0, calls: {dict(sorted(calls.items()))}"
         )
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["login", "--profile", "ci"])
+    argv = sys.argv[1:]
+    count = RUNS
+    if argv[:1] == ["--runs"]:
+        count, argv = int(argv[1]), argv[2:]
+    main(argv or ["login", "--profile", "ci"], count)

@@ -1,6 +1,6 @@
 """Numbers for `status` and `export` against the loopback sandbox (not part of the test suite).
 
-    .venv/bin/python benchmarks/session_tools.py [--runs N] [--concurrent N]
+    .venv/bin/python benchmarks/adhoc/session_tools.py [--runs N] [--concurrent N]
 
 Prints, as JSON: the wall time of `sso-sync export --format credential-process` as an SDK
 would run it (a fresh process) with and without a live role-cache entry, and the sandbox's
