@@ -8,7 +8,8 @@
 # package, as configured in pyproject.toml's [tool.mutmut] (about 10,000 mutants: hours).
 # MUTATION_TESTS chooses the tests (default: the suite without the slow end-to-end tests, which
 # run `sso-sync` or act as subprocesses and never see a mutant);
-# MUTATION_JOBS the number of parallel mutants (default: the CPU count).
+# MUTATION_JOBS the number of parallel mutants (default: the CPU count); MUTATION_TIMEOUT the
+# per-test limit in seconds during the run (default 30).
 # Prints every surviving mutant and the score; exits 0 (a survivor is a finding, not a failure).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,11 +40,16 @@ for arg in "$@"; do
   fi
 done
 
-"$python" - "$work/pyproject.toml" "$tests" "${only[@]}" <<'PY'
+"$python" - "$work/pyproject.toml" "$tests" "${MUTATION_TIMEOUT:-30}" "${only[@]}" <<'PY'
 import os, shlex, sys
-path, tests, *only = sys.argv[1:]
+path, tests, timeout, *only = sys.argv[1:]
 text = open(path, encoding="utf-8").read()
 extra = f"pytest_add_cli_args_test_selection = {shlex.split(tests)!r}\n".replace("'", '"')
+# A mutant that makes a wait endless (pacing, a backoff) is killed by the per-test limit; no
+# test in the selection needs more than a few seconds, so a short limit keeps the run short.
+extra += f"pytest_add_cli_args = {['-p', 'no:cacheprovider', f'--timeout={timeout}']!r}\n".replace(
+    "'", '"'
+)
 # Whatever the tests read at the top of the tree (README, docs, action.yml, ...), not only the
 # paths pyproject.toml lists: mutmut copies src/ and tests/ itself.
 top = sorted(set(os.listdir(os.path.dirname(path))) - {"src", "tests", "mutants", ".venv", ".git"})
