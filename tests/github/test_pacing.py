@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sso_sync import clients
@@ -52,7 +52,15 @@ def test_a_small_push_goes_at_once_and_a_large_one_is_paced() -> None:
 
 def busiest_minute(spent: list[tuple[float, int]]) -> int:
     """The most points spent in any 60-second window (each window starts at a request)."""
-    return max(sum(p for when, p in spent if start <= when < start + 60) for start, _ in spent)
+    spent = sorted(spent)
+    busiest = total = end = 0
+    for start, points in spent:  # a window [start, start + 60), slid over the sorted requests
+        while end < len(spent) and spent[end][0] < start + 60:
+            total += spent[end][1]
+            end += 1
+        busiest = max(busiest, total)
+        total -= points
+    return busiest
 
 
 def paced(methods: list[str], t: FakeTime, pacer: Pacer) -> list[tuple[float, int]]:
@@ -63,6 +71,7 @@ def paced(methods: list[str], t: FakeTime, pacer: Pacer) -> list[tuple[float, in
     return spent
 
 
+@settings(deadline=None, max_examples=60)  # hundreds of requests each: not a timing test
 @given(
     writes=st.integers(min_value=91, max_value=400),
     reads=st.integers(min_value=0, max_value=300),
@@ -148,6 +157,12 @@ def test_a_value_over_48_kb_is_refused_before_any_request() -> None:
         with pytest.raises(UsageError, match="AWS_SESSION_TOKEN is 49153 bytes, over"):
             apply_push(api, plan, big)
         assert sandbox.requests == []
+
+
+def test_the_busiest_minute_is_counted_right() -> None:
+    assert busiest_minute([(0.0, 5), (59.9, 5), (60.0, 1)]) == 10
+    assert busiest_minute([(0.0, 5), (30.0, 5), (61.0, 5), (89.0, 5)]) == 15
+    assert busiest_minute([(10.0, 1), (0.0, 5), (69.0, 5)]) == 6
 
 
 @pytest.mark.parametrize(
