@@ -153,8 +153,9 @@ def test_concurrency_caps_the_requests_github_sees_at_once(world: World, run, ca
 
 def test_without_a_cap_github_sees_more_than_three_at_once(world: World, run) -> None:
     # The counter itself can tell: the default (8) overlaps more than the caps above allow.
+    # (A slow answer keeps requests in flight long enough to overlap on a loaded machine too.)
     world.seed_token()
-    world.sandbox.set_latency(0.05)
+    world.sandbox.set_latency(0.2)
     repos = [arg for i in range(12) for arg in ("--repo", f"octo-org/r{i}")]
     result = run("push", *repos, "--profile", "ci")
     assert result.exit_code == 0, result.stderr
