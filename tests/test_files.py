@@ -172,13 +172,23 @@ def test_writes_are_synced_before_the_rename(
 ) -> None:
     """Durability cannot be seen without pulling the plug: check the calls instead (the file's
     data before the rename, then the directory entry)."""
-    synced: list[str] = []
+    synced: list[tuple[str, str]] = []
     real_fsync = os.fsync
 
     def fsync(fd: int) -> None:
-        synced.append("dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        kind = "dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"
+        synced.append((kind, os.readlink(f"/proc/self/fd/{fd}")))
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
-    write_private_text(tmp_path / "t.json", "x")
-    assert synced == ["file", "dir"]
+    target = tmp_path / "cache" / "t.json"
+    write_private_text(target, "x")
+    [(first, temp), (second, directory)] = synced
+    assert (first, second) == ("file", "dir")
+    assert directory == str(target.parent)
+    # The temp file sits beside the target (a rename within one directory is atomic; across
+    # file systems it would fail) and is hidden and named for it, so no reader of `*.json`
+    # takes it for a cache entry.
+    assert Path(temp).parent == target.parent
+    assert Path(temp).name.startswith(".t.json.")
+    assert Path(temp).name.endswith(".tmp")
