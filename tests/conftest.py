@@ -1,6 +1,7 @@
 """Shared fixtures: an isolated environment for every test, and a running sandbox.
 
-Every test gets its own HOME and AWS config and no inherited AWS_*, GH_* or GITHUB_* variables,
+Every test gets its own HOME and AWS config and no inherited AWS_*, GH_*, GITHUB_*, XDG_* or
+SSO_SYNC_* variables (so sso-sync's state directory is under that HOME),
 so nothing here can read or write the developer's real ~/.aws or use their tokens.
 """
 
@@ -25,7 +26,10 @@ pytest_plugins = ["tests.support.prism"]
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in list(os.environ):
-        if name.startswith(("AWS_", "GH_", "GITHUB_")) or name in ("CI", "NO_COLOR"):
+        if name.startswith(("AWS_", "GH_", "GITHUB_", "XDG_", "SSO_SYNC_")) or name in (
+            "CI",
+            "NO_COLOR",
+        ):
             monkeypatch.delenv(name, raising=False)
     home = tmp_path / "home"
     home.mkdir()

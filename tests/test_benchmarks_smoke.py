@@ -75,3 +75,11 @@ def test_adhoc_session_tools_reports_numbers() -> None:
     assert concurrent["exit_codes"] == {"0": 2}
     assert concurrent["sandbox_calls"]["CreateToken"] == 1
     assert concurrent["token_cache_intact"] is True
+
+
+def test_adhoc_watch_idle_reports_a_cycle_and_the_idle_table() -> None:
+    result = _run_adhoc("watch_idle.py", "--cycles", "1", "--idle", "1")
+    assert "cycle 1: pushed 1 (octo-org/app)" in result.stdout
+    assert "exit 0 after SIGTERM" in result.stdout
+    assert re.search(r"^\| peak RSS \(VmHWM\) \| \d+ kB \|$", result.stdout, re.MULTILINE)
+    assert "| requests sent while idle | 0 |" in result.stdout

@@ -7,8 +7,9 @@ Every client gets a timeout and bounded retries.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sso_sync.aws.profiles import AwsPaths
@@ -125,19 +126,30 @@ def github_requester(token: str, api_url: str, timeout: int = GITHUB_TIMEOUT) ->
     return client.requester
 
 
-def github_api(api_url: str | None, environ: Mapping[str, str], timeout: float) -> GitHubApi:
+def github_api(
+    api_url: str | None,
+    environ: Mapping[str, str],
+    timeout: float,
+    token_file: Path | None = None,
+    *,
+    on_long_wait: Callable[[str], None] | None = None,
+) -> GitHubApi:
     """The GitHub client of one command: URL and token resolved, `timeout` seconds in all."""
     from sso_sync.github.rest import GitHubApi, resolve_api_url, resolve_token
+    from sso_sync.github.token_file import read_token_file, token_file_path
 
     if not math.isfinite(timeout) or timeout < 1:
         raise UsageError(f"--timeout {timeout}: give a number of seconds, 1 or more")
     url = resolve_api_url(api_url, environ)
-    token = resolve_token(environ, url)
+    # A token file named on purpose (a scheduled job's) comes before the environment and `gh`.
+    file = token_file_path(token_file, environ)
+    token = read_token_file(file) if file is not None else resolve_token(environ, url)
     # No single request may outlast the whole run's deadline.
     per_request = max(1, min(GITHUB_TIMEOUT, math.ceil(timeout)))
     return GitHubApi(
         requester_factory=lambda: github_requester(token, url, per_request),
         timeout=timeout,
+        on_long_wait=on_long_wait,
     )
 
 

@@ -75,6 +75,11 @@ def choose_sets(
         )
         return (TargetSet(None, profile, prefix or "", targets),)
     path = config or find_config(cwd)
+    if path is None and set_name is not None:
+        raise UsageError(
+            f"set '{set_name}' asked for, but no config file was found: no {CONFIG_NAME} (or "
+            f"[tool.sso-sync] in {PYPROJECT}) in {cwd} or above; write one or pass --config FILE"
+        )
     if path is None:
         raise UsageError(
             "no targets: give --repo OWNER/NAME or --org ORG, or write sso-sync.toml "

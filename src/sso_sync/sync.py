@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY
+from sso_sync.wording import failed_targets
 
 if TYPE_CHECKING:
     from sso_sync.aws.role_credentials import RoleCredentials
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from sso_sync.github.rest import GitHubApi
     from sso_sync.github.targets import TargetSet
     from sso_sync.github.variables import VariableResult
+    from sso_sync.keepfresh.fresh import HeldTarget
 
 
 class Steps(Protocol):
@@ -52,17 +54,25 @@ class PushRun:
     results: list[TargetResult]
     credentials: list[tuple[str, RoleCredentials]]  # (profile name, credentials) per profile
     variables: list[VariableResult] = field(default_factory=list)
+    profiles: list[str | None] = field(default_factory=list)  # the sets' profiles, as credentials
+    # Targets not written: fresh (enough life left) or busy (another run's lock); see keepfresh.
+    held: list[HeldTarget] = field(default_factory=list)
+    remaining: dict[str, float | None] = field(default_factory=dict)  # by label, written targets
 
     @property
     def ok(self) -> bool:
-        return all(r.ok for r in self.results) and all(v.error is None for v in self.variables)
+        return (
+            all(r.ok for r in self.results)
+            and all(h.ok for h in self.held)
+            and all(v.error is None for v in self.variables)
+        )
 
     def failure(self) -> str | None:
         """One line for the error exit, or None when everything landed."""
-        failed = [r for r in self.results if not r.ok]
+        failed = [(r.label, r.status) for r in self.results if not r.ok]
+        failed += [(h.label, h.outcome) for h in self.held if not h.ok]
         if failed:
-            listed = ", ".join(f"{r.label} ({r.status})" for r in failed)
-            return f"{len(failed)} of {len(self.results)} targets failed: {listed}"
+            return failed_targets(failed, len(self.results) + len(self.held))
         errors = [v.error for v in self.variables if v.error is not None]
         return "; ".join(errors) if errors else None
 
@@ -83,9 +93,17 @@ class PushRun:
                 for name, c in self.credentials
             ],
             "dry_run": False,
-            "ok": all(r.ok for r in self.results),
-            "targets": [r.as_dict() for r in self.results],
+            "ok": all(r.ok for r in self.results) and all(h.ok for h in self.held),
+            "targets": [
+                {**r.as_dict(), "remaining_seconds": _whole(self.remaining.get(r.label))}
+                for r in self.results
+            ]
+            + [h.as_dict() for h in self.held],
         }
+
+
+def _whole(seconds: float | None) -> int | None:
+    return None if seconds is None else int(seconds)
 
 
 def plan_dry_run(
@@ -131,7 +149,11 @@ def run_push(
             on_result=lambda r: steps.step(r.label, r.status),
             keys=keys,
         )
-    run = PushRun(results, [(profile_names[p], c) for p, c in credentials.items()])
+    run = PushRun(
+        results,
+        [(profile_names[p], c) for p, c in credentials.items()],
+        profiles=list(credentials),
+    )
     if expiration_variable:
         expirations = {p: c.expiration_text for p, c in credentials.items()}
         run.variables = set_expiration_variables(api, results, expiration_variable, expirations)

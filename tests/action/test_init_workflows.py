@@ -8,8 +8,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from sso_sync.action.workflows import default_action, render
+from sso_sync.action.workflows import render
 from sso_sync.cli.app import app
+
+# A development install knows no release commit: every call names the action to pin.
+PIN = "my-org/sso-sync@" + "a" * 40
 
 
 @pytest.fixture
@@ -21,8 +24,9 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def invoke(*args: str):
-    return CliRunner().invoke(app, ["init-workflows", *args])
+def invoke(*args: str, action: str | None = PIN):
+    pin = ["--action", action] if action is not None else []
+    return CliRunner().invoke(app, ["init-workflows", *pin, *args])
 
 
 def workflows(root: Path) -> dict[str, str]:
@@ -36,7 +40,7 @@ def test_writes_both_workflows_at_the_repository_root(repo: Path) -> None:
     written = workflows(repo)
     assert sorted(written) == ["deploy.yml", "verify-aws-credentials.yml"]
     for name, text in written.items():
-        assert text == render(name, prefix="", environment=None, action=default_action())
+        assert text == render(name, prefix="", environment=None, action=PIN)
     assert "wrote .github/workflows/deploy.yml" in result.stdout
     assert "--expiration-variable AWS_CREDENTIAL_EXPIRATION" in result.stderr
 
@@ -89,9 +93,19 @@ def test_force_overwrites(repo: Path) -> None:
 
 
 def test_a_pinned_action_of_your_choice_is_used(repo: Path) -> None:
-    pin = "my-org/sso-sync@" + "a" * 40
-    assert invoke("--action", pin).exit_code == 0
+    pin = "other-org/sso-sync@" + "b" * 40
+    assert invoke(action=pin).exit_code == 0
     assert f"uses: {pin}\n" in workflows(repo)["deploy.yml"]
+
+
+def test_a_development_install_refuses_without_action_and_writes_nothing(repo: Path) -> None:
+    # This checkout is installed for development: no release was recorded in the package.
+    result = invoke(action=None)
+    assert result.exit_code == 2
+    assert "development install" in result.stderr
+    assert "pass --action OWNER/REPO@SHA" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert workflows(repo) == {}
 
 
 @pytest.mark.parametrize(
@@ -100,6 +114,7 @@ def test_a_pinned_action_of_your_choice_is_used(repo: Path) -> None:
         (["--prefix", "bad-prefix"], "is invalid"),
         (["--env", "prod;rm"], "--env 'prod;rm'"),
         (["--action", "my-org/sso-sync@v1"], "pin the action by its full"),
+        (["--action", "my-org/sso-sync"], "pin the action by its full"),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(repo: Path, args: list[str], message: str) -> None:

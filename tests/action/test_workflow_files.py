@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sso_sync.action.workflows import TEMPLATES, default_action, render
+from sso_sync.action.workflows import EXAMPLE_ACTION, TEMPLATES, render
 
 ROOT = Path(__file__).resolve().parents[2]
 # Read at import, before the autouse fixture clears CI from the environment.
@@ -58,6 +58,7 @@ def test_the_files_checked_are_all_there() -> None:
         "action.yml",
         ".github/workflows/ci.yml",
         ".github/workflows/action-selftest.yml",
+        ".github/workflows/release.yml",
         "examples/workflows/verify-aws-credentials.yml",
         "examples/workflows/deploy.yml",
         "tests/workflows/act-verify.yml",
@@ -80,8 +81,19 @@ def test_zizmor_would_catch_an_input_expanded_inside_run(tmp_path: Path) -> None
     assert result.returncode != 0 and "template-injection" in result.stdout
 
 
+# action-validator 0.6.0 (the newest) has a schema older than GitHub's `attestations`
+# permission (2024), which attest-build-provenance needs: that one line is checked without it.
+SCHEMA_GAPS = ("      attestations: write\n",)
+
+
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_action_validator_accepts(path: Path) -> None:
+def test_action_validator_accepts(path: Path, tmp_path: Path) -> None:
+    text = path.read_text()
+    if any(gap in text for gap in SCHEMA_GAPS):
+        for gap in SCHEMA_GAPS:
+            text = text.replace(gap, "")
+        path = tmp_path / path.name
+        path.write_text(text)
     result = action_validator(path)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -148,7 +160,7 @@ def test_action_has_the_promised_inputs_and_outputs_and_the_readme_lists_them() 
 
 def test_examples_are_the_templates_rendered_with_the_defaults() -> None:
     for name in TEMPLATES:
-        expected = render(name, prefix="", environment=None, action=default_action())
+        expected = render(name, prefix="", environment=None, action=EXAMPLE_ACTION)
         assert (ROOT / "examples" / "workflows" / name).read_text() == expected, (
             f"examples/workflows/{name} is stale: regenerate it from the template"
         )
@@ -159,7 +171,7 @@ def test_templates_rendered_with_prefix_and_environment_are_clean_too(tmp_path: 
     for name in TEMPLATES:
         path = tmp_path / name
         path.write_text(
-            render(name, prefix="PROD_", environment="production", action=default_action())
+            render(name, prefix="PROD_", environment="production", action=EXAMPLE_ACTION)
         )
         rendered.append(path)
         assert action_validator(path).returncode == 0

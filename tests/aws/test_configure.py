@@ -155,12 +155,83 @@ def test_an_existing_profile_is_refused_without_overwrite(world: World, run) -> 
     assert operations(world) == []  # refused before signing in
 
 
-def test_the_menu_chosen_name_is_refused_too(world: World, run) -> None:
+def test_a_menu_chosen_name_that_exists_is_asked_again(world: World, run) -> None:
+    world.seed_token()
+    original = _config(world).read_text()
+    # account 2, role 1 (Deployer), default region, "ci" (taken with other settings), "fresh"
+    result = run("configure", "--session-name", "corp", input=_answers("2", "1", "", "ci", "fresh"))
+    assert result.exit_code == 0, result.stderr
+    assert "profile 'ci' already exists: pass --overwrite" in result.stderr
+    assert "try again" in result.stderr
+    text = _config(world).read_text()
+    assert text.startswith(original)  # [profile ci] untouched
+    assert f"[profile fresh]\nsso_session = corp\nsso_account_id = {PROD}\n" in text
+
+
+def test_a_typo_is_asked_again_and_keeps_the_choices(world: World, run) -> None:
+    world.seed_token()
+    # account 2, role 1; the region and the profile name are mistyped once each.
+    answers = _answers("2", "1", "eu-wst", "eu-west-1", "bad name", "good")
+    result = run("configure", "--session-name", "corp", input=answers)
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "invalid region 'eu-wst': expected a name like eu-west-1 (--profile-region); try again"
+        in (result.stderr)
+    )
+    assert "invalid profile name" in result.stderr
+    assert result.stderr.count("There are 2 AWS accounts") == 1  # nothing chosen twice
+    assert (
+        f"[profile good]\nsso_session = corp\nsso_account_id = {PROD}\n"
+        "sso_role_name = Deployer\nregion = eu-west-1\n"
+    ) in _config(world).read_text()
+
+
+def test_a_mistyped_start_url_is_asked_again(world: World, run) -> None:
+    world.seed_token(key="new")
+    start = world.sandbox.config.start_url
+    answers = _answers("start.example", start, "us-east-1", "", "1", "1", "", "p")
+    result = run("configure", "--session-name", "new", input=answers)
+    assert result.exit_code == 0, result.stderr
+    assert "invalid start URL 'start.example'" in result.stderr
+    assert f"[sso-session new]\nsso_start_url = {start}\n" in _config(world).read_text()
+
+
+def test_the_same_flags_twice_change_nothing_and_exit_0(world: World, run) -> None:
+    world.seed_token()
+    args = ("configure", "--session-name", "corp", "--account-id", PROD,
+            "--role-name", "Deployer", "--profile", "twice")  # fmt: skip
+    first = run(*args)
+    assert first.exit_code == 0, first.stderr
+    # Only the new profile was written: the sso-session was there already.
+    assert (
+        "wrote [profile twice] to" in first.stderr
+        and "sso-session" not in (first.stderr.split("wrote", 1)[1])
+    )
+    written = _config(world).read_bytes()
+    world.sandbox.clear_requests()
+    second = run(*args)
+    assert second.exit_code == 0, second.stderr
+    assert "nothing written" in second.stderr
+    assert second.stdout == "twice\n"
+    assert _config(world).read_bytes() == written
+    assert operations(world) == []  # no sign-in, no listing
+
+
+def test_end_of_input_takes_the_defaults_where_there_are_some(world: World, run) -> None:
+    world.sandbox.config.accounts = {ACCOUNT: ("only", ["ci"])}
+    world.seed_token()
+    result = run("configure", "--session-name", "corp", input="")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"ci-{ACCOUNT}\n"  # the default name, the default region
+    assert f"[profile ci-{ACCOUNT}]" in _config(world).read_text()
+
+
+def test_end_of_input_without_a_default_names_the_flag(world: World, run) -> None:
     world.seed_token()
     original = _config(world).read_bytes()
-    result = run("configure", "--session-name", "corp", input=_answers("1", "1", "", "ci"))
+    result = run("configure", "--session-name", "corp", input="")
     assert result.exit_code == 2
-    assert "profile 'ci' already exists" in result.stderr
+    assert "no account (--account-id) chosen (end of input): pass the flag" in result.stderr
     assert _config(world).read_bytes() == original
 
 
@@ -306,7 +377,7 @@ def test_unavailable_account_or_role_exit_2_and_write_nothing(world: World, run)
 def test_no_answers_exit_2(world: World, run) -> None:
     result = run("configure", input="")
     assert result.exit_code == 2
-    assert "no answer for SSO session name" in result.stderr
+    assert "no answer for SSO session name (--session-name) (end of input)" in result.stderr
 
 
 def test_ci_requires_the_selection_flags(

@@ -87,7 +87,8 @@ def test_ini_section_is_used_by_the_aws_cli(signed_in: World, run) -> None:
     credentials.parent.mkdir(parents=True, exist_ok=True)
     before = "# my keys\n[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = x\n"
     credentials.write_text(before)
-    result = run("export", "--profile", "ci", "--format", "ini", "--section", "ci-keys")
+    # The default section is PROFILE-keys: a section named like the SSO profile is never read.
+    result = run("export", "--profile", "ci", "--format", "ini")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     assert "[ci-keys]" in result.stderr and str(credentials) in result.stderr
@@ -105,7 +106,7 @@ def test_ini_updates_its_section_in_place(signed_in: World, run) -> None:
     credentials = signed_in.home / ".aws" / "credentials"
     credentials.parent.mkdir(parents=True, exist_ok=True)
     credentials.write_text(
-        "[ci]\naws_access_key_id = OLD\n# keep me\naws_security_token = OLD\nregion = x\n"
+        "[ci-keys]\naws_access_key_id = OLD\n# keep me\naws_security_token = OLD\nregion = x\n"
         "\n[after]\nk = v\n"
     )
     assert run("export", "--profile", "ci", "--format", "ini").exit_code == 0
@@ -118,7 +119,7 @@ def test_ini_updates_its_section_in_place(signed_in: World, run) -> None:
     lines = credentials.read_text().splitlines()
     newest = signed_in.sandbox.issued_credentials[-1]
     assert lines == [
-        "[ci]",
+        "[ci-keys]",
         f"aws_access_key_id = {newest['accessKeyId']}",
         "# keep me",
         "region = x",
@@ -130,13 +131,24 @@ def test_ini_updates_its_section_in_place(signed_in: World, run) -> None:
     ]
 
 
+@pytest.mark.parametrize("section", ["ci", "legacy"])
+def test_ini_refuses_a_section_botocore_would_ignore(signed_in: World, run, section: str) -> None:
+    credentials = signed_in.home / ".aws" / "credentials"
+    result = run("export", "--profile", "ci", "--format", "ini", "--section", section)
+    assert result.exit_code == 2
+    assert f"'{section}' is an IAM Identity Center profile" in result.stderr
+    assert "--section" in result.stderr and "Traceback" not in result.stderr
+    assert not credentials.exists()
+    assert operations(signed_in) == []  # refused before any credentials were fetched
+
+
 def test_ini_honours_aws_shared_credentials_file(
     signed_in: World, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "elsewhere" / "creds"
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(target))
     assert run("export", "--profile", "ci", "--format", "ini").exit_code == 0
-    assert "[ci]" in target.read_text()
+    assert "[ci-keys]" in target.read_text()
     assert not (signed_in.home / ".aws" / "credentials").exists()
 
 

@@ -111,7 +111,7 @@ def test_logout_of_one_profile_ends_its_session_and_nothing_else(world: World, r
 
     assert result.exit_code == 0, result.stderr
     assert f"Signed out of {world.sandbox.config.start_url}." in result.stderr
-    assert "Deleted 1 cached role credential file(s)" in result.stderr
+    assert "Deleted 1 cached role credential file." in result.stderr
     assert [(r.operation, r.status) for r in world.sandbox.requests] == [("Logout", 200)]
     assert not token_still_accepted(world, corp["accessToken"])
     assert not world.token_file("corp").exists() and not ours.exists()
@@ -138,7 +138,7 @@ def test_logout_all_ends_every_session_and_keeps_registrations_and_other_caches(
 
     assert result.exit_code == 0, result.stderr
     assert [r.operation for r in world.sandbox.requests] == ["Logout", "Logout"]
-    assert "Deleted 2 cached role credential file(s)" in result.stderr
+    assert "Deleted 2 cached role credential files." in result.stderr
     left = [json.loads(p.read_text()) for p in world.sso_cache.glob("*.json")]
     assert left and all("accessToken" not in d and "clientSecret" in d for d in left)
     assert [p.name for p in cli_cache(world).glob("*.json")] == [assume_role.name]

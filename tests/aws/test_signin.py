@@ -326,7 +326,7 @@ def test_cli_login_runs_the_browser_flow_with_a_real_browser_command(
         return
     assert out.returncode == 0, out.stderr
     assert "Your browser has been opened" in out.stderr
-    assert "Signed in for profile 'ci'" in out.stderr
+    assert "Signed in to sso-session 'corp' (profile 'ci')" in out.stderr
     assert [op for op, _ in oidc_calls(world)] == ["RegisterClient", "Authorize", "CreateToken"]
     assert set(json.loads(world.token_file("corp").read_text())) == TOKEN_KEYS
 
@@ -415,7 +415,10 @@ def test_a_live_session_is_reused_without_any_prompt(world: World, run) -> None:
     seeded = world.seed_token(expires_in=3600)
     result = run("login", "--profile", "ci")
     assert result.exit_code == 0, result.stderr
-    assert "Already signed in for profile 'ci'" in result.stderr and "--force" in result.stderr
+    assert (
+        "Already signed in to sso-session 'corp' (profile 'ci')" in result.stderr
+        and "--force" in result.stderr
+    )
     assert "code" not in result.stderr.replace("--use-device-code", "")
     assert world.sandbox.requests == []
     assert json.loads(world.token_file("corp").read_text()) == seeded
@@ -436,7 +439,7 @@ def test_force_signs_in_again(world: World, run) -> None:
     seeded = world.seed_token(expires_in=3600)
     result = run("login", "--profile", "ci", "--force", "--use-device-code", "--no-browser")
     assert result.exit_code == 0, result.stderr
-    assert "Signed in for profile 'ci'" in result.stderr
+    assert "Signed in to sso-session 'corp' (profile 'ci')" in result.stderr
     assert "StartDeviceAuthorization" in [op for op, _ in oidc_calls(world)]
     entry = json.loads(world.token_file("corp").read_text())
     assert entry["accessToken"] != seeded["accessToken"]

@@ -49,7 +49,15 @@ def test_every_subpackage_map_names_each_of_its_modules() -> None:
     import ast
 
     src = ROOT / "src" / "sso_sync"
-    for package in ("aws", "aws/signin", "github", "action", "cli"):
+    for package in (
+        "aws",
+        "aws/signin",
+        "github",
+        "action",
+        "cli",
+        "keepfresh",
+        "keepfresh/schedule",
+    ):
         init = src / package / "__init__.py"
         doc = ast.get_docstring(ast.parse(init.read_text())) or ""
         for module in sorted((src / package).glob("*.py")):

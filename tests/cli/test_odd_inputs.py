@@ -178,5 +178,7 @@ def test_init_workflows_names_a_file_in_the_way(
     (repo / ".git").mkdir(parents=True)
     (repo / ".github").write_text("a file where the directory should be")
     monkeypatch.chdir(repo)
-    one_line_error(run("init-workflows"), 2, ".github/workflows", "Not a directory")
+    pin = "my-org/sso-sync@" + "a" * 40
+    result = run("init-workflows", "--action", pin)
+    one_line_error(result, 2, ".github/workflows", "Not a directory")
     assert (repo / ".github").read_text() == "a file where the directory should be"

@@ -94,7 +94,7 @@ def test_push_without_a_token_signs_in_inline_at_a_terminal_but_not_in_ci(
         return
     assert out.returncode == 0, out.terminal
     assert "confirm the code" in out.terminal
-    assert "Signed in for profile 'ci'" in out.terminal
+    assert "Signed in to sso-session 'corp' (profile 'ci')" in out.terminal
     assert world.token_file("corp").is_file()
     stored = world.sandbox.secrets(scope)
     assert {n: s.value for n, s in stored.items()} == issued_as_secrets(world)

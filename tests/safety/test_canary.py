@@ -116,6 +116,7 @@ class Case:
 
 
 PUSH = ("push", "--repo", REPO, "--profile", "ci")
+PIN = "my-org/sso-sync@" + "a" * 40
 CONFIGURE = (
     "configure",
     *("--session-name", "corp", "--account-id", ACCOUNT, "--role-name", "ci"),
@@ -144,10 +145,25 @@ CASES = {
     "export fails on sign-in": Case(
         ("export", "--profile", "ci", "--format", "credential-process"), refresh_token_revoked, 3
     ),
+    "export ini refused": Case(
+        ("export", "--profile", "ci", "--format", "ini", "--section", "ci"), signed_in, 2
+    ),
+    "json error": Case((*PUSH, "--json"), refresh_token_revoked, 3),
     "verify ok": Case(("verify", "--expected-account", ACCOUNT), live_env_credentials, 0),
     "verify fails": Case(("verify",), garbage_session_token, 1),
-    "init-workflows ok": Case(("init-workflows",), in_a_git_repository, 0),
-    "init-workflows fails": Case(("init-workflows",), outside_a_git_repository, 2),
+    "watch fails on sign-in": Case(
+        ("watch", "--repo", REPO, "--profile", "ci", "--json"), refresh_token_revoked, 3
+    ),
+    "push fresh": Case((*PUSH, "--min-remaining", "30m", "--json"), pushed, 0),
+    "schedule status ok": Case(
+        ("schedule", "status", "--repo", REPO, "-p", "ci", "--backend", "systemd"), signed_in, 0
+    ),
+    "schedule install fails without a token file": Case(
+        ("schedule", "install", "--repo", REPO, "-p", "ci", "--backend", "cron"), signed_in, 2
+    ),
+    "init-workflows ok": Case(("init-workflows", "--action", PIN), in_a_git_repository, 0),
+    "init-workflows fails": Case(("init-workflows", "--action", PIN), outside_a_git_repository, 2),
+    "init-workflows without a release": Case(("init-workflows",), in_a_git_repository, 2),
 }
 
 

@@ -14,21 +14,37 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from sso_sync import __version__
 from sso_sync.errors import UsageError
 from sso_sync.github.targets import validate_secret_names
 
 TEMPLATES = ("verify-aws-credentials.yml", "deploy.yml")
-# Where the composite action is published, pinned by commit as zizmor and GitHub advise.
-# Release-time constants: set to the release's repository and commit when tagging.
-ACTION_REPOSITORY = "sso-sync/sso-sync"
-ACTION_COMMIT = "0000000000000000000000000000000000000000"
+# What examples/workflows/ show in `uses:`: a placeholder, since they are documentation;
+# `init-workflows` itself only ever writes a real commit (the release's, or --action's).
+EXAMPLE_ACTION = "OWNER/sso-sync@" + "0" * 40
 ENVIRONMENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$")
 ACTION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+(?:/[^@\s]+)?@[0-9a-f]{40}$")
 
 
-def default_action() -> str:
-    return f"{ACTION_REPOSITORY}@{ACTION_COMMIT}"
+def default_action() -> tuple[str, str] | None:
+    """This release's action, pinned by commit, with its tag for the comment; None in a
+    development install, which knows of no published commit."""
+    from sso_sync.release import current
+
+    release = current()
+    return None if release is None else (release.action, release.tag)
+
+
+def choose_action(given: str | None) -> tuple[str, str | None]:
+    """The action to write (and its tag, if it is this release's): never one that cannot run."""
+    if given is not None:
+        return given, None
+    default = default_action()
+    if default is None:
+        raise UsageError(
+            "this sso-sync is a development install (no release recorded), so it knows no "
+            "published commit of the action: pass --action OWNER/REPO@SHA (a full commit SHA)"
+        )
+    return default
 
 
 @dataclass(frozen=True)
@@ -38,11 +54,14 @@ class PlannedFile:
     exists: bool
 
 
-def render(template: str, *, prefix: str, environment: str | None, action: str) -> str:
-    """Fill one template. Without an environment its `environment:` lines are dropped."""
+def render(
+    template: str, *, prefix: str, environment: str | None, action: str, tag: str | None = None
+) -> str:
+    """Fill one template. Without an environment its `environment:` lines are dropped; `tag`
+    becomes the `# vX.Y.Z` comment after the pinned commit."""
     source = resources.files("sso_sync.action").joinpath("templates").joinpath(template)
     text = source.read_text("utf-8")
-    uses = action if action != default_action() else f"{action} # v{__version__}"
+    uses = f"{action} # {tag}" if tag else action
     qualifier = "-".join(part for part in (environment, prefix.rstrip("_").lower()) if part)
     lines = [
         line
@@ -85,13 +104,15 @@ def find_repository_root(start: Path) -> Path:
     )
 
 
-def plan(root: Path, *, prefix: str, environment: str | None, action: str) -> list[PlannedFile]:
+def plan(
+    root: Path, *, prefix: str, environment: str | None, action: str, tag: str | None = None
+) -> list[PlannedFile]:
     validate(prefix, environment, action)
     target = root / ".github" / "workflows"
     return [
         PlannedFile(
             path=target / name,
-            text=render(name, prefix=prefix, environment=environment, action=action),
+            text=render(name, prefix=prefix, environment=environment, action=action, tag=tag),
             exists=(target / name).exists(),
         )
         for name in TEMPLATES

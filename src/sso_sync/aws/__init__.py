@@ -6,5 +6,7 @@
 - `signin/`: the sign-in flows (`flow` chooses one; `device_code`, `auth_code` with PKCE,
   `registration` of the OIDC client).
 - `role_credentials`: `sso:GetRoleCredentials`; `role_cache`: the AWS CLI v2 role cache.
-- `status`, `logout`, `configure`, `export`: the cores of those commands.
+- `status`, `logout`, `configure`, `export`: the cores of those commands (`configure_answers`:
+  what `configure` is given or asked, checked, and asked again after a typo); `budget`: until
+  when unattended pushes can go on (for `status`, `watch` and scheduled pushes).
 """

@@ -9,13 +9,21 @@ replaces it atomically under a lock, and keeps the previous version as `config.b
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
+from sso_sync.aws.configure_answers import (
+    NoPrompts,
+    Prompter,
+    ask,
+    check_account,
+    check_region,
+    check_scopes,
+    check_start_url,
+)
 from sso_sync.aws.inifile import IniDocument, check_name, read_exact
 from sso_sync.aws.profiles import DEFAULT_SCOPES, SsoProfile
 from sso_sync.aws.token_cache import TokenCache
@@ -27,8 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-_ACCOUNT = re.compile(r"^\d{12}$")
 # A live token is reused only if it outlasts the rest of `configure` comfortably.
 TOKEN_REUSE_MARGIN = timedelta(minutes=5)
 # Keys a legacy (pre-sso-session) profile carries; they would fight the new sso_session line.
@@ -105,36 +111,7 @@ class ConfigureResult:
     changed: bool
     session: SessionSettings
     profile: ProfileSettings
-
-
-class Prompter(Protocol):
-    """How `configure` asks; the CLI answers from the terminal, tests from scripted input."""
-
-    def text(self, label: str, default: str | None) -> str: ...
-
-    def choose(self, label: str, options: Sequence[str]) -> int:
-        """The index of the chosen option."""
-        ...
-
-    def say(self, message: str) -> None: ...
-
-
-class _NoPrompts:
-    """Used when nothing may be asked: each missing value names the flag that supplies it."""
-
-    def __init__(self, say: Callable[[str], None]) -> None:
-        self._say = say
-
-    def text(self, label: str, default: str | None) -> str:
-        if default is not None:
-            return default
-        raise UsageError(f"missing {label}: pass it as a flag (see `sso-sync configure --help`)")
-
-    def choose(self, label: str, options: Sequence[str]) -> int:
-        raise UsageError(f"several {label}s are available: choose one with a flag")
-
-    def say(self, message: str) -> None:
-        self._say(message)
+    written: tuple[str, ...] = ()  # the section headers that changed, as `[profile NAME]`
 
 
 # --- section names ----------------------------------------------------------------------
@@ -149,43 +126,6 @@ def session_section_names(name: str) -> list[str]:
     return [f"sso-session {name}"]
 
 
-# --- validation -------------------------------------------------------------------------
-
-
-def _check_start_url(value: str) -> str:
-    value = value.strip()
-    if not re.match(r"^https?://[^\s/]+", value):
-        raise UsageError(
-            f"invalid start URL {value!r}: expected https://d-xxxxxxxxxx.awsapps.com/start "
-            "(--start-url)"
-        )
-    return value
-
-
-def _check_region(value: str, flag: str) -> str:
-    value = value.strip()
-    if not _REGION.match(value):
-        raise UsageError(f"invalid region {value!r}: expected a name like eu-west-1 ({flag})")
-    return value
-
-
-def _check_scopes(value: str) -> tuple[str, ...]:
-    scopes = tuple(s.strip() for s in value.split(",") if s.strip())
-    if not scopes or any(" " in s for s in scopes):
-        raise UsageError(
-            f"invalid scopes {value!r}: a comma-separated list such as sso:account:access "
-            "(--scopes)"
-        )
-    return scopes
-
-
-def _check_account(value: str) -> str:
-    value = value.strip()
-    if not _ACCOUNT.match(value):
-        raise UsageError(f"invalid account id {value!r}: 12 digits (--account-id)")
-    return value
-
-
 # --- the plan and the write -------------------------------------------------------------
 
 
@@ -195,7 +135,7 @@ def plan_config(
     """The new config text, or UsageError if it would change a section without `overwrite`."""
     doc = IniDocument(original)
     _plan_session(doc, session, overwrite=overwrite)
-    _refuse_existing_profile(doc, profile.name, overwrite=overwrite)
+    _refuse_existing_profile(doc, profile.name, overwrite=overwrite, wanted=profile)
     doc.set_section(
         profile_section_names(profile.name), profile.as_section(), remove=_LEGACY_PROFILE_KEYS
     )
@@ -225,7 +165,19 @@ def _plan_session(doc: IniDocument, session: SessionSettings, *, overwrite: bool
         )
 
 
-def _refuse_existing_profile(doc: IniDocument, name: str, *, overwrite: bool) -> None:
+def _has_exactly(doc: IniDocument, profile: ProfileSettings) -> bool:
+    """The file already has this profile with these settings (and no legacy keys)."""
+    current = doc.section(profile_section_names(profile.name))
+    if current is None or any(key in current for key in _LEGACY_PROFILE_KEYS):
+        return False
+    return all(current.get(key) == value for key, value in profile.as_section().items())
+
+
+def _refuse_existing_profile(
+    doc: IniDocument, name: str, *, overwrite: bool, wanted: ProfileSettings | None = None
+) -> None:
+    if wanted is not None and _has_exactly(doc, wanted):
+        return  # asking for what is already there changes nothing
     if not overwrite and doc.has_section(profile_section_names(name)):
         raise UsageError(
             f"profile '{name}' already exists: pass --overwrite to replace its SSO "
@@ -239,20 +191,30 @@ def backup_path(config_file: Path) -> Path:
 
 def write_config(
     config_file: Path, session: SessionSettings, profile: ProfileSettings, *, overwrite: bool
-) -> tuple[bool, Path | None]:
-    """Apply the plan to the file as it is *now* (under the lock); returns (changed, backup)."""
+) -> tuple[Path | None, tuple[str, ...]]:
+    """Apply the plan to the file as it is *now* (under the lock); returns the backup and the
+    sections the write changed (none: nothing written)."""
     with locked(config_file):
         original = read_exact(config_file)
         new = plan_config(original or "", session, profile, overwrite=overwrite)
         if original is not None and new == original:
-            return False, None
+            return None, ()
+        before, after = IniDocument(original or ""), IniDocument(new)
+        written = tuple(
+            f"[{names[0]}]"
+            for names in (
+                session_section_names(session.name),
+                profile_section_names(profile.name),
+            )
+            if before.section(names) != after.section(names)
+        )
         backup = None
         if original is not None:
             backup = backup_path(config_file)
             write_private_text(backup, original)
         write_private_text(config_file, new)
     log.info("wrote %s", config_file)
-    return True, backup
+    return backup, written
 
 
 # --- IAM Identity Center ----------------------------------------------------------------
@@ -340,31 +302,43 @@ def run_configure(
     the file, so a refusal never costs a sign-in.
     """
     if request.non_interactive:
-        prompter = _NoPrompts(prompter.say)
+        prompter = NoPrompts(prompter.say)
     existing_text = read_exact(config_file) or ""
     doc = IniDocument(existing_text)
 
-    session_name = check_name(
-        "session name",
-        "--session-name",
-        request.session_name or prompter.text("SSO session name (--session-name)", None),
+    def session_name_ok(value: str) -> str:
+        return check_name("session name", "--session-name", value)
+
+    session_name = (
+        session_name_ok(request.session_name)
+        if request.session_name
+        else ask(prompter, "SSO session name (--session-name)", None, session_name_ok)
     )
     known = doc.section(session_section_names(session_name)) or {}
     if known:
         prompter.say(f"Using [sso-session {session_name}] from {config_file}.")
-    start_url = _check_start_url(
-        request.start_url
-        or known.get("sso_start_url")
-        or prompter.text("SSO start URL (--start-url)", None)
+    given_url = request.start_url or known.get("sso_start_url")
+    start_url = (
+        check_start_url(given_url)
+        if given_url
+        else ask(prompter, "SSO start URL (--start-url)", None, check_start_url)
     )
-    region = _check_region(
-        request.region or known.get("sso_region") or prompter.text("SSO region (--region)", None),
-        "--region",
+    given_region = request.region or known.get("sso_region")
+    region = (
+        check_region(given_region, "--region")
+        if given_region
+        else ask(prompter, "SSO region (--region)", None, lambda v: check_region(v, "--region"))
     )
-    scopes = _check_scopes(
-        request.scopes
-        or known.get("sso_registration_scopes")
-        or prompter.text("SSO registration scopes (--scopes)", ",".join(DEFAULT_SCOPES))
+    given_scopes = request.scopes or known.get("sso_registration_scopes")
+    scopes = (
+        check_scopes(given_scopes)
+        if given_scopes
+        else ask(
+            prompter,
+            "SSO registration scopes (--scopes)",
+            ",".join(DEFAULT_SCOPES),
+            check_scopes,
+        )
     )
     session = SessionSettings(session_name, start_url, region, scopes)
 
@@ -372,11 +346,22 @@ def run_configure(
         check_name("profile name", "--profile", request.profile) if request.profile else None
     )
     if request.account_id:
-        _check_account(request.account_id)
+        check_account(request.account_id)
     if request.profile_region:
-        _check_region(request.profile_region, "--profile-region")
+        check_region(request.profile_region, "--profile-region")
     # Refuse before signing in when the flags alone already conflict with the file.
     _plan_session(IniDocument(existing_text), session, overwrite=request.overwrite)
+    if profile_name is not None and request.account_id and request.role_name:
+        # The same flags as last time: nothing to do, and no sign-in to do it.
+        same = ProfileSettings(
+            profile_name,
+            session_name,
+            request.account_id,
+            request.role_name,
+            request.profile_region or region,
+        )
+        if _has_exactly(doc, same) and doc.has_section(session_section_names(session_name)):
+            return ConfigureResult(config_file, None, False, session, same, ())
     if profile_name is not None:
         _refuse_existing_profile(doc, profile_name, overwrite=request.overwrite)
 
@@ -405,19 +390,26 @@ def run_configure(
         raise AwsError(f"you have no role in account {account.account_id}: choose another")
     role = _pick_role(roles, request.role_name, account, prompter)
 
-    profile_region = request.profile_region or _check_region(
-        prompter.text("Default client region for the profile (--profile-region)", region),
-        "--profile-region",
+    profile_region = request.profile_region or ask(
+        prompter,
+        "Default client region for the profile (--profile-region)",
+        region,
+        lambda v: check_region(v, "--profile-region"),
     )
+
+    def new_profile_name(value: str) -> str:
+        name = check_name("profile name", "--profile", value)
+        wanted = ProfileSettings(name, session_name, account.account_id, role, profile_region)
+        _refuse_existing_profile(doc, name, overwrite=request.overwrite, wanted=wanted)
+        return name
+
     if profile_name is None:
-        profile_name = check_name(
-            "profile name",
-            "--profile",
-            prompter.text("Profile name (--profile)", f"{role}-{account.account_id}"),
+        profile_name = ask(
+            prompter, "Profile name (--profile)", f"{role}-{account.account_id}", new_profile_name
         )
     profile = ProfileSettings(profile_name, session_name, account.account_id, role, profile_region)
-    changed, backup = write_config(config_file, session, profile, overwrite=request.overwrite)
-    return ConfigureResult(config_file, backup, changed, session, profile)
+    backup, written = write_config(config_file, session, profile, overwrite=request.overwrite)
+    return ConfigureResult(config_file, backup, bool(written), session, profile, written)
 
 
 def _pick_account(accounts: list[Account], wanted: str | None, prompter: Prompter) -> Account:
@@ -433,7 +425,7 @@ def _pick_account(accounts: list[Account], wanted: str | None, prompter: Prompte
         prompter.say(f"The only AWS account available to you is: {accounts[0].label}")
         return accounts[0]
     prompter.say(f"There are {len(accounts)} AWS accounts available to you.")
-    return accounts[prompter.choose("account", [a.label for a in accounts])]
+    return accounts[prompter.choose("account (--account-id)", [a.label for a in accounts])]
 
 
 def _pick_role(roles: list[str], wanted: str | None, account: Account, prompter: Prompter) -> str:
@@ -448,4 +440,4 @@ def _pick_role(roles: list[str], wanted: str | None, account: Account, prompter:
         prompter.say(f"The only role available to you in {account.account_id} is: {roles[0]}")
         return roles[0]
     prompter.say(f"There are {len(roles)} roles available to you in {account.account_id}.")
-    return roles[prompter.choose("role", roles)]
+    return roles[prompter.choose("role (--role-name)", roles)]

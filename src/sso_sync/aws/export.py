@@ -13,6 +13,7 @@ import logging
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from sso_sync.aws.inifile import IniDocument, read_exact
 from sso_sync.aws.role_credentials import RoleCredentials
@@ -79,6 +80,17 @@ def render(credentials: RoleCredentials, fmt: str) -> str:
             + "\n"
         )
     raise UsageError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)} (--format)")
+
+
+def refuse_sso_profile_section(full_config: Mapping[str, Any], section: str) -> None:
+    """Keys written under an SSO profile's name are never read: botocore resolves that profile
+    through IAM Identity Center before it looks at the credentials file."""
+    settings = full_config.get("profiles", {}).get(section, {})
+    if settings.get("sso_session") or settings.get("sso_start_url"):
+        raise UsageError(
+            f"'{section}' is an IAM Identity Center profile: keys written there would be ignored; "
+            f"pass another --section (default: PROFILE-keys), then use --profile {section}-keys"
+        )
 
 
 def write_credentials_section(path: Path, section: str, credentials: RoleCredentials) -> None:

@@ -76,13 +76,18 @@ def profile_name_or_default(name: str | None, environ: Mapping[str, str]) -> str
     if not chosen:
         raise ConfigError(
             "no profile given: pass --profile NAME or set AWS_PROFILE "
-            "(`aws configure sso` creates one)"
+            "(`sso-sync configure` creates one)"
         )
     return chosen
 
 
 def load_profile(session: Session, name: str, config_file: Path) -> SsoProfile:
     """Resolve `name` from the config `session` reads; every error names the file and the fix."""
+    if config_file.is_dir():  # botocore would silently read it as an empty config
+        raise ConfigError(
+            f"{config_file} is a directory, not the AWS config file: move it away (or point "
+            "AWS_CONFIG_FILE at the file), then run `sso-sync configure`"
+        )
     try:
         full: Mapping[str, Any] = session.full_config
     except Exception as exc:  # botocore's parse errors name the file at fault
@@ -90,10 +95,10 @@ def load_profile(session: Session, name: str, config_file: Path) -> SsoProfile:
         raise ConfigError(f"{exc}: fix that file, then retry") from None
     profiles: Mapping[str, Mapping[str, str]] = full.get("profiles", {})
     if name not in profiles:
-        known = ", ".join(sorted(profiles)) or "none"
+        known = ", ".join(sorted(_config_file_profiles(config_file))) or "none"
         raise ConfigError(
-            f"profile '{name}' not found in {config_file} (known: {known}): "
-            f"create it with `aws configure sso` or check --profile/AWS_PROFILE"
+            f"profile '{name}' not found in {config_file} (known: {known}): create it with "
+            f"`sso-sync configure --profile {name}` or check --profile/AWS_PROFILE"
         )
     section = profiles[name]
     session_name = section.get("sso_session")
@@ -102,7 +107,8 @@ def load_profile(session: Session, name: str, config_file: Path) -> SsoProfile:
         if session_name not in sessions:
             raise ConfigError(
                 f"profile '{name}' uses sso_session '{session_name}', but {config_file} has no "
-                f"[sso-session {session_name}] section: add it (`aws configure sso-session`)"
+                f"[sso-session {session_name}] section: add it with "
+                f"`sso-sync configure --session-name {session_name} --profile {name} --overwrite`"
             )
         settings: Mapping[str, str] = sessions[session_name]
         where = f"[sso-session {session_name}]"
@@ -112,7 +118,8 @@ def load_profile(session: Session, name: str, config_file: Path) -> SsoProfile:
     else:
         raise ConfigError(
             f"profile '{name}' in {config_file} is not an IAM Identity Center profile "
-            f"(no sso_session or sso_start_url): choose an SSO profile or run `aws configure sso`"
+            f"(no sso_session or sso_start_url): choose an SSO profile or create one with "
+            "`sso-sync configure`"
         )
     start_url = _required(settings, "sso_start_url", where, config_file)
     sso_region = _required(settings, "sso_region", where, config_file)
@@ -135,6 +142,18 @@ def load_profile(session: Session, name: str, config_file: Path) -> SsoProfile:
         scopes=scopes,
         configured_scopes=configured,
     )
+
+
+def _config_file_profiles(config_file: Path) -> set[str]:
+    """Profiles of the config file itself: botocore's `full_config` also lists every section
+    of the shared credentials file, which holds keys, not SSO settings."""
+    from botocore.configloader import load_config
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        return set(load_config(str(config_file)).get("profiles", {}))
+    except (BotoCoreError, OSError, UnicodeDecodeError):
+        return set()
 
 
 def profile_region(full_config: Mapping[str, Any], name: str) -> str | None:

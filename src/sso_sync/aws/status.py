@@ -13,9 +13,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from sso_sync.aws.budget import SessionBudget, session_budget
 from sso_sync.aws.profiles import SsoProfile
 from sso_sync.aws.role_cache import RoleCache, reuse_or_fetch
 from sso_sync.aws.role_credentials import RoleCredentials, get_role_credentials
+from sso_sync.aws.signin.registration import registration_cache_key
 from sso_sync.aws.token_cache import TokenCache, cached_access_token
 from sso_sync.errors import LoginRequired, SsoSyncError
 from sso_sync.files import parse_utc_timestamp, utc_timestamp
@@ -99,6 +101,7 @@ class StatusReport:
     registration: RegistrationState
     role_credentials: RoleState
     caller_identity: IdentityState
+    session_budget: SessionBudget | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -167,9 +170,17 @@ def _session_state(
 
 
 def _registration_state(
-    profile: SsoProfile, entry: Mapping[str, Any] | None, now: datetime
+    profile: SsoProfile,
+    entry: Mapping[str, Any] | None,
+    now: datetime,
+    stored: Mapping[str, Any] | None = None,
 ) -> RegistrationState:
+    """From the token entry; else (after a sign-out) from the registration's own cache file."""
     expires = parse_utc_timestamp(entry.get("registrationExpiresAt")) if entry else None
+    kept = ""
+    if expires is None and stored and profile.session_name is not None:
+        expires = parse_utc_timestamp(stored.get("expiresAt"))
+        kept = "; still cached after sign-out (as with the AWS CLI): the next sign-in reuses it"
     if expires is None:
         kind = "legacy profiles keep none" if profile.session_name is None else "none cached"
         return RegistrationState(None, f"no client registration ({kind})")
@@ -178,7 +189,9 @@ def _registration_state(
             utc_timestamp(expires),
             f"expired {describe_duration(now - expires)} ago; the next sign-in registers anew",
         )
-    return RegistrationState(utc_timestamp(expires), f"valid {describe_duration(expires - now)}")
+    return RegistrationState(
+        utc_timestamp(expires), f"valid {describe_duration(expires - now)}{kept}"
+    )
 
 
 def collect_status(
@@ -259,9 +272,12 @@ def collect_status(
         usable=usable,
         sign_in_needed=sign_in_needed,
         sso_session=session_state,
-        registration=_registration_state(profile, after, moment),
+        registration=_registration_state(
+            profile, after, moment, cache.get(registration_cache_key(profile))
+        ),
         role_credentials=role_state,
         caller_identity=identity,
+        session_budget=session_budget(after, refreshable=session_state.refreshable),
     )
 
 

@@ -4,6 +4,7 @@
 - `options`: every option shared by several commands, and the target block (`TargetOptions`).
 - `ui`: stdout and stderr, progress, prompts, sign-in messages.
 - `session`: the AWS side of a command (profile, token cache, sign-in) and the GitHub client.
+- `pushing`: one push as `push`, `watch` and the scheduled job run it (clients, state, locks).
 - `commands/`: one short module per command: parse, call the core, print.
 """
 

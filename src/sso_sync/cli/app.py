@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from sso_sync import __version__
 from sso_sync.cli import ui
@@ -24,8 +25,10 @@ from sso_sync.cli.commands import (
     logout,
     push,
     remove,
+    schedule,
     status,
     verify,
+    watch,
 )
 from sso_sync.cli.commands import list as list_command
 from sso_sync.errors import (
@@ -43,6 +46,8 @@ if TYPE_CHECKING:
 COMMANDS: list[tuple[str, Callable[..., None], str]] = [
     ("login", login.login, "Sign in to IAM Identity Center and cache the token."),
     ("push", push.push, "Push fresh role credentials as GitHub secrets."),
+    ("watch", watch.watch, "Keep the targets fresh while the sign-in lasts."),
+    ("schedule", schedule.schedule, "Install, show or remove a job that pushes unattended."),
     ("demo", demo.demo, "Run the whole flow against a local sandbox."),
     ("list", list_command.list_secrets, "List the secrets sso-sync manages on each target."),
     ("remove", remove.remove, "Delete the secrets sso-sync manages from each target."),
@@ -71,7 +76,51 @@ EXIT_TABLE = "\b\nExit codes:\n" + "\n".join(
     f"{code:>5}: {meaning}" for code, meaning in EXIT_CODES.items()
 )
 
+
+def _wants_json(args: list[str]) -> bool:
+    """`--json` among the options (not after `--`): errors then also go to stdout as JSON."""
+    return "--json" in (args[: args.index("--")] if "--" in args else args)
+
+
+def _usage_error(exc: Exception) -> tuple[int, str] | None:
+    """Exit code and message of a click usage error (typer may vendor click: duck-typed)."""
+    code, message = getattr(exc, "exit_code", None), getattr(exc, "format_message", None)
+    if not isinstance(code, int) or message is None or type(exc).__name__ == "NoArgsIsHelpError":
+        return None
+    return code, str(message())
+
+
+class _JsonErrorsGroup(TyperGroup):
+    """Usage errors (click's, raised before a command runs) also become JSON with --json."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        wants_json = _wants_json(list(args))
+        try:
+            ctx = super().make_context(info_name, args, parent, **extra)
+        except Exception as exc:
+            _json_usage_error(exc, wants_json)
+            raise
+        ctx.meta["sso_sync.json"] = wants_json
+        return ctx
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            _json_usage_error(exc, bool(ctx.meta.get("sso_sync.json")))
+            raise
+
+
+def _json_usage_error(exc: Exception, wants_json: bool) -> None:
+    usage = _usage_error(exc) if wants_json else None
+    if usage is not None:
+        ui.out_json_error(*usage)
+
+
 app = typer.Typer(
+    cls=_JsonErrorsGroup,
     name="sso-sync",
     help=(
         "Keep GitHub Actions supplied with fresh AWS credentials from IAM Identity Center (SSO)."
@@ -80,7 +129,7 @@ app = typer.Typer(
     epilog=EXIT_TABLE,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
 )
 
@@ -92,28 +141,38 @@ def errors_to_exit_codes(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        printed_before = ui.json_objects_printed()
+
+        def fail(code: int, message: str) -> typer.Exit:
+            ui.err(message)
+            # With --json a script reads one object: the error, unless a result (which says
+            # "ok": false itself) was printed already.
+            if kwargs.get("as_json") and ui.json_objects_printed() == printed_before:
+                ui.out_json_error(code, message.removeprefix("error: "))
+            return typer.Exit(code)
+
         try:
             return command(*args, **kwargs)
         except SsoSyncError as exc:
             _log().debug("failure:\n%s", traceback_without_messages(exc))
-            ui.err(f"error: {exc}")
-            raise typer.Exit(exc.exit_code) from None
+            raise fail(exc.exit_code, f"error: {exc}") from None
         except KeyboardInterrupt:
-            ui.err("interrupted")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+            raise fail(EXIT_INTERRUPTED, "interrupted") from None
         except typer.Exit:
             raise
         except Exception as exc:  # a bug: say so without echoing a message that may hold data
             _log().debug("unexpected failure:\n%s", traceback_without_messages(exc))
             if isinstance(exc, OSError) and exc.filename:
                 # A file we did not expect to fail on: its name and the reason, nothing more.
-                ui.err(f"error: cannot use {exc.filename} ({exc.strerror}): fix it, then retry")
-                raise typer.Exit(EXIT_FAILED) from None
-            ui.err(
+                raise fail(
+                    EXIT_FAILED,
+                    f"error: cannot use {exc.filename} ({exc.strerror}): fix it, then retry",
+                ) from None
+            raise fail(
+                EXIT_FAILED,
                 f"error: unexpected {type(exc).__name__}; re-run with --debug for details "
-                "and report it"
-            )
-            raise typer.Exit(EXIT_FAILED) from None
+                "and report it",
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -162,6 +221,15 @@ for _name, _function, _short_help in COMMANDS:
 
 
 def main() -> None:
+    import os
+
+    log_file = os.environ.get("SSO_SYNC_LOG_FILE", "")
+    if log_file and sys.argv[1:2] == ["push"]:  # a scheduled job's push (see keepfresh.joblog)
+        from pathlib import Path
+
+        from sso_sync.keepfresh.joblog import log_to_file
+
+        log_to_file(Path(log_file))
     try:
         app()
     except KeyboardInterrupt:

@@ -35,6 +35,17 @@ ProfileOption = Annotated[
         help="AWS CLI profile (IAM Identity Center). Default: $AWS_PROFILE.",
     ),
 ]
+# `list` and `remove` need no AWS access: `--profile` is taken and ignored there, so a `push`
+# line still works with only its verb changed.
+IgnoredProfileOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--profile",
+        "-p",
+        metavar="NAME",
+        help="Accepted and ignored (no AWS access needed), so a push line works as it is.",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout.")]
 NoBrowserOption = Annotated[
     bool,
@@ -82,6 +93,16 @@ TimeoutOption = Annotated[
         min=1,
         metavar="SECONDS",
         help="Seconds for the GitHub work; what is left then is reported as not attempted.",
+    ),
+]
+
+GitHubTokenFileOption = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--github-token-file",
+        metavar="FILE",
+        help="Read the GitHub token from FILE (mode 0600; for scheduled jobs). Default: "
+        "$SSO_SYNC_GITHUB_TOKEN_FILE, else GH_TOKEN, GITHUB_TOKEN, `gh auth token`.",
     ),
 ]
 
@@ -204,6 +225,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 def target_options(command: F) -> F:
     """Give `command` the target block: typer sees the eight parameters, declared here once;
     the command receives them as one `targets: TargetOptions` argument."""
+    return _with_target_block(command, ())
+
+
+def target_options_after(*leading: str) -> Callable[[F], F]:
+    """`target_options`, with the command's own arguments `leading` before SET on the command
+    line (`schedule install [SET]`)."""
+    return lambda command: _with_target_block(command, leading)
+
+
+def _with_target_block(command: F, leading: tuple[str, ...]) -> F:
     # Evaluated here: typer does not evaluate the string annotations of a given signature.
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "targets"]
@@ -211,6 +242,8 @@ def target_options(command: F) -> F:
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=hint)
         for name, hint in _TARGET_ANNOTATIONS.items()
     ]
+    first = [p for p in own if p.name in leading]
+    rest = [p for p in own if p.name not in leading]
 
     @functools.wraps(command)
     def wrapper(**kwargs: Any) -> Any:
@@ -221,6 +254,6 @@ def target_options(command: F) -> F:
     wrapper.__annotations__ = {**_TARGET_ANNOTATIONS, **annotations, "return": None}
     # Keyword-only parameters may not precede positional ones: typer only needs the order.
     wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in block + own]
+        parameters=[p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in first + block + rest]
     )
     return wrapper  # type: ignore[return-value]

@@ -4,6 +4,7 @@ the sign-in with its messages, and the GitHub client."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
@@ -77,13 +78,16 @@ class AwsSession:
                 force=force,
             )
         until = f"{result.expires_at:%Y-%m-%d %H:%M} UTC"
+        p = self.profile
+        # What is signed in to is the sso-session (shared by its profiles), or a legacy start URL.
+        where = f"sso-session '{p.session_name}'" if p.session_name else p.start_url
         if result.reused:
             ui.err(
-                f"Already signed in for profile '{self.profile.name}' (session valid until "
-                f"{until}); pass --force to sign in again."
+                f"Already signed in to {where} (profile '{p.name}'), valid until {until}; "
+                "pass --force to sign in again."
             )
         else:
-            ui.err(f"Signed in for profile '{self.profile.name}'; session valid until {until}.")
+            ui.err(f"Signed in to {where} (profile '{p.name}'), valid until {until}.")
         return result
 
     def role_credentials(self, *, allow_sign_in: bool) -> RoleCredentials:
@@ -100,7 +104,16 @@ class AwsSession:
             )
 
 
-def github_api(api_url: str | None, timeout: float) -> GitHubApi:
+def github_api(
+    api_url: str | None,
+    timeout: float,
+    token_file: Path | None = None,
+    *,
+    announce_waits: bool = True,
+) -> GitHubApi:
+    """`announce_waits`: say on stderr what a wait of more than ~2 s waits for (not in `watch`,
+    whose cycle lines are its only progress messages)."""
     from sso_sync import clients
 
-    return clients.github_api(api_url, os.environ, timeout)
+    on_long_wait = ui.err if announce_waits else None
+    return clients.github_api(api_url, os.environ, timeout, token_file, on_long_wait=on_long_wait)

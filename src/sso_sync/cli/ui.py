@@ -26,10 +26,27 @@ def out(message: str) -> None:
     typer.echo(message)
 
 
+class _JsonCount:
+    """How many JSON objects this process printed on stdout: an error that follows a printed
+    result must not add a second object (a script reads one)."""
+
+    printed = 0
+
+
 def out_json(data: object) -> None:
     import json  # here, not at the top: `--help` must not pay for what only output needs
 
     out(json.dumps(data, indent=2))
+    _JsonCount.printed += 1
+
+
+def json_objects_printed() -> int:
+    return _JsonCount.printed
+
+
+def out_json_error(exit_code: int, message: str) -> None:
+    """With --json, every error is also one object on stdout (after nothing else there)."""
+    out_json({"ok": False, "error": {"exit_code": exit_code, "message": message}})
 
 
 def show_device_prompt(prompt: DevicePrompt, opened: bool) -> None:
@@ -104,15 +121,17 @@ class TerminalPrompter:
             sys.stderr.write(f"{label} [{default}]: " if default else f"{label}: ")
             sys.stderr.flush()
             line = sys.stdin.readline()
-            if not line:  # end of input: a script ran out of answers
+            if not line:  # end of input (`</dev/null`, a script out of answers): the default
                 sys.stderr.write("\n")
+                if default is not None:
+                    return default
                 raise UsageError(missing)
             answer = line.strip()
             if answer or default is not None:
                 return answer or str(default)
 
     def text(self, label: str, default: str | None) -> str:
-        return self._ask(label, default, f"no answer for {label}: pass it as a flag")
+        return self._ask(label, default, f"no answer for {label} (end of input): pass the flag")
 
     def choose(self, label: str, options: Sequence[str]) -> int:
         for number, option in enumerate(options, 1):
@@ -121,7 +140,7 @@ class TerminalPrompter:
             text = self._ask(
                 f"Choose the {label} [1-{len(options)}]",
                 None,
-                f"no {label} chosen: pass it as a flag",
+                f"no {label} chosen (end of input): pass the flag",
             )
             if text.isdigit() and 1 <= int(text) <= len(options):
                 return int(text) - 1

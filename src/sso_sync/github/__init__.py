@@ -7,4 +7,5 @@
 - `push`: plan, then apply: which secrets go where, and putting them there;
   `public_keys`: each target's key, fetched once and checked.
 - `listing` (`list`), `removal` (`remove`), `variables` (`--expiration-variable`).
+- `token_file`: `--github-token-file`, the token of a scheduled job, from a 0600 file.
 """

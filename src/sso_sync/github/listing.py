@@ -12,6 +12,7 @@ from sso_sync.github.fanout import DEFAULT_CONCURRENCY, for_each
 from sso_sync.github.push import list_secrets, managed_names
 from sso_sync.github.rest import GitHubApi
 from sso_sync.github.targets import Target, TargetSet, validate_secret_names
+from sso_sync.wording import failed_targets
 
 
 @dataclass(frozen=True)
@@ -100,5 +101,4 @@ def failed_listings(listings: Sequence[Listing]) -> str | None:
     failed = [li for li in listings if li.error]
     if not failed:
         return None
-    names = ", ".join(li.label for li in failed)
-    return f"{len(failed)} of {len(listings)} targets failed: {names}"
+    return failed_targets([(li.label, "failed") for li in failed], len(listings))

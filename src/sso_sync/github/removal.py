@@ -11,6 +11,7 @@ from sso_sync.github.fanout import DEFAULT_CONCURRENCY, for_each
 from sso_sync.github.listing import Listing
 from sso_sync.github.push import outcome_word
 from sso_sync.github.rest import GitHubApi, raise_for_status
+from sso_sync.wording import failed_targets
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,8 @@ def removal_failure(results: Sequence[RemoveResult], listings: Sequence[Listing]
     failed_listings = [li for li in listings if li.error]
     if not failed and not failed_listings:
         return None
-    named = ", ".join(
-        [f"{r.listing.label} ({r.status})" for r in failed]
-        + [f"{li.label} (failed)" for li in failed_listings]
+    return failed_targets(
+        [(r.listing.label, r.status) for r in failed]
+        + [(li.label, "failed") for li in failed_listings],
+        len(listings),
     )
-    return f"{len(failed) + len(failed_listings)} of {len(listings)} targets failed: {named}"

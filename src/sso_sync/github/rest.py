@@ -34,6 +34,10 @@ GH_AUTH_TOKEN_TIMEOUT = 10
 REQUEST_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 
 
+# A retry wait longer than this is announced (without -v): a silent pause looks like a hang.
+LONG_WAIT = 2.0
+
+
 class Requester(Protocol):
     """The slice of PyGithub's `Requester` we use."""
 
@@ -94,7 +98,9 @@ class GitHubApi:
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        on_long_wait: Callable[[str], None] | None = None,
     ) -> None:
+        """`on_long_wait` is told, in one line, of every retry wait over `LONG_WAIT` seconds."""
         if (requester is None) == (requester_factory is None):
             raise TypeError("give exactly one of requester and requester_factory")
         self._single = requester
@@ -116,6 +122,7 @@ class GitHubApi:
         if timeout is not None:
             self.start_deadline()
         self.log = RequestLog()
+        self._on_long_wait = on_long_wait
 
     def start_deadline(self) -> None:
         """Start the `timeout` clock now (the CLI does so once credentials are in hand)."""
@@ -179,6 +186,7 @@ class GitHubApi:
                         f"cannot reach GitHub ({type(exc).__name__}) for {method} {path}: "
                         f"check --api-url/GITHUB_API_URL and the network"
                     ) from None
+                why = f"GitHub could not be reached ({type(exc).__name__})"
             else:
                 self.log.add(method, path, status)
                 response = Response(status, headers, _parse(text))
@@ -201,6 +209,9 @@ class GitHubApi:
                 log.info(
                     "GitHub answered %s to %s %s; retrying in %.1f s", status, method, path, wait
                 )
+                why = f"GitHub answered {status}" + (" and asked to wait" if asked else "")
+            if self._on_long_wait is not None and wait > LONG_WAIT:
+                self._on_long_wait(f"{why}: waiting {wait:.0f} s before retrying {method} {path}")
             self._sleep(wait)
             attempt += 1
 

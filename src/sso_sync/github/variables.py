@@ -30,16 +30,13 @@ class VariableResult:
     value: str = ""
 
 
-def variables_path(target: Target) -> str:
+def variables_path(target: Target, option: str = "--expiration-variable") -> str:
     """The REST collection holding the target's variables; the same places secrets live."""
     if target.app != "actions":
-        raise UsageError(
-            f"--expiration-variable: {target.label} has no Actions variables (Dependabot has none)"
-        )
+        raise UsageError(f"{option}: {target.label} has no Actions variables (Dependabot has none)")
     if target.kind == "org":
         raise UsageError(
-            f"--expiration-variable: {target.label} is an organization; set it on repositories "
-            "or environments"
+            f"{option}: {target.label} is an organization; set it on repositories or environments"
         )
     base = f"/repos/{target.owner}/{target.repo}"
     if target.kind == "env":
@@ -47,11 +44,13 @@ def variables_path(target: Target) -> str:
     return f"{base}/actions/variables"
 
 
-def validate_variable(name: str, targets: Sequence[Target]) -> None:
+def validate_variable(
+    name: str, targets: Sequence[Target], option: str = "--expiration-variable"
+) -> None:
     """Checked before any write, so a bad name or target loses nothing."""
     validate_secret_names([name])  # GitHub's rules for variable names are the same
     for target in targets:
-        variables_path(target)
+        variables_path(target, option)
 
 
 def set_variable(api: GitHubApi, target: Target, name: str, value: str) -> VariableResult:

@@ -18,10 +18,36 @@ from . import Sandbox, SandboxConfig
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sso_sync.sandbox", description=__doc__)
-    parser.add_argument("--aws-port", type=int, default=0)
-    parser.add_argument("--github-port", type=int, default=0)
-    parser.add_argument("--role-lifetime", type=int, default=3600, metavar="SECONDS")
+    parser = argparse.ArgumentParser(
+        prog="python -m sso_sync.sandbox",
+        description="A loopback IAM Identity Center (sso, sso-oidc, STS) and GitHub REST API for "
+        "trying sso-sync without an AWS account: prints its URLs, a GitHub token and the "
+        "environment variables that point the clients at it as one JSON line on stdout, then "
+        "serves until interrupted (Ctrl-C or SIGTERM).",
+        epilog="Export each variable of the line's 'env' object, then run sso-sync as usual "
+        "(`sso-sync demo` does all of this in one command).",
+    )
+    parser.add_argument(
+        "--aws-port",
+        type=int,
+        default=0,
+        metavar="PORT",
+        help="port of the AWS side on 127.0.0.1 (default: any free port)",
+    )
+    parser.add_argument(
+        "--github-port",
+        type=int,
+        default=0,
+        metavar="PORT",
+        help="port of the GitHub side on 127.0.0.1 (default: any free port)",
+    )
+    parser.add_argument(
+        "--role-lifetime",
+        type=int,
+        default=3600,
+        metavar="SECONDS",
+        help="how long the role credentials it issues last (default: 3600)",
+    )
     parser.add_argument(
         "--with-credentials",
         action="store_true",

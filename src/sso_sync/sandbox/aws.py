@@ -261,6 +261,13 @@ class AwsBackend:
         for token in self.state.refresh_tokens.values():
             token.valid = False
 
+    def end_sessions(self) -> None:
+        """What ends a portal session (its configured length, an administrator): every access
+        token and refresh token stops working; only a browser sign-in helps."""
+        for access in self.state.access_tokens.values():
+            access.valid = False
+        self.revoke_refresh_tokens()
+
     def expire_credentials(self) -> None:
         expired = int(time.time() * 1000) - 1000
         for cred in self.state.credentials.values():

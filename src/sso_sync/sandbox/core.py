@@ -171,6 +171,11 @@ class Sandbox:
         with self._hub.lock:
             self._aws.revoke_refresh_tokens()
 
+    def end_sessions(self) -> None:
+        """Invalidate every access and refresh token, as the end of a portal session does."""
+        with self._hub.lock:
+            self._aws.end_sessions()
+
     def expire_credentials(self) -> None:
         with self._hub.lock:
             self._aws.expire_credentials()

@@ -132,9 +132,6 @@ def configure(
         ui.err(f"{result.config_file} already has profile '{p.name}' exactly so: nothing written")
     else:
         saved = f" (previous version in {result.backup})" if result.backup else ""
-        ui.err(
-            f"wrote [profile {p.name}] and [sso-session {p.session_name}] to "
-            f"{result.config_file}{saved}"
-        )
+        ui.err(f"wrote {' and '.join(result.written)} to {result.config_file}{saved}")
     ui.out(p.name)
     ui.err(f"try: sso-sync status --profile {p.name}")

@@ -30,7 +30,8 @@ def export_credentials(
         typer.Option(
             "--section",
             metavar="NAME",
-            help="With --format ini: section of the credentials file. Default: the profile name.",
+            help="With --format ini: section of the credentials file. Default: PROFILE-keys "
+            "(not an SSO profile's name: botocore would ignore the keys there).",
         ),
     ] = None,
 ) -> None:
@@ -39,7 +40,13 @@ def export_credentials(
     Reuses credentials cached in ~/.aws/cli/cache with 15 minutes or more left. For use as
     `credential_process = sso-sync export --format credential-process --profile NAME`.
     """
-    from sso_sync.aws.export import FORMATS, credentials_file, render, write_credentials_section
+    from sso_sync.aws.export import (
+        FORMATS,
+        credentials_file,
+        refuse_sso_profile_section,
+        render,
+        write_credentials_section,
+    )
     from sso_sync.aws.inifile import check_name
     from sso_sync.aws.role_cache import RoleCache, reuse_or_fetch
     from sso_sync.errors import UsageError
@@ -49,7 +56,9 @@ def export_credentials(
     if section is not None and fmt != "ini":
         raise UsageError("--section goes with --format ini only")
     aws = AwsSession(profile)
-    target = check_name("section", "--section", section or aws.profile.name)
+    target = check_name("section", "--section", section or f"{aws.profile.name}-keys")
+    if fmt == "ini":
+        refuse_sso_profile_section(aws.session.full_config, target)
     # An SDK runs credential_process without a person watching: never start a sign-in there.
     allow = fmt != "credential-process" and is_interactive(os.environ, sys.stdin.isatty())
     credentials, _ = reuse_or_fetch(

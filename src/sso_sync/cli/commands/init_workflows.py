@@ -32,7 +32,8 @@ def init_workflows(
         typer.Option(
             "--action",
             metavar="OWNER/REPO@SHA",
-            help="The verify action to use, pinned by commit. Default: this release's.",
+            help="The verify action to use, pinned by commit. Default: this release's "
+            "(a development install has none: then this is required).",
         ),
     ] = None,
 ) -> None:
@@ -40,18 +41,14 @@ def init_workflows(
     repository's .github/workflows/."""
     from pathlib import Path
 
-    from sso_sync.action.workflows import apply, default_action, find_repository_root, plan
+    from sso_sync.action.workflows import apply, choose_action, find_repository_root, plan
 
     root = find_repository_root(Path.cwd())
-    planned = plan(root, prefix=prefix, environment=env, action=action or default_action())
+    uses, tag = choose_action(action)
+    planned = plan(root, prefix=prefix, environment=env, action=uses, tag=tag)
     apply(planned, root, force=force)
     for item in planned:
         ui.out(f"{'overwrote' if item.exists else 'wrote'} {item.path.relative_to(root)}")
-    if action is None and default_action().endswith("@" + "0" * 40):
-        ui.err(
-            "note: no release commit is known for the action yet: edit `uses:` or pass "
-            "--action OWNER/REPO@SHA"
-        )
     ui.err(
         "next: `sso-sync push --repo OWNER/NAME --profile PROFILE --expiration-variable "
         f"{prefix}AWS_CREDENTIAL_EXPIRATION"

@@ -8,6 +8,7 @@ from sso_sync.cli.options import (
     DEFAULT_TIMEOUT,
     ApiUrlOption,
     ConcurrencyOption,
+    IgnoredProfileOption,
     JsonOption,
     PrefixOption,
     TargetOptions,
@@ -16,6 +17,7 @@ from sso_sync.cli.options import (
 )
 from sso_sync.cli.session import github_api
 from sso_sync.errors import OperationFailed
+from sso_sync.wording import without_label
 
 
 @target_options
@@ -26,6 +28,7 @@ def list_secrets(
     concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
     as_json: JsonOption = False,
+    profile: IgnoredProfileOption = None,
 ) -> None:
     """List the secrets sso-sync manages on each target (with the prefix), and when each was
     last updated. Values are never readable.
@@ -35,6 +38,7 @@ def list_secrets(
     from sso_sync.github.listing import failed_listings, list_managed
     from sso_sync.sync import target_count
 
+    del profile  # accepted so that a push line works with the verb changed; nothing to sign in to
     sets = targets.sets(profile=None, prefix=prefix)
     api = github_api(api_url, timeout)
     try:
@@ -57,7 +61,7 @@ def list_secrets(
     else:
         for li in listings:
             if li.error:
-                ui.out(f"{li.label}: failed: {li.error}")
+                ui.out(f"{li.label}: failed: {without_label(li.target.label, li.error)}")
             elif not li.secrets:
                 ui.out(
                     f"{li.label}: no managed secrets"

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from sso_sync.cli import ui
 from sso_sync.cli.options import NoBrowserOption, ProfileOption, UseDeviceCodeOption
 from sso_sync.cli.session import AwsSession
 
@@ -26,15 +27,47 @@ def login(
         bool,
         typer.Option("--force", help="Sign in again even if the cached session is still valid."),
     ] = False,
+    new_session: Annotated[
+        bool,
+        typer.Option(
+            "--new-session",
+            help="Sign out first (sso:Logout), so the new portal session starts at its full "
+            "length instead of inheriting the live one's end.",
+        ),
+    ] = False,
 ) -> None:
     """Sign in to IAM Identity Center for a profile and cache the token as AWS CLI v2 does.
 
     sso-session profiles use the browser flow with PKCE; legacy profiles, --use-device-code
     and places a browser cannot reach 127.0.0.1 use a device code. A live session is reused.
     """
-    AwsSession(profile).login(
+    aws = AwsSession(profile)
+    if new_session:
+        _sign_out(aws)
+    aws.login(
         open_browser=not no_browser,
-        force=force,
+        force=force or new_session,
         use_device_code=use_device_code,
         use_auth_code=use_auth_code,
     )
+
+
+def _sign_out(aws: AwsSession) -> None:
+    """End the live portal session: IAM Identity Center would otherwise hand the new sign-in the
+    same session, and with it the old end."""
+    from sso_sync import clients
+    from sso_sync.aws.logout import logout, scope_for_profile
+
+    report = logout(
+        lambda region: clients.sso_client(aws.session, region),
+        aws.paths.sso_cache,
+        aws.paths.cli_cache,
+        scope_for_profile(aws.session.full_config, aws.profile),
+    )
+    if report.revoked:
+        ui.err("Signed out of the previous session; signing in to a new one.")
+    if report.unreachable:
+        ui.err(
+            "Could not reach IAM Identity Center to end the previous session: the new sign-in "
+            "may keep its end."
+        )

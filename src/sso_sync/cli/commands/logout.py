@@ -10,6 +10,7 @@ import typer
 from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
 from sso_sync.cli import ui
 from sso_sync.cli.options import ProfileOption
+from sso_sync.wording import plural
 
 if TYPE_CHECKING:
     from sso_sync.aws.logout import LogoutReport
@@ -71,4 +72,5 @@ def _print_logout(report: LogoutReport, what: str) -> None:
     for url in report.already_ended:
         ui.err(f"Signed out of {url} (the session had already ended).")
     if report.removed_role_credentials:
-        ui.err(f"Deleted {len(report.removed_role_credentials)} cached role credential file(s).")
+        count = plural(len(report.removed_role_credentials), "cached role credential file")
+        ui.err(f"Deleted {count}.")

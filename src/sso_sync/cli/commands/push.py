@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -14,6 +12,7 @@ from sso_sync.cli.options import (
     DEFAULT_TIMEOUT,
     ApiUrlOption,
     ConcurrencyOption,
+    GitHubTokenFileOption,
     JsonOption,
     PrefixOption,
     ProfileOption,
@@ -22,11 +21,10 @@ from sso_sync.cli.options import (
     target_options,
 )
 from sso_sync.cli.session import AwsSession, github_api
-from sso_sync.errors import OperationFailed
+from sso_sync.errors import OperationFailed, UsageError
 
 if TYPE_CHECKING:
     from sso_sync.github.push import PushPlan
-    from sso_sync.sync import PushRun
 
 
 @target_options
@@ -35,6 +33,7 @@ def push(
     profile: ProfileOption = None,
     prefix: PrefixOption = None,
     api_url: ApiUrlOption = None,
+    github_token_file: GitHubTokenFileOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be set where; write nothing.")
     ] = False,
@@ -49,49 +48,88 @@ def push(
             help="Also store the expiry as this plain Actions variable, readable as vars.NAME.",
         ),
     ] = None,
+    min_remaining: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--min-remaining",
+            metavar="DURATION",
+            help="Push only to targets whose credentials (as this machine recorded them) have "
+            "less than this left (30m, 2h, 1h30m); report the others fresh.",
+        ),
+    ] = None,
+    record_variable: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--record-variable",
+            metavar="NAME",
+            help="Also write this plain Actions variable: JSON pushed_at, expires_at, version. "
+            "Anyone who can read the repository's variables sees it.",
+        ),
+    ] = None,
+    record_who: Annotated[
+        bool,
+        typer.Option(
+            "--record-who",
+            help="With --record-variable: also role_arn, pushed_by (the STS session name, often "
+            "an email) and host.",
+        ),
+    ] = False,
 ) -> None:
     """Push fresh role credentials of a profile as GitHub secrets (repository, environment,
     organization; Actions or Dependabot).
 
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
-    from sso_sync.aws.profiles import is_interactive
+    from sso_sync.action.verify import parse_duration
+    from sso_sync.cli.pushing import PushJob, print_push, record_job_run
     from sso_sync.github.push import check_sets
     from sso_sync.github.variables import validate_variable
-    from sso_sync.sync import plan_dry_run, run_push
+    from sso_sync.sync import plan_dry_run
 
     sets = targets.sets(profile=profile, prefix=prefix)
     check_sets(sets)  # names and duplicates, before any network call
-    if expiration_variable:
-        validate_variable(expiration_variable, [t for s in sets for t in s.targets])
-        if dry_run:
+    fresh_for = parse_duration(min_remaining) if min_remaining is not None else None
+    for name, option in (
+        (expiration_variable, "--expiration-variable"),
+        (record_variable, "--record-variable"),
+    ):
+        if name:
+            validate_variable(name, [t for s in sets for t in s.targets], option=option)
+    if record_who and not record_variable:
+        raise UsageError("--record-who needs --record-variable NAME: name the variable to write")
+    if dry_run:
+        if expiration_variable:
             ui.err(
                 f"would also set Actions variable {expiration_variable} to the expiry on each "
                 "target"
             )
-    aws = {p: AwsSession(p) for p in dict.fromkeys(s.profile for s in sets)}
-    names = {p: a.profile.name for p, a in aws.items()}
-    api = github_api(api_url, timeout)
-    try:
-        if dry_run:
+        aws = {p: AwsSession(p) for p in dict.fromkeys(s.profile for s in sets)}
+        names = {p: a.profile.name for p, a in aws.items()}
+        api = github_api(api_url, timeout, github_token_file)
+        try:
             _print_plan(plan_dry_run(api, sets, concurrency=concurrency), names, as_json)
-            return
-        allow = is_interactive(os.environ, sys.stdin.isatty())
-        run = run_push(
-            api,
-            sets,
-            profile_names=names,
-            credentials_for=lambda p: aws[p].role_credentials(allow_sign_in=allow),
-            concurrency=concurrency,
-            progress=ui.Progress,
-            expiration_variable=expiration_variable,
-        )
-    finally:
-        api.close()
-    _print_push(run, as_json)
-    failure = run.failure()
-    if failure:
-        raise OperationFailed(failure)
+        finally:
+            api.close()
+        return
+    job = PushJob(
+        sets,
+        api_url,
+        timeout,
+        concurrency,
+        expiration_variable=expiration_variable,
+        record_variable=record_variable,
+        record_who=record_who,
+        token_file=github_token_file,
+        progress=ui.Progress,
+    )
+    with record_job_run(job):
+        # A missing token is found before the locks are taken.
+        github_api(api_url, timeout, github_token_file).close()
+        run = job.run(fresh_for)
+        print_push(run, as_json)
+        failure = run.failure()
+        if failure:
+            raise OperationFailed(failure)
 
 
 def _print_plan(plan: PushPlan, profiles: dict[str | None, str], as_json: bool) -> None:
@@ -112,19 +150,3 @@ def _print_plan(plan: PushPlan, profiles: dict[str | None, str], as_json: bool) 
             + f" from profile {profiles[tp.profile]}"
         )
     ui.out("dry run: nothing was written")
-
-
-def _print_push(run: PushRun, as_json: bool) -> None:
-    if as_json:
-        ui.out_json(run.as_dict())
-    else:
-        for r in run.results:
-            if r.ok:
-                ui.out(f"{r.label}: " + ", ".join(f"{s.name} {s.outcome}" for s in r.secrets))
-            else:
-                ui.out(f"{r.label}: {r.status}: {r.error}")
-        for _name, c in run.credentials:
-            ui.out(f"credentials for {c.account_id}/{c.role_name} expire at {c.expiration_text}")
-    for v in run.variables:
-        if v.error is None:
-            ui.err(f"{v.target.label}: variable {v.name} {v.outcome} ({v.value})")

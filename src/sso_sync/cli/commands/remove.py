@@ -13,6 +13,7 @@ from sso_sync.cli.options import (
     DEFAULT_TIMEOUT,
     ApiUrlOption,
     ConcurrencyOption,
+    IgnoredProfileOption,
     JsonOption,
     PrefixOption,
     TargetOptions,
@@ -21,6 +22,7 @@ from sso_sync.cli.options import (
 )
 from sso_sync.cli.session import github_api
 from sso_sync.errors import OperationFailed
+from sso_sync.wording import without_label
 
 if TYPE_CHECKING:
     from sso_sync.github.removal import RemoveResult
@@ -40,6 +42,7 @@ def remove(
     concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
     as_json: JsonOption = False,
+    profile: IgnoredProfileOption = None,
 ) -> None:
     """Delete the secrets sso-sync manages (the four credential names with the prefix) from
     each target. Asks first unless --yes.
@@ -50,6 +53,7 @@ def remove(
     from sso_sync.github.listing import failed_listings, list_managed
     from sso_sync.github.removal import apply_remove, plan_remove, removal_failure
 
+    del profile  # accepted so that a push line works with the verb changed; nothing to sign in to
     sets = targets.sets(profile=None, prefix=prefix)
     api = github_api(api_url, timeout)
     try:
@@ -110,4 +114,5 @@ def _print_remove(results: list[RemoveResult], as_json: bool) -> None:
             detail = ", ".join(f"{n} {o}" for n, o in r.outcomes) or "nothing to delete"
             ui.out(f"{r.listing.label}: {detail}")
         else:
-            ui.out(f"{r.listing.label}: {r.status}: {r.error}")
+            error = without_label(r.listing.target.label, r.error or "")
+            ui.out(f"{r.listing.label}: {r.status}: {error}")

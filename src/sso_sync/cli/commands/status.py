@@ -72,3 +72,7 @@ def _print_status(report: StatusReport) -> None:
     ui.out(f"  registration  {reg.verdict}")
     ui.out(f"  role          {role.account_id}/{role.role_name}: {role.verdict}")
     ui.out(f"  identity      {who.arn or '-'}: {who.verdict}")
+    budget = report.session_budget
+    if budget is not None:
+        until = f"at most until {budget.until}" if budget.until else "not known"
+        ui.out(f"  unattended    {until} ({budget.limited_by}); {budget.note}")

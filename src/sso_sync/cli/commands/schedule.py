@@ -1,0 +1,258 @@
+"""`sso-sync schedule install|status|remove`: a user-level job that runs the push unattended."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sso_sync.cli import ui
+from sso_sync.cli.options import (
+    ApiUrlOption,
+    GitHubTokenFileOption,
+    JsonOption,
+    PrefixOption,
+    ProfileOption,
+    TargetOptions,
+    target_options_after,
+)
+from sso_sync.errors import OperationFailed, UsageError
+
+if TYPE_CHECKING:
+    from datetime import timedelta
+
+    from sso_sync.keepfresh.schedule.backend import Backend
+    from sso_sync.keepfresh.schedule.job import Job
+
+ACTIONS = ("install", "status", "remove")
+
+
+@target_options_after("action")
+def schedule(
+    targets: TargetOptions,
+    action: Annotated[
+        str,
+        # Hidden from the Arguments section (typer would add `<str>`): the usage line and the
+        # docstring say it.
+        typer.Argument(metavar="install|status|remove", help="What to do.", hidden=True),
+    ],
+    profile: ProfileOption = None,
+    prefix: PrefixOption = None,
+    api_url: ApiUrlOption = None,
+    github_token_file: GitHubTokenFileOption = None,
+    every: Annotated[
+        str,
+        typer.Option(
+            "--every",
+            metavar="DURATION",
+            help="How often the job runs: whole minutes dividing an hour or hours dividing a "
+            "day. It pushes targets with less than 2 x this + 15 min left.",
+        ),
+    ] = "15m",
+    backend: Annotated[
+        str,
+        typer.Option(
+            "--backend",
+            metavar="auto|systemd|cron|launchd",
+            help="The scheduler: auto picks launchd on macOS, a systemd user timer when "
+            "`systemctl --user` answers, else the crontab.",
+        ),
+    ] = "auto",
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print exactly what install would write where; do nothing."),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Install, show or remove a job that runs `sso-sync push --min-remaining` for these targets
+    with nobody there. One job per SET, or per target list; never prompts (runs as with CI set).
+
+    status exits 1 when the job's last run failed.
+    """
+    from sso_sync.action.verify import parse_duration
+    from sso_sync.keepfresh.schedule.backend import run_command
+    from sso_sync.keepfresh.schedule.choose import choose
+    from sso_sync.keepfresh.schedule.job import check_every
+
+    if action not in ACTIONS:
+        raise UsageError(f"schedule {action}: choose install, status or remove")
+    interval = check_every(parse_duration(every, "--every"), every)
+    job = _job(targets, profile, prefix, api_url, github_token_file, interval, action)
+    home = Path(os.environ.get("HOME") or Path.home())
+    chosen = choose(backend, run_command, os.environ, home)
+    if action == "install":
+        if dry_run:
+            ui.out(f"backend: {chosen.name}")
+            for planned in chosen.plan(job):
+                ui.out(f"--- would write {planned.where}:\n{planned.content.rstrip()}")
+            ui.out("dry run: nothing was written")
+            return
+        where = chosen.install(job)
+        ui.out(f"installed {job.name} ({chosen.name}, every {every}) in {where}")
+        if chosen.name == "systemd":
+            from sso_sync.keepfresh.schedule.systemd import LINGER_NOTE
+
+            ui.err(LINGER_NOTE)
+        ui.err(f"log: {job.log_file}")
+    elif action == "remove":
+        if dry_run:
+            ui.out(f"would remove {job.name} from {chosen.name}")
+            return
+        if chosen.remove(job):
+            ui.out(f"removed {job.name} ({chosen.name})")
+        else:
+            ui.out(f"no job {job.name} in {chosen.name}: nothing to remove")
+    else:
+        _status(job, chosen, as_json)
+
+
+def _job(
+    targets: TargetOptions,
+    profile: str | None,
+    prefix: str | None,
+    api_url: str | None,
+    token_file: Path | None,
+    interval: timedelta,
+    action: str,
+) -> Job:
+    from sso_sync.aws.profiles import AwsPaths
+    from sso_sync.github.push import check_sets
+    from sso_sync.github.token_file import check_token_file, token_file_path
+    from sso_sync.keepfresh.schedule.job import Job, job_environment, job_name, push_argv
+    from sso_sync.keepfresh.state import target_key
+    from sso_sync.sets import find_config
+    from sso_sync.state_dir import state_dir
+
+    sets = targets.sets(profile=profile, prefix=prefix)
+    check_sets(sets)
+    keys = [target_key(t, s.prefix) for s in sets for t in s.targets]
+    name = job_name(targets.set_name, keys)
+    if profile is None and any(s.profile is None for s in sets):
+        profile = os.environ.get("AWS_PROFILE") or None
+        if profile is None:
+            raise UsageError("which profile should the job use? give --profile NAME")
+    args = _target_args(targets, prefix, find_config(Path.cwd()))
+    if api_url:
+        args += ["--api-url", api_url]
+    file = token_file_path(token_file, os.environ)
+    if file is not None:
+        file = file.resolve()
+        check_token_file(file)
+    elif action == "install":
+        _require_gh_token(api_url)
+    logs = state_dir(os.environ) / "logs"
+    exe = _executable()
+    path = os.pathsep.join(dict.fromkeys([str(exe.parent), *_gh_dirs(), "/usr/bin", "/bin"]))
+    return Job(
+        name=name,
+        every=interval,
+        argv=push_argv(exe, interval, args, profile=profile, token_file=file),
+        environment=job_environment(
+            os.environ,
+            name=name,
+            aws_config_file=AwsPaths.from_environ(os.environ).config_file.resolve(),
+            log_file=logs / f"{name}.log",
+            path=path,
+        ),
+        log_file=logs / f"{name}.log",
+    )
+
+
+def _target_args(targets: TargetOptions, prefix: str | None, found: Path | None) -> list[str]:
+    args: list[str] = []
+    if targets.set_name:
+        args.append(targets.set_name)
+    for option, values in (
+        ("--repo", targets.repo),
+        ("--env", targets.env),
+        ("--org", targets.org),
+        ("--selected-repo", targets.selected_repo),
+    ):
+        for value in values or []:
+            args += [option, value]
+    if targets.visibility:
+        args += ["--visibility", targets.visibility]
+    if targets.app_name:
+        args += ["--app", targets.app_name]
+    config = targets.config or (found if not (targets.repo or targets.org) else None)
+    if config is not None:
+        args += ["--config", str(config.resolve())]
+    if prefix is not None:
+        args += ["--prefix", prefix]
+    return args
+
+
+def _executable() -> Path:
+    """The running sso-sync, by absolute path."""
+    argv0 = Path(sys.argv[0])
+    if argv0.name == "sso-sync" and argv0.exists():
+        return argv0.resolve()
+    found = shutil.which("sso-sync") or shutil.which(
+        "sso-sync", path=str(Path(sys.executable).parent)
+    )
+    if found is None:
+        raise UsageError("cannot find the sso-sync executable: install sso-sync on PATH")
+    return Path(found).resolve()
+
+
+def _gh_dirs() -> list[str]:
+    gh = shutil.which("gh")
+    return [str(Path(gh).parent)] if gh else []
+
+
+def _require_gh_token(api_url: str | None) -> None:
+    """The job gets no GH_TOKEN (it is a secret): it must find `gh auth token` instead."""
+    from sso_sync.github.rest import resolve_api_url, resolve_token
+
+    url = resolve_api_url(api_url, os.environ)
+    reduced = {
+        k: v
+        for k, v in os.environ.items()
+        if k in ("PATH", "HOME", "GH_CONFIG_DIR", "XDG_CONFIG_HOME")
+    }
+    try:
+        resolve_token(reduced, url)
+    except UsageError:
+        raise UsageError(
+            "the scheduled job would find no GitHub token: GH_TOKEN and GITHUB_TOKEN are never "
+            "written into a job. Put a token in a file only you can read (chmod 600) and pass "
+            "--github-token-file FILE, or sign in with `gh auth login`"
+        ) from None
+
+
+def _status(job: Job, chosen: Backend, as_json: bool) -> None:
+    from sso_sync.keepfresh.state import StateStore
+    from sso_sync.state_dir import state_dir
+
+    status = chosen.status(job)
+    last = StateStore(state_dir(os.environ)).read_job(job.name)
+    report = {
+        "job": job.name,
+        "backend": chosen.name,
+        "installed": status.installed,
+        "schedule": status.schedule,
+        "next_run": status.next_run,
+        "last_run": last,
+    }
+    if as_json:
+        ui.out_json(report)
+    else:
+        ui.out(
+            f"{job.name}: {'installed' if status.installed else 'not installed'} ({chosen.name})"
+        )
+        ui.out(f"schedule: {status.schedule}")
+        ui.out(f"next run: {status.next_run or 'not known to ' + chosen.name}")
+        if last is None:
+            ui.out("last run: none recorded yet")
+        else:
+            ui.out(f"last run: {last['at']}: {'ok' if last['ok'] else 'FAILED'}")
+            if last.get("error"):
+                ui.out(f"  {last['error']}")
+            if last.get("sign_in"):
+                ui.out(f"  sign-in needed: run `{last['sign_in']}`")
+    if last is not None and not last["ok"]:
+        raise OperationFailed(f"{job.name}: the last run failed")

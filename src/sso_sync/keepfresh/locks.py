@@ -1,0 +1,52 @@
+"""Per-target write locks: a scheduled run and a manual one never write one target at once.
+
+One lock file per target under the state directory's `locks/`, held with an OS file lock (flock)
+that the kernel drops when the process ends, however it ends. Every lock is tried without
+blocking, round after round, until all are held or the wait is over: a target another run holds
+does not keep this run from the targets that are free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from sso_sync.files import unusable_file
+
+if TYPE_CHECKING:
+    from sso_sync.keepfresh.state import TargetLockWait
+
+
+class Lock(Protocol):
+    def release(self) -> object: ...
+
+
+def acquire_all(paths: Mapping[str, Path], wait: TargetLockWait) -> dict[str, Lock]:
+    """Every lock it can take before `wait` runs out, by key."""
+    from filelock import FileLock, Timeout
+
+    deadline = wait.clock() + wait.seconds
+    pending = dict(paths)
+    held: dict[str, Lock] = {}
+    try:
+        while True:
+            for key, path in list(pending.items()):
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                    file_lock = FileLock(str(path), timeout=0, mode=0o600)
+                    file_lock.acquire()
+                except Timeout:
+                    continue
+                except OSError as exc:
+                    raise unusable_file(path, exc) from None
+                held[key] = file_lock
+                del pending[key]
+            left = deadline - wait.clock()
+            if not pending or left <= 0:
+                return held
+            wait.sleep(min(wait.poll, left))
+    except BaseException:
+        for lock in held.values():
+            lock.release()
+        raise

@@ -1,0 +1,70 @@
+"""A launchd user agent (macOS): `~/Library/LaunchAgents/io.github.sso-sync.NAME.plist`, loaded
+with `launchctl bootstrap gui/UID`. `StartInterval` runs it every so many seconds; a run missed
+while the Mac slept happens once on wake."""
+
+from __future__ import annotations
+
+import os
+import plistlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sso_sync.errors import SsoSyncError
+from sso_sync.keepfresh.schedule.backend import Planned, Runner, Status
+from sso_sync.keepfresh.schedule.job import Job
+
+
+def label(job: Job) -> str:
+    return f"io.github.sso-sync.{job.name}"
+
+
+def plist(job: Job) -> str:
+    data = {
+        "Label": label(job),
+        "ProgramArguments": list(job.argv),
+        "EnvironmentVariables": dict(job.environment),
+        "StartInterval": int(job.every.total_seconds()),
+        "RunAtLoad": False,
+        "ProcessType": "Background",
+    }
+    return plistlib.dumps(data, sort_keys=True).decode("utf-8")
+
+
+@dataclass
+class Launchd:
+    run: Runner
+    directory: Path  # ~/Library/LaunchAgents
+    uid: int = field(default_factory=os.getuid)
+    name: str = "launchd"
+
+    def _path(self, job: Job) -> Path:
+        return self.directory / f"{label(job)}.plist"
+
+    def plan(self, job: Job) -> list[Planned]:
+        return [Planned(str(self._path(job)), plist(job))]
+
+    def install(self, job: Job) -> str:
+        from sso_sync.files import write_private_text
+
+        path = self._path(job)
+        self.run(["launchctl", "bootout", f"gui/{self.uid}/{label(job)}"], None)  # a reinstall
+        write_private_text(path, plist(job))
+        result = self.run(["launchctl", "bootstrap", f"gui/{self.uid}", str(path)], None)
+        if result.returncode != 0:
+            raise SsoSyncError(f"`launchctl bootstrap` failed: {result.stderr.strip()[:200]}")
+        return str(path)
+
+    def remove(self, job: Job) -> bool:
+        path = self._path(job)
+        if not path.exists():
+            return False
+        self.run(["launchctl", "bootout", f"gui/{self.uid}/{label(job)}"], None)
+        path.unlink()
+        return True
+
+    def status(self, job: Job) -> Status:
+        installed = self._path(job).exists()
+        return Status(installed, f"every {int(job.every.total_seconds())} s", None)
+
+    def available(self) -> bool:
+        return self.run(["launchctl", "version"], None).returncode == 0

@@ -1,0 +1,194 @@
+"""This machine's record of what it pushed where: `targets.json` in the state directory.
+
+Per target (kind, owner, name, environment, app, prefix): when it was last pushed, when those
+credentials expire, whose they are (account, role), and how the last attempt ended. Never a
+credential value or a token. The file is 0600, replaced atomically, and read-modify-written
+under a lock, so a scheduled run and a manual one never lose each other's entries.
+
+Freshness is this machine's record only: a push from elsewhere, `remove`, or `gh secret set` is
+not seen here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sso_sync.files import locked, parse_utc_timestamp, read_json, utc_timestamp, write_private_json
+from sso_sync.github.targets import Target
+
+STATE_FILE = "targets.json"
+VERSION = 1
+
+
+def target_key(target: Target, prefix: str) -> str:
+    """The identity of a target's secrets: GitHub compares owner and repository names without
+    case, so the key does too."""
+    parts = (
+        target.kind,
+        target.owner.lower(),
+        (target.repo or "").lower(),
+        target.environment or "",
+        target.app,
+        prefix.upper(),
+    )
+    return "|".join(parts)
+
+
+def key_digest(key: str) -> str:
+    """A short name for a key, safe in a file name."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class TargetRecord:
+    """The last thing this machine did to one target."""
+
+    target: str  # the label, for people reading the file
+    kind: str
+    owner: str
+    repo: str | None
+    environment: str | None
+    app: str
+    prefix: str
+    outcome: str
+    attempted_at: str
+    pushed_at: str | None = None  # the last push that landed whole
+    expires_at: str | None = None  # when the credentials of that push expire
+    account_id: str | None = None
+    role_name: str | None = None
+    error: str | None = None  # the last attempt's one-line reason, when it failed
+
+    @property
+    def expiry(self) -> datetime | None:
+        return parse_utc_timestamp(self.expires_at)
+
+    def remaining_seconds(self, now: datetime) -> float | None:
+        expiry = self.expiry
+        return None if expiry is None else (expiry - now).total_seconds()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TargetRecord | None:
+        fields: dict[str, Any] = {name: data.get(name) for name in cls.__dataclass_fields__}
+        if not all(isinstance(fields[n], str) for n in ("target", "kind", "owner", "outcome")):
+            return None
+        return cls(**fields)
+
+
+def new_record(
+    target: Target,
+    prefix: str,
+    *,
+    outcome: str,
+    at: datetime,
+    previous: TargetRecord | None,
+    expires_at: datetime | None = None,
+    account_id: str | None = None,
+    role_name: str | None = None,
+    error: str | None = None,
+) -> TargetRecord:
+    """The record after an attempt. Only a whole push moves `pushed_at` and `expires_at`: after a
+    failed one the target still holds the previous credentials."""
+    landed = outcome in ("created", "updated") and expires_at is not None
+    # A mixed target holds two generations of credentials, which do not work together (and an
+    # interrupted one may): it is due at once, whatever the previous push's expiry was.
+    kept = previous if previous is not None and outcome not in ("mixed", "interrupted") else None
+    return TargetRecord(
+        target=target.label,
+        kind=target.kind,
+        owner=target.owner,
+        repo=target.repo,
+        environment=target.environment,
+        app=target.app,
+        prefix=prefix,
+        outcome=outcome,
+        attempted_at=utc_timestamp(at),
+        pushed_at=utc_timestamp(at) if landed else (kept.pushed_at if kept else None),
+        expires_at=(
+            utc_timestamp(expires_at)
+            if landed and expires_at is not None
+            else (kept.expires_at if kept else None)
+        ),
+        account_id=account_id if landed else (kept.account_id if kept else None),
+        role_name=role_name if landed else (kept.role_name if kept else None),
+        error=error,
+    )
+
+
+class StateStore:
+    """The state file and the per-target write locks, both under one directory."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.path = directory / STATE_FILE
+
+    def read(self) -> dict[str, TargetRecord]:
+        """Every record; a missing or unreadable-as-JSON file is an empty record."""
+        data = read_json(self.path) or {}
+        targets = data.get("targets")
+        if not isinstance(targets, dict):
+            return {}
+        records = {}
+        for key, entry in targets.items():
+            record = TargetRecord.from_dict(entry) if isinstance(entry, dict) else None
+            if record is not None:
+                records[str(key)] = record
+        return records
+
+    def update(self, records: Mapping[str, TargetRecord]) -> None:
+        """Merge `records` into the file: read, change, replace, under the file's lock."""
+        if not records:
+            return
+        with locked(self.path):
+            data = read_json(self.path) or {}
+            current = {k: asdict(v) for k, v in self.read().items()}
+            current.update({k: asdict(v) for k, v in records.items()})
+            jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
+            write_private_json(self.path, {"version": VERSION, "targets": current, "jobs": jobs})
+
+    def record_job(self, name: str, run: Mapping[str, Any]) -> None:
+        """A scheduled job's last run (`at`, `ok`, `error`, `sign_in`), for `schedule status`."""
+        with locked(self.path):
+            data = read_json(self.path) or {}
+            jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
+            assert isinstance(jobs, dict)
+            jobs[name] = dict(run)
+            targets = {k: asdict(v) for k, v in self.read().items()}
+            write_private_json(self.path, {"version": VERSION, "targets": targets, "jobs": jobs})
+
+    def read_job(self, name: str) -> dict[str, Any] | None:
+        data = read_json(self.path) or {}
+        jobs = data.get("jobs")
+        entry = jobs.get(name) if isinstance(jobs, dict) else None
+        return entry if isinstance(entry, dict) and "at" in entry and "ok" in entry else None
+
+    def lock_path(self, key: str) -> Path:
+        return self.directory / "locks" / f"{key_digest(key)}.lock"
+
+    @contextmanager
+    def holding(self, keys: Iterable[str], wait: TargetLockWait) -> Iterator[set[str]]:
+        """Take the write lock of every key it can before the wait ends; yields the keys held
+        (the others are busy) and releases them on exit."""
+        from sso_sync.keepfresh.locks import acquire_all
+
+        held = acquire_all({k: self.lock_path(k) for k in keys}, wait)
+        try:
+            yield set(held)
+        finally:
+            for lock in held.values():
+                lock.release()
+
+
+@dataclass(frozen=True)
+class TargetLockWait:
+    """How long to wait for target locks another run holds, and how."""
+
+    seconds: float
+    clock: Any  # Callable[[], float], monotonic
+    sleep: Any  # Callable[[float], None]
+    poll: float = 0.1

@@ -1,0 +1,168 @@
+"""`watch`: push now (unless fresh), sleep until the credentials are due, push again, for as long
+as the IAM Identity Center sign-in lasts.
+
+Each cycle is one `push --min-remaining` (its own client, its own `--timeout`). Between cycles
+the process sleeps on an event, so it uses no CPU, and a signal wakes it at once. When a target
+fails, the next cycle comes sooner (backing off), but never lets the others' credentials lapse.
+A browser sign-in needed ends the loop: that `LoginRequired` goes up to the CLI (exit 3).
+
+The clock, the wait and the jitter are passed in, so the tests drive the loop without sleeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sso_sync.errors import LoginRequired, SsoSyncError, UsageError
+from sso_sync.files import utc_timestamp
+
+if TYPE_CHECKING:
+    from sso_sync.sync import PushRun
+
+DEFAULT_REFRESH_BEFORE = timedelta(minutes=15)
+# Credentials shorter-lived than this get a third of their life as the default margin instead.
+SHORT_LIFETIME = timedelta(minutes=45)
+RETRY_FIRST = 5.0  # seconds before the first retry of a failed cycle or target
+RETRY_MAX = 300.0
+JITTER_MAX = 30.0
+
+
+def refresh_margin(explicit: timedelta | None, lifetime: timedelta | None) -> timedelta:
+    """How long before expiry to push again. Only the default is shortened for short-lived
+    credentials; an explicit value is used as given, and must be shorter than the lifetime."""
+    if explicit is not None:
+        if lifetime is not None and explicit >= lifetime:
+            raise UsageError(
+                f"--refresh-before {_seconds(explicit)} is not shorter than the credentials' "
+                f"lifetime ({_seconds(lifetime)}): give a shorter one, such as "
+                f"{_seconds(lifetime / 3)}"
+            )
+        return explicit
+    if lifetime is not None and lifetime < SHORT_LIFETIME:
+        return lifetime / 3
+    return DEFAULT_REFRESH_BEFORE
+
+
+def jitter_limit(margin: timedelta) -> float:
+    """At most this many seconds early: a tenth of the margin, at most 30 s."""
+    return min(JITTER_MAX, margin.total_seconds() / 10)
+
+
+def _seconds(span: timedelta) -> str:
+    return f"{int(span.total_seconds())}s"
+
+
+@dataclass
+class Cycle:
+    """What one cycle did, and when the next one runs."""
+
+    number: int
+    at: datetime
+    next_at: datetime
+    run: PushRun | None = None
+    error: str | None = None  # the cycle as a whole failed (AWS unreachable, a bad token)
+    expires_at: datetime | None = None  # the earliest expiry among the targets
+    pushed: list[str] = field(default_factory=list)
+    fresh: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """The one progress line on stderr."""
+        when = utc_timestamp(self.at)
+        if self.error is not None:
+            head = f"{when} cycle {self.number} failed: {self.error}"
+        else:
+            head = f"{when} cycle {self.number}: pushed {len(self.pushed)}"
+            if self.pushed:
+                head += " (" + ", ".join(self.pushed) + ")"
+            if self.fresh:
+                head += f", fresh {len(self.fresh)}"
+            if self.failed:
+                head += f", FAILED {len(self.failed)} (" + ", ".join(self.failed) + ")"
+        expiry = f"; expiry {utc_timestamp(self.expires_at)}" if self.expires_at else ""
+        return f"{head}{expiry}; next run {utc_timestamp(self.next_at)}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """One JSON line on stdout."""
+        return {
+            "cycle": self.number,
+            "at": utc_timestamp(self.at),
+            "ok": self.error is None and not self.failed,
+            "error": self.error,
+            "pushed": self.pushed,
+            "fresh": self.fresh,
+            "failed": self.failed,
+            "expires_at": utc_timestamp(self.expires_at) if self.expires_at else None,
+            "next_run": utc_timestamp(self.next_at),
+            "targets": self.run.as_dict()["targets"] if self.run is not None else [],
+        }
+
+
+@dataclass
+class Watcher:
+    """The loop, with everything that touches the world passed in."""
+
+    push: Callable[[timedelta], PushRun]  # one push --min-remaining
+    now: Callable[[], datetime]
+    wait: Callable[[float], bool]  # sleep this long; True when told to stop
+    stopping: Callable[[], bool]
+    on_cycle: Callable[[Cycle], None]
+    jitter: Callable[[float], float]  # a random number in [0, limit]
+    refresh_before: timedelta | None = None  # None: the default
+    max_cycles: int | None = None  # for tests and the benchmark
+
+    def run(self) -> None:
+        """Until stopped (returns) or a sign-in is needed (raises LoginRequired)."""
+        margin = refresh_margin(self.refresh_before, None)
+        failures = 0
+        number = 0
+        while not self.stopping():
+            number += 1
+            cycle = self._cycle(number, margin + timedelta(seconds=jitter_limit(margin) + 1))
+            if cycle.run is not None and cycle.run.credentials:
+                lifetime = min(c.expiration for _n, c in cycle.run.credentials) - cycle.at
+                margin = refresh_margin(self.refresh_before, lifetime)
+            failures = failures + 1 if (cycle.error or cycle.failed) else 0
+            cycle.next_at = self._next(cycle, margin, failures)
+            self.on_cycle(cycle)
+            if self.max_cycles is not None and number >= self.max_cycles:
+                return
+            delay = (cycle.next_at - self.now()).total_seconds()
+            if delay > 0 and self.wait(delay):
+                return
+
+    def _cycle(self, number: int, min_remaining: timedelta) -> Cycle:
+        at = self.now()
+        cycle = Cycle(number, at, at)
+        try:
+            run = self.push(min_remaining)
+        except LoginRequired:
+            raise
+        except SsoSyncError as exc:
+            cycle.error = str(exc)
+            return cycle
+        cycle.run = run
+        cycle.pushed = [r.label for r in run.results if r.ok]
+        cycle.failed = [r.label for r in run.results if not r.ok]
+        cycle.failed += [h.label for h in run.held if not h.ok]
+        cycle.fresh = [h.label for h in run.held if h.ok]
+        left = [s for s in run.remaining.values() if s is not None]
+        left += [h.remaining_seconds for h in run.held if h.remaining_seconds is not None]
+        if left:
+            cycle.expires_at = at + timedelta(seconds=min(left))
+        return cycle
+
+    def _next(self, cycle: Cycle, margin: timedelta, failures: int) -> datetime:
+        """When the earliest target is due, a little early; sooner after a failure."""
+        due = None
+        if cycle.expires_at is not None:
+            due = cycle.expires_at - margin - timedelta(seconds=self.jitter(jitter_limit(margin)))
+        if failures:
+            retry = cycle.at + timedelta(seconds=min(RETRY_MAX, RETRY_FIRST * 2 ** (failures - 1)))
+            due = retry if due is None else min(due, retry)
+        if due is None:  # nothing known about any expiry: try again after the margin
+            due = cycle.at + margin
+        return max(due, cycle.at)

@@ -1,0 +1,195 @@
+"""The state file, `push --min-remaining`, and the per-target locks, against the sandbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from sso_sync.github.targets import Target
+from sso_sync.keepfresh.state import StateStore, new_record, target_key
+from sso_sync.state_dir import state_dir
+from tests.support.world import World, assert_no_leak, issued_as_secrets
+
+APP, API = "octo-org/app", "octo-org/api"
+
+
+def store() -> StateStore:
+    return StateStore(state_dir(os.environ))
+
+
+def sso_sync(*args: str, timeout: float = 60) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(Path(sys.executable).with_name("sso-sync")), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+
+
+def test_state_file_records_each_push_without_a_secret(world: World, run) -> None:
+    world.seed_token()
+    assert run("push", "--repo", APP, "--repo", API, "-p", "ci").exit_code == 0
+    path = Path(os.environ["HOME"]) / ".local" / "state" / "sso-sync" / "targets.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    text = path.read_text()
+    assert_no_leak(text, world.secret_values())
+    records = store().read()
+    app = records[target_key(Target("repo", "octo-org", "app"), "")]
+    assert app.outcome == "created" and app.account_id == "111122223333"
+    assert app.expires_at == issued_as_secrets(world)["AWS_CREDENTIAL_EXPIRATION"]
+    assert app.role_name == "ci" and app.pushed_at == app.attempted_at
+    assert len(records) == 2
+
+
+def test_min_remaining_right_after_a_push_makes_no_request_at_all(world: World, run) -> None:
+    world.seed_token()
+    assert run("push", "--repo", APP, "--repo", API, "-p", "ci").exit_code == 0
+    world.sandbox.clear_requests()
+    again = run("push", "--repo", APP, "--repo", API, "-p", "ci", "--min-remaining", "30m")
+    assert again.exit_code == 0, again.stderr
+    assert world.sandbox.requests == []  # neither AWS nor GitHub
+    assert f"{APP}: fresh (59 min left)" in again.stdout
+    assert len(world.sandbox.issued_credentials) == 1
+    as_json = run("push", "--repo", APP, "-p", "ci", "--min-remaining", "30m", "--json")
+    [target] = json.loads(as_json.stdout)["targets"]
+    assert target["outcome"] == "fresh" and 3500 < target["remaining_seconds"] <= 3600
+    assert world.sandbox.requests == []
+
+
+def test_min_remaining_writes_only_the_stale_targets(world: World, run) -> None:
+    world.seed_token()
+    assert run("push", "--repo", APP, "-p", "ci").exit_code == 0
+    world.sandbox.config.role_lifetime = 600  # API's credentials will live 10 minutes
+    assert run("push", "--repo", API, "-p", "ci").exit_code == 0
+    world.sandbox.config.role_lifetime = 3600
+    world.sandbox.clear_requests()
+    result = run("push", "--repo", APP, "--repo", API, "-p", "ci", "--min-remaining", "30m")
+    assert result.exit_code == 0, result.stderr
+    written = {r.path for r in world.sandbox.requests if r.method == "PUT"}
+    assert written and all(p.startswith(f"/repos/{API}/") for p in written)
+    assert f"{APP}: fresh" in result.stdout
+    # Without the option, push always pushes.
+    world.sandbox.clear_requests()
+    assert run("push", "--repo", APP, "-p", "ci").exit_code == 0
+    assert any(r.method == "PUT" for r in world.sandbox.requests)
+
+
+def test_a_target_locked_until_the_deadline_is_busy_and_untouched(world: World, run) -> None:
+    from filelock import FileLock
+
+    world.seed_token()
+    key = target_key(Target("repo", "octo-org", "app"), "")
+    lock = FileLock(str(store().lock_path(key)))
+    with lock:
+        result = run("push", "--repo", APP, "--repo", API, "-p", "ci", "--timeout", "1", "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    outcomes = {t["target"]: t["outcome"] for t in report["targets"]}
+    assert outcomes == {APP: "busy", API: "created"}
+    assert world.sandbox.secrets(f"repos/{APP}/actions") == {}
+    assert "1 of 2 targets failed: octo-org/app (busy)" in result.stderr
+
+
+def test_a_waiting_push_checks_freshness_again_once_it_has_the_lock(world: World) -> None:
+    from filelock import FileLock
+
+    world.seed_token()
+    target = Target("repo", "octo-org", "app")
+    key = target_key(target, "")
+    lock = FileLock(str(store().lock_path(key)))
+    lock.acquire()
+    try:
+        waiting = sso_sync("push", "--repo", APP, "-p", "ci", "--min-remaining", "30m")
+        time.sleep(2)
+        assert waiting.poll() is None  # still waiting for the lock
+        # Meanwhile the lock's holder pushed: its record lands before the lock is released.
+        now = datetime.now(timezone.utc)
+        record = new_record(
+            target, "", outcome="updated", at=now, previous=None,
+            expires_at=now + timedelta(hours=1), account_id="111122223333", role_name="ci",
+        )  # fmt: skip
+        store().update({key: record})
+    finally:
+        lock.release()
+    out, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, err
+    assert f"{APP}: fresh (59 min left)" in out
+    assert world.sandbox.requests == []
+
+
+@pytest.mark.slow
+def test_two_pushes_on_one_target_never_write_together(world: World) -> None:
+    world.seed_token()
+    world.sandbox.set_latency(0.3)
+    first = sso_sync("push", "--repo", APP, "-p", "ci")
+    second = sso_sync("push", "--repo", APP, "-p", "ci")
+    for proc in (first, second):
+        _out, err = proc.communicate(timeout=90)
+        assert proc.returncode == 0, err
+    github = [r.method for r in world.sandbox.requests if r.service == "github"]
+    # One push's key fetch and four writes, then the other's: never interleaved.
+    assert github == ["GET", "PUT", "PUT", "PUT", "PUT"] * 2
+    records = store().read()
+    assert records[target_key(Target("repo", "octo-org", "app"), "")].outcome == "updated"
+
+
+def test_an_interrupted_push_is_never_recorded_fresh(tmp_path: Path) -> None:
+    import time as clock
+
+    from sso_sync.github.targets import TargetSet
+    from sso_sync.keepfresh.fresh import push_when_due
+    from sso_sync.keepfresh.state import TargetLockWait
+    from sso_sync.sync import PushRun
+
+    states = StateStore(tmp_path)
+    target = Target("repo", "octo-org", "app")
+    key = target_key(target, "")
+    now = datetime.now(timezone.utc)
+    states.update({key: new_record(target, "", outcome="updated", at=now, previous=None,
+                                   expires_at=now + timedelta(minutes=20))})  # fmt: skip
+
+    def interrupted(_sets: object) -> PushRun:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        push_when_due(
+            [TargetSet(None, None, "", (target,))],
+            interrupted,
+            store=states,
+            lock_wait=TargetLockWait(1, clock.monotonic, clock.sleep),
+            min_remaining=timedelta(minutes=30),
+            now=lambda: now,
+            empty_run=lambda: PushRun([], []),
+        )
+    record = states.read()[key]
+    assert record.outcome == "interrupted" and record.expires_at is None
+    from filelock import FileLock
+
+    with FileLock(str(states.lock_path(key)), timeout=0):  # released on the way out
+        pass
+
+
+def test_a_target_holding_another_roles_credentials_is_never_fresh(world: World, run) -> None:
+    with (world.home / ".aws" / "config").open("a") as config:
+        config.write(
+            "\n[profile deploy]\nsso_session = corp\nsso_account_id = 111122223333\n"
+            "sso_role_name = Deployer\nregion = us-east-1\n"
+        )
+    world.seed_token()
+    assert run("push", "--repo", APP, "-p", "ci").exit_code == 0
+    world.sandbox.clear_requests()
+    result = run("push", "--repo", APP, "-p", "deploy", "--min-remaining", "30m", "--json")
+    assert result.exit_code == 0, result.stderr
+    [target] = json.loads(result.stdout)["targets"]
+    assert target["outcome"] == "updated"
+    assert store().read()[target_key(Target("repo", "octo-org", "app"), "")].role_name == "Deployer"

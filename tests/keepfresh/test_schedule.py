@@ -1,0 +1,225 @@
+"""`sso-sync schedule`: golden dry runs per backend, install/status/remove against a temporary
+HOME with a fake `crontab` and `systemctl` on PATH, and the scheduled push run as cron would."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sso_sync.cli.app import app
+from tests.support.world import World, assert_no_leak
+
+GOLDEN = Path(__file__).parent / "golden"
+REPO = "octo-org/app"
+FAKE_CRONTAB = """#!/bin/sh
+# crontab -l / crontab - over one file, as the real one does for the invoking user.
+store="$HOME/.fake-crontab"
+case "$1" in
+  -l) if [ -f "$store" ]; then cat "$store"; else echo "no crontab for $(id -un)" >&2; exit 1; fi ;;
+  -) cat > "$store" ;;
+  *) echo "usage" >&2; exit 2 ;;
+esac
+"""
+FAKE_SYSTEMCTL = """#!/bin/sh
+echo "$*" >> "$HOME/.systemctl-calls"
+exit ${FAKE_SYSTEMCTL_RC:-0}
+"""
+
+
+@pytest.fixture
+def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, text in (("crontab", FAKE_CRONTAB), ("systemctl", FAKE_SYSTEMCTL)):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return bin_dir
+
+
+@pytest.fixture
+def token_file(tmp_path: Path) -> Path:
+    path = tmp_path / "gh-token"
+    path.write_text("ghp_not_a_real_token_for_dry_runs_000000\n")
+    path.chmod(0o600)
+    return path
+
+
+def cli(*args: str):  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+def normalized(text: str, home: Path, token: Path) -> str:
+    exe = Path(sys.executable).with_name("sso-sync").resolve()
+    return (
+        text.replace(str(exe.parent), "/opt/sso-sync/bin")
+        .replace(str(token), "/secure/gh-token")
+        .replace(str(home), "/home/user")
+    )
+
+
+@pytest.mark.parametrize("backend", ["systemd", "cron", "launchd"])
+def test_dry_run_prints_exactly_what_install_writes(
+    backend: str, isolated_env: Path, token_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GH_CONFIG_DIR")  # passed on to the job when set; not part of the golden
+    result = cli(
+        "schedule", "install", "--repo", REPO, "-p", "ci", "--every", "30m",
+        "--backend", backend, "--github-token-file", str(token_file), "--dry-run",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    expected = (GOLDEN / f"schedule-{backend}.txt").read_text()
+    assert normalized(result.stdout, isolated_env, token_file) == expected
+    assert not (isolated_env / ".config" / "systemd").exists()
+    assert not (isolated_env / "Library").exists()
+
+
+def test_cron_install_status_remove_keep_every_other_line(
+    world: World, fake_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = world.home
+    world.seed_token()
+    token = tmp_path / "gh-token"
+    token.write_text(world.sandbox.github_token + "\n")
+    token.chmod(0o600)
+    monkeypatch.delenv("GH_TOKEN")  # the job must not rely on it
+    monkeypatch.setenv("FAKE_SYSTEMCTL_RC", "1")  # no user bus: auto picks the crontab
+    original = (
+        b"# mine\nMAILTO=me@example.com\n0 3 * * * /usr/bin/backup --all  \n\xe2\x9c\x93 odd\n"
+    )
+    (home / ".fake-crontab").write_bytes(original)
+    install = ("schedule", "install", "--repo", REPO, "-p", "ci", "--github-token-file", str(token))
+    first = cli(*install)
+    assert first.exit_code == 0, first.stderr
+    installed = (home / ".fake-crontab").read_bytes()
+    assert installed.startswith(original)
+    assert cli(*install).exit_code == 0
+    assert (home / ".fake-crontab").read_bytes() == installed  # idempotent
+    block = installed[len(original) :].decode()
+    assert block.count("# BEGIN sso-sync-") == 1 and block.count("# END sso-sync-") == 1
+    assert world.sandbox.github_token not in block
+
+    status = cli("schedule", "status", "--repo", REPO, "-p", "ci", "--json")
+    assert status.exit_code == 0, status.stderr
+    report = json.loads(status.stdout)
+    assert report["backend"] == "cron" and report["installed"] and report["last_run"] is None
+    assert report["schedule"] == "*/15 * * * *"
+
+    # Run the job's line as cron would: /bin/sh, from HOME, with no GitHub token in the env.
+    line = next(ln for ln in block.splitlines() if not ln.startswith("#"))
+    command = line.split(" ", 5)[5]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GH_", "GITHUB_TOKEN"))}
+    ran = subprocess.run(["/bin/sh", "-c", command], cwd=home, env=env, timeout=60, check=False)
+    assert ran.returncode == 0
+    assert world.sandbox.secrets(f"repos/{REPO}/actions")  # pushed
+    status = cli("schedule", "status", "--repo", REPO, "-p", "ci")
+    assert status.exit_code == 0, status.stderr
+    assert "last run: " in status.stdout and ": ok" in status.stdout
+
+    # Right away again: everything is fresh, nothing is sent.
+    world.sandbox.clear_requests()
+    subprocess.run(["/bin/sh", "-c", command], cwd=home, env=env, timeout=60, check=True)
+    assert world.sandbox.requests == []
+    log = next((world.home / ".local" / "state" / "sso-sync" / "logs").glob("*.log"))
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert "fresh (" in log.read_text()
+
+    # The session ends: the next run fails, and status says what to run (exit 1).
+    (world.home / ".local/state/sso-sync/targets.json").unlink()  # forget: the push is due
+    world.sandbox.end_sessions()
+    subprocess.run(["/bin/sh", "-c", command], cwd=home, env=env, timeout=60, check=False)
+    status = cli("schedule", "status", "--repo", REPO, "-p", "ci")
+    assert status.exit_code == 1
+    assert "sign-in needed: run `sso-sync login --profile ci`" in status.stdout
+    texts = [log.read_text(), (home / ".fake-crontab").read_text(), status.stdout]
+    assert_no_leak("\n".join(texts), world.secret_values())
+
+    removed = cli("schedule", "remove", "--repo", REPO, "-p", "ci")
+    assert removed.exit_code == 0, removed.stderr
+    assert (home / ".fake-crontab").read_bytes() == original
+
+
+def test_systemd_install_writes_units_that_verify_and_remove_deletes_them(
+    isolated_env: Path, fake_bin: Path, token_file: Path
+) -> None:
+    args = ("--repo", REPO, "-p", "ci", "--github-token-file", str(token_file))
+    result = cli("schedule", "install", *args)  # auto: systemctl --user answers
+    assert result.exit_code == 0, result.stderr
+    assert "loginctl enable-linger" in result.stderr
+    units = sorted((isolated_env / ".config" / "systemd" / "user").iterdir())
+    assert [u.suffix for u in units] == [".service", ".timer"]
+    name = units[0].stem
+    calls = (isolated_env / ".systemctl-calls").read_text().splitlines()
+    assert calls[-2:] == ["--user daemon-reload", f"--user enable --now {name}.timer"]
+    if shutil.which("systemd-analyze"):
+        verify = subprocess.run(
+            ["systemd-analyze", "verify", *map(str, units)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert verify.returncode == 0, verify.stderr
+    assert cli("schedule", "remove", *args).exit_code == 0
+    assert list((isolated_env / ".config" / "systemd" / "user").iterdir()) == []
+    assert f"--user disable --now {name}.timer" in (isolated_env / ".systemctl-calls").read_text()
+
+
+def test_auto_falls_back_to_cron_when_systemctl_has_no_user_bus(
+    isolated_env: Path, fake_bin: Path, token_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_SYSTEMCTL_RC", "1")
+    result = cli("schedule", "install", "--repo", REPO, "-p", "ci", "--github-token-file",
+                 str(token_file))  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "(cron," in result.stdout
+    assert "# BEGIN sso-sync-" in (isolated_env / ".fake-crontab").read_text()
+
+
+def test_install_refuses_without_a_credential_the_job_can_find(
+    isolated_env: Path, fake_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GH_TOKEN", "ghp_in_the_environment_only_0000000000")
+    monkeypatch.setenv("PATH", str(fake_bin))  # no gh either
+    result = cli("schedule", "install", "--repo", REPO, "-p", "ci", "--backend", "cron")
+    assert result.exit_code == 2
+    assert "--github-token-file FILE" in result.stderr and "gh auth login" in result.stderr
+    loose = tmp_path / "loose-token"
+    loose.write_text("ghp_x\n")
+    loose.chmod(0o644)
+    result = cli("schedule", "install", "--repo", REPO, "-p", "ci", "--backend", "cron",
+                 "--github-token-file", str(loose))  # fmt: skip
+    assert result.exit_code == 2 and f"chmod 600 {loose}" in result.stderr
+    assert not (isolated_env / ".fake-crontab").exists()
+
+
+@pytest.mark.parametrize("every", ["7m", "90m", "5h", "45s"])
+def test_every_must_be_cron_expressible(every: str, isolated_env: Path, token_file: Path) -> None:
+    result = cli("schedule", "install", "--repo", REPO, "-p", "ci", "--every", every,
+                 "--github-token-file", str(token_file), "--dry-run")  # fmt: skip
+    assert result.exit_code == 2
+    assert f"--every {every}: give whole minutes" in result.stderr
+
+
+def test_the_job_line_quotes_for_sh_and_escapes_percent() -> None:
+    from datetime import timedelta
+
+    from sso_sync.keepfresh.schedule.cron import block
+    from sso_sync.keepfresh.schedule.job import Job
+
+    job = Job("sso-sync-x", timedelta(minutes=5), ("/a b/sso-sync", "push", "50%"), (), Path("/l"))
+    line = block(job).splitlines()[1]
+    assert line.startswith("*/5 * * * * ")
+    assert shlex.split(line[len("*/5 * * * * ") :].replace("\\%", "%")) == list(job.argv)
+    assert "50\\%" in line

@@ -1,0 +1,240 @@
+"""`sso-sync watch`: the loop against the sandbox (two slow end-to-end runs) and its timing
+rules with a fake clock."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from sso_sync.errors import AwsError, LoginRequired, UsageError
+from sso_sync.keepfresh.watch import Watcher, refresh_margin
+from sso_sync.sandbox import SandboxConfig
+from sso_sync.state_dir import state_dir
+from sso_sync.sync import PushRun
+from tests.support.world import World, assert_no_leak, issued_as_secrets
+
+REPO = "octo-org/app"
+SCOPE = f"repos/{REPO}/actions"
+
+
+@pytest.fixture
+def sandbox_config() -> SandboxConfig:
+    return SandboxConfig(device_interval=0, role_lifetime=60)
+
+
+class Watch:
+    """`sso-sync watch` in its own process; stderr lines arrive on a queue as they are written."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("sso-sync")), "watch", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.stderr: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.stderr.append(line)
+            self.lines.put(line)
+
+    def next_line(self, timeout: float) -> str:
+        return self.lines.get(timeout=timeout)
+
+    def finish(self, timeout: float = 30) -> tuple[int, str, str]:
+        assert self.proc.stdout is not None
+        out = self.proc.stdout.read()  # until the process closes it
+        self.proc.wait(timeout=timeout)
+        self.reader.join(timeout=5)
+        return self.proc.returncode, out, "".join(self.stderr)
+
+
+@pytest.mark.slow
+def test_watch_pushes_new_credentials_every_cycle_and_rides_out_faults(world: World) -> None:
+    world.seed_token()
+    sandbox = world.sandbox
+    # Faults the first cycles must ride out: GitHub 502s and a reset, an SSO 500.
+    sandbox.inject_fault("github", "PUT", r"AWS_SESSION_TOKEN$", 502, times=2)
+    sandbox.inject_fault("github", "PUT", r"AWS_ACCESS_KEY_ID$", 0, reset_connection=True)
+    sandbox.inject_fault(
+        "sso", "GET", r"^/federation/credentials$", 500, times=1, body={"message": "oops"}
+    )
+    started = time.monotonic()
+    watch = Watch("--repo", REPO, "-p", "ci", "--refresh-before", "50s", "--json")
+    seen: list[dict[str, str]] = []
+    while len(seen) < 3:
+        line = watch.next_line(timeout=30)
+        assert " cycle " in line and "next run" in line, line
+        assert "pushed 1 (octo-org/app)" in line, line
+        stored = {n: s.value for n, s in sandbox.secrets(SCOPE).items()}
+        assert stored == issued_as_secrets(world)  # decrypted at GitHub: what SSO issued last
+        seen.append(stored)
+    assert time.monotonic() - started < 45
+    statuses = {(r.service, r.status) for r in sandbox.requests}
+    assert {("github", 502), ("github", 0), ("sso", 500)} <= statuses  # the faults did happen
+    assert len({s["AWS_ACCESS_KEY_ID"] for s in seen}) == 3  # new values every cycle
+
+    # SIGTERM in the middle of a cycle: requests slow, the next cycle's first one under way.
+    sandbox.set_latency(1.0)
+    count = len(sandbox.requests)
+    deadline = time.monotonic() + 30
+    while len(sandbox.requests) == count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    watch.proc.send_signal(signal.SIGTERM)
+    code, out, err = watch.finish()
+    assert code == 0, err
+    assert "stopped" in err
+    cycles = [json.loads(line) for line in out.splitlines()]
+    assert [c["cycle"] for c in cycles[:3]] == [1, 2, 3]
+    assert all(c["pushed"] == [REPO] for c in cycles[:3])
+    state = json.loads((state_dir(os.environ) / "targets.json").read_text())
+    [record] = state["targets"].values()
+    assert record["target"] == REPO and record["outcome"] in ("updated", "failed", "mixed")
+    assert_no_leak(out + err + json.dumps(state), world.secret_values())
+
+
+@pytest.mark.slow
+def test_watch_ends_with_exit_3_and_the_line_when_the_session_ends(world: World) -> None:
+    world.seed_token()
+    watch = Watch("--repo", REPO, "-p", "ci", "--refresh-before", "55s")
+    first = watch.next_line(timeout=30)
+    assert "pushed 1" in first, first
+    world.sandbox.end_sessions()  # the refresh token is refused too
+    code, out, err = watch.finish(timeout=40)
+    assert code == 3, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("error: ") and "sso-sync login --profile ci" in last, last
+    assert_no_leak(out + err, world.secret_values())
+
+
+def test_watch_with_a_revoked_refresh_token_exits_3_at_once(world: World, run) -> None:
+    world.seed_token(expires_in=-60)
+    world.sandbox.revoke_refresh_tokens()
+    result = run("watch", "--repo", REPO, "-p", "ci")
+    assert result.exit_code == 3, result.stderr
+    assert "sso-sync login --profile ci" in result.stderr.strip().splitlines()[-1]
+
+
+def test_an_explicit_refresh_before_not_shorter_than_the_lifetime_is_exit_2(
+    world: World, run
+) -> None:
+    world.seed_token()
+    result = run("watch", "--repo", REPO, "-p", "ci", "--refresh-before", "2m")
+    assert result.exit_code == 2, result.stderr
+    assert "--refresh-before 120s is not shorter than the credentials' lifetime" in result.stderr
+
+
+# --- the timing rules, with a fake clock ----------------------------------------------------
+
+
+def test_only_the_default_margin_shortens_for_short_lived_credentials() -> None:
+    assert refresh_margin(None, timedelta(hours=1)) == timedelta(minutes=15)
+    assert refresh_margin(None, timedelta(minutes=30)) == timedelta(minutes=10)
+    assert refresh_margin(timedelta(minutes=20), timedelta(minutes=30)) == timedelta(minutes=20)
+    with pytest.raises(UsageError):
+        refresh_margin(timedelta(minutes=30), timedelta(minutes=30))
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.at = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+        self.waits: list[float] = []
+
+    def now(self) -> datetime:
+        return self.at
+
+    def wait(self, seconds: float) -> bool:
+        self.waits.append(seconds)
+        self.at += timedelta(seconds=seconds)
+        return False
+
+
+def one_hour_run(clock: FakeClock) -> PushRun:
+    from sso_sync.aws.role_credentials import RoleCredentials
+
+    creds = RoleCredentials("1", "ci", "a", "b", "c", clock.at + timedelta(hours=1))
+    return PushRun([], [("ci", creds)], profiles=[None], remaining={REPO: 3600.0})
+
+
+def test_cycles_sleep_until_the_margin_and_back_off_after_a_failure() -> None:
+    clock = FakeClock()
+    outcomes: list[object] = ["ok", AwsError("cannot reach IAM Identity Center"), "fail", "ok"]
+    asked: list[timedelta] = []
+    lines: list[str] = []
+
+    def push(min_remaining: timedelta) -> PushRun:
+        asked.append(min_remaining)
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        if outcome == "fail":
+            raise AwsError("still unreachable")
+        return one_hour_run(clock)
+
+    Watcher(
+        push=push,
+        now=clock.now,
+        wait=clock.wait,
+        stopping=lambda: False,
+        on_cycle=lambda c: lines.append(c.line()),
+        jitter=lambda limit: limit,
+        max_cycles=4,
+    ).run()
+    # 60 min - 15 min margin - 30 s jitter; then 5 s and 10 s back-off; then 45 min again.
+    assert clock.waits == [45 * 60 - 30, 5, 10]
+    assert asked[0] == timedelta(minutes=15, seconds=31)
+    assert "cycle 2 failed: cannot reach IAM Identity Center" in lines[1]
+    assert lines[3].endswith("expiry 2026-11-30T13:44:45Z; next run 2026-11-30T13:29:15Z")
+
+
+def test_a_sign_in_needed_ends_the_loop() -> None:
+    clock = FakeClock()
+
+    def push(_min: timedelta) -> PushRun:
+        raise LoginRequired("run `aws sso login --profile ci`")
+
+    watcher = Watcher(
+        push=push,
+        now=clock.now,
+        wait=clock.wait,
+        stopping=lambda: False,
+        on_cycle=lambda c: None,
+        jitter=lambda limit: 0.0,
+    )
+    with pytest.raises(LoginRequired):
+        watcher.run()
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 0)])
+def test_a_signal_while_asleep_ends_watch_at_once(
+    world: World, sandbox_config: SandboxConfig, signum: int, code: int
+) -> None:
+    sandbox_config.role_lifetime = 3600  # the first sleep is about 45 minutes
+    world.seed_token()
+    watch = Watch("--repo", REPO, "-p", "ci")
+    assert "pushed 1" in watch.next_line(timeout=30)
+    started = time.monotonic()
+    watch.proc.send_signal(signum)
+    returned, _out, err = watch.finish(timeout=10)
+    assert returned == code, err
+    assert time.monotonic() - started < 5
+    assert err.strip().splitlines()[-1] == (
+        "interrupted" if code else "stopped: the state file is up to date"
+    )
