@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sso_oidc import SSOOIDCClient
     from mypy_boto3_sts import STSClient
 
+    from sso_sync.github.app_auth import AppInstallations, AppSettings
     from sso_sync.github.rest import GitHubApi
 
 CONNECT_TIMEOUT = 10
@@ -102,7 +103,7 @@ def sts_client(
     )
 
 
-def github_requester(token: str, api_url: str, timeout: int = GITHUB_TIMEOUT) -> Requester:
+def github_requester(token: str | None, api_url: str, timeout: int = GITHUB_TIMEOUT) -> Requester:
     """PyGithub's requester with its own retries and write throttle off: `github.py` paces and
     retries, honouring Retry-After and the rate-limit headers, within a deadline.
 
@@ -115,7 +116,8 @@ def github_requester(token: str, api_url: str, timeout: int = GITHUB_TIMEOUT) ->
     from github import Auth, Github
 
     client = Github(
-        auth=Auth.Token(token),
+        # None: `GitHubApi`'s authorizer sets the Authorization header per request (App auth).
+        auth=Auth.Token(token) if token is not None else None,
         base_url=api_url.rstrip("/"),
         timeout=timeout,
         retry=None,
@@ -133,19 +135,40 @@ def github_api(
     token_file: Path | None = None,
     *,
     on_long_wait: Callable[[str], None] | None = None,
+    app: AppSettings | AppInstallations | None = None,
+    permissions: Mapping[str, str] | None = None,
 ) -> GitHubApi:
-    """The GitHub client of one command: URL and token resolved, `timeout` seconds in all."""
+    """The GitHub client of one command: URL and token resolved, `timeout` seconds in all.
+    Sources in order: GitHub App settings when given, then the token file, then the token
+    sources."""
     from sso_sync.github.rest import GitHubApi, resolve_api_url, resolve_token
     from sso_sync.github.token_file import read_token_file, token_file_path
 
     if not math.isfinite(timeout) or timeout < 1:
         raise UsageError(f"--timeout {timeout}: give a number of seconds, 1 or more")
     url = resolve_api_url(api_url, environ)
+    # No single request may outlast the whole run's deadline.
+    per_request = max(1, min(GITHUB_TIMEOUT, math.ceil(timeout)))
+    if app is not None:
+        from sso_sync.github.app_auth import AppInstallations, check_api_url, load_private_key
+
+        check_api_url(url)
+        installations = (
+            app
+            if isinstance(app, AppInstallations)
+            else AppInstallations(app, load_private_key(app.key_file), permissions)
+        )
+        api = GitHubApi(
+            requester_factory=lambda: github_requester(None, url, per_request),
+            timeout=timeout,
+            authorizer=installations,
+            on_long_wait=on_long_wait,
+        )
+        installations.bind(api)
+        return api
     # A token file named on purpose (a scheduled job's) comes before the environment and `gh`.
     file = token_file_path(token_file, environ)
     token = read_token_file(file) if file is not None else resolve_token(environ, url)
-    # No single request may outlast the whole run's deadline.
-    per_request = max(1, min(GITHUB_TIMEOUT, math.ceil(timeout)))
     return GitHubApi(
         requester_factory=lambda: github_requester(token, url, per_request),
         timeout=timeout,

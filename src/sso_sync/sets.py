@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sso_sync.errors import ConfigError, UsageError
-from sso_sync.github.targets import Target, TargetSet, build_targets
+from sso_sync.github.targets import RepoPattern, Target, TargetSet, build_patterns, build_targets
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,8 +23,8 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 CONFIG_NAME = "sso-sync.toml"
 PYPROJECT = "pyproject.toml"
-SET_KEYS = {"profile", "prefix", "targets"}
-TARGET_KEYS = {"repo", "env", "org", "visibility", "selected-repos", "app"}
+SET_KEYS = {"profile", "prefix", "targets", "github-app-id", "github-app-key"}
+TARGET_KEYS = {"repo", "env", "org", "visibility", "selected-repos", "app", "exclude", "user"}
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,12 @@ def choose_sets(
     prefix: str | None,
     profile: str | None,
     cwd: Path,
+    exclude: list[str] | None = None,
+    user: bool = False,
 ) -> tuple[TargetSet, ...]:
     """The sets a command works on: from the target options, else from the config file.
     Options given on the command line beat the file's (--profile, --prefix)."""
-    flags = repo or env or org or visibility or selected_repo or app_name
+    flags = repo or env or org or visibility or selected_repo or app_name or exclude or user
     if flags:
         if set_name is not None:
             raise UsageError(
@@ -72,8 +74,12 @@ def choose_sets(
             visibility=visibility,
             selected_repos=selected_repo or [],
             app=app_name or "actions",
+            user=user,
         )
-        return (TargetSet(None, profile, prefix or "", targets),)
+        patterns = build_patterns(
+            repo or [], excludes=exclude or [], envs=env or [], app=app_name or "actions"
+        )
+        return (TargetSet(None, profile, prefix or "", targets, patterns),)
     path = config or find_config(cwd)
     if path is None and set_name is not None:
         raise UsageError(
@@ -160,18 +166,46 @@ def _parse_sets(path: Path, data: dict[str, Any], root: str) -> tuple[TargetSet,
                 'e.g. targets = [{ repo = "octo-org/app" }]'
             )
         targets: list[Target] = []
+        patterns: list[RepoPattern] = []
         for i, entry in enumerate(entries):
-            targets += _parse_target(path, entry, f"{where}.targets[{i}]")
-        parsed.append(TargetSet(name, profile, prefix, tuple(targets)))
+            found, globs = _parse_target(path, entry, f"{where}.targets[{i}]")
+            targets += found
+            patterns += globs
+        app_id = body.get("github-app-id")
+        if app_id is not None and not (
+            (isinstance(app_id, int) and not isinstance(app_id, bool) and app_id > 0)
+            or (isinstance(app_id, str) and app_id.isdigit())
+        ):
+            raise ConfigError(f"{path}: {where}.github-app-id: expected the App's numeric id")
+        app_key = _string(path, body, where, "github-app-key", required=False)
+        if (app_id is None) != (not app_key):
+            raise ConfigError(f"{path}: {where}: github-app-id and github-app-key go together")
+        parsed.append(
+            TargetSet(
+                name,
+                profile,
+                prefix,
+                tuple(targets),
+                tuple(dict.fromkeys(patterns)),
+                github_app_id=None if app_id is None else str(app_id),
+                # Relative to the config file, as the file is what names it.
+                github_app_key=(path.parent / app_key).absolute() if app_key else None,
+            )
+        )
     return tuple(parsed)
 
 
-def _parse_target(path: Path, entry: Any, where: str) -> Sequence[Target]:
+def _parse_target(
+    path: Path, entry: Any, where: str
+) -> tuple[Sequence[Target], Sequence[RepoPattern]]:
     if not isinstance(entry, dict):
         raise ConfigError(f'{path}: {where}: expected a table such as {{ repo = "o/r" }}')
     _reject_unknown_keys(path, where, entry, TARGET_KEYS)
-    if ("repo" in entry) == ("org" in entry):
-        raise ConfigError(f"{path}: {where}: expected exactly one of repo or org")
+    user = entry.get("user", False)
+    if not isinstance(user, bool):
+        raise ConfigError(f"{path}: {where}.user: expected true or false")
+    if sum(("repo" in entry, "org" in entry, user)) != 1:
+        raise ConfigError(f"{path}: {where}: expected exactly one of repo, org or user = true")
     repo = _string(path, entry, where, "repo", required=False)
     env = _string(path, entry, where, "env", required=False)
     org = _string(path, entry, where, "org", required=False)
@@ -180,9 +214,21 @@ def _parse_target(path: Path, entry: Any, where: str) -> Sequence[Target]:
     selected = entry.get("selected-repos", [])
     if not isinstance(selected, list) or not all(isinstance(s, str) for s in selected):
         raise ConfigError(f"{path}: {where}.selected-repos: expected a list of OWNER/NAME strings")
-    names = {k: f"{where}.{k}" for k in ("repo", "env", "org", "visibility", "app")}
+    excludes = entry.get("exclude", [])
+    if not isinstance(excludes, list) or not all(isinstance(s, str) for s in excludes):
+        raise ConfigError(f'{path}: {where}.exclude: expected a list of patterns, e.g. ["*-old"]')
+    names = {
+        k: f"{where}.{k}" for k in ("repo", "env", "org", "visibility", "app", "exclude", "user")
+    }
     names["selected"] = f"{where}.selected-repos"
     try:
+        patterns = build_patterns(
+            [repo] if repo else [],
+            excludes=excludes,
+            envs=[env] if env else [],
+            app=app,
+            names=names,
+        )
         return build_targets(
             repos=[repo] if repo else [],
             envs=[env] if env else [],
@@ -191,7 +237,8 @@ def _parse_target(path: Path, entry: Any, where: str) -> Sequence[Target]:
             selected_repos=selected,
             app=app,
             names=names,
-        )
+            user=user,
+        ), patterns
     except UsageError as exc:
         raise ConfigError(f"{path}: {exc}") from None
 

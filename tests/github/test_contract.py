@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -158,7 +159,42 @@ CLI_CASES = [
         id="push-org-dependabot",
     ),
     cli_case(
+        *PUSH_APP,
+        "--app",
+        "codespaces",
+        lands_in=("repos/octo-org/app/codespaces",),
+        id="push-codespaces",
+    ),
+    cli_case(
+        *("push", "--org", "octo-org", "--app", "codespaces", "--selected-repo", "octo-org/api"),
+        *("--profile", "ci", "--prefix", "{prefix}"),
+        lands_in=("orgs/octo-org/codespaces",),
+        id="push-org-codespaces-selected",
+    ),
+    cli_case(
+        *("push", "--user", "--selected-repo", "octo-org/app", "--profile", "ci"),
+        *("--prefix", "{prefix}"),
+        lands_in=("user/codespaces",),
+        id="push-user-codespaces",
+    ),
+    cli_case(
+        *("push", "--repo", "octo-org/a*", "--exclude", "web", "--profile", "ci"),
+        *("--prefix", "{prefix}"),
+        lands_in=("repos/octo-org/app/actions", "repos/octo-org/api/actions"),
+        id="push-pattern",
+    ),
+    cli_case(
         "list", "--repo", "octo-org/app", "--prefix", "{prefix}", before=(PUSH_APP,), id="list"
+    ),
+    cli_case(
+        *("doctor", "--repo", "octo-org/app", "--env", "production", "--org", "octo-org"),
+        *("--profile", "ci"),
+        id="doctor",
+    ),
+    cli_case(
+        *("list", "--user", "--prefix", "{prefix}"),
+        before=(("push", "--user", "--profile", "ci", "--prefix", "{prefix}"),),
+        id="list-user-codespaces",
     ),
     cli_case(
         "remove",
@@ -237,6 +273,13 @@ SCOPES = [
         {"visibility": "selected", "selected_repository_ids": [API_ID]},
         id="org-dependabot-selected",
     ),
+    pytest.param("repos/octo-org/app/codespaces", {}, id="repo-codespaces"),
+    pytest.param(f"orgs/{ORG}/codespaces", {"visibility": "private"}, id="org-codespaces"),
+    pytest.param(
+        f"orgs/{ORG}/codespaces",
+        {"visibility": "selected", "selected_repository_ids": [APP_ID]},
+        id="org-codespaces-selected",
+    ),
 ]
 
 
@@ -286,6 +329,57 @@ def test_secret_endpoints_keep_to_githubs_contract(
         assert contract.call("DELETE", f"/{scope}/secrets/{name}").status == 204
     assert not {first, second} & set(sandbox.secrets(scope))
     contract.assert_passed()
+
+
+def test_user_codespaces_secret_endpoints_keep_to_githubs_contract(
+    contract: Contract, prefix: str
+) -> None:
+    key = contract.call("GET", "/user/codespaces/secrets/public-key").data
+    name = f"{prefix}USER"
+    extra = {"selected_repository_ids": [APP_ID]}
+    assert put_secret(contract, "user/codespaces", key, name, "mine", extra).status == 201
+    assert contract.sandbox.secrets("user/codespaces")[name].value == "mine"
+    got = contract.call("GET", f"/user/codespaces/secrets/{name}")
+    assert got.status == 200 and got.data["visibility"] == "selected"
+    listed = contract.call("GET", "/user/codespaces/secrets?per_page=100&page=1")
+    assert name in {s["name"] for s in listed.data["secrets"]}
+    assert contract.call("DELETE", f"/user/codespaces/secrets/{name}").status == 204
+
+
+def test_repository_listings_keep_to_githubs_contract(contract: Contract) -> None:
+    """What `--repo OWNER/GLOB` reads: the organization's repositories, every page."""
+    first = contract.call("GET", "/orgs/octo-org/repos?type=all&per_page=2&page=1")
+    assert [r["name"] for r in first.data] == ["app", "api"]
+    assert 'rel="next"' in first.headers.get("link", "")
+    second = contract.call("GET", "/orgs/octo-org/repos?type=all&per_page=2&page=2")
+    assert [r["name"] for r in second.data] == ["web"]
+
+
+def test_github_app_auth_keeps_to_githubs_contract(
+    contract: Contract,
+    world: World,
+    run,
+    prefix: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The installation look-up, the token request and `/installation/repositories`, sent by
+    `push` as a GitHub App."""
+    world.seed_token()
+    world.use_github_app(monkeypatch, tmp_path)
+    contract.begin()
+    result = run("push", "--repo", "octo-org/ap*", "--profile", "ci", "--prefix", prefix)
+    contract.assert_passed()
+    assert result.exit_code == 0, result.stderr
+    paths = {(e.method, e.path.partition("?")[0]) for e in contract.exchanges()}
+    assert {
+        ("GET", "/orgs/octo-org/installation"),
+        ("POST", "/app/installations/501/access_tokens"),
+        ("GET", "/installation/repositories"),
+    } <= paths
+    assert stored_with_prefix(world.sandbox, "repos/octo-org/api/actions", prefix) == (
+        issued_as_secrets(world.sandbox, prefix)
+    )
 
 
 def test_repository_lookup_keeps_to_githubs_contract(contract: Contract) -> None:

@@ -108,6 +108,23 @@ def outside_a_git_repository(world: World, mp: pytest.MonkeyPatch, tmp: Path) ->
     live_env_credentials(world, mp, tmp)
 
 
+def app_key(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    """Signed in, GitHub App auth configured (no token source at all)."""
+    world.seed_token()
+    world.use_github_app(mp, tmp)
+
+
+def app_key_refused(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    """The App's key is good, but GitHub knows the App by another id: the JWT is refused."""
+    app_key(world, mp, tmp)
+    mp.setenv("SSO_SYNC_GITHUB_APP_ID", "999")
+
+
+def app_key_open(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    app_key(world, mp, tmp)
+    (tmp / "app.pem").chmod(0o644)
+
+
 @dataclass(frozen=True)
 class Case:
     argv: tuple[str, ...]
@@ -137,6 +154,14 @@ CASES = {
     "list fails": Case(("list", "--repo", REPO), bad_github_token, 1),
     "remove ok": Case(("remove", "--repo", REPO, "--yes"), pushed, 0),
     "remove fails": Case(("remove", "--repo", REPO, "--yes"), bad_github_token, 1),
+    "push ok as a GitHub App": Case(PUSH, app_key, 0),
+    "push fails, App JWT refused": Case(PUSH, app_key_refused, 1),
+    "push fails, App key readable by others": Case(PUSH, app_key_open, 2),
+    "list ok as a GitHub App": Case(("list", "--repo", "octo-org/*"), app_key, 0),
+    "doctor ok with a refresh": Case(("doctor", "--repo", REPO, "-p", "ci"), due_for_refresh, 0),
+    "doctor ok as a GitHub App": Case(("doctor", "--repo", REPO, "-p", "ci"), app_key, 0),
+    "doctor fails on github": Case(("doctor", "--repo", REPO, "-p", "ci"), bad_github_token, 1),
+    "doctor fails, App JWT refused": Case(("doctor", "--org", "octo-org"), app_key_refused, 1),
     "status ok with a refresh": Case(("status", "--profile", "ci", "--json"), due_for_refresh, 0),
     "status fails": Case(("status", "--profile", "ci"), refresh_token_revoked, 3),
     "configure ok": Case(CONFIGURE, signed_in, 0),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sso_sync.sandbox import Sandbox
 
@@ -85,6 +86,21 @@ class World:
         path.chmod(0o600)
         return entry
 
+    def app_key_file(self, directory: Path) -> Path:
+        """The sandbox GitHub App's private key in `directory`, mode 0600."""
+        path = directory / "app.pem"
+        path.write_text(self.sandbox.app_private_key_pem())
+        path.chmod(0o600)
+        return path
+
+    def use_github_app(self, monkeypatch: Any, directory: Path) -> Path:
+        """GitHub App auth through the environment, and no token source at all."""
+        key = self.app_key_file(directory)
+        monkeypatch.delenv("GH_TOKEN", raising=False)
+        monkeypatch.setenv("SSO_SYNC_GITHUB_APP_ID", str(self.sandbox.config.app_id))
+        monkeypatch.setenv("SSO_SYNC_GITHUB_APP_KEY_FILE", str(key))
+        return key
+
     def secret_values(self) -> set[str]:
         """Every credential and token in play: none may ever be printed."""
         values = {self.sandbox.github_token} | sandbox_issued_secrets(self.sandbox)
@@ -108,6 +124,11 @@ def sandbox_issued_secrets(sandbox: Sandbox) -> set[str]:
     values: set[str] = set()
     for cred in sandbox.issued_credentials:
         values.update({cred["accessKeyId"], cred["secretAccessKey"], cred["sessionToken"]})
+    # GitHub App auth: every installation token minted, and the App's private key (line by line:
+    # its PEM header is the same for every key, its body is not).
+    values.update(sandbox.installation_tokens)
+    key = sandbox._github.app.private_key_pem
+    values.update(line for line in key.splitlines() if line and not line.startswith("-----"))
     # The sandbox has no public view of its OIDC state; reading it here keeps the canary honest.
     with sandbox._hub.lock:
         state = sandbox._aws.state

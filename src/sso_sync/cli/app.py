@@ -19,6 +19,7 @@ from sso_sync.cli import ui
 from sso_sync.cli.commands import (
     configure,
     demo,
+    doctor,
     export,
     init_workflows,
     login,
@@ -52,6 +53,7 @@ COMMANDS: list[tuple[str, Callable[..., None], str]] = [
     ("list", list_command.list_secrets, "List the secrets sso-sync manages on each target."),
     ("remove", remove.remove, "Delete the secrets sso-sync manages from each target."),
     ("status", status.status, "Show whether a profile is usable, and for how long."),
+    ("doctor", doctor.doctor, "Check the whole set-up, one line per item, with the fix."),
     ("configure", configure.configure, "Create an SSO profile in ~/.aws/config."),
     ("export", export.export_credentials, "Print role credentials for other tools."),
     ("verify", verify.verify, "Check the AWS credentials in the environment with STS."),

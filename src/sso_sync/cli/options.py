@@ -1,6 +1,7 @@
 """Every option that more than one command takes, declared once.
 
-The target block (SET, --repo, --env, --org, --visibility, --selected-repo, --app, --config)
+The target block (SET, --repo, --env, --org, --visibility, --selected-repo, --app, --config,
+--exclude, and the GitHub App options, which say who writes to those targets)
 reaches a command as one `TargetOptions` value through `@target_options`; the sign-in flags are
 shared by `login` and `configure`, as AWS CLI v2 shares `LOGIN_ARGS` between `sso login` and
 `configure sso`.
@@ -20,6 +21,7 @@ import typer
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
+    from sso_sync.github.app_auth import AppSettings
     from sso_sync.github.targets import TargetSet
 
 __all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_TIMEOUT"]
@@ -121,7 +123,22 @@ SetArgument = Annotated[
 ]
 RepoOption = Annotated[
     Optional[list[str]],  # noqa: UP045
-    typer.Option("--repo", "-R", metavar="OWNER/NAME", help="Target repository (repeatable)."),
+    typer.Option(
+        "--repo",
+        "-R",
+        metavar="OWNER/NAME",
+        help="Target repository (repeatable). A shell-style pattern on the name (OWNER/svc-*) "
+        "means every matching, unarchived repository of OWNER.",
+    ),
+]
+ExcludeOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        "--exclude",
+        metavar="GLOB",
+        help="Leave out repositories a pattern --repo matches whose name matches GLOB "
+        "(repeatable).",
+    ),
 ]
 EnvOption = Annotated[
     Optional[list[str]],  # noqa: UP045
@@ -152,7 +169,16 @@ SelectedRepoOption = Annotated[
         "--selected-repo",
         metavar="OWNER/NAME",
         help="A repository that may use the --org secrets (repeatable; implies "
-        "--visibility selected).",
+        "--visibility selected), or the --user secrets.",
+    ),
+]
+UserOption = Annotated[
+    bool,
+    typer.Option(
+        "--user",
+        "-u",
+        help="Your own Codespaces secrets (as gh secret set --user); --selected-repo names "
+        "the repositories whose codespaces may use them.",
     ),
 ]
 AppOption = Annotated[
@@ -160,8 +186,8 @@ AppOption = Annotated[
     typer.Option(
         "--app",
         "-a",
-        metavar="actions|dependabot",
-        help="Whose secrets: GitHub Actions' (default) or Dependabot's.",
+        metavar="actions|dependabot|codespaces",
+        help="Whose secrets: GitHub Actions' (default), Dependabot's or Codespaces'.",
     ),
 ]
 ConfigOption = Annotated[
@@ -171,6 +197,37 @@ ConfigOption = Annotated[
         metavar="FILE",
         help="Config file with named sets. Default: sso-sync.toml or [tool.sso-sync] in "
         "pyproject.toml, from this directory upward.",
+    ),
+]
+
+GitHubAppIdOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--github-app-id",
+        metavar="ID",
+        help="Authenticate as this GitHub App (short-lived installation tokens) instead of a "
+        "token. Default: $SSO_SYNC_GITHUB_APP_ID, else the set's github-app-id.",
+        show_default=False,
+    ),
+]
+GitHubAppKeyOption = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--github-app-key",
+        metavar="FILE",
+        help="The GitHub App's private key (PEM, mode 0600). Default: "
+        "$SSO_SYNC_GITHUB_APP_KEY_FILE.",
+        show_default=False,
+    ),
+]
+GitHubAppInstallationOption = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--github-app-installation-id",
+        metavar="ID",
+        min=1,
+        help="The App's installation to use (targets of one owner only). Default: found per owner.",
+        show_default=False,
     ),
 ]
 
@@ -187,6 +244,28 @@ class TargetOptions:
     selected_repo: list[str] | None = None
     app_name: str | None = None
     config: Path | None = None
+    exclude: list[str] | None = None
+    user: bool = False
+    github_app_id: str | None = None
+    github_app_key: Path | None = None
+    github_app_installation_id: int | None = None
+
+    def github_app(self, sets: tuple[TargetSet, ...]) -> AppSettings | None:
+        """GitHub App settings: these options, else the environment, else the sets'."""
+        import os
+
+        from sso_sync.github.app_auth import app_settings, check_app_targets
+
+        settings = app_settings(
+            app_id=self.github_app_id,
+            key_file=self.github_app_key,
+            installation_id=self.github_app_installation_id,
+            environ=os.environ,
+            sets=sets,
+        )
+        if settings is not None:
+            check_app_targets(settings, sets)
+        return settings
 
     def sets(self, *, profile: str | None, prefix: str | None) -> tuple[TargetSet, ...]:
         """The sets to work on: from these options, else from the config file."""
@@ -202,6 +281,8 @@ class TargetOptions:
             selected_repo=self.selected_repo,
             app_name=self.app_name,
             config=self.config,
+            exclude=self.exclude,
+            user=self.user,
             prefix=prefix,
             profile=profile,
         )
@@ -216,6 +297,11 @@ _TARGET_ANNOTATIONS: dict[str, Any] = {
     "selected_repo": SelectedRepoOption,
     "app_name": AppOption,
     "config": ConfigOption,
+    "exclude": ExcludeOption,
+    "user": UserOption,
+    "github_app_id": GitHubAppIdOption,
+    "github_app_key": GitHubAppKeyOption,
+    "github_app_installation_id": GitHubAppInstallationOption,
 }
 assert list(_TARGET_ANNOTATIONS) == [f.name for f in fields(TargetOptions)]
 
@@ -223,7 +309,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def target_options(command: F) -> F:
-    """Give `command` the target block: typer sees the eight parameters, declared here once;
+    """Give `command` the target block: typer sees the block's parameters, declared here once;
     the command receives them as one `targets: TargetOptions` argument."""
     return _with_target_block(command, ())
 
@@ -238,8 +324,11 @@ def _with_target_block(command: F, leading: tuple[str, ...]) -> F:
     # Evaluated here: typer does not evaluate the string annotations of a given signature.
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "targets"]
+    defaults = {f.name: f.default for f in fields(TargetOptions)}
     block = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=hint)
+        inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=defaults[name], annotation=hint
+        )
         for name, hint in _TARGET_ANNOTATIONS.items()
     ]
     first = [p for p in own if p.name in leading]

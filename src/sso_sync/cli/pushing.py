@@ -19,6 +19,7 @@ from sso_sync.cli.session import AwsSession, github_api
 from sso_sync.wording import without_label
 
 if TYPE_CHECKING:
+    from sso_sync.github.app_auth import AppInstallations
     from sso_sync.github.rest import GitHubApi
     from sso_sync.github.targets import TargetSet
     from sso_sync.keepfresh.state import StateStore
@@ -47,6 +48,7 @@ class PushJob:
     aws: dict[str | None, AwsSession] = field(default_factory=dict)
     on_api: Callable[[GitHubApi | None], None] = lambda _api: None  # watch cancels it on a signal
     announce_waits: bool = True  # watch's cycle lines are its only progress messages
+    app: AppInstallations | None = None  # GitHub App auth, shared by every push of the job
 
     def __post_init__(self) -> None:
         from sso_sync.keepfresh.state import StateStore
@@ -93,7 +95,11 @@ class PushJob:
             from sso_sync.sync import no_progress, run_push
 
             api = github_api(
-                self.api_url, self.timeout, self.token_file, announce_waits=self.announce_waits
+                self.api_url,
+                self.timeout,
+                self.token_file,
+                announce_waits=self.announce_waits,
+                app=self.app,
             )
             self.on_api(api)
             try:

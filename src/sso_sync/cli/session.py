@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
 from sso_sync.cli import ui
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from sso_sync.aws.profiles import SsoProfile
     from sso_sync.aws.role_credentials import RoleCredentials
     from sso_sync.aws.signin.flow import SignInResult
+    from sso_sync.aws.status import StatusReport
+    from sso_sync.github.app_auth import AppInstallations, AppSettings
     from sso_sync.github.rest import GitHubApi
 
 
@@ -103,6 +107,37 @@ class AwsSession:
                 self.session, self.sso, self.profile, self.cache, sign_in=sign_in
             )
 
+    def status_report(self) -> StatusReport:
+        """What `status` (and `doctor`) show: never signs in; refreshes silently when any AWS
+        SDK would; asks STS in the region the AWS CLI v2 would."""
+        from sso_sync import clients
+        from sso_sync.aws.profiles import profile_region
+        from sso_sync.aws.role_cache import RoleCache
+        from sso_sync.aws.status import collect_status, sts_region
+
+        own_region = profile_region(self.session.full_config, self.profile.name)
+        region = sts_region(os.environ, own_region, self.profile.sso_region)
+
+        def sts_for(credentials: RoleCredentials) -> Any:
+            return clients.sts_client(
+                self.session,
+                region,
+                access_key_id=credentials.access_key_id,
+                secret_access_key=credentials.secret_access_key,
+                session_token=credentials.session_token,
+            )
+
+        with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO"):
+            return collect_status(
+                session=self.session,
+                profile=self.profile,
+                cache=self.cache,
+                role_cache=RoleCache(self.paths.cli_cache),
+                sso=self.sso,
+                sts_for=sts_for,
+                region=region,
+            )
+
 
 def github_api(
     api_url: str | None,
@@ -110,10 +145,21 @@ def github_api(
     token_file: Path | None = None,
     *,
     announce_waits: bool = True,
+    app: AppSettings | AppInstallations | None = None,
+    permissions: Mapping[str, str] | None = None,
 ) -> GitHubApi:
     """`announce_waits`: say on stderr what a wait of more than ~2 s waits for (not in `watch`,
-    whose cycle lines are its only progress messages)."""
+    whose cycle lines are its only progress messages). `app`: authenticate as that GitHub App,
+    its installation tokens limited to `permissions`; else the token file or token sources."""
     from sso_sync import clients
 
     on_long_wait = ui.err if announce_waits else None
-    return clients.github_api(api_url, os.environ, timeout, token_file, on_long_wait=on_long_wait)
+    return clients.github_api(
+        api_url,
+        os.environ,
+        timeout,
+        token_file,
+        on_long_wait=on_long_wait,
+        app=app,
+        permissions=permissions,
+    )

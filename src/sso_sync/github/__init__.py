@@ -7,5 +7,7 @@
 - `push`: plan, then apply: which secrets go where, and putting them there;
   `public_keys`: each target's key, fetched once and checked.
 - `listing` (`list`), `removal` (`remove`), `variables` (`--expiration-variable`).
+- `patterns`: `--repo OWNER/GLOB` resolved into repositories from the owner's listing.
+- `app_auth`: GitHub App authentication (JWT, installations, installation tokens per owner).
 - `token_file`: `--github-token-file`, the token of a scheduled job, from a 0600 file.
 """

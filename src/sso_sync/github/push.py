@@ -178,6 +178,9 @@ def put_body(plan: TargetPlan, key_id: str, encrypted_value: str) -> dict[str, A
         body["visibility"] = plan.visibility
         if plan.visibility == "selected":
             body["selected_repository_ids"] = list(plan.selected_repository_ids)
+    elif plan.target.kind == "user" and plan.selected_repository_ids:
+        # `gh secret set --user --repos`: the repositories whose codespaces may use it.
+        body["selected_repository_ids"] = list(plan.selected_repository_ids)
     return body
 
 

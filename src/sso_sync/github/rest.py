@@ -51,6 +51,15 @@ class Requester(Protocol):
     ) -> tuple[int, dict[str, Any], str]: ...
 
 
+class Authorizer(Protocol):
+    """Who a request is made as, per request: GitHub App auth (github/app_auth.py) uses the
+    App's JWT for its own endpoints and an installation token per owner for the rest."""
+
+    def header(self, path: str, owner: str | None) -> str:
+        """The Authorization header for `path`; `owner` when the path does not name one."""
+        ...
+
+
 @dataclass(frozen=True)
 class Response:
     status: int
@@ -98,6 +107,7 @@ class GitHubApi:
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        authorizer: Authorizer | None = None,
         on_long_wait: Callable[[str], None] | None = None,
     ) -> None:
         """`on_long_wait` is told, in one line, of every retry wait over `LONG_WAIT` seconds."""
@@ -122,6 +132,7 @@ class GitHubApi:
         if timeout is not None:
             self.start_deadline()
         self.log = RequestLog()
+        self.authorizer = authorizer
         self._on_long_wait = on_long_wait
 
     def start_deadline(self) -> None:
@@ -145,13 +156,16 @@ class GitHubApi:
             if callable(close):
                 close()
 
-    def _send(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
+    def _send(
+        self, method: str, path: str, body: dict[str, Any] | None, owner: str | None = None
+    ) -> Any:
         # A fresh headers dict each time: PyGithub adds the Authorization header to it.
+        headers = dict(REQUEST_HEADERS)
+        if self.authorizer is not None:
+            headers["Authorization"] = self.authorizer.header(path, owner)
         if self._single is not None:
             with self._single_lock:
-                return self._single.requestJson(
-                    method, path, headers=dict(REQUEST_HEADERS), input=body
-                )
+                return self._single.requestJson(method, path, headers=headers, input=body)
         requester: Requester | None = getattr(self._local, "requester", None)
         if requester is None:
             assert self._factory is not None
@@ -159,10 +173,18 @@ class GitHubApi:
             self._local.requester = requester
             with self._made_lock:
                 self._made.append(requester)
-        return requester.requestJson(method, path, headers=dict(REQUEST_HEADERS), input=body)
+        return requester.requestJson(method, path, headers=headers, input=body)
 
-    def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Response:
-        """One logical request; returns the final response, raising only if none came back."""
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        owner: str | None = None,
+    ) -> Response:
+        """One logical request; returns the final response, raising only if none came back.
+        `owner` says whose installation token to use when the path names no owner."""
         from requests.exceptions import ConnectionError as RequestsConnectionError
         from requests.exceptions import Timeout
 
@@ -177,7 +199,7 @@ class GitHubApi:
                     "more): re-run to finish, or raise --timeout"
                 )
             try:
-                status, headers, text = self._send(method, path, body)
+                status, headers, text = self._send(method, path, body, owner)
             except (RequestsConnectionError, Timeout, ConnectionError) as exc:
                 self.log.add(method, path, 0)
                 wait = backoff(attempt, self._policy)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
@@ -18,10 +19,10 @@ ENV_NAME_MAX = 255
 # "Secrets can store values of up to 48 KB in size." (GitHub docs, "Limits for secrets")
 SECRET_VALUE_MAX_BYTES = 48 * 1024
 
-Kind = Literal["repo", "env", "org"]
-App = Literal["actions", "dependabot"]
+Kind = Literal["repo", "env", "org", "user"]  # user: the signed-in user's Codespaces secrets
+App = Literal["actions", "dependabot", "codespaces"]
 Visibility = Literal["all", "private", "selected"]
-APPS: tuple[App, ...] = ("actions", "dependabot")
+APPS: tuple[App, ...] = ("actions", "dependabot", "codespaces")
 VISIBILITIES: tuple[Visibility, ...] = ("all", "private", "selected")
 
 
@@ -39,6 +40,8 @@ class Target:
     @property
     def secrets_path(self) -> str:
         """The REST collection holding this target's secrets."""
+        if self.kind == "user":
+            return "/user/codespaces/secrets"
         if self.kind == "org":
             return f"/orgs/{self.owner}/{self.app}/secrets"
         base = f"/repos/{self.owner}/{self.repo}"
@@ -53,6 +56,8 @@ class Target:
 
     @property
     def label(self) -> str:
+        if self.kind == "user":
+            return "your user (codespaces)"
         if self.kind == "org":
             name = f"org {self.owner}"
         elif self.kind == "env":
@@ -64,6 +69,11 @@ class Target:
     @property
     def not_found_hint(self) -> str:
         """What a 404 means here, and what to do about it."""
+        if self.kind == "user":
+            return (
+                "your Codespaces secrets are not reachable: the token needs the codespace "
+                "(or codespace:secrets) scope, or Codespaces user secrets (fine-grained)"
+            )
         if self.kind == "org":
             return (
                 f"organization '{self.owner}' not found, or the token cannot manage its "
@@ -80,6 +90,22 @@ class Target:
 
 
 @dataclass(frozen=True)
+class RepoPattern:
+    """`--repo OWNER/GLOB`: every repository of OWNER whose name matches, resolved once per run
+    (github/patterns.py) into plain targets."""
+
+    owner: str
+    glob: str
+    excludes: tuple[str, ...] = ()
+    environments: tuple[str, ...] = ()
+    app: App = "actions"
+
+    @property
+    def label(self) -> str:
+        return f"{self.owner}/{self.glob}"
+
+
+@dataclass(frozen=True)
 class TargetSet:
     """What one named set of the config file (or the command-line flags) asks for."""
 
@@ -87,6 +113,10 @@ class TargetSet:
     profile: str | None  # None: --profile, else $AWS_PROFILE
     prefix: str
     targets: tuple[Target, ...]
+    patterns: tuple[RepoPattern, ...] = ()  # resolved into `targets` before planning
+    # GitHub App auth named by the set (github/app_auth.py); the key path is absolute.
+    github_app_id: str | None = None
+    github_app_key: Path | None = None
 
 
 def parse_repo(text: str, *, app: App = "actions", what: str = "--repo") -> Target:
@@ -96,6 +126,46 @@ def parse_repo(text: str, *, app: App = "actions", what: str = "--repo") -> Targ
             f"{what} '{text}' is not OWNER/NAME: write it as on GitHub, e.g. {what} octo-org/app"
         )
     return Target(kind="repo", owner=owner, repo=name, app=app)
+
+
+_GLOB_CHARS = frozenset("*?[")
+GLOB_RE = re.compile(r"^[A-Za-z0-9._*?\[\]!-]{1,100}$")
+
+
+def is_pattern(text: str) -> bool:
+    """Whether a --repo value names repositories by a shell-style pattern."""
+    return any(c in _GLOB_CHARS for c in text.partition("/")[2])
+
+
+def build_patterns(
+    repos: Sequence[str],
+    *,
+    excludes: Sequence[str] = (),
+    envs: Sequence[str] = (),
+    app: str = "actions",
+    names: dict[str, str] | None = None,
+) -> tuple[RepoPattern, ...]:
+    """The pattern --repo values of `repos` (the others are left to `build_targets`)."""
+    n = {"repo": "--repo", "exclude": "--exclude", "app": "--app"} | (names or {})
+    globs = [r for r in repos if is_pattern(r)]
+    if excludes and not globs:
+        raise UsageError(
+            f"{n['exclude']} applies to a pattern {n['repo']} only, e.g. {n['repo']} octo-org/svc-*"
+        )
+    for glob in excludes:
+        if not GLOB_RE.match(glob.partition("/")[2] if "/" in glob else glob):
+            raise UsageError(f"{n['exclude']} '{glob}' is not a repository name pattern")
+    the_app = check_app(app, n["app"])
+    patterns = []
+    for text in globs:
+        owner, _, glob = text.strip().partition("/")
+        if not OWNER_RE.match(owner) or not GLOB_RE.match(glob):
+            raise UsageError(
+                f"{n['repo']} '{text}' is not OWNER/PATTERN: shell-style *, ? and [...] on the "
+                f"name only, e.g. {n['repo']} octo-org/svc-*"
+            )
+        patterns.append(RepoPattern(owner, glob, tuple(excludes), tuple(envs), the_app))
+    return tuple(dict.fromkeys(patterns))
 
 
 def check_org(text: str, what: str = "--org") -> str:
@@ -137,23 +207,30 @@ def build_targets(
     selected_repos: Sequence[str] = (),
     app: str = "actions",
     names: dict[str, str] | None = None,
+    user: bool = False,
 ) -> tuple[Target, ...]:
-    """Targets from gh's vocabulary: each --repo (or each of its --env), each --org.
+    """Targets from gh's vocabulary: each --repo (or each of its --env), each --org, and
+    --user (the signed-in user's Codespaces secrets, as `gh secret set --user`).
 
     As with `gh secret set --env`, environments replace the repository-level secrets of the
     --repo they go with. `names` renames the options in messages (for the config file).
+    Pattern --repo values are left out: `build_patterns` takes them.
     """
     n = {"repo": "--repo", "env": "--env", "org": "--org", "visibility": "--visibility"}
-    n |= {"selected": "--selected-repo", "app": "--app"} | (names or {})
+    n |= {"selected": "--selected-repo", "app": "--app", "user": "--user"} | (names or {})
     the_app = check_app(app, n["app"])
     if envs and not repos:
         raise UsageError(f"{n['env']} needs {n['repo']}: environments belong to a repository")
-    if envs and the_app == "dependabot":
-        raise UsageError(f"Dependabot has no environment secrets: drop {n['env']} or {n['app']}")
-    if (visibility is not None or selected_repos) and not orgs:
-        raise UsageError(f"{n['visibility']} and {n['selected']} apply to {n['org']} only")
+    if envs and the_app != "actions":
+        raise UsageError(
+            f"{the_app.capitalize()} has no environment secrets: drop {n['env']} or {n['app']}"
+        )
+    if visibility is not None and not orgs:
+        raise UsageError(f"{n['visibility']} applies to {n['org']} only")
+    if selected_repos and not (orgs or user):
+        raise UsageError(f"{n['selected']} applies to {n['org']} and {n['user']} only")
     chosen = check_visibility(visibility, n["visibility"]) if visibility is not None else None
-    if selected_repos and chosen not in (None, "selected"):
+    if selected_repos and orgs and chosen not in (None, "selected"):
         raise UsageError(
             f"{n['selected']} implies {n['visibility']} selected, not '{chosen}': drop one"
         )
@@ -164,7 +241,7 @@ def build_targets(
     vis: Visibility = "selected" if selected_repos else (chosen or "private")
     picked = [parse_repo(r, app=the_app, what=n["selected"]) for r in selected_repos]
     targets: list[Target] = []
-    for text in repos:
+    for text in (r for r in repos if not is_pattern(r)):
         repo = parse_repo(text, app=the_app, what=n["repo"])
         if envs:
             targets += [
@@ -188,7 +265,13 @@ def build_targets(
                 "selected repositories must belong to the organization"
             )
         targets.append(Target("org", org, app=the_app, visibility=vis, selected_repos=mine))
-    if picked:
+    if user:
+        # Every --selected-repo may use the user's secrets, whoever owns it (as gh --repos).
+        mine = tuple(
+            {f"{r.owner}/{r.repo}".lower(): f"{r.owner}/{r.repo}" for r in picked}.values()
+        )
+        targets.append(Target("user", "", app="codespaces", selected_repos=mine))
+    if picked and not user:
         owners = {o.lower() for o in orgs}
         stray = [f"{r.owner}/{r.repo}" for r in picked if r.owner.lower() not in owners]
         if stray:

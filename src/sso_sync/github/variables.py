@@ -33,7 +33,10 @@ class VariableResult:
 def variables_path(target: Target, option: str = "--expiration-variable") -> str:
     """The REST collection holding the target's variables; the same places secrets live."""
     if target.app != "actions":
-        raise UsageError(f"{option}: {target.label} has no Actions variables (Dependabot has none)")
+        raise UsageError(
+            f"{option}: {target.label} has no Actions variables "
+            f"({target.app.capitalize()} has none)"
+        )
     if target.kind == "org":
         raise UsageError(
             f"{option}: {target.label} is an organization; set it on repositories or environments"

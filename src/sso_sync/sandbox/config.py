@@ -48,6 +48,16 @@ class SandboxConfig:
     # "owner/name" -> environment names; repo ids are 1001, 1002, ... in this order
     repos: dict[str, list[str]] = field(default_factory=_default_repos)
     orgs: list[str] = field(default_factory=lambda: ["octo-org"])
+    archived: list[str] = field(default_factory=list)  # "owner/name": read-only, as on GitHub
+    # GitHub App auth (sandbox/github_app.py): the App, where it is installed (account -> id),
+    # what each installation was granted, and how long an installation token lasts.
+    app_id: int = 31337
+    app_installations: dict[str, int] = field(default_factory=lambda: {"octo-org": 501})
+    app_permissions: dict[str, str] | None = None  # None: every secrets permission, write
+    installation_token_lifetime: int = 3600
+    # `X-OAuth-Scopes` on answers to the personal token: a classic token's; None: fine-grained.
+    github_token_scopes: str | None = "repo, admin:org, workflow"
+    github_login: str = "octocat"
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,27 @@ class Sandbox:
 
     # --- GitHub ---------------------------------------------------------------------------
 
+    def app_private_key_pem(self) -> str:
+        """The GitHub App's private key (made on first use); the sandbox checks JWTs with it."""
+        with self._hub.lock:
+            return self._github.app.ensure_key()
+
+    @property
+    def minted_installation_tokens(self) -> list[tuple[int, dict[str, str]]]:
+        """(installation id, permissions) of every installation token minted, in order."""
+        with self._hub.lock:
+            return [(t.installation_id, dict(t.permissions)) for t in self._github.app.minted]
+
+    @property
+    def installation_tokens(self) -> list[str]:
+        with self._hub.lock:
+            return list(self._github.app.tokens)
+
+    def expire_installation_tokens(self) -> None:
+        with self._hub.lock:
+            for token in self._github.app.tokens.values():
+                token.expires_at = 0.0
+
     def secrets(self, scope: str) -> dict[str, StoredSecret]:
         """Decrypted secrets of a scope such as ``repos/octo-org/app/actions``."""
         with self._hub.lock:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote, urlencode
 
+from . import github_app
 from .config import SandboxConfig, StoredSecret
 from .http import Request, Response, json_response, status_phrase
 
@@ -20,8 +21,9 @@ DOCS = "https://docs.github.com/rest"
 RATE_LIMIT = 5000
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SECRETS = re.compile(
-    r"^/(?:repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/(?:(?P<rkind>actions|dependabot)"
-    r"|environments/(?P<env>[^/]+))|orgs/(?P<org>[^/]+)/(?P<okind>actions|dependabot))"
+    r"^/(?:repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/(?:(?P<rkind>actions|dependabot|codespaces)"
+    r"|environments/(?P<env>[^/]+))|orgs/(?P<org>[^/]+)/(?P<okind>actions|dependabot|codespaces)"
+    r"|(?P<user>user)/codespaces)"
     r"/secrets(?P<rest>/.*)?$"
 )
 _VARIABLES = re.compile(
@@ -31,14 +33,22 @@ _VARIABLES = re.compile(
 _REPO = re.compile(r"^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)(?P<envs>/environments)?$")
 _ENV = re.compile(r"^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/environments/(?P<env>[^/]+)$")
 _ORG = re.compile(r"^/orgs/(?P<org>[^/]+)$")
+_OWNER_REPOS = re.compile(r"^/(?P<kind>orgs|users)/(?P<owner>[^/]+)/repos$")
 
 
 class GitHubFault(Exception):
-    def __init__(self, status: int, message: str, errors: list[Any] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        errors: list[Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.errors = errors
+        self.headers = headers
 
 
 def _not_found() -> GitHubFault:
@@ -106,6 +116,8 @@ class GitHubBackend:
             full.lower(): Repo(1001 + i, full.split("/", 1)[0], full.split("/", 1)[1], list(envs))
             for i, (full, envs) in enumerate(config.repos.items())
         }
+        self._archived = {a.lower() for a in config.archived}
+        self.app = github_app.AppState()
         self._used = 0
         self._reset_at = int(time.time()) + 3600
 
@@ -137,7 +149,24 @@ class GitHubBackend:
 
     def handle(self, request: Request, service: str, operation: str) -> Response:
         try:
-            self._authenticate(request)
+            path = request.path.rstrip("/")
+            if github_app.is_app_path(path):
+                self._authenticate_app(request)
+                return self._app_route(request, path)
+            installation = self._authenticate(request)
+            if path == "/installation/repositories" and request.method == "GET":
+                if installation is None:
+                    raise GitHubFault(
+                        403, "You must authenticate with an installation access token"
+                    )
+                return self._installation_repos(request, installation)
+            if installation is not None:
+                self._check_installation(installation, path, request.method)
+            if path == "/user" and request.method == "GET":
+                headers = {}
+                if self.config.github_token_scopes is not None:
+                    headers["X-OAuth-Scopes"] = self.config.github_token_scopes
+                return json_response(200, self._user_json(self.config.github_login), headers)
             return self._route(request)
         except GitHubFault as err:
             payload: dict[str, Any] = {"message": err.message}
@@ -145,17 +174,138 @@ class GitHubBackend:
                 payload["errors"] = err.errors
             payload["documentation_url"] = DOCS
             payload["status"] = str(err.status)
-            return json_response(err.status, payload)
+            return json_response(err.status, payload, err.headers)
 
-    def _authenticate(self, request: Request) -> None:
+    def _authenticate(self, request: Request) -> github_app.InstallationToken | None:
+        """None: the personal token; else the installation token's record."""
         header = request.header("Authorization")
         if not header:
             raise GitHubFault(401, "Requires authentication")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() not in ("token", "bearer") or not hmac.compare_digest(
-            token.strip(), self.config.github_token
-        ):
+        if scheme.lower() not in ("token", "bearer"):
             raise GitHubFault(401, "Bad credentials")
+        token = token.strip()
+        if hmac.compare_digest(token, self.config.github_token):
+            return None
+        installation = self.app.tokens.get(token)
+        if installation is None or installation.expires_at <= time.time():
+            raise GitHubFault(401, "Bad credentials")
+        return installation
+
+    # --- GitHub App auth (see github_app.py) -----------------------------------------------
+
+    def _authenticate_app(self, request: Request) -> None:
+        scheme, _, token = (request.header("Authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise GitHubFault(401, "A JSON web token could not be decoded")
+        problem = github_app.verify_jwt(self.app, self.config.app_id, token.strip(), time.time())
+        if problem is not None:
+            raise GitHubFault(401, problem)
+
+    def _app_route(self, request: Request, path: str) -> Response:
+        looked_up = github_app.lookup_account(path)
+        if looked_up is not None and request.method == "GET":
+            account, repo = looked_up
+            if repo is not None:
+                account = self._repo(account, repo).owner
+            for name, ident in self.config.app_installations.items():
+                if name.lower() == unquote(account).lower():
+                    return json_response(200, self._installation_json(name, ident))
+            raise _not_found()
+        minting = github_app.mint_target(path)
+        if minting is not None and request.method == "POST":
+            ident = minting
+            found = [a for a, i in self.config.app_installations.items() if i == ident]
+            if not found:
+                raise _not_found()
+            account = found[0]
+            body = request.json()
+            asked = body.get("permissions") if isinstance(body, dict) else None
+            permissions, problem = github_app.grant(self._app_permissions(), asked)
+            if permissions is None:
+                raise GitHubFault(422, problem or "Invalid request.")
+            expires = time.time() + self.config.installation_token_lifetime
+            record = github_app.InstallationToken(ident, account, expires, permissions)
+            token = github_app.new_token()
+            self.app.tokens[token] = record
+            self.app.minted.append(record)
+            return json_response(
+                201,
+                {
+                    "token": token,
+                    "expires_at": github_app.expires_text(expires),
+                    "permissions": permissions,
+                    "repository_selection": "all",
+                },
+            )
+        raise _not_found()
+
+    def _app_permissions(self) -> dict[str, str]:
+        if self.config.app_permissions is not None:
+            return dict(self.config.app_permissions)
+        return github_app.default_permissions()
+
+    def _installation_json(self, account: str, ident: int) -> dict[str, Any]:
+        return {
+            "id": ident,
+            "account": self._owner_json(account),
+            "repository_selection": "all",
+            "access_tokens_url": f"{self.base_url}/app/installations/{ident}/access_tokens",
+            "repositories_url": f"{self.base_url}/installation/repositories",
+            "html_url": f"https://github.com/settings/installations/{ident}",
+            "app_id": self.config.app_id,
+            "app_slug": "sso-sync-sandbox",
+            "target_id": self._owner_json(account)["id"],
+            "target_type": "Organization" if account in self.config.orgs else "User",
+            "permissions": self._app_permissions(),
+            "events": [],
+            "created_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+            "single_file_name": None,
+            "suspended_by": None,
+            "suspended_at": None,
+        }
+
+    def _check_installation(
+        self, installation: github_app.InstallationToken, path: str, method: str
+    ) -> None:
+        if path == "/user":
+            raise GitHubFault(403, "Resource not accessible by integration")
+        account = github_app.path_account(path)
+        if account is None or unquote(account).lower() != installation.account.lower():
+            raise _not_found()  # GitHub hides what an installation cannot reach
+        needed = github_app.needed_permission(path, method)
+        if needed is None:
+            return
+        name, level = needed
+        have = installation.permissions.get(name)
+        if name == "metadata" or have == "write" or (have == "read" and level == "read"):
+            return
+        raise GitHubFault(
+            403,
+            "Resource not accessible by integration",
+            headers={"X-Accepted-GitHub-Permissions": f"{name}={level}"},
+        )
+
+    def _installation_repos(
+        self, request: Request, installation: github_app.InstallationToken
+    ) -> Response:
+        repos = [
+            self._repo_json(r)
+            for r in self.repos.values()
+            if r.owner.lower() == installation.account.lower()
+        ]
+        per_page = _int_arg(request, "per_page", 30, 100)
+        page = _int_arg(request, "page", 1, 10**6)
+        headers = {}
+        if links := self._page_links(request, page, per_page, len(repos)):
+            headers["Link"] = links
+        chunk = repos[(page - 1) * per_page : page * per_page]
+        return json_response(
+            200,
+            {"total_count": len(repos), "repositories": chunk, "repository_selection": "all"},
+            headers,
+        )
 
     def _route(self, request: Request) -> Response:
         path, method = request.path.rstrip("/"), request.method
@@ -179,7 +329,31 @@ class GitHubBackend:
         if method == "GET" and (m := _ORG.match(path)):
             org = self._org(m["org"])
             return json_response(200, self._org_json(org))
+        if method == "GET" and (m := _OWNER_REPOS.match(path)):
+            return self._owner_repos(request, m["kind"], unquote(m["owner"]))
         raise _not_found()
+
+    def _owner_repos(self, request: Request, kind: str, owner: str) -> Response:
+        """`GET /orgs/{org}/repos` and `GET /users/{user}/repos`: a bare JSON array, paged."""
+        if kind == "orgs":
+            owner = self._org(owner)
+        else:
+            known = {r.owner.lower(): r.owner for r in self.repos.values()}
+            if owner.lower() not in known or owner.lower() in (o.lower() for o in self.config.orgs):
+                raise _not_found()
+            owner = known[owner.lower()]
+        repos = [self._repo_json(r) for r in self.repos.values() if r.owner == owner]
+        return self._paginate_list(request, repos, 30, 100)
+
+    def _paginate_list(
+        self, request: Request, items: list[dict[str, Any]], default: int, maximum: int
+    ) -> Response:
+        per_page = _int_arg(request, "per_page", default, maximum)
+        page = _int_arg(request, "page", 1, 10**6)
+        headers = {}
+        if links := self._page_links(request, page, per_page, len(items)):
+            headers["Link"] = links
+        return json_response(200, items[(page - 1) * per_page : page * per_page], headers)
 
     # --- lookups and JSON shapes ----------------------------------------------------------
 
@@ -223,9 +397,38 @@ class GitHubBackend:
             "subscriptions_url": f"{users}/subscriptions",
         }
 
+    def _user_json(self, login: str) -> dict[str, Any]:
+        """`GET /user`: every property GitHub's description requires of a `public-user`."""
+        return {
+            **self._owner_json(login),
+            **dict.fromkeys(("bio", "blog", "company", "email", "location", "name")),
+            "hireable": None,
+            **dict.fromkeys(("followers", "following", "public_gists", "public_repos"), 0),
+            "created_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+        }
+
     def _org_json(self, org: str) -> dict[str, Any]:
+        """`GET /orgs/{org}`: every property GitHub's description requires of an
+        `organization-full`."""
         owner = self._owner_json(org)
-        return {**owner, "repos_url": f"{self.base_url}/orgs/{org}/repos"}
+        base = f"{self.base_url}/orgs/{org}"
+        return {
+            **owner,
+            "repos_url": f"{base}/repos",
+            "events_url": f"{base}/events",
+            "hooks_url": f"{base}/hooks",
+            "issues_url": f"{base}/issues",
+            "members_url": f"{base}/members{{/member}}",
+            "public_members_url": f"{base}/public_members{{/member}}",
+            "description": None,
+            "has_organization_projects": False,
+            "has_repository_projects": False,
+            **dict.fromkeys(("public_repos", "public_gists", "followers", "following"), 0),
+            "created_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+            "archived_at": None,
+        }
 
     def _repo_json(self, repo: Repo) -> dict[str, Any]:
         url = f"{self.base_url}/repos/{repo.full_name}"
@@ -294,12 +497,13 @@ class GitHubBackend:
             "license": None,
             "default_branch": "main",
             "visibility": "private",
-            "archived": False,
+            "archived": repo.full_name.lower() in self._archived,
             "disabled": False,
             "has_issues": True,
             "has_projects": False,
             "has_wiki": False,
             "has_pages": False,
+            "has_downloads": False,  # required of a `repository` (/installation/repositories)
             "has_discussions": False,
             "forks": 0,
             "forks_count": 0,
@@ -317,8 +521,10 @@ class GitHubBackend:
         }
 
     def _environment_json(self, repo: Repo, env: str) -> dict[str, Any]:
+        ident = repo.id * 1000 + repo.environments.index(env)
         return {
-            "id": repo.id * 1000 + repo.environments.index(env),
+            "id": ident,
+            "node_id": base64.b64encode(f"020:Environment{ident}".encode()).decode(),
             "name": env,
             "url": f"{self.base_url}/repos/{repo.full_name}/environments/{env}",
             "html_url": f"https://github.com/{repo.full_name}/deployments/activity_log?environments_filter={env}",
@@ -368,7 +574,12 @@ class GitHubBackend:
     # --- secrets --------------------------------------------------------------------------
 
     def _secrets(self, request: Request, m: re.Match[str]) -> Response:
-        if m["org"] is not None:
+        user = m["user"] is not None
+        if user:
+            # The signed-in user's Codespaces secrets: always "selected" repositories.
+            org: str | None = None
+            scope = "user/codespaces"
+        elif m["org"] is not None:
             org = self._org(m["org"])
             scope = f"orgs/{org}/{m['okind']}"
         else:
@@ -387,6 +598,8 @@ class GitHubBackend:
         if not rest and method == "GET":
             items = [self._secret_json(scope, n, s) for n, s in sorted(store.items())]
             return self._paginate(request, items, "secrets", 30, 100)
+        if user and len(rest) == 1 and method == "PUT":
+            return self._put_secret(request, scope, rest[0].upper(), None, user=True)
         if rest == ["public-key"] and method == "GET":
             key = self._key(scope)
             return json_response(200, {"key_id": key.key_id, "key": key.public_b64})
@@ -430,7 +643,9 @@ class GitHubBackend:
             raise _invalid(f"Unknown repository ids: {unknown}")
         return list(ids)
 
-    def _put_secret(self, request: Request, scope: str, name: str, org: str | None) -> Response:
+    def _put_secret(
+        self, request: Request, scope: str, name: str, org: str | None, *, user: bool = False
+    ) -> Response:
         try:
             body = request.json()
         except ValueError:
@@ -454,6 +669,13 @@ class GitHubBackend:
                 raise _invalid("visibility must be one of: all, private, selected")
             if visibility == "selected":
                 selected = self._repo_ids(org, body.get("selected_repository_ids", []))
+        elif user:
+            visibility = "selected"
+            ids = body.get("selected_repository_ids", [])
+            known = {r.id for r in self.repos.values()}
+            if not isinstance(ids, list) or any(i not in known for i in ids):
+                raise _invalid("selected_repository_ids must name repositories you can access")
+            selected = list(ids)
         store = self.state.secrets.setdefault(scope, {})
         now = _now()
         existing = store.get(name)

@@ -35,13 +35,18 @@ def list_secrets(
 
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
+    from sso_sync.github.app_auth import run_permissions
     from sso_sync.github.listing import failed_listings, list_managed
+    from sso_sync.github.patterns import resolve_patterns
     from sso_sync.sync import target_count
 
     del profile  # accepted so that a push line works with the verb changed; nothing to sign in to
     sets = targets.sets(profile=None, prefix=prefix)
-    api = github_api(api_url, timeout)
+    app = targets.github_app(sets)
+    permissions = run_permissions(sets, write=False, variables=False)
+    api = github_api(api_url, timeout, app=app, permissions=permissions)
     try:
+        sets = resolve_patterns(api, sets)
         with ui.Progress(target_count(sets), "listing") as progress:
             listings = list_managed(
                 api,

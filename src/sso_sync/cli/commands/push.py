@@ -82,6 +82,8 @@ def push(
     """
     from sso_sync.action.verify import parse_duration
     from sso_sync.cli.pushing import PushJob, print_push, record_job_run
+    from sso_sync.github.app_auth import prepare_app, run_permissions
+    from sso_sync.github.patterns import resolve_patterns
     from sso_sync.github.push import check_sets
     from sso_sync.github.variables import validate_variable
     from sso_sync.sync import plan_dry_run
@@ -97,6 +99,13 @@ def push(
             validate_variable(name, [t for s in sets for t in s.targets], option=option)
     if record_who and not record_variable:
         raise UsageError("--record-who needs --record-variable NAME: name the variable to write")
+    # A dry run only reads: its installation tokens (GitHub App auth) can write nothing.
+    write = not dry_run
+    variables = write and bool(expiration_variable or record_variable)
+    # One App authorizer for the whole run: one token per installation, patterns included.
+    app = prepare_app(
+        targets.github_app(sets), run_permissions(sets, write=write, variables=variables)
+    )
     if dry_run:
         if expiration_variable:
             ui.err(
@@ -105,12 +114,22 @@ def push(
             )
         aws = {p: AwsSession(p) for p in dict.fromkeys(s.profile for s in sets)}
         names = {p: a.profile.name for p, a in aws.items()}
-        api = github_api(api_url, timeout, github_token_file)
+        api = github_api(api_url, timeout, github_token_file, app=app)
         try:
+            sets = resolve_patterns(api, sets)
+            check_sets(sets)  # the resolved repositories may now collide across sets
             _print_plan(plan_dry_run(api, sets, concurrency=concurrency), names, as_json)
         finally:
             api.close()
         return
+    if any(s.patterns for s in sets):
+        # Resolved once, before the job decides which targets are due.
+        api = github_api(api_url, timeout, github_token_file, app=app)
+        try:
+            sets = resolve_patterns(api, sets)
+        finally:
+            api.close()
+        check_sets(sets)
     job = PushJob(
         sets,
         api_url,
@@ -121,10 +140,11 @@ def push(
         record_who=record_who,
         token_file=github_token_file,
         progress=ui.Progress,
+        app=app,
     )
     with record_job_run(job):
         # A missing token is found before the locks are taken.
-        github_api(api_url, timeout, github_token_file).close()
+        github_api(api_url, timeout, github_token_file, app=app).close()
         run = job.run(fresh_for)
         print_push(run, as_json)
         failure = run.failure()

@@ -50,13 +50,18 @@ def remove(
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
     from sso_sync.errors import UsageError
+    from sso_sync.github.app_auth import run_permissions
     from sso_sync.github.listing import failed_listings, list_managed
+    from sso_sync.github.patterns import resolve_patterns
     from sso_sync.github.removal import apply_remove, plan_remove, removal_failure
 
     del profile  # accepted so that a push line works with the verb changed; nothing to sign in to
     sets = targets.sets(profile=None, prefix=prefix)
-    api = github_api(api_url, timeout)
+    app = targets.github_app(sets)
+    permissions = run_permissions(sets, write=True, variables=False)
+    api = github_api(api_url, timeout, app=app, permissions=permissions)
     try:
+        sets = resolve_patterns(api, sets)
         listings = list_managed(api, sets, concurrency=concurrency)
         plan = plan_remove([li for li in listings if li.error is None])
         todo = [(li, names) for li, names in plan.targets if names]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sso_sync.cli import ui
 from sso_sync.cli.options import JsonOption, ProfileOption
@@ -11,7 +10,6 @@ from sso_sync.cli.session import AwsSession
 from sso_sync.errors import OperationFailed
 
 if TYPE_CHECKING:
-    from sso_sync.aws.role_credentials import RoleCredentials
     from sso_sync.aws.status import StatusReport
 
 
@@ -21,35 +19,10 @@ def status(profile: ProfileOption = None, as_json: JsonOption = False) -> None:
     Never starts a sign-in; it refreshes the token silently when any AWS SDK would. Exit 0 when
     usable, 3 when a sign-in is needed.
     """
-    from sso_sync import clients
-    from sso_sync.aws.profiles import profile_region
-    from sso_sync.aws.role_cache import RoleCache
-    from sso_sync.aws.status import collect_status, sts_region
     from sso_sync.errors import LoginRequired
 
     aws = AwsSession(profile)
-    own_region = profile_region(aws.session.full_config, aws.profile.name)
-    region = sts_region(os.environ, own_region, aws.profile.sso_region)
-
-    def sts_for(credentials: RoleCredentials) -> Any:
-        return clients.sts_client(
-            aws.session,
-            region,
-            access_key_id=credentials.access_key_id,
-            secret_access_key=credentials.secret_access_key,
-            session_token=credentials.session_token,
-        )
-
-    with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO"):
-        report = collect_status(
-            session=aws.session,
-            profile=aws.profile,
-            cache=aws.cache,
-            role_cache=RoleCache(aws.paths.cli_cache),
-            sso=aws.sso,
-            sts_for=sts_for,
-            region=region,
-        )
+    report = aws.status_report()
     if as_json:
         ui.out_json(report.as_dict())
     else:

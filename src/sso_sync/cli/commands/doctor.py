@@ -1,0 +1,169 @@
+"""`sso-sync doctor`: a checklist of everything a push needs, one line each, with the fix."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sso_sync.cli import ui
+from sso_sync.cli.options import (
+    ApiUrlOption,
+    JsonOption,
+    ProfileOption,
+    TargetOptions,
+    TimeoutOption,
+    target_options,
+)
+from sso_sync.errors import OperationFailed, SsoSyncError, UsageError
+
+if TYPE_CHECKING:
+    from sso_sync.doctor import Check, DoctorReport
+    from sso_sync.github.targets import TargetSet
+
+DOCTOR_TIMEOUT = 60.0
+
+
+@target_options
+def doctor(
+    targets: TargetOptions,
+    profile: ProfileOption = None,
+    api_url: ApiUrlOption = None,
+    timeout: TimeoutOption = DOCTOR_TIMEOUT,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the set-up: AWS config and profile, sign-in, client registration, role
+    credentials, GitHub auth, each target (exists, public key, permission), the config file.
+
+    SET names one set of sso-sync.toml; with neither SET nor target options, every set. Writes
+    nothing but what `status` writes (a silent token refresh, the role cache); never prints a
+    secret. Exit 0 when every applicable check passes, 1 otherwise.
+    """
+    from sso_sync.doctor import DoctorReport, check_config_file, check_schedule, not_checked
+    from sso_sync.sets import find_config, load_config
+
+    report = DoctorReport()
+    config_path = targets.config or find_config(Path.cwd())
+    config_check = check_config_file(config_path, load_config)
+    sets: tuple[TargetSet, ...] = ()
+    targets_problem: str | None = None
+    try:
+        sets = targets.sets(profile=profile, prefix=None)
+    except SsoSyncError as exc:
+        no_targets = config_path is None and not isinstance(exc, OperationFailed)
+        targets_problem = "none given and no config file" if no_targets else str(exc)
+    profiles = list(dict.fromkeys(s.profile for s in sets)) or [profile]
+    if config_check.failed and profile is None:
+        report.checks.append(not_checked("AWS profile", "the config file names it"))
+    else:
+        for name in profiles:
+            report.checks += _aws_checks(name, several=len(profiles) > 1)
+    report.checks += _github_checks(targets, sets, targets_problem, api_url, timeout)
+    report.checks.append(config_check)
+    report.checks.append(check_schedule(_schedule_reader()))
+    if targets_problem is not None and config_check.status != "fail":
+        report.checks.append(not_checked("targets", targets_problem))
+    _print(report, as_json)
+    failed = report.failures()
+    if failed:
+        raise OperationFailed(
+            f"{len(failed)} check{'s' if len(failed) > 1 else ''} failed: "
+            + ", ".join(c.name for c in failed)
+        )
+
+
+def _schedule_reader() -> Any:
+    """The keep-fresh schedule's state reader, when that feature is installed."""
+    return None
+
+
+def _aws_checks(profile: str | None, *, several: bool) -> list[Check]:
+    from sso_sync.cli.session import AwsSession
+    from sso_sync.doctor import Check, aws_checks, not_checked
+
+    label = f"AWS profile {profile}" if several and profile else "AWS profile"
+    try:
+        aws = AwsSession(profile)
+    except SsoSyncError as exc:
+        return [
+            Check(label, "fail", str(exc), "fix ~/.aws/config, or `sso-sync configure`"),
+            not_checked("sign-in", "no usable profile"),
+        ]
+    p = aws.profile
+    how = f"sso-session {p.session_name}" if p.session_name else "legacy SSO profile"
+    checks = [
+        Check(
+            label,
+            "ok",
+            f"{aws.paths.config_file} parses; profile {p.name} is complete ({how}, "
+            f"{p.account_id}/{p.role_name})",
+        )
+    ]
+    try:
+        status = aws.status_report()
+    except SsoSyncError as exc:
+        return [*checks, Check("sign-in", "fail", str(exc))]
+    found = aws_checks(status, p.login_hint)
+    if several:
+        found = [type(c)(f"{c.name} ({p.name})", c.status, c.detail, c.fix) for c in found]
+    return checks + found
+
+
+def _token_source() -> str:
+    for name in ("GH_TOKEN", "GITHUB_TOKEN"):
+        if os.environ.get(name, "").strip():
+            return name
+    return "`gh auth token`"
+
+
+def _github_checks(
+    options: TargetOptions,
+    sets: tuple[TargetSet, ...],
+    targets_problem: str | None,
+    api_url: str | None,
+    timeout: float,
+) -> list[Check]:
+    from sso_sync.cli.session import github_api
+    from sso_sync.doctor import Check, check_github_auth, check_target, not_checked
+    from sso_sync.github.patterns import resolve_patterns
+
+    try:
+        app = options.github_app(sets)
+    except UsageError as exc:
+        return [Check("GitHub auth", "fail", f"GitHub App: {exc}")]
+    source = app.describe() if app is not None else _token_source()
+    try:
+        # An App's token reads whatever the installation was granted: doctor compares that
+        # with what a push needs.
+        api = github_api(api_url, timeout, app=app, permissions=None)
+    except SsoSyncError as exc:
+        return [Check("GitHub auth", "fail", str(exc), "set GH_TOKEN, or `gh auth login`")]
+    owners = [t.owner for s in sets for t in s.targets if t.kind != "user"]
+    owners = list(dict.fromkeys(owners + [p.owner for s in sets for p in s.patterns]))
+    checks: list[Check] = []
+    try:
+        auth_check, auth = check_github_auth(
+            api, source, getattr(api, "authorizer", None) if app else None, owners
+        )
+        checks.append(auth_check)
+        if targets_problem is not None:
+            return checks
+        if auth is None:
+            return [*checks, not_checked("targets", "GitHub auth failed")]
+        try:
+            resolved = resolve_patterns(api, sets)
+        except SsoSyncError as exc:
+            return [*checks, Check("targets", "fail", str(exc))]
+        for target in dict.fromkeys(t for s in resolved for t in s.targets):
+            checks.append(check_target(api, target, auth))
+    finally:
+        api.close()
+    return checks
+
+
+def _print(report: DoctorReport, as_json: bool) -> None:
+    if as_json:
+        ui.out_json(report.as_dict())
+        return
+    for check in report.checks:
+        ui.out(check.line())

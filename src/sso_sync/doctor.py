@@ -1,0 +1,254 @@
+"""`doctor`'s checks: one result per item, each saying what is wrong and what to do.
+
+Plain functions over injected clients. They read, and write only what `status` writes (a silent
+token refresh, the role cache): never a secret, never to GitHub. A check that does not apply
+(no config file, no targets, no schedule) is shown as such and does not fail.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from sso_sync.errors import SsoSyncError
+
+if TYPE_CHECKING:
+    from sso_sync.aws.status import StatusReport
+    from sso_sync.github.app_auth import AppInstallations
+    from sso_sync.github.rest import GitHubApi
+    from sso_sync.github.targets import Target
+
+Status = Literal["ok", "fail", "not applicable", "not checkable"]
+MARK: dict[Status, str] = {"ok": "✔", "fail": "✘", "not applicable": "-", "not checkable": "?"}
+
+# What a classic token needs, per kind of target (GitHub's REST docs for each endpoint).
+_CLASSIC_SCOPE = {"repo": "repo", "env": "repo", "org": "admin:org", "user": "codespace"}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: Status
+    detail: str
+    fix: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "fail"
+
+    def line(self) -> str:
+        text = f"{MARK[self.status]} {self.name}: {self.detail}"
+        return text + (f" (fix: {self.fix})" if self.fix else "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class DoctorReport:
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(c.failed for c in self.checks)
+
+    def failures(self) -> list[Check]:
+        return [c for c in self.checks if c.failed]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "checks": [c.as_dict() for c in self.checks]}
+
+
+# --- the config file ---------------------------------------------------------------------
+
+
+def check_config_file(path: Path | None, load: Callable[[Path], object]) -> Check:
+    """Valid (it loads) and trusted: a file others may write could point pushes elsewhere."""
+    if path is None:
+        return Check("config file", "not applicable", "none found")
+    try:
+        load(path)
+    except SsoSyncError as exc:
+        return Check("config file", "fail", str(exc), "correct the file")
+    info = path.stat()
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return Check(
+            "config file",
+            "fail",
+            f"{path} is writable by others (mode {stat.S_IMODE(info.st_mode):04o})",
+            f"chmod go-w {path}",
+        )
+    if info.st_uid not in (os.getuid(), 0):
+        return Check(
+            "config file",
+            "fail",
+            f"{path} belongs to another user (uid {info.st_uid})",
+            "use a config file you own",
+        )
+    return Check("config file", "ok", f"{path} is valid and only you can change it")
+
+
+# --- AWS ---------------------------------------------------------------------------------
+
+
+def aws_checks(report: StatusReport, login_hint: str) -> list[Check]:
+    """The sign-in, the client registration and the role credentials, from `status`'s report."""
+    s, reg, role, who = (
+        report.sso_session,
+        report.registration,
+        report.role_credentials,
+        report.caller_identity,
+    )
+    sign_in = Check(
+        "sign-in",
+        "fail" if report.sign_in_needed else "ok",
+        s.verdict + (f" (expires {s.expires_at})" if s.expires_at else ""),
+        login_hint if report.sign_in_needed else None,
+    )
+    if s.session_name is None:
+        registration = Check("client registration", "not applicable", reg.verdict)
+    elif reg.expires_at is None or reg.verdict.startswith("expired"):
+        registration = Check("client registration", "fail", reg.verdict, login_hint)
+    else:
+        registration = Check("client registration", "ok", f"{reg.verdict} (until {reg.expires_at})")
+    where = f"{role.account_id}/{role.role_name}"
+    if role.expires_at is not None and who.arn is not None:
+        roles = Check("role credentials", "ok", f"{where}: {role.verdict}; STS: {who.arn}")
+    else:
+        fix = login_hint if report.sign_in_needed else None
+        verdict = who.verdict if role.expires_at is not None else role.verdict
+        roles = Check("role credentials", "fail", f"{where}: {verdict}", fix)
+    return [sign_in, registration, roles]
+
+
+# --- GitHub ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GitHubAuth:
+    """What `doctor` learnt about the credentials GitHub was given."""
+
+    kind: Literal["app", "classic", "fine-grained", "installation", "unknown"]
+    scopes: frozenset[str] = frozenset()
+    app: AppInstallations | None = None
+
+
+def check_github_auth(
+    api: GitHubApi, source: str, app: AppInstallations | None, owners: Sequence[str]
+) -> tuple[Check, GitHubAuth | None]:
+    """Which source, and does GitHub accept it: `GET /user` for a token (its `X-OAuth-Scopes`
+    tell a classic token); for an App, its installation on each target owner."""
+    from sso_sync.github.rest import raise_for_status
+
+    name = "GitHub auth"
+    try:
+        if app is not None:
+            if not owners:
+                return Check(name, "not checkable", f"{source}: no target owner to look up"), None
+            found = []
+            for owner in owners:
+                found.append(f"{owner} (installation {app.installation_id(owner)})")
+            return (
+                Check(name, "ok", f"{source}: installed on {', '.join(found)}"),
+                GitHubAuth("app", app=app),
+            )
+        response = api.request("GET", "/user")
+        if response.status == 403:  # an installation token (as GITHUB_TOKEN in Actions)
+            return Check(name, "ok", f"{source}: accepted (not a user token)"), GitHubAuth(
+                "installation"
+            )
+        raise_for_status(response, "GET /user")
+    except SsoSyncError as exc:
+        return Check(name, "fail", f"{source}: {exc}"), None
+    login = response.data.get("login") if isinstance(response.data, dict) else None
+    header = response.headers.get("x-oauth-scopes")
+    if header is None:
+        auth = GitHubAuth("fine-grained")
+        kind = "a fine-grained token"
+    else:
+        auth = GitHubAuth("classic", frozenset(s.strip() for s in header.split(",") if s.strip()))
+        kind = f"a classic token with scopes {header or '(none)'}"
+    return Check(name, "ok", f"{source}: accepted, {kind} of {login or 'an unknown user'}"), auth
+
+
+def check_target(api: GitHubApi, target: Target, auth: GitHubAuth) -> Check:
+    """It exists, its public key can be read, and whether the credentials may write there."""
+    from sso_sync.github.app_auth import permissions_for
+    from sso_sync.github.rest import raise_for_status
+
+    name = target.label
+    try:
+        if target.kind == "org":
+            where = f"/orgs/{target.owner}"
+        elif target.kind == "user":
+            where = "/user"
+        else:
+            where = f"/repos/{target.owner}/{target.repo}"
+            if target.kind == "env":
+                from urllib.parse import quote
+
+                where += f"/environments/{quote(target.environment or '', safe='')}"
+        raise_for_status(api.request("GET", where), "not found", not_found=target.not_found_hint)
+        key = api.request("GET", f"{target.secrets_path}/public-key")
+        raise_for_status(key, "its public key", not_found=target.not_found_hint)
+    except SsoSyncError as exc:
+        return Check(name, "fail", str(exc), _fix_for(exc))
+    exists = "exists, public key readable"
+    if auth.kind == "app" and auth.app is not None:
+        granted = auth.app.granted(target.owner) or {}
+        needed = {k: v for k, v in permissions_for([target], write=True).items() if v == "write"}
+        missing = [f"{k}=write" for k in needed if granted.get(k) != "write"]
+        if missing:
+            return Check(
+                name,
+                "fail",
+                f"{exists}; the App's installation lacks {', '.join(missing)}",
+                "grant it in the App's permissions and accept it on the installation",
+            )
+        return Check(name, "ok", f"{exists}; the installation may write ({', '.join(needed)})")
+    if auth.kind == "classic":
+        scope = _CLASSIC_SCOPE[target.kind]
+        # The narrower scopes GitHub also accepts for these endpoints.
+        also = {"admin:org": "write:org", "codespace": "codespace:secrets"}.get(scope)
+        if scope in auth.scopes or also in auth.scopes:
+            return Check(name, "ok", f"{exists}; the token has the {scope} scope")
+        return Check(
+            name,
+            "fail",
+            f"{exists}; the token lacks the {scope} scope",
+            f"gh auth refresh -s {scope}",
+        )
+    return Check(
+        name,
+        "not checkable",
+        f"{exists}; write permission not checkable: GitHub tells a fine-grained token's "
+        "permissions only when a write is refused",
+    )
+
+
+def _fix_for(exc: SsoSyncError) -> str | None:
+    status = getattr(exc, "status", None)
+    if status == 401:
+        return "set a valid GH_TOKEN, or `gh auth login`"
+    return None
+
+
+def check_schedule(read_state: Callable[[], Mapping[str, Any] | None] | None) -> Check:
+    """The keep-fresh schedule and its last result, once that feature exists."""
+    if read_state is None:
+        return Check("schedule", "not applicable", "not checked: see `sso-sync schedule status`")
+    state = read_state()
+    if not state:
+        return Check("schedule", "not applicable", "no schedule installed")
+    last = state.get("last_result")
+    if last and last != "ok":
+        return Check("schedule", "fail", f"last run: {last}", "see `sso-sync schedule status`")
+    return Check("schedule", "ok", f"installed; last run: {last or 'not yet'}")
+
+
+def not_checked(name: str, why: str) -> Check:
+    return Check(name, "not applicable", f"not checked: {why}")

@@ -1,0 +1,201 @@
+"""`sso-sync doctor`: golden output for a healthy set-up and for each broken item, against the
+sandbox (the real botocore and PyGithub clients). Paths and times are normalised; everything
+else is compared exactly."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sso_sync.sandbox import SandboxConfig
+from tests.support.faults import aws_fault
+from tests.support.world import World
+
+TARGETS = ("--repo", "octo-org/app", "--env", "production", "--org", "octo-org")
+ARN = "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_ci_f4df9640c8b6d98a/sandbox-user"
+
+
+def normalise(text: str, world: World, tmp: Path) -> str:
+    text = text.replace(str(world.home), "~").replace(str(tmp), "<tmp>")
+    return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "<time>", text)
+
+
+def doctor(run, world: World, tmp: Path, *argv: str) -> tuple[int, str]:
+    result = run("doctor", *argv)
+    assert result.stderr.count("\n") <= 1, result.stderr
+    return result.exit_code, normalise(result.stdout, world, tmp)
+
+
+HEALTHY_AWS = f"""\
+✔ AWS profile: ~/.aws/config parses; profile ci is complete (sso-session corp, 111122223333/ci)
+✔ sign-in: valid 59 min; refreshable without a browser (expires <time>)
+✔ client registration: valid 89 days (until <time>)
+✔ role credentials: 111122223333/ci: valid 59 min (fetched now); STS: {ARN}
+"""
+HEALTHY_GITHUB = """\
+✔ GitHub auth: GH_TOKEN: accepted, a classic token with scopes repo, admin:org, workflow of octocat
+✔ octo-org/app env production: exists, public key readable; the token has the repo scope
+✔ org octo-org: exists, public key readable; the token has the admin:org scope
+"""
+TAIL = """\
+- config file: none found
+- schedule: not checked (no schedule support here)
+"""
+
+
+def test_healthy_json(world: World, run) -> None:
+    world.seed_token()
+    result = run("doctor", *TARGETS, "-p", "ci", "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    assert [c["status"] for c in report["checks"]] == ["ok"] * 7 + ["not applicable"] * 2
+    assert set(report["checks"][0]) == {"name", "status", "detail", "fix"}
+
+
+Prepare = Callable[[World, pytest.MonkeyPatch, Path], None]
+GOLDEN = Path(__file__).parent / "golden" / "doctor"
+
+
+def signed_in(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token()
+
+
+def not_signed_in(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    pass
+
+
+def registration_expired(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token()
+    path = world.token_file()
+    entry = json.loads(path.read_text())
+    entry["registrationExpiresAt"] = "2020-01-01T00:00:00Z"
+    path.write_text(json.dumps(entry))
+
+
+def role_refused(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token()
+    aws_fault(
+        world.sandbox,
+        "sso",
+        "GET",
+        r"^/federation/credentials$",
+        403,
+        "ForbiddenException",
+        "No access",
+    )
+
+
+def bad_token(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token()
+    mp.setenv("GH_TOKEN", "ghp_not_the_sandbox_token_000000000000000")
+
+
+def no_token(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token()
+    mp.delenv("GH_TOKEN")
+    mp.setenv("PATH", str(tmp))  # and no `gh` either
+
+
+def narrow_classic_token(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token()
+    world.sandbox.config.github_token_scopes = "repo"
+
+
+def fine_grained_token(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token()
+    world.sandbox.config.github_token_scopes = None
+
+
+def config_file(mode: int, text: str) -> Prepare:
+    def prepare(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+        world.seed_token()
+        config = tmp / "sso-sync.toml"
+        config.write_text(text)
+        config.chmod(mode)
+        mp.chdir(tmp)
+
+    return prepare
+
+
+GOOD_CONFIG = '[sets.ci]\nprofile = "ci"\ntargets = [{ repo = "octo-org/svc-*" }]\n'
+
+
+def app(permissions: dict[str, str] | None) -> Prepare:
+    def prepare(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+        world.seed_token()
+        world.sandbox.config.app_permissions = permissions
+        world.use_github_app(mp, tmp)
+
+    return prepare
+
+
+P = ("-p", "ci")
+# case: (prepare, argv, exit code); the output is in golden/doctor/CASE.txt.
+CASES: dict[str, tuple[Prepare, tuple[str, ...], int]] = {
+    "healthy": (signed_in, (*TARGETS, *P), 0),
+    "healthy, no targets": (signed_in, P, 0),
+    "healthy, config set with a pattern": (config_file(0o644, GOOD_CONFIG), (), 0),
+    "healthy, GitHub App": (app(None), (*TARGETS, *P), 0),
+    "fine-grained token, not checkable": (fine_grained_token, (*TARGETS, *P), 0),
+    "incomplete profile": (signed_in, ("--repo", "octo-org/app", "-p", "static"), 1),
+    "unknown profile": (signed_in, ("--repo", "octo-org/app", "-p", "nope"), 1),
+    "not signed in": (not_signed_in, (*TARGETS, *P), 1),
+    "registration expired": (registration_expired, (*TARGETS, *P), 1),
+    "role refused": (role_refused, (*TARGETS, *P), 1),
+    "bad token": (bad_token, (*TARGETS, *P), 1),
+    "no token": (no_token, (*TARGETS, *P), 1),
+    "classic token without admin:org": (narrow_classic_token, (*TARGETS, *P), 1),
+    "missing repository": (signed_in, ("--repo", "octo-org/nope", *P), 1),
+    "missing environment": (signed_in, ("--repo", "octo-org/app", "--env", "qa", *P), 1),
+    "pattern matches nothing": (signed_in, ("--repo", "octo-org/zz-*", *P), 1),
+    "GitHub App lacks a permission": (
+        app({"metadata": "read", "secrets": "write", "organization_secrets": "read"}),
+        (*TARGETS, *P),
+        1,
+    ),
+    "GitHub App not installed": (app(None), ("--repo", "other-org/tool", *P), 1),
+    "config writable by others": (config_file(0o666, GOOD_CONFIG), (), 1),
+    "config invalid": (config_file(0o644, '[sets.ci]\ntargets = [{ org = "-x-" }]\n'), (), 1),
+}
+
+
+@pytest.fixture
+def sandbox_config() -> SandboxConfig:
+    return SandboxConfig(
+        device_interval=0,
+        repos={
+            "octo-org/app": ["production"],
+            "octo-org/svc-a": [],
+            "other-org/tool": [],
+        },
+        orgs=["octo-org", "other-org"],
+    )
+
+
+@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
+def test_doctor_output(
+    case: str, world: World, run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    prepare, argv, expected_exit = CASES[case]
+    prepare(world, monkeypatch, tmp_path)
+    code, out = doctor(run, world, tmp_path, *argv)
+    golden = GOLDEN / (re.sub(r"[^a-z0-9]+", "-", case.lower()).strip("-") + ".txt")
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(out)
+    assert out == golden.read_text()
+    assert code == expected_exit
+
+
+def test_doctor_writes_nothing_on_github(world: World, run) -> None:
+    world.seed_token()
+    assert run("doctor", *TARGETS, "-p", "ci").exit_code == 0
+    methods = {r.method for r in world.sandbox.requests if r.service == "github"}
+    assert methods == {"GET"}
+    assert world.sandbox.secrets("orgs/octo-org/actions") == {}
