@@ -6,6 +6,8 @@ Every client gets a timeout and bounded retries.
 
 from __future__ import annotations
 
+import functools
+import logging
 import math
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -14,6 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from sso_sync.aws.profiles import AwsPaths
 from sso_sync.errors import AwsError, ConfigError, UsageError
+from sso_sync.transport import (
+    cap_botocore_client,
+    cap_requests_response,
+    require_safe_transport,
+    url_origin,
+)
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -36,8 +46,17 @@ def aws_session(paths: AwsPaths, profile: str | None = None) -> Session:
     """A botocore session reading `paths.config_file`, as the AWS CLI would."""
     import botocore.session
 
+    from sso_sync.files import read_capped
+
+    # botocore reads the file itself, with no such care: a FIFO there would hang it. (A
+    # directory there is named by load_profile, with its own advice.)
+    if not paths.config_file.is_dir():
+        read_capped(paths.config_file, follow_symlinks=True)
     session = botocore.session.get_session()
     session.set_config_variable("config_file", str(paths.config_file))
+    # Every client made from this session, botocore's own token refresher's included, checks
+    # the URL of each request before sending it.
+    session.register("before-send", _refuse_clear_text_request)
     if profile is not None:
         # Lets botocore apply the profile's own settings, such as `services` endpoint overrides.
         session.set_config_variable("profile", profile)
@@ -57,12 +76,28 @@ def _config(region: str, *, signed: bool) -> Config:
     )
 
 
+def _endpoint_setting(service: str) -> str:
+    variable = "AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")
+    return f"{variable} (or AWS_ENDPOINT_URL, or the profile's endpoint_url or `services` section)"
+
+
+def _refuse_clear_text_request(**kwargs: Any) -> None:
+    """botocore's `before-send` hook: the last check before bytes leave, for clients we did not
+    build ourselves (botocore's SSO token refresher makes its own `sso-oidc` client)."""
+    service = str(kwargs.get("event_name", "before-send.aws")).split(".")[1]
+    require_safe_transport(kwargs["request"].url, what=service, setting=_endpoint_setting(service))
+
+
 def _create_client(session: Session, service: str, region: str, **kwargs: Any) -> Any:
-    """botocore refuses a malformed region or endpoint URL only here, as a bare ValueError."""
+    """botocore refuses a malformed region or endpoint URL only here, as a bare ValueError.
+
+    The endpoint botocore settled on (from whichever setting) is checked here too, so a
+    plain-http endpoint is refused before any request, with the setting to change.
+    """
     from botocore.exceptions import InvalidRegionError
 
     try:
-        return session.create_client(service, **kwargs)
+        client = session.create_client(service, **kwargs)
     except InvalidRegionError:
         raise ConfigError(
             f"'{region}' is not an AWS region name (such as eu-west-1): check sso_region in "
@@ -74,6 +109,11 @@ def _create_client(session: Session, service: str, region: str, **kwargs: Any) -
             f"cannot call {service}: {exc}: check {variable} (and AWS_ENDPOINT_URL) or the "
             "profile's `services` section"
         ) from None
+    require_safe_transport(
+        client.meta.endpoint_url, what=service, setting=_endpoint_setting(service)
+    )
+    cap_botocore_client(client)
+    return client
 
 
 def sso_client(session: Session, region: str) -> SSOClient:
@@ -113,8 +153,11 @@ def github_requester(token: str | None, api_url: str, timeout: int = GITHUB_TIME
     need: its connection object is not thread-safe) it would neither pace the run as a whole
     nor be safe. `pacing.Pacer` paces every worker together instead.
     """
+    from github.Requester import Requester as PyGithubRequester
+
     from github import Auth, Github
 
+    PyGithubRequester.injectConnectionClasses(*_capped_connection_classes())
     client = Github(
         # None: `GitHubApi`'s authorizer sets the Authorization header per request (App auth).
         auth=Auth.Token(token) if token is not None else None,
@@ -126,6 +169,26 @@ def github_requester(token: str | None, api_url: str, timeout: int = GITHUB_TIME
         lazy=True,
     )
     return client.requester
+
+
+@functools.cache
+def _capped_connection_classes() -> tuple[type[Any], type[Any]]:
+    """PyGithub's HTTP and HTTPS connection classes, reading at most MAX_RESPONSE_BYTES of an
+    answer. PyGithub offers no per-client hook for this, only `injectConnectionClasses`, which
+    sets them for every requester made afterwards; in this process those are all ours."""
+    from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass
+
+    class CappedHTTP(HTTPRequestsConnectionClass):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.session.hooks["response"].append(cap_requests_response)
+
+    class CappedHTTPS(HTTPSRequestsConnectionClass):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.session.hooks["response"].append(cap_requests_response)
+
+    return CappedHTTP, CappedHTTPS
 
 
 def github_api(
@@ -150,9 +213,9 @@ def github_api(
     # No single request may outlast the whole run's deadline.
     per_request = max(1, min(GITHUB_TIMEOUT, math.ceil(timeout)))
     if app is not None:
-        from sso_sync.github.app_auth import AppInstallations, check_api_url, load_private_key
+        from sso_sync.github.app_auth import AppInstallations, load_private_key
 
-        check_api_url(url)
+        # resolve_api_url has refused plain http to anything but loopback: the key signs tokens.
         installations = (
             app
             if isinstance(app, AppInstallations)
@@ -168,7 +231,13 @@ def github_api(
         return api
     # A token file named on purpose (a scheduled job's) comes before the environment and `gh`.
     file = token_file_path(token_file, environ)
-    token = read_token_file(file) if file is not None else resolve_token(environ, url)
+    if file is not None:
+        token = read_token_file(file)
+        log.info("GitHub token for %s from %s", url_origin(url), file)
+    else:
+        resolved = resolve_token(url, environ)
+        token = resolved.value
+        log.info("GitHub token for %s from %s", url_origin(url), resolved.source)
     return GitHubApi(
         requester_factory=lambda: github_requester(token, url, per_request),
         timeout=timeout,

@@ -6,8 +6,10 @@ never half of one, and two writers never interleave.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +20,9 @@ from typing import Any
 from sso_sync.errors import ConfigError, SsoSyncError
 
 LOCK_TIMEOUT_SECONDS = 60.0
+# Token caches are a few KiB and AWS config files rarely reach 100 KiB: anything over this is not
+# one of ours, and reading it whole would only cost memory.
+MAX_FILE_BYTES = 1024 * 1024
 
 
 def utc_timestamp(moment: datetime) -> str:
@@ -100,18 +105,78 @@ def write_private_json(path: Path, data: dict[str, Any]) -> None:
     write_private_text(path, json.dumps(data, default=_json_default))
 
 
+def read_capped(
+    path: Path, *, follow_symlinks: bool = False, limit: int = MAX_FILE_BYTES
+) -> bytes | None:
+    """The bytes of the regular file `path`, or None when it does not exist.
+
+    Refused with one line (ConfigError): a FIFO, device or directory in its place (opened
+    non-blocking, so a FIFO cannot hang us), a file over `limit` bytes, and, unless
+    `follow_symlinks`, a symbolic link (a link in a token cache is not the AWS CLI's doing).
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow_symlinks:
+        flags |= os.O_NOFOLLOW
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow_symlinks:
+            raise ConfigError(
+                f"{path} is a symbolic link, not a file: replace it with the file itself"
+            ) from None
+        raise unusable_file(path, exc) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = (
+                "a directory"
+                if stat.S_ISDIR(info.st_mode)
+                else "a FIFO"
+                if stat.S_ISFIFO(info.st_mode)
+                else "a device or socket"
+            )
+            raise ConfigError(f"{path} is {kind}, not a regular file: move it away, then retry")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit and (chunk := os.read(fd, min(65536, limit + 1 - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+        if info.st_size > limit or size > limit:
+            raise ConfigError(
+                f"{path} is over {limit // 1024} KiB, too big to be what it should be: "
+                "move it away, then retry"
+            )
+        return b"".join(chunks)
+    except OSError as exc:
+        raise unusable_file(path, exc) from None
+    finally:
+        os.close(fd)
+
+
+def real_path(path: Path) -> Path:
+    """Where a write to `path` must go so that a symbolic link stays a link: its final target.
+
+    Users keep `~/.aws/config` in a dotfiles repository and link to it; replacing the link with
+    a regular file would leave the real file stale.
+    """
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
 def read_json(path: Path) -> dict[str, Any] | None:
     """The JSON object in `path`, or None when it is missing or not a JSON object.
 
-    A file that exists but cannot be read (a directory in its place, no permission) is an
-    error naming it: treating it as missing would only fail later, at the write.
+    A file that exists but cannot be read (a directory or FIFO in its place, no permission,
+    too big) is an error naming it: treating it as missing would only fail later, at the write.
     """
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
+    raw = read_capped(path)
+    if raw is None:
         return None
-    except OSError as exc:
-        raise unusable_file(path, exc) from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError:
+        return None
     return data if isinstance(data, dict) else None
 
 

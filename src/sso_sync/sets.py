@@ -1,19 +1,23 @@
 """Named sets of targets from `sso-sync.toml` (or `[tool.sso-sync]` in `pyproject.toml`).
 
-Found from the current directory upward, like ruff and black find theirs, or given with
-`--config`. Every error names the file, the key and what is expected.
+Found from the current directory upward, like ruff and black find theirs, but never past the
+enclosing git repository's root or HOME (a file above those is not the project's), or given with
+`--config`. A discovered file is used only once `confirm` accepts it (the CLI asks the user once;
+see config_trust.py). Every error names the file, the key and what is expected.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sso_sync.config_trust import check_safe_to_read
 from sso_sync.errors import ConfigError, UsageError
+from sso_sync.files import read_capped
 from sso_sync.github.targets import RepoPattern, Target, TargetSet, build_patterns, build_targets
 
 if sys.version_info >= (3, 11):
@@ -57,9 +61,14 @@ def choose_sets(
     cwd: Path,
     exclude: list[str] | None = None,
     user: bool = False,
+    home: Path | None = None,
+    confirm: Callable[[ConfigFile], None] | None = None,
 ) -> tuple[TargetSet, ...]:
     """The sets a command works on: from the target options, else from the config file.
-    Options given on the command line beat the file's (--profile, --prefix)."""
+    Options given on the command line beat the file's (--profile, --prefix).
+
+    A discovered file (not `config`) is handed to `confirm`, which raises to refuse it; each
+    set returned from a file carries the file's path in `source`."""
     flags = repo or env or org or visibility or selected_repo or app_name or exclude or user
     if flags:
         if set_name is not None:
@@ -80,30 +89,38 @@ def choose_sets(
             repo or [], excludes=exclude or [], envs=env or [], app=app_name or "actions"
         )
         return (TargetSet(None, profile, prefix or "", targets, patterns),)
-    path = config or find_config(cwd)
+    path = config or find_config(cwd, home)
     if path is None and set_name is not None:
         raise UsageError(
             f"set '{set_name}' asked for, but no config file was found: no {CONFIG_NAME} (or "
-            f"[tool.sso-sync] in {PYPROJECT}) in {cwd} or above; write one or pass --config FILE"
+            f"[tool.sso-sync] in {PYPROJECT}) in {cwd} or above (up to the git root or HOME); "
+            "write one or pass --config FILE"
         )
     if path is None:
         raise UsageError(
             "no targets: give --repo OWNER/NAME or --org ORG, or write sso-sync.toml "
             "(see the README's 'Config file' section)"
         )
-    sets = load_config(path).pick(set_name)
+    check_safe_to_read(path)
+    loaded = load_config(path)
+    sets = loaded.pick(set_name)
+    if config is None and confirm is not None:
+        confirm(loaded)
     return tuple(
         dataclasses.replace(
             s,
             profile=profile if profile is not None else s.profile,
             prefix=prefix if prefix is not None else s.prefix,
+            source=path,
         )
         for s in sets
     )
 
 
-def find_config(start: Path) -> Path | None:
-    """The nearest `sso-sync.toml`, or `pyproject.toml` with a `[tool.sso-sync]` table."""
+def find_config(start: Path, home: Path | None = None) -> Path | None:
+    """The nearest `sso-sync.toml`, or `pyproject.toml` with a `[tool.sso-sync]` table, looking
+    no higher than the first of: the enclosing git repository's root, `home`, `/`."""
+    stops = {home.resolve()} if home is not None else set()
     for directory in (start, *start.parents):
         candidate = directory / CONFIG_NAME
         if candidate.is_file():
@@ -111,13 +128,15 @@ def find_config(start: Path) -> Path | None:
         pyproject = directory / PYPROJECT
         if pyproject.is_file() and _has_tool_table(pyproject):
             return pyproject
+        if (directory / ".git").exists() or directory.resolve() in stops:
+            break
     return None
 
 
 def _has_tool_table(path: Path) -> bool:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomllib.loads((read_capped(path, follow_symlinks=True) or b"").decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ConfigError):
         return False  # someone else's broken pyproject is not ours to report
     tool = data.get("tool")
     return isinstance(tool, dict) and "sso-sync" in tool
@@ -125,9 +144,10 @@ def _has_tool_table(path: Path) -> bool:
 
 def load_config(path: Path) -> ConfigFile:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+        raw = read_capped(path, follow_symlinks=True)
+        if raw is None:
+            raise ConfigError(f"{path}: no such file: check the path given with --config")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     try:

@@ -177,3 +177,18 @@ def test_templates_rendered_with_prefix_and_environment_are_clean_too(tmp_path: 
         assert action_validator(path).returncode == 0
     result = zizmor(*rendered)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ci_runs_the_lowest_versions_and_the_audit_but_ci_run_does_not() -> None:
+    """The floors are tested in GitHub's CI (.ci/run stays within its time budget), and so is
+    pip-audit --strict, which cannot reach vulnerability data from these machines."""
+    jobs = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())["jobs"]
+    runs = {name: "\n".join(s.get("run", "") for s in job["steps"]) for name, job in jobs.items()}
+    assert any("bash .ci/lowest-versions" in text for text in runs.values())
+    assert any(
+        'pip-audit" --strict' in text or "pip-audit --strict" in text for text in runs.values()
+    )
+    script = (ROOT / ".ci" / "lowest-versions").read_text()
+    assert "--resolution lowest-direct" in script and "pytest" in script
+    assert os.access(ROOT / ".ci" / "lowest-versions", os.X_OK)
+    assert "lowest" not in (ROOT / ".ci" / "run").read_text()

@@ -87,7 +87,7 @@ def test_an_endless_timeout_is_a_usage_error(world: World, run) -> None:
 )
 def test_a_directory_in_place_of_the_token_file_is_named(world: World, run, args) -> None:
     world.token_file().mkdir(parents=True)
-    one_line_error(run(*args), 2, str(world.token_file()), "Is a directory")
+    one_line_error(run(*args), 2, str(world.token_file()), "is a directory")
 
 
 @pytest.mark.parametrize("args", [["export", "--profile", "ci"], ["logout", "--all"]])

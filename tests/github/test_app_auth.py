@@ -254,13 +254,13 @@ def test_sandbox_checks_the_app_jwt_as_github_does(
 def test_app_tokens_go_over_tls_or_to_loopback_only(url: str, ok: bool) -> None:
     """Checked before any request (a pure check: no test traffic leaves the machine)."""
     from sso_sync.errors import UsageError
-    from sso_sync.github.app_auth import check_api_url
+    from sso_sync.github.rest import resolve_api_url
 
     if ok:
-        check_api_url(url)
+        resolve_api_url(url, {})
     else:
-        with pytest.raises(UsageError, match="needs an https API URL"):
-            check_api_url(url)
+        with pytest.raises(UsageError, match="over plain http://"):
+            resolve_api_url(url, {})
 
 
 def test_key_file_that_is_a_fifo_is_refused_without_blocking(

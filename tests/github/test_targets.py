@@ -4,11 +4,13 @@ real botocore and PyGithub against the sandbox, which decrypts what lands."""
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from sso_sync.config_trust import remember
 from sso_sync.sandbox import SandboxConfig
 from tests.support.world import NAMES, World, issued_as_secrets
 
@@ -199,11 +201,14 @@ def test_config_file_with_two_sets_pushes_each_with_its_own_profile(
     project = tmp_path / "project"
     (project / "sub").mkdir(parents=True)
     (project / "sso-sync.toml").write_text(TWO_SETS)
+    remember(project / "sso-sync.toml", os.environ)  # as if confirmed once at a terminal
     monkeypatch.chdir(project / "sub")  # found from the current directory upward
 
     result = run("push", "--json")
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
+    assert report["config_file"] == str(project / "sso-sync.toml")
+    assert f"Using sets from {project / 'sso-sync.toml'}" in result.stderr
     assert [c["profile"] for c in report["credentials"]] == ["ci", "legacy"]
     assert [(t["set"], t["target"]) for t in report["targets"]] == [
         ("prod", f"{APP} env production"),
@@ -237,6 +242,7 @@ def test_config_in_pyproject_tool_table_and_explicit_config_path(
         '[project]\nname = "x"\n\n[tool.sso-sync.sets.ci]\nprofile = "ci"\n'
         f'targets = [{{ repo = "{WEB}" }}]\n'
     )
+    remember(project / "pyproject.toml", os.environ)
     monkeypatch.chdir(project)
     result = run("push", "ci")
     assert result.exit_code == 0, result.stderr
@@ -332,6 +338,7 @@ def test_two_sets_writing_the_same_secret_is_refused(
     (tmp_path / "sso-sync.toml").write_text(
         f'[sets.a]\ntargets = [{{ repo = "{APP}" }}]\n[sets.b]\ntargets = [{{ repo = "{APP}" }}]\n'
     )
+    remember(tmp_path / "sso-sync.toml", os.environ)
     monkeypatch.chdir(tmp_path)
     result = run("push", "-p", "ci")
     assert result.exit_code == 2

@@ -125,6 +125,33 @@ def app_key_open(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     (tmp / "app.pem").chmod(0o644)
 
 
+def fifo_token_file(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    import os
+
+    world.token_file().parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(world.token_file())
+
+
+def unconfirmed_config(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token()
+    (tmp / "clone" / ".git").mkdir(parents=True)
+    (tmp / "clone" / "sso-sync.toml").write_text(f'[sets.x]\ntargets = [{{ repo = "{REPO}" }}]\n')
+    mp.chdir(tmp / "clone")
+
+
+def unprintable_credentials(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token()
+    role = {
+        "accessKeyId": "ASIAEXAMPLE000000001",
+        "secretAccessKey": "CANARYsecret\nAWS_EVIL=1",
+        "sessionToken": "CANARYsession",
+        "expiration": 4102444800000,
+    }
+    world.sandbox.inject_fault(
+        "sso", "GET", r"/federation/credentials", 200, body={"roleCredentials": role}, times=-1
+    )
+
+
 @dataclass(frozen=True)
 class Case:
     argv: tuple[str, ...]
@@ -150,6 +177,9 @@ CASES = {
     "push ok with a refresh": Case(PUSH, due_for_refresh, 0),
     "push fails on github": Case(PUSH, bad_github_token, 1),
     "push fails on sign-in": Case(PUSH, refresh_token_revoked, 3),
+    "push refuses a FIFO token file": Case(PUSH, fifo_token_file, 2),
+    "push refuses an unconfirmed config": Case(("push", "-p", "ci"), unconfirmed_config, 2),
+    "push refuses unprintable credentials": Case(PUSH, unprintable_credentials, 1),
     "list ok": Case(("list", "--repo", REPO, "--json"), pushed, 0),
     "list fails": Case(("list", "--repo", REPO), bad_github_token, 1),
     "remove ok": Case(("remove", "--repo", REPO, "--yes"), pushed, 0),
@@ -197,7 +227,11 @@ def test_debug_output_of_every_command_leaks_nothing(
     case: Case, world: World, run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     case.prepare(world, monkeypatch, tmp_path)
-    result = run("--debug", *case.argv, extra_secrets={GH_CANARY})
+    result = run(
+        "--debug",
+        *case.argv,
+        extra_secrets={GH_CANARY, "CANARYsecret", "AWS_EVIL=1", "CANARYsession"},
+    )
     assert result.exit_code == case.exit_code, result.stderr
     if case.exit_code != 0:
         # The error handler logged the failure, traceback and all: the riskiest output there is.

@@ -40,7 +40,10 @@ def run_sso_sync(
     stderr_tty: bool,
     columns: int = 120,
     timeout: float = 120,
+    typed: str = "",
+    cwd: Path | None = None,
 ) -> TtyRun:
+    """`typed` is what the person types (it waits in the terminal's input until read)."""
     master, slave = pty.openpty()
     # A real terminal has a size; rich reads it to lay out the bar.
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
@@ -51,10 +54,13 @@ def run_sso_sync(
             stdout=subprocess.PIPE,
             stderr=slave if stderr_tty else subprocess.PIPE,
             env=dict(env),
+            cwd=cwd,
             start_new_session=True,  # the pty becomes its controlling terminal, not ours
         )
     finally:
         os.close(slave)
+    if typed:
+        os.write(master, typed.encode())
     chunks: list[bytes] = []
 
     def drain() -> None:

@@ -217,14 +217,15 @@ def verify(
     from botocore.exceptions import BotoCoreError, ClientError
     from botocore.exceptions import ConnectionError as BotoConnectionError
 
+    from sso_sync.aws.sts_errors import redact, sts_refusal
+
     moment = now or datetime.now(timezone.utc)
     expires = credentials.expiration
 
     def bad(problem: str, message: str, **found: Any) -> Verdict:
         # STS messages can quote the request (IncompleteSignature quotes the Authorization
         # header, access key ID included): never pass a credential on, even outside Actions.
-        for value in credentials.secret_values():
-            message = message.replace(value, "***")
+        message = redact(message, credentials.secret_values())
         return Verdict(False, problem, message, expires_at=expires, now=moment, **found)
 
     fix = f"run `{push_command}` where you can sign in"
@@ -248,11 +249,11 @@ def verify(
                 "STS rejects the signature (SignatureDoesNotMatch: the secret access key does "
                 f"not belong to the access key ID): {fix}",
             )
-        message = str(error.get("Message", "")).splitlines()[0:1]
+        _, message = sts_refusal(error, credentials.secret_values())
         return bad(
             "sts-error",
             f"STS refused GetCallerIdentity ({code or 'no error code'}"
-            f"{': ' + message[0] if message else ''}): check the credentials and the region",
+            f"{': ' + message if message else ''}): check the credentials and the region",
         )
     except (BotoConnectionError, BotoCoreError) as exc:
         return bad(

@@ -9,4 +9,5 @@
 - `status`, `logout`, `configure`, `export`: the cores of those commands (`configure_answers`:
   what `configure` is given or asked, checked, and asked again after a typo); `budget`: until
   when unattended pushes can go on (for `status`, `watch` and scheduled pushes).
+- `sts_errors`: STS's refusal text, redacted (status and verify print it).
 """

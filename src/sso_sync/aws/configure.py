@@ -28,7 +28,7 @@ from sso_sync.aws.inifile import IniDocument, check_name, read_exact
 from sso_sync.aws.profiles import DEFAULT_SCOPES, SsoProfile
 from sso_sync.aws.token_cache import TokenCache
 from sso_sync.errors import AwsError, LoginRequired, UsageError
-from sso_sync.files import locked, parse_utc_timestamp, write_private_text
+from sso_sync.files import locked, parse_utc_timestamp, real_path, write_private_text
 
 if TYPE_CHECKING:
     from mypy_boto3_sso import SSOClient
@@ -193,7 +193,9 @@ def write_config(
     config_file: Path, session: SessionSettings, profile: ProfileSettings, *, overwrite: bool
 ) -> tuple[Path | None, tuple[str, ...]]:
     """Apply the plan to the file as it is *now* (under the lock); returns the backup and the
-    sections the write changed (none: nothing written)."""
+    sections the write changed (none: nothing written). A symlinked config file keeps its link:
+    the link's target is what gets replaced."""
+    config_file = real_path(config_file)
     with locked(config_file):
         original = read_exact(config_file)
         new = plan_config(original or "", session, profile, overwrite=overwrite)

@@ -18,7 +18,7 @@ from typing import Any
 from sso_sync.aws.inifile import IniDocument, read_exact
 from sso_sync.aws.role_credentials import RoleCredentials
 from sso_sync.errors import UsageError
-from sso_sync.files import locked, write_private_text
+from sso_sync.files import locked, real_path, write_private_text
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,7 @@ def write_credentials_section(path: Path, section: str, credentials: RoleCredent
         "aws_secret_access_key": credentials.secret_access_key,
         "aws_session_token": credentials.session_token,
     }
+    path = real_path(path)  # a symlinked credentials file keeps its link
     with locked(path):
         doc = IniDocument(read_exact(path) or "")
         doc.set_section([section], values, remove=_STALE_KEYS)

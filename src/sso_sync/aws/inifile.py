@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sso_sync.errors import ConfigError, UsageError
-from sso_sync.files import unusable_file
+from sso_sync.files import read_capped
 
 _COMMENT = ("#", ";")
 
@@ -167,15 +167,13 @@ class IniDocument:
 
 def read_exact(path: Path) -> str | None:
     """The file's text with its line endings untouched, or None when it does not exist."""
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            return handle.read()
-    except FileNotFoundError:
+    raw = read_capped(path, follow_symlinks=True)
+    if raw is None:
         return None
+    try:
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text: fix or move it, then retry") from None
-    except OSError as exc:
-        raise unusable_file(path, exc) from None
 
 
 def check_name(kind: str, flag: str, value: str) -> str:

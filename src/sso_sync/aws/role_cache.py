@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sso_sync.aws.profiles import SsoProfile
-from sso_sync.aws.role_credentials import RoleCredentials
+from sso_sync.aws.role_credentials import RoleCredentials, is_credential_text
 from sso_sync.files import (
     locked,
     parse_utc_timestamp,
@@ -104,8 +104,8 @@ def _parse_entry(data: dict[str, Any] | None, profile: SsoProfile) -> RoleCreden
     except KeyError:
         return None
     expiration = parse_utc_timestamp(body.get("Expiration"))
-    if expiration is None:
-        return None
+    if expiration is None or not all(is_credential_text(v) for v in values.values()):
+        return None  # treated as no cache entry: fresh credentials are fetched and checked
     return RoleCredentials(
         account_id=profile.account_id,
         role_name=profile.role_name,

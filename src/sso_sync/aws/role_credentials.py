@@ -51,6 +51,29 @@ class RoleCredentials:
         return dict(zip(SECRET_NAMES, values, strict=True))
 
 
+def is_credential_text(value: object) -> bool:
+    """Real keys and session tokens are printable ASCII without whitespace (base64 and
+    alphanumerics): anything else would break a dotenv or INI line, or inject one."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= 8192
+        and value.isascii()
+        and value.isprintable()
+        and not any(c.isspace() for c in value)
+    )
+
+
+def checked_credential(name: str, value: object) -> str:
+    """`value` if it can be a credential; otherwise AwsError naming the field, never the value."""
+    if not is_credential_text(value):
+        raise AwsError(
+            f"IAM Identity Center answered with a {name} that is not a printable string without "
+            "whitespace: refusing to use or store it; check AWS_ENDPOINT_URL_SSO points at the "
+            "real service"
+        )
+    return str(value)
+
+
 def get_role_credentials(sso: SSOClient, access_token: str, profile: SsoProfile) -> RoleCredentials:
     from botocore.exceptions import ClientError
 
@@ -76,9 +99,9 @@ def get_role_credentials(sso: SSOClient, access_token: str, profile: SsoProfile)
     return RoleCredentials(
         account_id=profile.account_id,
         role_name=profile.role_name,
-        access_key_id=role["accessKeyId"],
-        secret_access_key=role["secretAccessKey"],
-        session_token=role["sessionToken"],
+        access_key_id=checked_credential("accessKeyId", role.get("accessKeyId")),
+        secret_access_key=checked_credential("secretAccessKey", role.get("secretAccessKey")),
+        session_token=checked_credential("sessionToken", role.get("sessionToken")),
         expiration=datetime.fromtimestamp(role["expiration"] / 1000, timezone.utc),
     )
 

@@ -286,12 +286,20 @@ def _caller_identity(
 ) -> IdentityState:
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from sso_sync.aws.sts_errors import sts_refusal
+
     try:
         answer = sts_for(credentials).get_caller_identity()
     except ClientError as exc:
-        error = exc.response.get("Error", {})
-        code, message = error.get("Code", "error"), error.get("Message", "")
-        return IdentityState(None, None, region, f"STS refused the credentials: {code} {message}")
+        secrets = (
+            credentials.access_key_id,
+            credentials.secret_access_key,
+            credentials.session_token,
+        )
+        code, message = sts_refusal(exc.response.get("Error", {}), secrets)
+        return IdentityState(
+            None, None, region, f"STS refused the credentials: {code or 'error'} {message}".strip()
+        )
     except BotoCoreError as exc:
         return IdentityState(None, None, region, f"STS call failed: {type(exc).__name__}")
     return IdentityState(answer.get("Arn"), answer.get("Account"), region, "ok")

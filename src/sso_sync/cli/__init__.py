@@ -2,7 +2,8 @@
 
 - `app`: the typer app, the table of commands, the one place errors become exit codes, `main`.
 - `options`: every option shared by several commands, and the target block (`TargetOptions`).
-- `ui`: stdout and stderr, progress, prompts, sign-in messages.
+- `ui`: stdout and stderr (terminal controls stripped), progress, prompts, sign-in messages.
+- `config_confirm`: showing a discovered config file's plan and confirming it once.
 - `session`: the AWS side of a command (profile, token cache, sign-in) and the GitHub client.
 - `pushing`: one push as `push`, `watch` and the scheduled job run it (clients, state, locks).
 - `commands/`: one short module per command: parse, call the core, print.

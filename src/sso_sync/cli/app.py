@@ -185,6 +185,18 @@ def _version(value: bool) -> None:
         raise typer.Exit
 
 
+def _clean_formatter_class() -> type[logging.Formatter]:
+    import logging
+
+    class CleanFormatter(logging.Formatter):
+        """Log lines quote outside text too: no terminal controls in them either."""
+
+        def format(self, record: logging.LogRecord) -> str:
+            return ui.clean(super().format(record))
+
+    return CleanFormatter
+
+
 @app.callback()
 def main_options(
     verbose: Annotated[
@@ -208,7 +220,7 @@ def main_options(
 
     level = logging.DEBUG if debug or verbose >= 2 else logging.INFO if verbose else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_clean_formatter_class()("%(levelname)s %(name)s: %(message)s"))
     log = _log()
     log.handlers[:] = [handler]
     log.setLevel(level)

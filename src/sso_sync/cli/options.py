@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
 
+from sso_sync.cli import ui
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
@@ -268,12 +270,16 @@ class TargetOptions:
         return settings
 
     def sets(self, *, profile: str | None, prefix: str | None) -> tuple[TargetSet, ...]:
-        """The sets to work on: from these options, else from the config file."""
+        """The sets to work on: from these options, else from the config file, which is then
+        named on stderr (and a discovered one confirmed first)."""
+        from sso_sync.cli.config_confirm import confirm_discovered
         from sso_sync.sets import choose_sets
 
-        return choose_sets(
+        sets = choose_sets(
             self.set_name,
             cwd=Path.cwd(),
+            home=Path(os.environ.get("HOME") or Path.home()),
+            confirm=confirm_discovered,
             repo=self.repo,
             env=self.env,
             org=self.org,
@@ -286,6 +292,15 @@ class TargetOptions:
             prefix=prefix,
             profile=profile,
         )
+        source = config_file_of(sets)
+        if source is not None:
+            ui.err(f"Using sets from {source}")
+        return sets
+
+
+def config_file_of(sets: Sequence[TargetSet]) -> str | None:
+    """The config file the sets came from, for messages and `config_file` in --json."""
+    return str(sets[0].source) if sets and sets[0].source is not None else None
 
 
 _TARGET_ANNOTATIONS: dict[str, Any] = {

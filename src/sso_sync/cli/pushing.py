@@ -180,10 +180,11 @@ def _warn_budget(job: PushJob, name: str) -> dict[str, str]:
     return {profile: utc_timestamp(moment) for profile, moment in warned.items()}
 
 
-def print_push(run: PushRun, as_json: bool) -> None:
-    """push's report: one line per target, then the credentials' expiry."""
+def print_push(run: PushRun, as_json: bool, *, config_file: str | None = None) -> None:
+    """push's report: one line per target, then the credentials' expiry (`config_file`: the
+    config file the sets came from, for --json)."""
     if as_json:
-        ui.out_json(run.as_dict())
+        ui.out_json({**run.as_dict(), "config_file": config_file})
     else:
         for r in run.results:
             if r.ok:

@@ -6,6 +6,7 @@ Commands print only through these functions, so stdout carries nothing but the r
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
@@ -18,12 +19,23 @@ if TYPE_CHECKING:
     from sso_sync.aws.signin.device_code import DevicePrompt
 
 
+# C0 controls but tab and newline, DEL, and C1 controls: ESC starts CSI and OSC sequences (colours,
+# window titles, hyperlinks, clipboard writes), and C1 has one-byte forms of them. Text from
+# outside (config files, server messages, names GitHub or AWS return) can carry them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """`text` without terminal control characters, safe to print whatever its origin."""
+    return _CONTROL.sub("", text)
+
+
 def err(message: str) -> None:
-    typer.echo(message, err=True)
+    typer.echo(clean(message), err=True)
 
 
 def out(message: str) -> None:
-    typer.echo(message)
+    typer.echo(clean(message))
 
 
 class _JsonCount:
@@ -103,7 +115,7 @@ class Progress:
         with self._lock:
             self._done += 1
             if self._rich is not None:
-                self._rich.update(self._task, advance=1, description=label)
+                self._rich.update(self._task, advance=1, description=clean(label))
             elif self._total > 1:
                 err(f"[{self._done}/{self._total}] {label}: {status}")
 
@@ -118,7 +130,7 @@ class TerminalPrompter:
         from sso_sync.errors import UsageError
 
         while True:
-            sys.stderr.write(f"{label} [{default}]: " if default else f"{label}: ")
+            sys.stderr.write(clean(f"{label} [{default}]: " if default else f"{label}: "))
             sys.stderr.flush()
             line = sys.stdin.readline()
             if not line:  # end of input (`</dev/null`, a script out of answers): the default
@@ -149,7 +161,7 @@ class TerminalPrompter:
     def confirm(self, question: str) -> bool:
         """Yes only for y/yes. Unlike click's confirm, Ctrl-C stays a KeyboardInterrupt
         (exit 130) and end of input means no."""
-        sys.stderr.write(f"{question} [y/N]: ")
+        sys.stderr.write(clean(f"{question} [y/N]: "))
         sys.stderr.flush()
         line = sys.stdin.readline()
         if not line:

@@ -155,23 +155,6 @@ def prepare_app(
     return AppInstallations(settings, load_private_key(settings.key_file), permissions)
 
 
-def check_api_url(url: str) -> None:
-    """The App's key signs tokens: they go over TLS, or to this machine (loopback) only."""
-    from ipaddress import ip_address
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    host = (parts.hostname or "").strip("[]")
-    try:
-        loopback = host == "localhost" or ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if parts.scheme != "https" and not loopback:
-        raise UsageError(
-            f"GitHub App auth needs an https API URL (or loopback), not {parts.scheme}://{host}"
-        )
-
-
 def check_app_targets(settings: AppSettings, sets: Sequence[TargetSet]) -> None:
     """What App auth cannot do, refused before any request (exit 2)."""
     targets = [t for s in sets for t in s.targets]

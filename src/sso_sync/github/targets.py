@@ -117,6 +117,7 @@ class TargetSet:
     # GitHub App auth named by the set (github/app_auth.py); the key path is absolute.
     github_app_id: str | None = None
     github_app_key: Path | None = None
+    source: Path | None = None  # the config file it came from; None: the command line
 
 
 def parse_repo(text: str, *, app: App = "actions", what: str = "--repo") -> Target:
@@ -178,7 +179,14 @@ def check_org(text: str, what: str = "--org") -> str:
 
 
 def check_environment(text: str, what: str = "--env") -> str:
-    if not text.strip() or len(text) > ENV_NAME_MAX or not text.isprintable():
+    # `.` and `..` are path segments to every URL resolver on the way: `environments/../secrets`
+    # is the repository's own secrets.
+    if (
+        not text.strip()
+        or text.strip() in (".", "..")
+        or len(text) > ENV_NAME_MAX
+        or not text.isprintable()
+    ):
         raise UsageError(
             f"{what} '{text}' is not an environment name: give the name as shown under "
             f"Settings > Environments (1 to {ENV_NAME_MAX} printable characters)"

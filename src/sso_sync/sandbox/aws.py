@@ -183,6 +183,10 @@ class AwsBackend:
         self, service: str, status: int, headers: dict[str, str], body: dict[str, Any] | None
     ) -> Response:
         payload = body if body is not None else {"message": status_phrase(status)}
+        if service == "sts" and "x-amzn-ErrorType" in headers:
+            # STS speaks the query protocol: its errors are XML, as real STS sends them.
+            message = str(payload.get("message", "")) if isinstance(payload, dict) else ""
+            return _sts_error(AwsFault(status, headers["x-amzn-ErrorType"], message))
         return json_response(status, payload, headers)
 
     def finalize(self, response: Response) -> None:

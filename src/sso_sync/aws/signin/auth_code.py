@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -139,9 +140,15 @@ class CallbackServer:
         self._thread.join(timeout=5)
 
     def wait(self, timeout: float) -> CallbackAnswer | None:
-        """The first answer to arrive, or None after `timeout` seconds."""
+        """The first answer with this sign-in's state, or None after `timeout` seconds."""
         self._done.wait(max(timeout, 0.0))
         return self._answer
+
+    def is_expected_state(self, state: str | None) -> bool:
+        """Constant-time, so the state cannot be guessed a character at a time."""
+        return state is not None and hmac.compare_digest(
+            state.encode("utf-8"), self._expected_state.encode("utf-8")
+        )
 
     def _record(self, answer: CallbackAnswer) -> bool:
         """Keep the first answer only (one-shot); True if this one was kept."""
@@ -167,12 +174,17 @@ class CallbackServer:
                 error = query.get("error", [None])[0]
                 code = query.get("code", [None])[0]
                 state = query.get("state", [None])[0]
-                if error is None and (code is None or state is None):
+                if not server.is_expected_state(state):
+                    # Any local process can reach this port: only the redirect that carries
+                    # this sign-in's state may end the wait; anything else is turned away.
+                    self._page(400, "Not this sign-in", "This request was ignored.")
+                    return
+                if error is None and code is None:
                     self._page(400, "Sign-in incomplete", "The redirect carried no code.")
                     return
                 if not server._record(CallbackAnswer(code=code, state=state, error=error)):
                     self._page(409, "Already answered", "Return to the terminal.")
-                elif error is None and state == server._expected_state:
+                elif error is None:
                     self._page(
                         200, "Signed in", "You can close this tab and return to the terminal."
                     )

@@ -13,6 +13,7 @@ from sso_sync.cli.options import (
     PrefixOption,
     TargetOptions,
     TimeoutOption,
+    config_file_of,
     target_options,
 )
 from sso_sync.cli.session import github_api
@@ -61,6 +62,7 @@ def list_secrets(
             {
                 "ok": all(li.error is None for li in listings),
                 "targets": [li.as_dict() for li in listings],
+                "config_file": config_file_of(sets),
             }
         )
     else:

@@ -18,13 +18,17 @@ from sso_sync.cli.options import (
     ProfileOption,
     TargetOptions,
     TimeoutOption,
+    config_file_of,
     target_options,
 )
 from sso_sync.cli.session import AwsSession, github_api
 from sso_sync.errors import OperationFailed, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sso_sync.github.push import PushPlan
+    from sso_sync.github.targets import TargetSet
 
 
 @target_options
@@ -118,7 +122,7 @@ def push(
         try:
             sets = resolve_patterns(api, sets)
             check_sets(sets)  # the resolved repositories may now collide across sets
-            _print_plan(plan_dry_run(api, sets, concurrency=concurrency), names, as_json)
+            _print_plan(plan_dry_run(api, sets, concurrency=concurrency), names, as_json, sets)
         finally:
             api.close()
         return
@@ -146,15 +150,17 @@ def push(
         # A missing token is found before the locks are taken.
         github_api(api_url, timeout, github_token_file, app=app).close()
         run = job.run(fresh_for)
-        print_push(run, as_json)
+        print_push(run, as_json, config_file=config_file_of(sets))
         failure = run.failure()
         if failure:
             raise OperationFailed(failure)
 
 
-def _print_plan(plan: PushPlan, profiles: dict[str | None, str], as_json: bool) -> None:
+def _print_plan(
+    plan: PushPlan, profiles: dict[str | None, str], as_json: bool, sets: Sequence[TargetSet]
+) -> None:
     if as_json:
-        ui.out_json(plan.as_dict(profiles))
+        ui.out_json({**plan.as_dict(profiles), "config_file": config_file_of(sets)})
         return
     for tp in plan.targets:
         extra = ""

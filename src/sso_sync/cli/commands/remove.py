@@ -18,6 +18,7 @@ from sso_sync.cli.options import (
     PrefixOption,
     TargetOptions,
     TimeoutOption,
+    config_file_of,
     target_options,
 )
 from sso_sync.cli.session import github_api
@@ -70,7 +71,7 @@ def remove(
                 ui.err(f"{li.label}: would delete {', '.join(names)}")
             ui.err("dry run: nothing was deleted" if dry_run else "nothing to remove")
             if as_json:
-                ui.out_json(plan.as_dict(dry_run=dry_run))
+                ui.out_json({**plan.as_dict(dry_run=dry_run), "config_file": config_file_of(sets)})
             failure = failed_listings(listings)
             if failure:
                 raise OperationFailed(failure)
@@ -98,19 +99,20 @@ def remove(
             )
     finally:
         api.close()
-    _print_remove(results, as_json)
+    _print_remove(results, as_json, config_file_of(sets))
     failure = removal_failure(results, listings)
     if failure:
         raise OperationFailed(failure)
 
 
-def _print_remove(results: list[RemoveResult], as_json: bool) -> None:
+def _print_remove(results: list[RemoveResult], as_json: bool, config_file: str | None) -> None:
     if as_json:
         ui.out_json(
             {
                 "dry_run": False,
                 "ok": all(r.ok for r in results),
                 "targets": [r.as_dict() for r in results],
+                "config_file": config_file,
             }
         )
         return

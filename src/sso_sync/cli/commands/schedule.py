@@ -215,7 +215,7 @@ def _require_gh_token(api_url: str | None) -> None:
         if k in ("PATH", "HOME", "GH_CONFIG_DIR", "XDG_CONFIG_HOME")
     }
     try:
-        resolve_token(reduced, url)
+        resolve_token(url, reduced)
     except UsageError:
         raise UsageError(
             "the scheduled job would find no GitHub token: GH_TOKEN and GITHUB_TOKEN are never "

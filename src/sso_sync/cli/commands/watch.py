@@ -21,6 +21,7 @@ from sso_sync.cli.options import (
     ProfileOption,
     TargetOptions,
     TimeoutOption,
+    config_file_of,
     target_options,
 )
 from sso_sync.errors import EXIT_INTERRUPTED, Cancelled, LoginRequired, UsageError
@@ -161,7 +162,7 @@ def watch(
         if as_json:
             import json
 
-            ui.out(json.dumps(cycle.as_dict()))
+            ui.out(json.dumps({**cycle.as_dict(), "config_file": config_file_of(sets)}))
 
     watcher = Watcher(
         push=push,
