@@ -83,3 +83,8 @@ def test_adhoc_watch_idle_reports_a_cycle_and_the_idle_table() -> None:
     assert "exit 0 after SIGTERM" in result.stdout
     assert re.search(r"^\| peak RSS \(VmHWM\) \| \d+ kB \|$", result.stdout, re.MULTILINE)
     assert "| requests sent while idle | 0 |" in result.stdout
+
+
+def test_adhoc_hostile_peers_prints_its_table() -> None:
+    result = _run_adhoc("hostile_peers.py", "--quick")
+    assert re.search(r"^\| html \| github \| list .* \| \d+\.\d s \| 1 \|$", result.stdout, re.M)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sso_sync.aws.profiles import AwsPaths
-from sso_sync.errors import AwsError, ConfigError, UsageError
+from sso_sync.errors import AwsError, ConfigError, DeadlineReached, UsageError
 from sso_sync.transport import (
     cap_botocore_client,
     cap_requests_response,
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sso_oidc import SSOOIDCClient
     from mypy_boto3_sts import STSClient
 
+    from sso_sync.deadline import Deadline
     from sso_sync.github.app_auth import AppInstallations, AppSettings
     from sso_sync.github.rest import GitHubApi
 
@@ -42,8 +43,14 @@ AWS_MAX_ATTEMPTS = 4
 GITHUB_TIMEOUT = 30
 
 
-def aws_session(paths: AwsPaths, profile: str | None = None) -> Session:
-    """A botocore session reading `paths.config_file`, as the AWS CLI would."""
+def aws_session(
+    paths: AwsPaths, profile: str | None = None, *, deadline: Deadline | None = None
+) -> Session:
+    """A botocore session reading `paths.config_file`, as the AWS CLI would.
+
+    With a `deadline`, every client made from it, including those botocore makes for itself
+    (the token refresh's `sso-oidc` client), has its timeouts within it and sends no request
+    and starts no retry once it has passed."""
     import botocore.session
 
     from sso_sync.files import read_capped
@@ -60,20 +67,62 @@ def aws_session(paths: AwsPaths, profile: str | None = None) -> Session:
     if profile is not None:
         # Lets botocore apply the profile's own settings, such as `services` endpoint overrides.
         session.set_config_variable("profile", profile)
+    if deadline is not None:
+        bind_deadline(session, deadline)
     return session
 
 
-def _config(region: str, *, signed: bool) -> Config:
+def bind_deadline(session: Session, deadline: Deadline) -> None:
+    """botocore's documented hooks: a default client config, and handlers for the events it
+    emits before each send and before each retry (a handler that raises ends the call)."""
+    session.set_default_client_config(_limits(deadline))
+
+    from sso_sync.deadline import soonest
+
+    def before_send(**_: Any) -> None:
+        soonest(deadline).check("calling AWS")
+
+    def needs_retry(
+        attempts: int = 1,
+        response: Any = None,
+        caught_exception: BaseException | None = None,
+        **_: Any,
+    ) -> None:
+        nearest = soonest(deadline)
+        if nearest.expired:
+            raise nearest.reached("calling AWS", sent=True)
+        status = response[0].status_code if response else 0
+        retryable = caught_exception is not None or status >= 500 or status == 429
+        # botocore's standard mode sleeps up to 2**(attempts-1) s before the retry: if that
+        # could end past the deadline, stop now rather than sleep through it.
+        if retryable and min(20.0, 2.0 ** (attempts - 1)) > nearest.remaining():
+            raise nearest.reached("calling AWS (no time left to retry)", sent=True)
+
+    session.register("before-send", before_send)
+    session.register("needs-retry", needs_retry)
+
+
+def _limits(deadline: Deadline | None) -> Config:
+    from botocore.config import Config
+
+    connect, read = float(CONNECT_TIMEOUT), float(READ_TIMEOUT)
+    if deadline is not None:
+        connect, read = deadline.cap(connect, floor=1), deadline.cap(read, floor=1)
+    return Config(
+        connect_timeout=connect,
+        read_timeout=read,
+        retries={"mode": "standard", "max_attempts": AWS_MAX_ATTEMPTS},
+    )
+
+
+def _config(region: str, *, signed: bool, deadline: Deadline | None = None) -> Config:
     from botocore import UNSIGNED
     from botocore.config import Config
 
     return Config(
         region_name=region,
-        connect_timeout=CONNECT_TIMEOUT,
-        read_timeout=READ_TIMEOUT,
-        retries={"mode": "standard", "max_attempts": AWS_MAX_ATTEMPTS},
         **({} if signed else {"signature_version": UNSIGNED}),
-    )
+    ).merge(_limits(deadline))
 
 
 def _endpoint_setting(service: str) -> str:
@@ -116,12 +165,14 @@ def _create_client(session: Session, service: str, region: str, **kwargs: Any) -
     return client
 
 
-def sso_client(session: Session, region: str) -> SSOClient:
-    return _create_client(session, "sso", region, config=_config(region, signed=False))  # type: ignore[no-any-return]
+def sso_client(session: Session, region: str, deadline: Deadline | None = None) -> SSOClient:
+    config = _config(region, signed=False, deadline=deadline)
+    return _create_client(session, "sso", region, config=config)  # type: ignore[no-any-return]
 
 
-def oidc_client(session: Session, region: str) -> SSOOIDCClient:
-    return _create_client(session, "sso-oidc", region, config=_config(region, signed=False))  # type: ignore[no-any-return]
+def oidc_client(session: Session, region: str, deadline: Deadline | None = None) -> SSOOIDCClient:
+    config = _config(region, signed=False, deadline=deadline)
+    return _create_client(session, "sso-oidc", region, config=config)  # type: ignore[no-any-return]
 
 
 def sts_client(
@@ -131,12 +182,13 @@ def sts_client(
     access_key_id: str,
     secret_access_key: str,
     session_token: str | None,
+    deadline: Deadline | None = None,
 ) -> STSClient:
     return _create_client(  # type: ignore[no-any-return]
         session,
         "sts",
         region,
-        config=_config(region, signed=True),
+        config=_config(region, signed=True, deadline=deadline),
         aws_access_key_id=access_key_id,
         aws_secret_access_key=secret_access_key,
         aws_session_token=session_token,
@@ -194,24 +246,24 @@ def _capped_connection_classes() -> tuple[type[Any], type[Any]]:
 def github_api(
     api_url: str | None,
     environ: Mapping[str, str],
-    timeout: float,
+    timeout: float | Deadline,
     token_file: Path | None = None,
     *,
     on_long_wait: Callable[[str], None] | None = None,
     app: AppSettings | AppInstallations | None = None,
     permissions: Mapping[str, str] | None = None,
 ) -> GitHubApi:
-    """The GitHub client of one command: URL and token resolved, `timeout` seconds in all.
-    Sources in order: GitHub App settings when given, then the token file, then the token
-    sources."""
+    """The GitHub client of one command: URL and token resolved, within the command's deadline
+    (or `timeout` seconds from now). Sources in order: GitHub App settings when given, then the
+    token file, then the token sources."""
+    from sso_sync.deadline import Deadline
     from sso_sync.github.rest import GitHubApi, resolve_api_url, resolve_token
     from sso_sync.github.token_file import read_token_file, token_file_path
 
-    if not math.isfinite(timeout) or timeout < 1:
-        raise UsageError(f"--timeout {timeout}: give a number of seconds, 1 or more")
+    deadline = timeout if isinstance(timeout, Deadline) else checked_deadline(timeout)
     url = resolve_api_url(api_url, environ)
     # No single request may outlast the whole run's deadline.
-    per_request = max(1, min(GITHUB_TIMEOUT, math.ceil(timeout)))
+    per_request = max(1, min(GITHUB_TIMEOUT, math.ceil(deadline.remaining())))
     if app is not None:
         from sso_sync.github.app_auth import AppInstallations, load_private_key
 
@@ -223,7 +275,7 @@ def github_api(
         )
         api = GitHubApi(
             requester_factory=lambda: github_requester(None, url, per_request),
-            timeout=timeout,
+            deadline=deadline,
             authorizer=installations,
             on_long_wait=on_long_wait,
         )
@@ -240,20 +292,38 @@ def github_api(
         log.info("GitHub token for %s from %s", url_origin(url), resolved.source)
     return GitHubApi(
         requester_factory=lambda: github_requester(token, url, per_request),
-        timeout=timeout,
+        deadline=deadline,
         on_long_wait=on_long_wait,
     )
 
 
+def checked_deadline(timeout: float) -> Deadline:
+    """A command's deadline, `timeout` seconds from now."""
+    from sso_sync.deadline import Deadline
+
+    if not math.isfinite(timeout) or timeout < 1:
+        raise UsageError(f"--timeout {timeout}: give a number of seconds, 1 or more")
+    return Deadline(timeout)
+
+
 @contextmanager
-def aws_network_errors(service: str, endpoint_variable: str) -> Iterator[None]:
-    """botocore's connection failures, as one line that says what to check."""
+def aws_network_errors(
+    service: str, endpoint_variable: str, deadline: Deadline | None = None
+) -> Iterator[None]:
+    """botocore's connection failures, as one line that says what to check; past the
+    deadline, whatever botocore raised is the deadline."""
+    from botocore.exceptions import BotoCoreError, ReadTimeoutError
     from botocore.exceptions import ConnectionError as BotoConnectionError
-    from botocore.exceptions import ReadTimeoutError
 
     try:
         yield
-    except (BotoConnectionError, ReadTimeoutError) as exc:
+    except DeadlineReached as exc:
+        raise DeadlineReached(f"{service}: {exc}", sent=exc.sent) from None
+    except (BotoCoreError, AwsError) as exc:
+        if deadline is not None and deadline.expired:
+            raise deadline.reached(service, sent=True) from None
+        if not isinstance(exc, (BotoConnectionError, ReadTimeoutError)):
+            raise
         raise AwsError(
             f"cannot reach {service} ({type(exc).__name__}): check the network, sso_region, "
             f"and {endpoint_variable} if you set it"

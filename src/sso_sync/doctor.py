@@ -66,8 +66,14 @@ class DoctorReport:
 # --- the config file ---------------------------------------------------------------------
 
 
-def check_config_file(path: Path | None, load: Callable[[Path], object]) -> Check:
-    """Valid (it loads) and trusted: a file others may write could point pushes elsewhere."""
+def check_config_file(
+    path: Path | None,
+    load: Callable[[Path], object],
+    confirmed: Callable[[Path], bool] | None = None,
+) -> Check:
+    """Valid (it loads) and trusted: a file others may write could point pushes elsewhere.
+    `confirmed` is given for a discovered file (not --config): unattended runs use it only
+    once someone confirmed it at a terminal."""
     if path is None:
         return Check("config file", "not applicable", "none found")
     try:
@@ -88,6 +94,15 @@ def check_config_file(path: Path | None, load: Callable[[Path], object]) -> Chec
             "fail",
             f"{path} belongs to another user (uid {info.st_uid})",
             "use a config file you own",
+        )
+    if confirmed is not None and not confirmed(path):
+        return Check(
+            "config file",
+            "fail",
+            f"{path} was found by searching upward and is not confirmed (or changed since): "
+            "unattended runs refuse it",
+            "run `sso-sync push --dry-run` once at a terminal to confirm it, or pass "
+            f"--config {path}",
         )
     return Check("config file", "ok", f"{path} is valid and only you can change it")
 

@@ -59,11 +59,31 @@ class GitHubError(SsoSyncError):
 
 
 class DeadlineReached(GitHubError):
-    """The overall deadline (`--timeout`) came before this request could be made or finished."""
+    """The command's deadline (`--timeout`) came before a request (to GitHub or AWS) could be
+    made or finished, or Ctrl-C cut it. `sent`: the request had gone out, so it may have taken
+    effect. A GitHubError so that per-target code reports it against the target."""
+
+    def __init__(self, message: str, *, status: int | None = None, sent: bool = False) -> None:
+        super().__init__(message, status=status)
+        self.sent = sent
 
 
 class Cancelled(GitHubError):
     """Another worker hit an error that ends the whole run (a bad token)."""
+
+
+class Interrupted(SsoSyncError):
+    """Ctrl-C (or SIGTERM) stopped the run; `results`, if any, is what got done first."""
+
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self, message: str = "interrupted", *, results: object = None) -> None:
+        super().__init__(message)
+        self.results = results
+
+
+class LockTimeout(SsoSyncError):
+    """Another process held a lock (the token cache's) longer than we could wait."""
 
 
 class OperationFailed(SsoSyncError):

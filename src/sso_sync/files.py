@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sso_sync.errors import ConfigError, SsoSyncError
+from sso_sync.errors import ConfigError, LockTimeout
 
 LOCK_TIMEOUT_SECONDS = 60.0
 # Token caches are a few KiB and AWS config files rarely reach 100 KiB: anything over this is not
@@ -50,7 +50,7 @@ def _json_default(value: object) -> str:
 
 
 @contextmanager
-def locked(path: Path) -> Iterator[None]:
+def locked(path: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
     """Hold an exclusive lock on `path` (through a `.lock` file beside it).
 
     Re-entrant within a thread: a caller holding the lock around a read-refresh-write may call
@@ -65,10 +65,10 @@ def locked(path: Path) -> Iterator[None]:
     lock = FileLock(lock_file, timeout=LOCK_TIMEOUT_SECONDS, is_singleton=True)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        lock.acquire()
+        lock.acquire(timeout=max(0.0, timeout))
     except Timeout:
-        raise SsoSyncError(
-            f"another process has held {lock_file} for over {LOCK_TIMEOUT_SECONDS:.0f} s: "
+        raise LockTimeout(
+            f"another process has held {lock_file} for over {timeout:.0f} s: "
             f"retry, or remove that file if no sso-sync or aws process is running"
         ) from None
     except OSError as exc:  # a file where the directory should be, a read-only disk

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from sso_sync.errors import DeadlineReached, Interrupted
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY
 from sso_sync.wording import failed_targets
 
@@ -58,6 +59,8 @@ class PushRun:
     # Targets not written: fresh (enough life left) or busy (another run's lock); see keepfresh.
     held: list[HeldTarget] = field(default_factory=list)
     remaining: dict[str, float | None] = field(default_factory=dict)  # by label, written targets
+    interrupted: bool = False  # Ctrl-C: the report is printed, then exit 130
+    stopped: str | None = None  # why the run ended before its writes (the deadline)
 
     @property
     def ok(self) -> bool:
@@ -69,6 +72,8 @@ class PushRun:
 
     def failure(self) -> str | None:
         """One line for the error exit, or None when everything landed."""
+        if self.stopped:
+            return self.stopped
         failed = [(r.label, r.status) for r in self.results if not r.ok]
         failed += [(h.label, h.outcome) for h in self.held if not h.ok]
         if failed:
@@ -131,24 +136,52 @@ def run_push(
     """Push to every target of `sets`; `credentials_for(profile)` gets a set's credentials
     (signing in if it may). Per-target failures are in the result; a bad token raises."""
     from sso_sync.github.public_keys import prefetched_keys
-    from sso_sync.github.push import apply_push, plan_sets, resolve_repo_ids
+    from sso_sync.github.push import (
+        SecretResult,
+        TargetResult,
+        apply_push,
+        managed_names,
+        plan_sets,
+        resolve_repo_ids,
+    )
     from sso_sync.github.variables import set_expiration_variables
 
-    repo_ids = resolve_repo_ids(api, sets, concurrency=concurrency)
-    plan = plan_sets(sets, repo_ids=repo_ids)
-    # The public keys arrive while IAM Identity Center issues the credentials.
-    with prefetched_keys(api, plan, concurrency=concurrency) as keys:
-        credentials = {p: credentials_for(p) for p in profile_names}
-    api.start_deadline()
+    try:
+        repo_ids = resolve_repo_ids(api, sets, concurrency=concurrency)
+        plan = plan_sets(sets, repo_ids=repo_ids)
+        # The public keys arrive while IAM Identity Center issues the credentials.
+        with prefetched_keys(api, plan, concurrency=concurrency) as keys:
+            credentials = {p: credentials_for(p) for p in profile_names}
+    except (DeadlineReached, KeyboardInterrupt) as exc:
+        # Nothing was written: every target is reported as not attempted, and why.
+        api.abort()
+        why = str(exc) if isinstance(exc, DeadlineReached) else "interrupted"
+        results = [
+            TargetResult(
+                t,
+                [SecretResult(n, "not attempted") for n in managed_names(s.prefix)],
+                why,
+                s.name,
+                s.profile,
+            )
+            for s in sets
+            for t in dict.fromkeys(s.targets)
+        ]
+        return PushRun(results, [], interrupted=isinstance(exc, KeyboardInterrupt), stopped=why)
     with progress(len(plan.targets), "pushing") as steps:
-        results = apply_push(
-            api,
-            plan,
-            values_by_profile={p: c.as_secrets() for p, c in credentials.items()},
-            concurrency=concurrency,
-            on_result=lambda r: steps.step(r.label, r.status),
-            keys=keys,
-        )
+        try:
+            results = apply_push(
+                api,
+                plan,
+                values_by_profile={p: c.as_secrets() for p, c in credentials.items()},
+                concurrency=concurrency,
+                on_result=lambda r: steps.step(r.label, r.status),
+                keys=keys,
+            )
+        except Interrupted as exc:
+            done = cast("list[TargetResult]", exc.results)
+            pairs = [(profile_names[p], c) for p, c in credentials.items()]
+            return PushRun(done, pairs, profiles=list(credentials), interrupted=True)
     run = PushRun(
         results,
         [(profile_names[p], c) for p, c in credentials.items()],

@@ -214,3 +214,36 @@ def test_unknown_profile_exits_2(world: World, run) -> None:
 def test_describe_duration(seconds: int, text: str) -> None:
     assert describe_duration(timedelta(seconds=seconds)) == text
     assert describe_duration(timedelta(seconds=-seconds)) == text
+
+
+# --- one verdict with export ---------------------------------------------------------------------
+
+
+def test_cached_role_credentials_outlive_the_sign_in_and_export_agrees(world: World, run) -> None:
+    """The sign-in is over and cannot be refreshed, but role credentials are cached for most
+    of an hour: `export` uses them, so `status` says usable (exit 0), with their remaining life,
+    and separately that new ones need a sign-in."""
+    world.seed_token()
+    assert run("export", "--profile", "ci", "--format", "ini").exit_code == 0
+    world.seed_token(expires_in=-300, refreshable=False)
+    result, report = _status(run)
+    assert result.exit_code == 0, result.stderr
+    assert report["usable"] is True and report["sign_in_needed"] is True
+    assert report["role_credentials"]["source"] == "cache"
+    assert re.fullmatch(
+        r"valid \d+ min \(from the role cache\)", report["role_credentials"]["verdict"]
+    )
+    assert "new ones need a sign-in: run `sso-sync login --profile ci`" in result.stderr
+    assert run("export", "--profile", "ci", "--format", "ini").exit_code == 0
+    # Once STS no longer takes them, both say so: status 1, and nothing usable is claimed.
+    world.sandbox.expire_credentials()
+    result, report = _status(run)
+    assert result.exit_code == 1 and report["usable"] is False
+
+
+def test_nothing_cached_and_sign_in_over_is_exit_3(world: World, run) -> None:
+    world.seed_token(expires_in=-300, refreshable=False)
+    result, report = _status(run)
+    assert result.exit_code == 3
+    assert report["usable"] is False and report["role_credentials"]["source"] is None
+    assert run("export", "--profile", "ci", "--format", "credential-process").exit_code == 3

@@ -27,7 +27,8 @@ def normalise(text: str, world: World, tmp: Path) -> str:
 
 def doctor(run, world: World, tmp: Path, *argv: str) -> tuple[int, str]:
     result = run("doctor", *argv)
-    assert result.stderr.count("\n") <= 1, result.stderr
+    # At most the line naming the config file in use, and the error line.
+    assert result.stderr.count("\n") <= 2, result.stderr
     return result.exit_code, normalise(result.stdout, world, tmp)
 
 
@@ -112,12 +113,18 @@ def fine_grained_token(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     world.sandbox.config.github_token_scopes = None
 
 
-def config_file(mode: int, text: str) -> Prepare:
+def config_file(mode: int, text: str, *, confirmed: bool = True) -> Prepare:
     def prepare(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+        import os
+
+        from sso_sync.config_trust import remember
+
         world.seed_token()
         config = tmp / "sso-sync.toml"
         config.write_text(text)
         config.chmod(mode)
+        if confirmed:
+            remember(config, os.environ)  # as a push at a terminal would, once
         mp.chdir(tmp)
 
     return prepare
@@ -161,6 +168,7 @@ CASES: dict[str, tuple[Prepare, tuple[str, ...], int]] = {
     ),
     "GitHub App not installed": (app(None), ("--repo", "other-org/tool", *P), 1),
     "config writable by others": (config_file(0o666, GOOD_CONFIG), (), 1),
+    "config not confirmed": (config_file(0o644, GOOD_CONFIG, confirmed=False), (), 1),
     "config invalid": (config_file(0o644, '[sets.ci]\ntargets = [{ org = "-x-" }]\n'), (), 1),
 }
 

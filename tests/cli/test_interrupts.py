@@ -116,6 +116,9 @@ def test_ctrl_c_during_a_long_retry_after_ends_the_push_at_once(world: World) ->
     assert lines[-1] == "interrupted"
     # Before it, only the announcements of the long Retry-After waits it interrupted.
     assert all("waiting" in line and "before retrying" in line for line in lines[:-1]), lines
+    # The per-target report comes first: nothing was stored, and each target says so.
+    targets = sorted(line.split(":")[0:2] for line in stdout.splitlines() if "octo-org/" in line)
+    assert targets == [["octo-org/api", " not-attempted"], [REPO, " not-attempted"]], stdout
     assert "Traceback" not in stdout + stderr
     assert_no_leak(stdout + stderr, world.secret_values())
 
@@ -137,3 +140,70 @@ def test_a_failed_sign_in_does_not_wait_for_the_public_key_fetches(world: World)
     assert proc.returncode == 3, proc.stderr
     assert "sso-sync login --profile ci" in proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def _interrupt_after(proc: subprocess.Popen, ready, limit: float = 60) -> tuple[str, str, float]:
+    """SIGINT once `ready()` holds; then (stdout, stderr, seconds from SIGINT to exit)."""
+    give_up = time.monotonic() + limit
+    while time.monotonic() < give_up and not ready():
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    try:
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return stdout, stderr, time.monotonic() - sent
+
+
+def test_one_ctrl_c_ends_a_list_stalled_on_github(world: World) -> None:
+    from tests.support.hostile import HostilePeer
+
+    with HostilePeer("stall") as peer:
+        proc = subprocess.Popen(
+            [*CLI, "list", "--repo", REPO, "--timeout", "600"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "GITHUB_API_URL": peer.url},
+        )
+        stdout, stderr, took = _interrupt_after(proc, lambda: peer.requests > 0)
+    assert proc.returncode == 130, stderr
+    assert took < 10
+    assert stderr.strip().splitlines()[-1] == "interrupted"
+    assert "Traceback" not in stdout + stderr
+
+
+def test_ctrl_c_mid_push_reports_the_finished_target_first(world: World) -> None:
+    """One repository is written; the other waits out a Retry-After: Ctrl-C prints both."""
+    world.seed_token()
+    world.sandbox.inject_fault(
+        "github", "PUT", "octo-org/api/.*/secrets/", 429, times=-1, headers={"Retry-After": "600"}
+    )
+    proc = subprocess.Popen(
+        [*CLI, "push", "-R", REPO, "-R", "octo-org/api", "-p", "ci", "--timeout", "3600"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "CI": "1"},
+    )
+    done = lambda: len(world.sandbox.secrets(f"repos/{REPO}/actions")) == 4  # noqa: E731
+    stdout, stderr, took = _interrupt_after(proc, done)
+    assert proc.returncode == 130, stderr
+    assert took < 10
+    lines = stdout.splitlines()
+    assert lines[0] == f"{REPO}: " + ", ".join(
+        f"{n} created"
+        for n in (
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_CREDENTIAL_EXPIRATION",
+        )
+    )
+    assert lines[1].startswith("octo-org/api: not-attempted")
+    assert stderr.strip().splitlines()[-1] == "interrupted"
+    assert_no_leak(stdout + stderr, world.secret_values())

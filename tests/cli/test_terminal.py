@@ -56,7 +56,9 @@ def test_without_a_terminal_each_target_gets_a_plain_line(world: World) -> None:
     assert out.returncode == 0, out.stderr
     landed(world)
     lines = out.stderr.splitlines()
-    assert sorted(line.split("] ", 1)[1] for line in lines) == sorted(f"{r}: ok" for r in REPOS)
+    assert sorted(line.split("] ", 1)[1] for line in lines) == sorted(
+        f"{r}: created" for r in REPOS
+    )
     assert sorted(line.split("]", 1)[0] for line in lines) == ["[1/3", "[2/3", "[3/3"]
     assert "\x1b[" not in out.stderr and BAR not in out.stderr
     assert_no_leak(out.stdout + out.stderr, world.secret_values())

@@ -100,10 +100,10 @@ def test_config_set_names_the_app_with_a_key_relative_to_the_file(
     )
     monkeypatch.chdir(conf)
     world.seed_token()
-    result = run("push", "ci")
+    result = run("push", "ci", "--config", "sso-sync.toml")
     assert result.exit_code == 0, result.stderr
     assert len(world.sandbox.minted_installation_tokens) == 1
-    listed = run("list", "ci")
+    listed = run("list", "ci", "--config", "sso-sync.toml")
     assert listed.exit_code == 0, listed.stderr
     assert "AWS_SESSION_TOKEN" in listed.stdout
     # list asked for read only

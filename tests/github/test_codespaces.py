@@ -63,13 +63,13 @@ def test_config_sets_list_and_remove(
         '  { repo = "octo-org/api", app = "codespaces" },\n]\n'
     )
     monkeypatch.chdir(tmp_path)
-    assert run("push", "dev").exit_code == 0
+    assert run("push", "dev", "--config", "sso-sync.toml").exit_code == 0
     assert set(values(world, "user/codespaces")) == {f"DEV_{n}" for n in issued_as_secrets(world)}
-    listed = run("list", "dev")
+    listed = run("list", "dev", "--config", "sso-sync.toml")
     assert listed.exit_code == 0, listed.stderr
     labels = {line.split("\t")[0] for line in listed.stdout.splitlines()}
     assert labels == {"your user (codespaces) [dev]", "octo-org/api (codespaces) [dev]"}
-    assert run("remove", "dev", "--yes").exit_code == 0
+    assert run("remove", "dev", "--yes", "--config", "sso-sync.toml").exit_code == 0
     assert values(world, "user/codespaces") == {}
     assert values(world, "repos/octo-org/api/codespaces") == {}
 

@@ -112,13 +112,13 @@ def test_config_set_with_a_pattern_and_exclude_for_list_and_remove(
         'targets = [{ repo = "octo-org/svc-*", exclude = ["svc-0[3-7]", "octo-org/svc-02"] }]\n'
     )
     monkeypatch.chdir(tmp_path)
-    assert run("push", "svc").exit_code == 0
+    assert run("push", "svc", "--config", "sso-sync.toml").exit_code == 0
     assert landed(world) == {"octo-org/svc-01", "octo-org/SVC-Upper"}
-    listed = run("list", "svc")
+    listed = run("list", "svc", "--config", "sso-sync.toml")
     assert listed.exit_code == 0, listed.stderr
     assert {line.split("\t")[0] for line in listed.stdout.splitlines()} == {
         "octo-org/svc-01 [svc]",
         "octo-org/SVC-Upper [svc]",
     }
-    assert run("remove", "svc", "--yes").exit_code == 0
+    assert run("remove", "svc", "--yes", "--config", "sso-sync.toml").exit_code == 0
     assert landed(world) == set()

@@ -73,6 +73,22 @@ def refresh_token_revoked(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> No
     world.sandbox.revoke_refresh_tokens()
 
 
+def slow_github(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    """Every answer takes longer than the --timeout 2 the cases give: the deadline cuts."""
+    world.seed_token()
+    world.sandbox.set_latency(3)
+
+
+def refresh_unreachable(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token(expires_in=120)
+    mp.setenv("AWS_ENDPOINT_URL_SSO_OIDC", f"http://127.0.0.1:{free_port()}")
+
+
+def session_ended_early(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token()
+    world.sandbox.revoke_access_tokens()
+
+
 def listing_refused(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     world.seed_token()
     faults.session_refused(world.sandbox, r"^/assignment/accounts$")
@@ -180,6 +196,12 @@ CASES = {
     "push refuses a FIFO token file": Case(PUSH, fifo_token_file, 2),
     "push refuses an unconfirmed config": Case(("push", "-p", "ci"), unconfirmed_config, 2),
     "push refuses unprintable credentials": Case(PUSH, unprintable_credentials, 1),
+    "push stops at its deadline": Case((*PUSH, "--timeout", "2"), slow_github, 1),
+    "push keeps a token it cannot refresh": Case(PUSH, refresh_unreachable, 0),
+    "login anew after a session ended early": Case(
+        ("login", "--profile", "ci", "--use-device-code", "--no-browser"), session_ended_early, 0
+    ),
+    "list stops at its deadline": Case(("list", "--repo", REPO, "--timeout", "2"), slow_github, 1),
     "list ok": Case(("list", "--repo", REPO, "--json"), pushed, 0),
     "list fails": Case(("list", "--repo", REPO), bad_github_token, 1),
     "remove ok": Case(("remove", "--repo", REPO, "--yes"), pushed, 0),

@@ -7,4 +7,5 @@
 - `tty`: running `sso-sync` on a real pseudo-terminal.
 - `verify`: credentials from the sandbox for `verify` and the action.
 - `prism`: GitHub's OpenAPI description served by Prism, started once per session.
+- `hostile`: misbehaving HTTP peers on 127.0.0.1 (stall, drip, redirect, HTML, `{}`).
 """

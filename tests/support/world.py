@@ -108,7 +108,12 @@ class World:
             for path in self.sso_cache.glob("*.json"):
                 if not path.is_file():  # tests may put a directory in a cache file's place
                     continue
-                data = json.loads(path.read_text())
+                try:  # fuzz tests put anything there
+                    data = json.loads(path.read_text(errors="replace"))
+                except ValueError:
+                    continue
+                if not isinstance(data, dict):
+                    continue
                 values.update(
                     str(data[k])
                     for k in ("accessToken", "refreshToken", "clientSecret")

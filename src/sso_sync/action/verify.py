@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 
 # STS answers GetCallerIdentity in every region; this one exists in every account.
 DEFAULT_REGION = "us-east-1"
-ACCOUNT_RE = re.compile(r"^\d{12}$")
-_DURATION_RE = re.compile(r"^(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?$")
+ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
+_DURATION_RE = re.compile(
+    r"^(?:(?P<d>[0-9]+)d)?(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?$"
+)
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,9 @@ class Verdict:
 def parse_duration(text: str, option: str = "--min-remaining") -> timedelta:
     """`30m`, `2h`, `1h30m`, `1d`, `90s`, or a bare number of minutes."""
     cleaned = text.strip().lower().replace(" ", "")
-    if cleaned.isdigit():
+    if cleaned.isascii() and cleaned.isdigit():
         cleaned += "m"
-    match = _DURATION_RE.match(cleaned)
+    match = _DURATION_RE.fullmatch(cleaned)
     if not cleaned or match is None:
         raise UsageError(f"{option} '{text}' is not a duration: write it like 30m, 2h or 1h30m")
     parts = {k: int(v) for k, v in match.groupdict().items() if v}
@@ -168,7 +170,7 @@ def make_checks(
         for account in re.split(r"[\s,]+", raw.strip()):
             if not account:
                 continue
-            if not ACCOUNT_RE.match(account):
+            if not ACCOUNT_RE.fullmatch(account):
                 raise UsageError(f"--expected-account '{account}' is not a 12-digit AWS account ID")
             accounts.append(account)
     role = (expected_role or "").strip() or None

@@ -83,12 +83,12 @@ def render(
 
 def validate(prefix: str, environment: str | None, action: str) -> None:
     validate_secret_names([prefix + "AWS_ACCESS_KEY_ID"])
-    if environment is not None and not ENVIRONMENT_RE.match(environment):
+    if environment is not None and not ENVIRONMENT_RE.fullmatch(environment):
         raise UsageError(
             f"--env '{environment}' is not an environment name this command writes: use "
             "letters, digits, '.', '-' and '_'"
         )
-    if not ACTION_RE.match(action):
+    if not ACTION_RE.fullmatch(action):
         raise UsageError(
             f"--action '{action}' is not OWNER/REPO@COMMIT: pin the action by its full "
             "40-character commit SHA"

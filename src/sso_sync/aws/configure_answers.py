@@ -13,8 +13,8 @@ from typing import Protocol, TypeVar
 
 from sso_sync.errors import UsageError
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-_ACCOUNT = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+_ACCOUNT = re.compile(r"^[0-9]{12}$")
 
 T = TypeVar("T")
 
@@ -73,7 +73,7 @@ def check_start_url(value: str) -> str:
 
 def check_region(value: str, flag: str) -> str:
     value = value.strip()
-    if not _REGION.match(value):
+    if not _REGION.fullmatch(value):
         raise UsageError(f"invalid region {value!r}: expected a name like eu-west-1 ({flag})")
     return value
 
@@ -90,6 +90,6 @@ def check_scopes(value: str) -> tuple[str, ...]:
 
 def check_account(value: str) -> str:
     value = value.strip()
-    if not _ACCOUNT.match(value):
+    if not _ACCOUNT.fullmatch(value):
         raise UsageError(f"invalid account id {value!r}: 12 digits (--account-id)")
     return value

@@ -5,17 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
 
 from sso_sync.aws.profiles import SsoProfile
-from sso_sync.aws.token_cache import TokenCache, cached_access_token
+from sso_sync.aws.token_cache import TokenCache, cached_access_token, reason
 from sso_sync.errors import AwsError, LoginRequired
 from sso_sync.files import utc_timestamp
 
 if TYPE_CHECKING:
     from botocore.session import Session
     from mypy_boto3_sso import SSOClient
+
+    from sso_sync.deadline import Deadline
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +77,22 @@ def checked_credential(name: str, value: object) -> str:
 
 
 def get_role_credentials(sso: SSOClient, access_token: str, profile: SsoProfile) -> RoleCredentials:
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+    from botocore.parsers import ResponseParserError
 
     try:
         response = sso.get_role_credentials(
             roleName=profile.role_name, accountId=profile.account_id, accessToken=access_token
         )
+    except (ResponseParserError, ValueError, TypeError, KeyError):
+        # botocore's parser fails on a body that is not the service's JSON, or on a field of
+        # the wrong type (an expiration that is not a number) with these.
+        raise AwsError(
+            "IAM Identity Center's answer to GetRoleCredentials could not be read (not its "
+            "JSON: a proxy's page?): check AWS_ENDPOINT_URL_SSO and the network"
+        ) from None
+    except (ConnectionError, HTTPClientError):
+        raise  # the caller says what to check
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code == "UnauthorizedException":
@@ -95,14 +107,55 @@ def get_role_credentials(sso: SSOClient, access_token: str, profile: SsoProfile)
             ) from None
         message = exc.response.get("Error", {}).get("Message", "")
         raise AwsError(f"GetRoleCredentials failed ({code}): {message}") from None
-    role = response["roleCredentials"]
+    return parse_role_credentials(response, profile)
+
+
+# Role sessions last 12 hours at most; a day of slack covers any clock skew.
+LONGEST_LIFE = timedelta(hours=36)
+
+
+def parse_role_credentials(
+    response: Any,
+    profile: SsoProfile,
+    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+) -> RoleCredentials:
+    """The credentials in a GetRoleCredentials answer, checked: four strings and an expiry in
+    the future and within a role session's longest life. Never pushes what is already dead."""
+    role = response.get("roleCredentials") if isinstance(response, dict) else None
+    fields = ("accessKeyId", "secretAccessKey", "sessionToken")
+    if not isinstance(role, dict) or not all(
+        isinstance(role.get(k), str) and role[k] for k in fields
+    ):
+        raise AwsError(
+            "IAM Identity Center's answer to GetRoleCredentials holds no credentials: check "
+            "AWS_ENDPOINT_URL_SSO, then retry"
+        )
+    millis = role.get("expiration")
+    moment = now()
+    try:
+        if type(millis) is not int:
+            raise TypeError
+        expiration = datetime.fromtimestamp(millis / 1000, timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        expiration = None
+    if expiration is None or expiration - moment > LONGEST_LIFE:
+        raise AwsError(
+            "IAM Identity Center's answer to GetRoleCredentials has no usable expiration "
+            f"({'missing' if millis is None else 'out of range'}): check AWS_ENDPOINT_URL_SSO"
+        )
+    if expiration <= moment:
+        raise AwsError(
+            f"IAM Identity Center issued role credentials for profile '{profile.name}' that "
+            f"expired at {utc_timestamp(expiration)}, before they could be used: check this "
+            "computer's clock, then retry"
+        )
     return RoleCredentials(
         account_id=profile.account_id,
         role_name=profile.role_name,
         access_key_id=checked_credential("accessKeyId", role.get("accessKeyId")),
         secret_access_key=checked_credential("secretAccessKey", role.get("secretAccessKey")),
         session_token=checked_credential("sessionToken", role.get("sessionToken")),
-        expiration=datetime.fromtimestamp(role["expiration"] / 1000, timezone.utc),
+        expiration=expiration,
     )
 
 
@@ -113,13 +166,14 @@ def obtain_role_credentials(
     cache: TokenCache,
     *,
     sign_in: Callable[[], None] | None,
+    deadline: Deadline | None = None,
 ) -> RoleCredentials:
     """Fresh role credentials from the cached sign-in, refreshing it silently if it can be.
 
     `sign_in` runs an interactive login when there is no usable token; None means this process
     cannot (no terminal, or CI), and the user is told what to run instead.
     """
-    token = cached_access_token(session, profile, cache)
+    token = cached_access_token(session, profile, cache, deadline=deadline)
     if token is None:
         if sign_in is None:
             raise LoginRequired(
@@ -127,10 +181,37 @@ def obtain_role_credentials(
                 f"terminal to sign in here: run `{profile.login_hint}`, then retry"
             )
         sign_in()
-        token = cached_access_token(session, profile, cache)
+        token = cached_access_token(session, profile, cache, deadline=deadline)
         if token is None:
             raise LoginRequired(
                 f"sign-in did not produce a usable token: run `{profile.login_hint}`"
             )
     log.debug("fetching role credentials for %s/%s", profile.account_id, profile.role_name)
+    try:
+        return get_role_credentials(sso, token, profile)
+    except LoginRequired:
+        if sign_in is None:
+            raise
+    # Refused although not expired (the session ended early): sign in here, once.
+    sign_in()
+    token = cached_access_token(session, profile, cache, deadline=deadline)
+    if token is None:
+        raise LoginRequired(f"sign-in did not produce a usable token: run `{profile.login_hint}`")
     return get_role_credentials(sso, token, profile)
+
+
+def token_accepted(sso: SSOClient, access_token: str) -> bool:
+    """Whether IAM Identity Center still takes this token: the cheapest call that needs one
+    (`sso:ListAccounts`, one result). A cache file cannot tell an ended session from a live
+    one."""
+    from botocore.exceptions import ClientError
+
+    try:
+        sso.list_accounts(accessToken=access_token, maxResults=1)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "UnauthorizedException":
+            return False
+        raise AwsError(
+            f"IAM Identity Center could not check the cached sign-in ({reason(exc)}): retry"
+        ) from None
+    return True

@@ -95,8 +95,8 @@ class IdentityState:
 @dataclass(frozen=True)
 class StatusReport:
     profile: str
-    usable: bool
-    sign_in_needed: bool
+    usable: bool  # role credentials in hand that STS accepts: `export` works
+    sign_in_needed: bool  # for new role credentials (push, and export once these run out)
     sso_session: SessionState
     registration: RegistrationState
     role_credentials: RoleState
@@ -266,7 +266,10 @@ def collect_status(
         expires_at=None if credentials is None else credentials.expiration_text,
         verdict=role_verdict,
     )
-    usable = not sign_in_needed and credentials is not None and identity.arn is not None
+    # One verdict, the one `export` and `credential_process` act on: role credentials in hand
+    # (cached or fetched) that STS accepts are usable, whatever the sign-in's state; that a
+    # sign-in is needed for the next ones is reported beside it.
+    usable = credentials is not None and identity.arn is not None
     return StatusReport(
         profile=profile.name,
         usable=usable,

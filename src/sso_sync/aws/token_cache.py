@@ -7,6 +7,7 @@ write and we read theirs. Silent refresh is botocore's own `SSOTokenProvider`, g
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -15,7 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from sso_sync.aws.profiles import SsoProfile
 from sso_sync.aws.signin.registration import Registration
+from sso_sync.deadline import Deadline
+from sso_sync.errors import AwsError, DeadlineReached, LockTimeout
 from sso_sync.files import (
+    LOCK_TIMEOUT_SECONDS,
     locked,
     parse_utc_timestamp,
     read_json,
@@ -31,6 +35,9 @@ log = logging.getLogger(__name__)
 
 # botocore refreshes a token within 15 minutes of its expiry; outside that it is used as is.
 REFRESH_WINDOW = timedelta(minutes=15)
+# The refresh's network call under the token lock ends within this (plus botocore's retry
+# sleeps, a few seconds), well inside the LOCK_TIMEOUT_SECONDS other processes wait for it.
+REFRESH_SECONDS = 20.0
 
 
 class TokenCache(MutableMapping[str, dict[str, Any]]):
@@ -109,10 +116,12 @@ def cached_access_token(
     profile: SsoProfile,
     cache: TokenCache,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    *,
+    deadline: Deadline | None = None,
 ) -> str | None:
     """A usable access token from the cache, refreshed silently when it is near expiry and
     refreshable; None when a sign-in is needed."""
-    token = cached_token(session, profile, cache, now)
+    token = cached_token(session, profile, cache, now, deadline=deadline)
     return token.access_token if token is not None else None
 
 
@@ -121,8 +130,14 @@ def cached_token(
     profile: SsoProfile,
     cache: TokenCache,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    *,
+    deadline: Deadline | None = None,
 ) -> CachedToken | None:
-    """The cached token and its expiry, refreshed as `cached_access_token` describes."""
+    """The cached token and its expiry, refreshed as `cached_access_token` describes.
+
+    A refresh that fails for want of the network (or of time) is not a refusal: the current
+    token is used while it is valid, and only when it is not is that an error (exit 1), not a
+    call to sign in again."""
     key = profile.token_cache_key
     current = _token_of(cache.get(key))
     if current is None:
@@ -133,26 +148,62 @@ def cached_token(
     if current.expires_at - now() >= REFRESH_WINDOW:
         return current  # nothing for botocore to refresh, so no lock in the common case
 
-    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import BotoCoreError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
     from botocore.tokens import SSOTokenProvider
 
+    left = math.inf if deadline is None else deadline.remaining()
     # Check, refresh and write under the token file's lock, so that of many processes finding
     # the token due at once, one refreshes and the rest read its result. botocore re-reads the
     # file inside the lock, and its write (TokenCache.__setitem__) re-enters the same lock.
-    with locked(cache.path(key)):
-        provider = SSOTokenProvider(session, cache=cache, profile_name=profile.name)  # type: ignore[arg-type]
-        try:
-            deferred = provider.load_token()
-            frozen = None if deferred is None else deferred.get_frozen_token()
-        # botocore parses the entry's dates and fields itself: a damaged entry (say, an
-        # unparseable registrationExpiresAt) fails there as a ValueError or TypeError, and
-        # means the same as a dead refresh token: sign in again.
-        except (BotoCoreError, ValueError, TypeError, KeyError) as exc:
-            log.debug("no usable cached token for %s: %s", profile.name, type(exc).__name__)
-            return None
+    # The refresh has its own shorter deadline, and waiting for another process's refresh is
+    # bounded too (a third of what is left, each): a stalled refresh leaves time to use the
+    # current token, and the lock is never held longer than others wait.
+    try:
+        with (
+            locked(cache.path(key), timeout=min(LOCK_TIMEOUT_SECONDS, left / 3)),
+            Deadline(min(REFRESH_SECONDS, left / 3), what="token refresh").guard(),
+        ):
+            provider = SSOTokenProvider(session, cache=cache, profile_name=profile.name)  # type: ignore[arg-type]
+            try:
+                deferred = provider.load_token()
+                frozen = None if deferred is None else deferred.get_frozen_token()
+            except (BotoConnectionError, HTTPClientError, DeadlineReached) as exc:
+                if deadline is not None and deadline.expired:
+                    raise deadline.reached("IAM Identity Center", sent=True) from None
+                return _keep_current(current, profile, exc, now)
+            # botocore parses the entry's dates and fields itself: a damaged entry (say, an
+            # unparseable registrationExpiresAt) fails there as a ValueError or TypeError, as
+            # does an answer that is not the service's (a proxy's page). The token in hand is
+            # still used while it lasts; after that, it means the same as a dead refresh
+            # token: sign in again.
+            except (BotoCoreError, ValueError, TypeError, KeyError) as exc:
+                log.debug("no usable cached token for %s: %s", profile.name, type(exc).__name__)
+                return current if current.expires_at > now() else None
+    except LockTimeout as exc:  # the lock: another process refreshing past our deadline
+        if deadline is not None and deadline.expired:
+            raise deadline.reached("waiting for the token lock", sent=False) from None
+        return _keep_current(current, profile, exc, now)
     if frozen is None or frozen.expiration is None or frozen.expiration <= now():
         return None
     return CachedToken(frozen.token, frozen.expiration)
+
+
+def _keep_current(
+    current: CachedToken, profile: SsoProfile, exc: Exception, now: Callable[[], datetime]
+) -> CachedToken:
+    """The refresh could not reach IAM Identity Center: the token still works until it ends."""
+    if current.expires_at > now():
+        log.warning(
+            "could not refresh the sign-in of profile %s (%s); using it while it lasts",
+            profile.name,
+            "no answer in time" if isinstance(exc, DeadlineReached) else type(exc).__name__,
+        )
+        return current
+    raise AwsError(
+        f"cannot reach IAM Identity Center to renew the sign-in of profile '{profile.name}' "
+        f"({type(exc).__name__}): check the network and AWS_ENDPOINT_URL_SSO_OIDC, then retry"
+    ) from None
 
 
 def _token_of(entry: dict[str, Any] | None) -> CachedToken | None:

@@ -36,6 +36,7 @@ from sso_sync.errors import (
     EXIT_CODES,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
+    Interrupted,
     SsoSyncError,
     traceback_without_messages,
 )
@@ -155,9 +156,11 @@ def errors_to_exit_codes(command: F) -> F:
 
         try:
             return command(*args, **kwargs)
+        except Interrupted:  # the command has printed what got done
+            raise fail(EXIT_INTERRUPTED, "interrupted") from None
         except SsoSyncError as exc:
             _log().debug("failure:\n%s", traceback_without_messages(exc))
-            raise fail(exc.exit_code, f"error: {exc}") from None
+            raise fail(exc.exit_code, f"error: {ui.one_line(str(exc))}") from None
         except KeyboardInterrupt:
             raise fail(EXIT_INTERRUPTED, "interrupted") from None
         except typer.Exit:

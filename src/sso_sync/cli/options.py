@@ -96,7 +96,9 @@ TimeoutOption = Annotated[
         "--timeout",
         min=1,
         metavar="SECONDS",
-        help="Seconds for the GitHub work; what is left then is reported as not attempted.",
+        help="Seconds for the whole command, every AWS and GitHub call included (a sign-in's "
+        "wait for you has its own 10 minutes); targets not reached by then are reported as "
+        "not attempted.",
     ),
 ]
 
@@ -269,9 +271,12 @@ class TargetOptions:
             check_app_targets(settings, sets)
         return settings
 
-    def sets(self, *, profile: str | None, prefix: str | None) -> tuple[TargetSet, ...]:
+    def sets(
+        self, *, profile: str | None, prefix: str | None, confirm: bool = True
+    ) -> tuple[TargetSet, ...]:
         """The sets to work on: from these options, else from the config file, which is then
-        named on stderr (and a discovered one confirmed first)."""
+        named on stderr (and a discovered one confirmed first, unless `confirm` is False, as
+        for `doctor`, which only reports whether it was)."""
         from sso_sync.cli.config_confirm import confirm_discovered
         from sso_sync.sets import choose_sets
 
@@ -279,7 +284,7 @@ class TargetOptions:
             self.set_name,
             cwd=Path.cwd(),
             home=Path(os.environ.get("HOME") or Path.home()),
-            confirm=confirm_discovered,
+            confirm=confirm_discovered if confirm else None,
             repo=self.repo,
             env=self.env,
             org=self.org,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sso_sync.cli import ui
 from sso_sync.cli.session import AwsSession, github_api
+from sso_sync.deadline import Deadline
 from sso_sync.wording import without_label
 
 if TYPE_CHECKING:
@@ -36,7 +37,8 @@ class PushJob:
 
     sets: Sequence[TargetSet]
     api_url: str | None
-    timeout: float
+    # push: the command's one deadline; watch: seconds, a fresh GitHub deadline every cycle.
+    timeout: float | Deadline
     concurrency: int
     expiration_variable: str | None = None
     record_variable: str | None = None
@@ -54,9 +56,13 @@ class PushJob:
         from sso_sync.keepfresh.state import StateStore
         from sso_sync.state_dir import state_dir
 
+        deadline = self.timeout if isinstance(self.timeout, Deadline) else None
         for profile in dict.fromkeys(s.profile for s in self.sets):
-            self.aws.setdefault(profile, AwsSession(profile))
+            self.aws.setdefault(profile, AwsSession(profile, deadline=deadline))
         self.store: StateStore = StateStore(state_dir(os.environ))
+
+    def seconds_left(self) -> float:
+        return self.timeout.remaining() if isinstance(self.timeout, Deadline) else self.timeout
 
     def profile_names(self) -> dict[str | None, str]:
         return {p: a.profile.name for p, a in self.aws.items()}
@@ -127,7 +133,7 @@ class PushJob:
             self.sets,
             push,
             store=self.store,
-            lock_wait=TargetLockWait(self.timeout, time.monotonic, self.sleep),
+            lock_wait=TargetLockWait(self.seconds_left(), time.monotonic, self.sleep),
             min_remaining=min_remaining,
             now=utc_now,
             empty_run=lambda: PushRun([], []),

@@ -4,6 +4,8 @@ the sign-in with its messages, and the GitHub client."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from sso_sync.aws.role_credentials import RoleCredentials
     from sso_sync.aws.signin.flow import SignInResult
     from sso_sync.aws.status import StatusReport
+    from sso_sync.deadline import Deadline
     from sso_sync.github.app_auth import AppInstallations, AppSettings
     from sso_sync.github.rest import GitHubApi
 
@@ -30,14 +33,17 @@ class AwsSession:
         paths: AwsPaths | None = None,
         *,
         unsaved: SsoProfile | None = None,
+        deadline: Deadline | None = None,
     ) -> None:
-        """`unsaved` is a profile not (yet) in the config file, as `configure` signs in for."""
+        """`unsaved` is a profile not (yet) in the config file, as `configure` signs in for.
+        `deadline` bounds every AWS call (the command's `--timeout`)."""
         from sso_sync import clients
         from sso_sync.aws.profiles import load_profile
         from sso_sync.aws.token_cache import TokenCache
 
+        self.deadline = deadline
         self.paths = paths or AwsPaths.from_environ(os.environ)
-        self.session = clients.aws_session(self.paths)
+        self.session = clients.aws_session(self.paths, deadline=deadline)
         if unsaved is None:
             name = profile_name_or_default(profile, os.environ)
             self.profile = load_profile(self.session, name, self.paths.config_file)
@@ -45,7 +51,7 @@ class AwsSession:
         else:
             self.profile = unsaved
         self.cache = TokenCache(self.paths.sso_cache)
-        self.sso = clients.sso_client(self.session, self.profile.sso_region)
+        self.sso = clients.sso_client(self.session, self.profile.sso_region, deadline)
 
     def login(
         self,
@@ -56,6 +62,8 @@ class AwsSession:
         use_auth_code: bool = False,
     ) -> SignInResult:
         from sso_sync import clients
+        from sso_sync.aws.role_credentials import token_accepted
+        from sso_sync.aws.signin.auth_code import TIME_LIMIT_SECONDS
         from sso_sync.aws.signin.flow import SignInUi, choose_flow, sign_in
 
         choice = choose_flow(
@@ -70,8 +78,17 @@ class AwsSession:
             show_url=ui.show_sign_in_url,
             open_browser=ui.open_browser if open_browser else None,
         )
-        oidc = clients.oidc_client(self.session, self.profile.sso_region)
-        with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO_OIDC"):
+        oidc = clients.oidc_client(self.session, self.profile.sso_region, self.deadline)
+        deadline = self.deadline
+
+        def person_waits() -> None:
+            # A person is reading a code or a browser page: that wait has its own limit.
+            if deadline is not None:
+                deadline.extend(TIME_LIMIT_SECONDS)
+
+        with clients.aws_network_errors(
+            "IAM Identity Center", "AWS_ENDPOINT_URL_SSO_OIDC", self.deadline
+        ):
             result = sign_in(
                 self.session,
                 oidc,
@@ -80,6 +97,8 @@ class AwsSession:
                 choice=choice,
                 ui=sign_in_ui,
                 force=force,
+                accepted=lambda token: token_accepted(self.sso, token),
+                on_wait=person_waits,
             )
         until = f"{result.expires_at:%Y-%m-%d %H:%M} UTC"
         p = self.profile
@@ -102,9 +121,16 @@ class AwsSession:
             self.login(open_browser=True)
 
         sign_in = sign_in_here if allow_sign_in else None
-        with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO"):
+        with clients.aws_network_errors(
+            "IAM Identity Center", "AWS_ENDPOINT_URL_SSO", self.deadline
+        ):
             return obtain_role_credentials(
-                self.session, self.sso, self.profile, self.cache, sign_in=sign_in
+                self.session,
+                self.sso,
+                self.profile,
+                self.cache,
+                sign_in=sign_in,
+                deadline=self.deadline,
             )
 
     def status_report(self) -> StatusReport:
@@ -125,9 +151,12 @@ class AwsSession:
                 access_key_id=credentials.access_key_id,
                 secret_access_key=credentials.secret_access_key,
                 session_token=credentials.session_token,
+                deadline=self.deadline,
             )
 
-        with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO"):
+        with clients.aws_network_errors(
+            "IAM Identity Center", "AWS_ENDPOINT_URL_SSO", self.deadline
+        ):
             return collect_status(
                 session=self.session,
                 profile=self.profile,
@@ -141,16 +170,17 @@ class AwsSession:
 
 def github_api(
     api_url: str | None,
-    timeout: float,
+    timeout: float | Deadline,
     token_file: Path | None = None,
     *,
     announce_waits: bool = True,
     app: AppSettings | AppInstallations | None = None,
     permissions: Mapping[str, str] | None = None,
 ) -> GitHubApi:
-    """`announce_waits`: say on stderr what a wait of more than ~2 s waits for (not in `watch`,
-    whose cycle lines are its only progress messages). `app`: authenticate as that GitHub App,
-    its installation tokens limited to `permissions`; else the token file or token sources."""
+    """`timeout`: the command's deadline, or its `--timeout` in seconds. `announce_waits`: say
+    on stderr what a wait of more than ~2 s waits for (not in `watch`, whose cycle lines are its
+    only progress messages). `app`: authenticate as that GitHub App, its installation tokens
+    limited to `permissions`; else the token file or token sources."""
     from sso_sync import clients
 
     on_long_wait = ui.err if announce_waits else None
@@ -163,3 +193,13 @@ def github_api(
         app=app,
         permissions=permissions,
     )
+
+
+@contextmanager
+def command_deadline(timeout: float) -> Iterator[Deadline]:
+    """The command's one deadline (`--timeout`), its watchdog running for the block."""
+    from sso_sync import clients
+
+    deadline = clients.checked_deadline(timeout)
+    with deadline.guard():
+        yield deadline

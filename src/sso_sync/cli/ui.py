@@ -34,6 +34,15 @@ def err(message: str) -> None:
     typer.echo(clean(message), err=True)
 
 
+def one_line(text: str) -> str:
+    """`text` with control characters shown escaped (`\\n`, `\\x1b`): a message quoting what
+    it was given (a name with a newline, a server's text with terminal escapes) stays one line
+    and cannot drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def out(message: str) -> None:
     typer.echo(clean(message))
 

@@ -58,7 +58,9 @@ def for_each(
                 if on_done is not None and fatal is None:
                     on_done(items[index], result)
         except BaseException:  # Ctrl-C in the main thread: stop sending, then let it through
-            api.cancel()
+            # and cut what is in flight (when the client can), so the pool's wait is short.
+            abort = getattr(api, "abort", None)
+            (abort if callable(abort) else api.cancel)()
             raise
     if fatal is not None:
         raise fatal

@@ -12,6 +12,7 @@ from sso_sync.github.fanout import DEFAULT_CONCURRENCY, for_each
 from sso_sync.github.push import list_secrets, managed_names
 from sso_sync.github.rest import GitHubApi
 from sso_sync.github.targets import Target, TargetSet, validate_secret_names
+from sso_sync.outcomes import ListOutcome, stopped_or_failed
 from sso_sync.wording import failed_targets
 
 
@@ -31,6 +32,7 @@ class Listing:
     prefix: str
     secrets: list[ManagedSecret] = field(default_factory=list)
     error: str | None = None
+    outcome: ListOutcome = "listed"
 
     @property
     def label(self) -> str:
@@ -41,6 +43,7 @@ class Listing:
             "target": self.target.label,
             "set": self.set_name,
             "prefix": self.prefix,
+            "outcome": self.outcome,
             "error": self.error,
             "secrets": [
                 {"name": s.name, "updated_at": s.updated_at}
@@ -73,9 +76,17 @@ def list_managed(
             if exc.status == 401:
                 raise
             listing.error = str(exc)
+            stopped = stopped_or_failed(exc, aborted=api.deadline.aborted)
+            listing.outcome = (
+                "failed" if stopped not in ("not-attempted", "interrupted") else stopped
+            )
             return listing
         order = {n.upper(): i for i, n in enumerate(managed_names(target_set.prefix))}
-        found = [item for item in items if str(item.get("name", "")).upper() in wanted]
+        found = [
+            item
+            for item in items
+            if isinstance(item.get("name"), str) and item["name"].upper() in wanted
+        ]
         found.sort(key=lambda item: order[str(item["name"]).upper()])
         listing.secrets = [
             ManagedSecret(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sso_sync.errors import GitHubError
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
-from sso_sync.github.rest import GitHubApi, raise_for_status
+from sso_sync.github.rest import GitHubApi, expect_status
 
 if TYPE_CHECKING:
     from sso_sync.github.push import PushPlan
@@ -45,7 +45,7 @@ class PublicKeys:
         what = f"{target.label}: fetching the public key"
         try:
             response = self._api.request("GET", f"{target.secrets_path}/public-key")
-            raise_for_status(response, what, not_found=target.not_found_hint)
+            expect_status(response, what, (200,), not_found=target.not_found_hint)
             return _checked_public_key(response.data, what)
         except GitHubError as exc:
             return exc

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sso_sync.aws.role_credentials import SECRET_NAMES
-from sso_sync.errors import GitHubError, UsageError
+from sso_sync.errors import Cancelled, DeadlineReached, GitHubError, Interrupted, UsageError
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY, for_each
 from sso_sync.github.public_keys import PublicKeys
-from sso_sync.github.rest import GitHubApi, raise_for_status, seal
+from sso_sync.github.rest import GitHubApi, expect_status, seal
 from sso_sync.github.targets import (
     Target,
     TargetSet,
@@ -25,12 +25,12 @@ from sso_sync.github.targets import (
     validate_secret_names,
     validate_secret_values,
 )
-from sso_sync.outcomes import TargetOutcome, written_outcome
+from sso_sync.outcomes import TargetOutcome, report_word, written_outcome
 
 log = logging.getLogger(__name__)
 
 Action = Literal["create", "update", "set"]
-Outcome = Literal["created", "updated", "failed", "not attempted"]
+Outcome = Literal["created", "updated", "failed", "not attempted", "interrupted"]
 
 
 @dataclass(frozen=True)
@@ -197,12 +197,17 @@ def resolve_repo_ids(
 
     def lookup(name: str) -> int:
         response = api.request("GET", f"/repos/{name}")
-        raise_for_status(
+        what = f"selected repository {name}"
+        expect_status(
             response,
-            f"selected repository {name}",
+            what,
+            (200,),
             not_found=f"repository {name} not found, or the token cannot see it",
         )
-        return int(response.data["id"])
+        data = response.data
+        if not isinstance(data, dict) or type(data.get("id")) is not int or data["id"] <= 0:
+            raise GitHubError(f"{what}: GitHub's answer has no repository id: check --api-url")
+        return int(data["id"])
 
     ids = for_each(wanted, lookup, concurrency=concurrency, api=api)
     return dict(zip(wanted, ids, strict=True))
@@ -214,11 +219,16 @@ def list_secrets(api: GitHubApi, target: Target) -> list[dict[str, Any]]:
     page = 1
     while True:
         response = api.request("GET", f"{target.secrets_path}?per_page=100&page={page}")
-        raise_for_status(
-            response, f"{target.label}: listing secrets", not_found=target.not_found_hint
-        )
-        batch = response.data.get("secrets", []) if isinstance(response.data, dict) else []
-        items.extend(item for item in batch if isinstance(item, dict))
+        what = f"{target.label}: listing secrets"
+        expect_status(response, what, (200,), not_found=target.not_found_hint)
+        data = response.data
+        batch = data.get("secrets") if isinstance(data, dict) else None
+        if not isinstance(batch, list) or not all(
+            isinstance(item, dict) and isinstance(item.get("name"), str) for item in batch
+        ):
+            # An HTML page, `{}`, or entries without names: not GitHub's list of secrets.
+            raise GitHubError(f"{what}: GitHub's answer is not a list of secrets: check --api-url")
+        items.extend(batch)
         if len(batch) < 100:
             return items
         page += 1
@@ -274,7 +284,7 @@ class TargetResult:
 
     @property
     def status(self) -> str:
-        return outcome_word(ok=self.ok, mixed=self.mixed)
+        return report_word(self.outcome)
 
     @property
     def outcome(self) -> TargetOutcome:
@@ -290,13 +300,6 @@ class TargetResult:
             "error": self.error,
             "secrets": [{"name": s.name, "outcome": s.outcome} for s in self.secrets],
         }
-
-
-def outcome_word(*, ok: bool, mixed: bool) -> str:
-    """How a target's run is reported: a mixed target holds two generations, re-run it."""
-    if ok:
-        return "ok"
-    return "mixed, re-run" if mixed else "failed"
 
 
 def apply_push(
@@ -346,7 +349,13 @@ def apply_push(
             on_result(_assemble(results[i], plan.targets[i], outcomes[i]))
 
     work = [(i, j) for i, tp in enumerate(plan.targets) for j in range(len(tp.secrets))]
-    for_each(work, put_one, concurrency=concurrency, api=api, on_done=done)
+    try:
+        for_each(work, put_one, concurrency=concurrency, api=api, on_done=done)
+    except KeyboardInterrupt:
+        # The pool has waited for the writes in flight (cut short): report what got done.
+        for i, tp in enumerate(plan.targets):
+            _assemble(results[i], tp, outcomes[i])
+        raise Interrupted(results=results) from None
     for i, tp in enumerate(plan.targets):
         _assemble(results[i], tp, outcomes[i])
     return results
@@ -377,13 +386,25 @@ def _put_secret(
     except GitHubError as exc:
         if exc.status == 401:
             raise  # the token is bad for every target: stop and say so once
-        return SecretResult(planned.name, "not attempted", str(exc))
+        # No key, no write: GitHub said why (failed), or the deadline or Ctrl-C came first.
+        stopped = isinstance(exc, (DeadlineReached, Cancelled))
+        return SecretResult(planned.name, "not attempted" if stopped else "failed", str(exc))
     body = put_body(tp, str(key["key_id"]), seal(str(key["key"]), values[planned.source]))
     try:
         response = api.request("PUT", f"{target.secrets_path}/{planned.name}", body)
-        raise_for_status(
-            response, f"{target.label}: setting {planned.name}", not_found=target.not_found_hint
+        # GitHub documents 201 (created) and 204 (updated); nothing else means it was stored.
+        expect_status(
+            response,
+            f"{target.label}: setting {planned.name}",
+            (201, 204),
+            not_found=target.not_found_hint,
         )
+    except (DeadlineReached, Cancelled) as exc:
+        if not (isinstance(exc, DeadlineReached) and exc.sent):
+            return SecretResult(planned.name, "not attempted", str(exc))
+        # Cut off in flight: GitHub may or may not have stored it.
+        cut: Outcome = "interrupted" if api.deadline.aborted else "failed"
+        return SecretResult(planned.name, cut, str(exc))
     except GitHubError as exc:
         if exc.status == 401:
             raise

@@ -9,8 +9,8 @@ from typing import Any, Literal
 from sso_sync.errors import GitHubError
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY, for_each
 from sso_sync.github.listing import Listing
-from sso_sync.github.push import outcome_word
-from sso_sync.github.rest import GitHubApi, raise_for_status
+from sso_sync.github.rest import GitHubApi, expect_status
+from sso_sync.outcomes import TargetOutcome, report_word, stopped_or_failed, written_outcome
 from sso_sync.wording import failed_targets
 
 
@@ -41,7 +41,7 @@ def plan_remove(listings: Sequence[Listing]) -> RemovePlan:
     )
 
 
-RemoveOutcome = Literal["deleted", "already gone", "failed", "not attempted"]
+RemoveOutcome = Literal["deleted", "already gone", "failed", "not attempted", "interrupted"]
 
 
 @dataclass
@@ -60,13 +60,22 @@ class RemoveResult:
         return bool(done) and len(done) < len(self.outcomes)
 
     @property
+    def outcome(self) -> TargetOutcome:
+        if self.listing.error is not None:
+            return self.listing.outcome if self.listing.outcome != "listed" else "failed"
+        if not self.outcomes and self.error is None:
+            return "updated"  # none of the managed secrets was there: nothing left to delete
+        return written_outcome([o for _, o in self.outcomes])
+
+    @property
     def status(self) -> str:
-        return outcome_word(ok=self.ok, mixed=self.mixed)
+        return report_word(self.outcome)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "target": self.listing.target.label,
             "set": self.listing.set_name,
+            "outcome": self.outcome,
             "ok": self.ok,
             "mixed": self.mixed,
             "error": self.error,
@@ -91,15 +100,20 @@ def apply_remove(
                 if response.status == 404:
                     result.outcomes.append((name, "already gone"))
                     continue
-                raise_for_status(
-                    response, f"{target.label}: deleting {name}", not_found=target.not_found_hint
+                expect_status(
+                    response,
+                    f"{target.label}: deleting {name}",
+                    (204,),
+                    not_found=target.not_found_hint,
                 )
                 result.outcomes.append((name, "deleted"))
         except GitHubError as exc:
             if exc.status == 401:
                 raise
             result.error = str(exc)
-            result.outcomes.append((names[len(result.outcomes)], "failed"))
+            word = stopped_or_failed(exc, aborted=api.deadline.aborted)
+            outcome: RemoveOutcome = {"not-attempted": "not attempted"}.get(word, word)  # type: ignore[assignment]
+            result.outcomes.append((names[len(result.outcomes)], outcome))
         for name in names[len(result.outcomes) :]:
             result.outcomes.append((name, "not attempted"))
         return result
@@ -116,11 +130,8 @@ def apply_remove(
 def removal_failure(results: Sequence[RemoveResult], listings: Sequence[Listing]) -> str | None:
     """One line naming every target that failed, in the listing or the deletes, or None."""
     failed = [r for r in results if not r.ok]
-    failed_listings = [li for li in listings if li.error]
-    if not failed and not failed_listings:
+    reported = {id(r.listing) for r in results}
+    failed += [RemoveResult(li) for li in listings if li.error and id(li) not in reported]
+    if not failed:
         return None
-    return failed_targets(
-        [(r.listing.label, r.status) for r in failed]
-        + [(li.label, "failed") for li in failed_listings],
-        len(listings),
-    )
+    return failed_targets([(r.listing.label, r.status) for r in failed], len(listings))

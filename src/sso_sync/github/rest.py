@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import shutil
 import subprocess
 import threading
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from sso_sync.deadline import Deadline
 from sso_sync.errors import (
     Cancelled,
     DeadlineReached,
@@ -104,7 +106,7 @@ class GitHubApi:
         policy: RetryPolicy | None = None,
         pacer: Pacer | None = None,
         timeout: float | None = None,
-        deadline: float | None = None,
+        deadline: Deadline | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
@@ -128,22 +130,29 @@ class GitHubApi:
         self._clock = clock
         self._wall_clock = wall_clock
         self._pacer = pacer or Pacer(clock=clock, sleep=self._sleep)
-        self._timeout = timeout
-        self._deadline = deadline
-        if timeout is not None:
-            self.start_deadline()
+        # The command's one deadline (its watchdog cuts requests in flight); `timeout` alone
+        # makes one that starts now, for callers without a command around them.
+        self.deadline = deadline or Deadline(timeout, clock=clock)
         self.log = RequestLog()
         self.authorizer = authorizer
         self._on_long_wait = on_long_wait
 
     def start_deadline(self) -> None:
-        """Start the `timeout` clock now (the CLI does so once credentials are in hand)."""
-        if self._timeout is not None:
-            self._deadline = self._clock() + self._timeout
+        """Kept for callers written when the deadline covered only the GitHub work: it now runs
+        from the command's start, over AWS and GitHub alike, so there is nothing to start."""
 
     def cancel(self) -> None:
         """Requests not yet started fail with `Cancelled`."""
         self._cancelled.set()
+
+    def abort(self) -> None:
+        """Ctrl-C: nothing more is sent, and requests in flight are cut off now."""
+        self._cancelled.set()
+        self.deadline.abort()
+
+    def _pacing_deadline(self) -> float | None:
+        left = self.deadline.remaining()
+        return None if math.isinf(left) else self._clock() + left
 
     def _sleep_unless_cancelled(self, seconds: float) -> None:
         if self._cancelled.wait(seconds):
@@ -193,7 +202,8 @@ class GitHubApi:
         while True:
             if self._cancelled.is_set():
                 raise Cancelled(f"{method} {path}: not sent, the run was stopped")
-            short = self._pacer.acquire(request_points(method), self._deadline)
+            self.deadline.check(f"{method} {path}")
+            short = self._pacer.acquire(request_points(method), self._pacing_deadline())
             if short is not None:
                 raise DeadlineReached(
                     f"not sent: the --timeout deadline came first (pacing needed {short:.0f} s "
@@ -201,8 +211,19 @@ class GitHubApi:
                 )
             try:
                 status, headers, text = self._send(method, path, body, owner)
+            except RuntimeError:
+                # PyGithub's own refusal to follow a 301 to another host or scheme: the token
+                # must not go there, and neither do we.
+                self.log.add(method, path, 301)
+                raise GitHubError(
+                    f"{method} {path}: GitHub answered with a redirect to another host, which "
+                    "sso-sync does not follow: check --api-url/GITHUB_API_URL",
+                    status=301,
+                ) from None
             except (RequestsConnectionError, Timeout, ConnectionError) as exc:
                 self.log.add(method, path, 0)
+                if self.deadline.expired:  # the watchdog cut it, or it timed out at the end
+                    raise self.deadline.reached(f"{method} {path}", sent=True) from None
                 wait = backoff(attempt, self._policy)
                 if not self._may_wait(attempt, wait):
                     raise GitHubError(
@@ -212,6 +233,10 @@ class GitHubApi:
                 why = f"GitHub could not be reached ({type(exc).__name__})"
             else:
                 self.log.add(method, path, status)
+                if self.deadline.expired:
+                    # The watchdog may have cut this answer short (a peer dripping headers
+                    # parses as a complete, empty 200): past the deadline, trust no answer.
+                    raise self.deadline.reached(f"{method} {path}", sent=True)
                 response = Response(status, headers, _parse(text))
                 self._note_rate_limit(headers)
                 if not should_retry(status, headers, response.message):
@@ -248,7 +273,7 @@ class GitHubApi:
                 self._pacer.pause_until(self._clock() + reset)
 
     def _past_deadline(self, wait: float) -> bool:
-        return self._deadline is not None and self._clock() + wait > self._deadline
+        return wait > self.deadline.remaining()
 
     def _may_wait(self, attempt: int, wait: float) -> bool:
         if attempt + 1 >= self._policy.attempts:
@@ -286,6 +311,27 @@ def raise_for_status(response: Response, what: str, *, not_found: str | None = N
     else:
         hint = f"GitHub answered {status}" + (f": {message}" if message else "")
     raise GitHubError(f"{what}: {hint}", status=status)
+
+
+def expect_status(
+    response: Response, what: str, accepted: tuple[int, ...], *, not_found: str | None = None
+) -> None:
+    """Only the statuses GitHub documents for this request mean it was done. Anything else
+    (a proxy's 302 to its login page, a 200 with HTML) is a failure, never a success."""
+    raise_for_status(response, what, not_found=not_found)
+    if response.status in accepted:
+        return
+    location = response.headers.get("location") or response.headers.get("Location")
+    if 300 <= response.status < 400:
+        detail = "a redirect" + (" elsewhere" if location else "")
+    else:
+        detail = "an answer it does not document for this request"
+    raise GitHubError(
+        f"{what}: GitHub answered {response.status} ({detail}) where it answers "
+        f"{' or '.join(map(str, accepted))}: nothing may have been stored; check "
+        "--api-url/GITHUB_API_URL, or a proxy between here and GitHub",
+        status=response.status,
+    )
 
 
 def _needed_permission(headers: Mapping[str, str]) -> str:

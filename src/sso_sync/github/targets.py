@@ -122,7 +122,12 @@ class TargetSet:
 
 def parse_repo(text: str, *, app: App = "actions", what: str = "--repo") -> Target:
     owner, sep, name = text.strip().partition("/")
-    if not sep or not OWNER_RE.match(owner) or not REPO_RE.match(name) or name in (".", ".."):
+    if (
+        not sep
+        or not OWNER_RE.fullmatch(owner)
+        or not REPO_RE.fullmatch(name)
+        or name in (".", "..")
+    ):
         raise UsageError(
             f"{what} '{text}' is not OWNER/NAME: write it as on GitHub, e.g. {what} octo-org/app"
         )
@@ -170,7 +175,7 @@ def build_patterns(
 
 
 def check_org(text: str, what: str = "--org") -> str:
-    if not OWNER_RE.match(text):
+    if not OWNER_RE.fullmatch(text):
         raise UsageError(
             f"{what} '{text}' is not an organization name: letters, digits and single hyphens, "
             "at most 39, e.g. octo-org"
@@ -294,7 +299,7 @@ def validate_secret_names(names: list[str]) -> None:
     """GitHub's rules, checked before any write so a bad prefix loses nothing."""
     seen: dict[str, str] = {}
     for name in names:
-        if not SECRET_NAME_RE.match(name):
+        if not SECRET_NAME_RE.fullmatch(name):
             raise UsageError(
                 f"secret name '{name}' is invalid: use letters, digits and _ only, not starting "
                 f"with a digit (check --prefix)"

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from sso_sync.errors import GitHubError, UsageError
 from sso_sync.github.push import TargetResult
-from sso_sync.github.rest import GitHubApi, raise_for_status
+from sso_sync.github.rest import GitHubApi, expect_status
 from sso_sync.github.targets import Target, validate_secret_names
 
 Outcome = Literal["created", "updated", "failed"]
@@ -63,14 +63,14 @@ def set_variable(api: GitHubApi, target: Target, name: str, value: str) -> Varia
     try:
         response = api.request("PATCH", f"{collection}/{name}", {"name": name, "value": value})
         if response.status != 404:
-            raise_for_status(response, what)
+            expect_status(response, what, (204,))
             return VariableResult(target, name, "updated")
         response = api.request("POST", collection, {"name": name, "value": value})
         if response.status == 409:  # created meanwhile by a concurrent push
             response = api.request("PATCH", f"{collection}/{name}", {"name": name, "value": value})
-            raise_for_status(response, what)
+            expect_status(response, what, (204,))
             return VariableResult(target, name, "updated")
-        raise_for_status(response, what)
+        expect_status(response, what, (201,))
         return VariableResult(target, name, "created")
     except GitHubError as exc:
         if exc.status == 401:

@@ -261,6 +261,10 @@ class AwsBackend:
             }
         return cached
 
+    def revoke_access_tokens(self) -> None:
+        for token in self.state.access_tokens.values():
+            token.valid = False
+
     def revoke_refresh_tokens(self) -> None:
         for token in self.state.refresh_tokens.values():
             token.valid = False

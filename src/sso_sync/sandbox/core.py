@@ -125,8 +125,11 @@ class Sandbox:
         headers: dict[str, str] | None = None,
         body: dict[str, Any] | None = None,
         reset_connection: bool = False,
+        raw_body: bytes | None = None,
     ) -> None:
         """Answer the next ``times`` matching requests (-1: all) with this instead.
+
+        ``raw_body`` is sent as it is (with ``headers``), for answers that are not JSON.
 
         ``path_regex`` is searched (``re.search``) in the request path without its query.
         """
@@ -143,6 +146,7 @@ class Sandbox:
             headers=dict(headers or {}),
             body=body,
             reset_connection=reset_connection,
+            raw_body=raw_body,
         )
         with self._hub.lock:
             self._hub.faults.append(fault)
@@ -166,6 +170,12 @@ class Sandbox:
             return self._aws.mint_token(
                 expires_in=expires_in, refreshable=refreshable, session_name=session_name
             )
+
+    def revoke_access_tokens(self) -> None:
+        """End every session early, as an administrator can: the tokens stop working before
+        their expiry, and the cache files cannot tell."""
+        with self._hub.lock:
+            self._aws.revoke_access_tokens()
 
     def revoke_refresh_tokens(self) -> None:
         with self._hub.lock:

@@ -85,6 +85,7 @@ class Fault:
     headers: dict[str, str]
     body: dict[str, Any] | None
     reset_connection: bool
+    raw_body: bytes | None = None  # sent as is (HTML from a proxy), instead of `body`
 
 
 class Hub:
@@ -241,7 +242,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 log(0)
                 self._reset()
                 return
-            if fault is not None:
+            if fault is not None and fault.raw_body is not None:
+                response = Response(fault.status, fault.raw_body, dict(fault.headers))
+            elif fault is not None:
                 response = app.fault_response(
                     service, fault.status, dict(fault.headers), fault.body
                 )

@@ -120,13 +120,24 @@ def sign_in(
     force: bool = False,
     time_limit: float = TIME_LIMIT_SECONDS,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    accepted: Callable[[str], bool] | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> SignInResult:
     """Reuse the cached session if it is good for 15 more minutes (after a silent refresh if
-    one is due), unless `force`; otherwise run the chosen flow and cache the new token."""
+    one is due) and `accepted` (the server) still takes it, unless `force`; otherwise run the
+    chosen flow and cache the new token. `on_wait` runs as the flow starts waiting for a
+    person (the command's deadline gives way to the flow's own limit there)."""
     if not force:
         live = cached_token(session, profile, cache, now)
         if live is not None and live.expires_at - now() >= REFRESH_WINDOW:
-            return SignInResult(live.expires_at, reused=True, flow=None)
+            if accepted is None or accepted(live.access_token):
+                return SignInResult(live.expires_at, reused=True, flow=None)
+            ui.say(
+                f"IAM Identity Center no longer accepts the cached sign-in for profile "
+                f"'{profile.name}' (ended early, or revoked): signing in again."
+            )
+    if on_wait is not None:
+        on_wait()
     if choice.note:
         ui.say(choice.note)
     opener = None if choice.headless else ui.open_browser

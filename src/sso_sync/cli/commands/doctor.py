@@ -39,16 +39,24 @@ def doctor(
     nothing but what `status` writes (a silent token refresh, the role cache); never prints a
     secret. Exit 0 when every applicable check passes, 1 otherwise.
     """
+    from sso_sync.config_trust import is_trusted
     from sso_sync.doctor import DoctorReport, check_config_file, check_schedule, not_checked
     from sso_sync.sets import find_config, load_config
 
     report = DoctorReport()
-    config_path = targets.config or find_config(Path.cwd())
-    config_check = check_config_file(config_path, load_config)
+    config_path = targets.config or find_config(Path.cwd(), Path(os.environ.get("HOME") or "/"))
+    # A file found by searching is used only without target options, and then must be confirmed.
+    given = (targets.repo, targets.env, targets.org, targets.selected_repo, targets.user)
+    discovered = targets.config is None and not any(given)
+    config_check = check_config_file(
+        config_path,
+        load_config,
+        (lambda p: is_trusted(p, os.environ)) if discovered else None,
+    )
     sets: tuple[TargetSet, ...] = ()
     targets_problem: str | None = None
     try:
-        sets = targets.sets(profile=profile, prefix=None)
+        sets = targets.sets(profile=profile, prefix=None, confirm=False)
     except SsoSyncError as exc:
         no_targets = config_path is None and not isinstance(exc, OperationFailed)
         targets_problem = "none given and no config file" if no_targets else str(exc)

@@ -10,8 +10,8 @@ import typer
 
 from sso_sync.aws.profiles import is_interactive
 from sso_sync.cli import ui
-from sso_sync.cli.options import ProfileOption
-from sso_sync.cli.session import AwsSession
+from sso_sync.cli.options import DEFAULT_TIMEOUT, ProfileOption, TimeoutOption
+from sso_sync.cli.session import AwsSession, command_deadline
 
 
 def export_credentials(
@@ -34,6 +34,7 @@ def export_credentials(
             "(not an SSO profile's name: botocore would ignore the keys there).",
         ),
     ] = None,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Print role credentials for other tools (the only command that prints credentials).
 
@@ -55,17 +56,18 @@ def export_credentials(
         raise UsageError(f"unknown --format {fmt!r}: use one of {', '.join(FORMATS)}")
     if section is not None and fmt != "ini":
         raise UsageError("--section goes with --format ini only")
-    aws = AwsSession(profile)
-    target = check_name("section", "--section", section or f"{aws.profile.name}-keys")
-    if fmt == "ini":
-        refuse_sso_profile_section(aws.session.full_config, target)
-    # An SDK runs credential_process without a person watching: never start a sign-in there.
-    allow = fmt != "credential-process" and is_interactive(os.environ, sys.stdin.isatty())
-    credentials, _ = reuse_or_fetch(
-        RoleCache(aws.paths.cli_cache),
-        aws.profile,
-        lambda: aws.role_credentials(allow_sign_in=allow),
-    )
+    with command_deadline(timeout) as deadline:
+        aws = AwsSession(profile, deadline=deadline)
+        target = check_name("section", "--section", section or f"{aws.profile.name}-keys")
+        if fmt == "ini":
+            refuse_sso_profile_section(aws.session.full_config, target)
+        # An SDK runs credential_process without a person watching: never start a sign-in.
+        allow = fmt != "credential-process" and is_interactive(os.environ, sys.stdin.isatty())
+        credentials, _ = reuse_or_fetch(
+            RoleCache(aws.paths.cli_cache),
+            aws.profile,
+            lambda: aws.role_credentials(allow_sign_in=allow),
+        )
     if fmt == "ini":
         path = credentials_file(os.environ)
         write_credentials_section(path, target, credentials)

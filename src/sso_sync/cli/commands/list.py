@@ -16,7 +16,7 @@ from sso_sync.cli.options import (
     config_file_of,
     target_options,
 )
-from sso_sync.cli.session import github_api
+from sso_sync.cli.session import command_deadline, github_api
 from sso_sync.errors import OperationFailed
 from sso_sync.wording import without_label
 
@@ -45,18 +45,19 @@ def list_secrets(
     sets = targets.sets(profile=None, prefix=prefix)
     app = targets.github_app(sets)
     permissions = run_permissions(sets, write=False, variables=False)
-    api = github_api(api_url, timeout, app=app, permissions=permissions)
-    try:
-        sets = resolve_patterns(api, sets)
-        with ui.Progress(target_count(sets), "listing") as progress:
-            listings = list_managed(
-                api,
-                sets,
-                concurrency=concurrency,
-                on_done=lambda li: progress.step(li.label, "failed" if li.error else "ok"),
-            )
-    finally:
-        api.close()
+    with command_deadline(timeout) as deadline:
+        api = github_api(api_url, deadline, app=app, permissions=permissions)
+        try:
+            sets = resolve_patterns(api, sets)
+            with ui.Progress(target_count(sets), "listing") as progress:
+                listings = list_managed(
+                    api,
+                    sets,
+                    concurrency=concurrency,
+                    on_done=lambda li: progress.step(li.label, li.outcome),
+                )
+        finally:
+            api.close()
     if as_json:
         ui.out_json(
             {
@@ -68,7 +69,7 @@ def list_secrets(
     else:
         for li in listings:
             if li.error:
-                ui.out(f"{li.label}: failed: {without_label(li.target.label, li.error)}")
+                ui.out(f"{li.label}: {li.outcome}: {without_label(li.target.label, li.error)}")
             elif not li.secrets:
                 ui.out(
                     f"{li.label}: no managed secrets"

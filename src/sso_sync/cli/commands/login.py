@@ -7,8 +7,14 @@ from typing import Annotated
 import typer
 
 from sso_sync.cli import ui
-from sso_sync.cli.options import NoBrowserOption, ProfileOption, UseDeviceCodeOption
-from sso_sync.cli.session import AwsSession
+from sso_sync.cli.options import (
+    DEFAULT_TIMEOUT,
+    NoBrowserOption,
+    ProfileOption,
+    TimeoutOption,
+    UseDeviceCodeOption,
+)
+from sso_sync.cli.session import AwsSession, command_deadline
 
 
 def login(
@@ -35,21 +41,23 @@ def login(
             "length instead of inheriting the live one's end.",
         ),
     ] = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Sign in to IAM Identity Center for a profile and cache the token as AWS CLI v2 does.
 
     sso-session profiles use the browser flow with PKCE; legacy profiles, --use-device-code
     and places a browser cannot reach 127.0.0.1 use a device code. A live session is reused.
     """
-    aws = AwsSession(profile)
-    if new_session:
-        _sign_out(aws)
-    aws.login(
-        open_browser=not no_browser,
-        force=force or new_session,
-        use_device_code=use_device_code,
-        use_auth_code=use_auth_code,
-    )
+    with command_deadline(timeout) as deadline:
+        aws = AwsSession(profile, deadline=deadline)
+        if new_session:
+            _sign_out(aws)
+        aws.login(
+            open_browser=not no_browser,
+            force=force or new_session,
+            use_device_code=use_device_code,
+            use_auth_code=use_auth_code,
+        )
 
 
 def _sign_out(aws: AwsSession) -> None:
@@ -59,7 +67,7 @@ def _sign_out(aws: AwsSession) -> None:
     from sso_sync.aws.logout import logout, scope_for_profile
 
     report = logout(
-        lambda region: clients.sso_client(aws.session, region),
+        lambda region: clients.sso_client(aws.session, region, aws.deadline),
         aws.paths.sso_cache,
         aws.paths.cli_cache,
         scope_for_profile(aws.session.full_config, aws.profile),

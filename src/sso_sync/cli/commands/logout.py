@@ -9,11 +9,13 @@ import typer
 
 from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
 from sso_sync.cli import ui
-from sso_sync.cli.options import ProfileOption
+from sso_sync.cli.options import DEFAULT_TIMEOUT, ProfileOption, TimeoutOption
+from sso_sync.cli.session import command_deadline
 from sso_sync.wording import plural
 
 if TYPE_CHECKING:
     from sso_sync.aws.logout import LogoutReport
+    from sso_sync.deadline import Deadline
 
 
 def logout(
@@ -22,9 +24,15 @@ def logout(
         bool,
         typer.Option("--all", help="Sign out of every cached IAM Identity Center session."),
     ] = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Sign out as `aws sso logout` does: revoke the session, delete its cached token and the
     role credentials cached from it. Client registrations stay."""
+    with command_deadline(timeout) as deadline:
+        _logout(profile, all_sessions, deadline)
+
+
+def _logout(profile: str | None, all_sessions: bool, deadline: Deadline) -> None:
     from sso_sync import clients
     from sso_sync.aws.logout import EVERYTHING, logout, scope_for_profile
     from sso_sync.aws.profiles import load_profile
@@ -34,7 +42,7 @@ def logout(
     if all_sessions:
         if profile:
             raise UsageError("--all and --profile exclude each other: pass one")
-        session = clients.aws_session(paths)
+        session = clients.aws_session(paths, deadline=deadline)
         scope = EVERYTHING
         what = "any profile"
     else:
@@ -43,12 +51,12 @@ def logout(
                 "say which session to end: --profile NAME (or set AWS_PROFILE), or --all"
             )
         name = profile_name_or_default(profile, os.environ)
-        session = clients.aws_session(paths, name)
+        session = clients.aws_session(paths, name, deadline=deadline)
         sso_profile = load_profile(session, name, paths.config_file)
         scope = scope_for_profile(session.full_config, sso_profile)
         what = f"profile '{name}'"
     report = logout(
-        lambda region: clients.sso_client(session, region),
+        lambda region: clients.sso_client(session, region, deadline),
         paths.sso_cache,
         paths.cli_cache,
         scope,

@@ -21,8 +21,8 @@ from sso_sync.cli.options import (
     config_file_of,
     target_options,
 )
-from sso_sync.cli.session import AwsSession, github_api
-from sso_sync.errors import OperationFailed, UsageError
+from sso_sync.cli.session import AwsSession, command_deadline, github_api
+from sso_sync.errors import Interrupted, OperationFailed, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -110,50 +110,55 @@ def push(
     app = prepare_app(
         targets.github_app(sets), run_permissions(sets, write=write, variables=variables)
     )
-    if dry_run:
-        if expiration_variable:
-            ui.err(
-                f"would also set Actions variable {expiration_variable} to the expiry on each "
-                "target"
-            )
-        aws = {p: AwsSession(p) for p in dict.fromkeys(s.profile for s in sets)}
-        names = {p: a.profile.name for p, a in aws.items()}
-        api = github_api(api_url, timeout, github_token_file, app=app)
-        try:
-            sets = resolve_patterns(api, sets)
-            check_sets(sets)  # the resolved repositories may now collide across sets
-            _print_plan(plan_dry_run(api, sets, concurrency=concurrency), names, as_json, sets)
-        finally:
-            api.close()
-        return
-    if any(s.patterns for s in sets):
-        # Resolved once, before the job decides which targets are due.
-        api = github_api(api_url, timeout, github_token_file, app=app)
-        try:
-            sets = resolve_patterns(api, sets)
-        finally:
-            api.close()
-        check_sets(sets)
-    job = PushJob(
-        sets,
-        api_url,
-        timeout,
-        concurrency,
-        expiration_variable=expiration_variable,
-        record_variable=record_variable,
-        record_who=record_who,
-        token_file=github_token_file,
-        progress=ui.Progress,
-        app=app,
-    )
-    with record_job_run(job):
-        # A missing token is found before the locks are taken.
-        github_api(api_url, timeout, github_token_file, app=app).close()
-        run = job.run(fresh_for)
-        print_push(run, as_json, config_file=config_file_of(sets))
-        failure = run.failure()
-        if failure:
-            raise OperationFailed(failure)
+    if dry_run and expiration_variable:
+        ui.err(
+            f"would also set Actions variable {expiration_variable} to the expiry on each target"
+        )
+    with command_deadline(timeout) as deadline:
+        if dry_run:
+            aws = {
+                p: AwsSession(p, deadline=deadline) for p in dict.fromkeys(s.profile for s in sets)
+            }
+            names = {p: a.profile.name for p, a in aws.items()}
+            api = github_api(api_url, deadline, github_token_file, app=app)
+            try:
+                sets = resolve_patterns(api, sets)
+                check_sets(sets)  # the resolved repositories may now collide across sets
+                plan = plan_dry_run(api, sets, concurrency=concurrency)
+                _print_plan(plan, names, as_json, sets)
+            finally:
+                api.close()
+            return
+        if any(s.patterns for s in sets):
+            # Resolved once, before the job decides which targets are due.
+            api = github_api(api_url, deadline, github_token_file, app=app)
+            try:
+                sets = resolve_patterns(api, sets)
+            finally:
+                api.close()
+            check_sets(sets)
+        job = PushJob(
+            sets,
+            api_url,
+            deadline,
+            concurrency,
+            expiration_variable=expiration_variable,
+            record_variable=record_variable,
+            record_who=record_who,
+            token_file=github_token_file,
+            progress=ui.Progress,
+            app=app,
+        )
+        with record_job_run(job):
+            # A missing token is found before the locks are taken.
+            github_api(api_url, deadline, github_token_file, app=app).close()
+            run = job.run(fresh_for)
+            print_push(run, as_json, config_file=config_file_of(sets))
+            if run.interrupted:
+                raise Interrupted("interrupted: the report above says what was done")
+            failure = run.failure()
+            if failure:
+                raise OperationFailed(failure)
 
 
 def _print_plan(

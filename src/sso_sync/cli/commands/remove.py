@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -21,12 +22,15 @@ from sso_sync.cli.options import (
     config_file_of,
     target_options,
 )
-from sso_sync.cli.session import github_api
+from sso_sync.cli.session import command_deadline, github_api
 from sso_sync.errors import OperationFailed
 from sso_sync.wording import without_label
 
 if TYPE_CHECKING:
+    from sso_sync.deadline import Deadline
+    from sso_sync.github.app_auth import AppSettings
     from sso_sync.github.removal import RemoveResult
+    from sso_sync.github.targets import TargetSet
 
 
 @target_options
@@ -50,28 +54,56 @@ def remove(
 
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
-    from sso_sync.errors import UsageError
-    from sso_sync.github.app_auth import run_permissions
-    from sso_sync.github.listing import failed_listings, list_managed
-    from sso_sync.github.patterns import resolve_patterns
-    from sso_sync.github.removal import apply_remove, plan_remove, removal_failure
 
     del profile  # accepted so that a push line works with the verb changed; nothing to sign in to
     sets = targets.sets(profile=None, prefix=prefix)
     app = targets.github_app(sets)
+    with command_deadline(timeout) as deadline:
+        _remove(sets, app, deadline, api_url, yes, dry_run, concurrency, as_json)
+
+
+def _remove(
+    sets: tuple[TargetSet, ...],
+    app: AppSettings | None,
+    deadline: Deadline,
+    api_url: str | None,
+    yes: bool,
+    dry_run: bool,
+    concurrency: int,
+    as_json: bool,
+) -> None:
+    from sso_sync.errors import UsageError
+    from sso_sync.github.app_auth import run_permissions
+    from sso_sync.github.listing import failed_listings, list_managed
+    from sso_sync.github.patterns import resolve_patterns
+    from sso_sync.github.removal import RemoveResult, apply_remove, plan_remove, removal_failure
+
     permissions = run_permissions(sets, write=True, variables=False)
-    api = github_api(api_url, timeout, app=app, permissions=permissions)
+    api = github_api(api_url, deadline, app=app, permissions=permissions)
     try:
         sets = resolve_patterns(api, sets)
         listings = list_managed(api, sets, concurrency=concurrency)
         plan = plan_remove([li for li in listings if li.error is None])
         todo = [(li, names) for li, names in plan.targets if names]
+        failed = [li for li in listings if li.error is not None]
         if dry_run or not todo:
             for li, names in todo:
                 ui.err(f"{li.label}: would delete {', '.join(names)}")
-            ui.err("dry run: nothing was deleted" if dry_run else "nothing to remove")
+            if not as_json:
+                for li in failed:  # each target that could not be read, and why
+                    ui.out(f"{li.label}: {li.outcome}: {li.error}")
+            ui.err(
+                "dry run: nothing was deleted"
+                if dry_run
+                else "nothing deleted"
+                if failed
+                else "nothing to remove"
+            )
             if as_json:
-                ui.out_json({**plan.as_dict(dry_run=dry_run), "config_file": config_file_of(sets)})
+                data = plan.as_dict(dry_run=dry_run)
+                data["targets"] += [li.as_dict() for li in failed]
+                data["config_file"] = config_file_of(sets)
+                ui.out_json(data)
             failure = failed_listings(listings)
             if failure:
                 raise OperationFailed(failure)
@@ -84,12 +116,15 @@ def remove(
                 )
             for li, names in todo:
                 ui.err(f"{li.label}: {', '.join(names)}")
-            if not ui.TerminalPrompter().confirm(
+            # A person is reading the list: that wait is not the network's.
+            asked = time.monotonic()
+            confirmed = ui.TerminalPrompter().confirm(
                 f"Delete {plan.count} secrets from {len(todo)} targets?"
-            ):
+            )
+            deadline.extend(time.monotonic() - asked)
+            if not confirmed:
                 ui.err("nothing deleted")
                 return
-        api.start_deadline()
         with ui.Progress(len(plan.targets), "removing") as progress:
             results = apply_remove(
                 api,
@@ -99,6 +134,7 @@ def remove(
             )
     finally:
         api.close()
+    results += [RemoveResult(li) for li in failed]
     _print_remove(results, as_json, config_file_of(sets))
     failure = removal_failure(results, listings)
     if failure:
@@ -121,5 +157,5 @@ def _print_remove(results: list[RemoveResult], as_json: bool, config_file: str |
             detail = ", ".join(f"{n} {o}" for n, o in r.outcomes) or "nothing to delete"
             ui.out(f"{r.listing.label}: {detail}")
         else:
-            error = without_label(r.listing.target.label, r.error or "")
+            error = without_label(r.listing.target.label, r.error or r.listing.error or "")
             ui.out(f"{r.listing.label}: {r.status}: {error}")

@@ -5,34 +5,50 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sso_sync.cli import ui
-from sso_sync.cli.options import JsonOption, ProfileOption
-from sso_sync.cli.session import AwsSession
+from sso_sync.cli.options import DEFAULT_TIMEOUT, JsonOption, ProfileOption, TimeoutOption
+from sso_sync.cli.session import AwsSession, command_deadline
 from sso_sync.errors import OperationFailed
 
 if TYPE_CHECKING:
     from sso_sync.aws.status import StatusReport
 
 
-def status(profile: ProfileOption = None, as_json: JsonOption = False) -> None:
+def status(
+    profile: ProfileOption = None,
+    as_json: JsonOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+) -> None:
     """Show whether a profile is usable: sign-in, registration, role credentials, identity.
 
     Never starts a sign-in; it refreshes the token silently when any AWS SDK would. Exit 0 when
-    usable, 3 when a sign-in is needed.
+    role credentials (cached or fetched) are in hand and STS accepts them, as `export` would
+    use them; 1 when STS refuses them or the network fails with none cached; 3 when there are
+    none and a sign-in is needed.
     """
+    with command_deadline(timeout) as deadline:
+        _status(AwsSession(profile, deadline=deadline), as_json)
+
+
+def _status(aws: AwsSession, as_json: bool) -> None:
     from sso_sync.errors import LoginRequired
 
-    aws = AwsSession(profile)
     report = aws.status_report()
     if as_json:
         ui.out_json(report.as_dict())
     else:
         _print_status(report)
-    if report.sign_in_needed:
+    if report.usable:
+        if report.sign_in_needed:
+            ui.err(
+                f"note: the role credentials work until {report.role_credentials.expires_at}; "
+                f"new ones need a sign-in: run `{aws.profile.login_hint}`"
+            )
+        return
+    if report.role_credentials.source is None and report.sign_in_needed:
         raise LoginRequired(
             f"profile '{report.profile}' needs a sign-in: run `{aws.profile.login_hint}`"
         )
-    if not report.usable:
-        raise OperationFailed(f"profile '{report.profile}' is not usable: see above")
+    raise OperationFailed(f"profile '{report.profile}' is not usable: see above")
 
 
 def _print_status(report: StatusReport) -> None:

@@ -9,11 +9,13 @@ import typer
 
 from sso_sync.aws.profiles import AwsPaths
 from sso_sync.cli import ui
-from sso_sync.cli.options import JsonOption
+from sso_sync.cli.options import DEFAULT_TIMEOUT, JsonOption, TimeoutOption
+from sso_sync.cli.session import command_deadline
 from sso_sync.errors import OperationFailed, SsoSyncError
 
 if TYPE_CHECKING:
     from sso_sync.action.verify import Checks, EnvCredentials, Verdict
+    from sso_sync.deadline import Deadline
 
 
 def verify(
@@ -50,6 +52,7 @@ def verify(
         ),
     ] = None,
     as_json: JsonOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Check the AWS credentials in the environment with STS: alive, right account and role,
     enough lifetime left. Exit 0 valid, 1 not. In GitHub Actions: masks, outputs, summary."""
@@ -66,7 +69,8 @@ def verify(
         credentials = checks_module.read_credentials(environ, prefix)
         checks = checks_module.make_checks(expected_account or [], expected_role, min_remaining)
         checks_module.require_inputs(credentials, checks)
-        verdict = _verify_with_sts(credentials, checks, prefix)
+        with command_deadline(timeout) as deadline:
+            verdict = _verify_with_sts(credentials, checks, prefix, deadline)
     except SsoSyncError as exc:
         if in_actions:
             _report_to_actions(str(exc), None, None)
@@ -81,12 +85,14 @@ def verify(
         raise OperationFailed(verdict.message)
 
 
-def _verify_with_sts(credentials: EnvCredentials, checks: Checks, prefix: str) -> Verdict:
+def _verify_with_sts(
+    credentials: EnvCredentials, checks: Checks, prefix: str, deadline: Deadline
+) -> Verdict:
     from sso_sync import clients
     from sso_sync.action.verify import push_hint
     from sso_sync.action.verify import verify as verify_credentials
 
-    session = clients.aws_session(AwsPaths.from_environ(os.environ))
+    session = clients.aws_session(AwsPaths.from_environ(os.environ), deadline=deadline)
     # botocore reads AWS_DEFAULT_REGION only; credentials.region already honours AWS_REGION.
     sts = clients.sts_client(
         session,
@@ -94,6 +100,7 @@ def _verify_with_sts(credentials: EnvCredentials, checks: Checks, prefix: str) -
         access_key_id=credentials.access_key_id,
         secret_access_key=credentials.secret_access_key,
         session_token=credentials.session_token,
+        deadline=deadline,
     )
     return verify_credentials(sts, credentials, checks, push_command=push_hint(os.environ, prefix))
 
