@@ -145,8 +145,7 @@ def test_a_lock_held_too_long_says_what_to_do(
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
-        monkeypatch.setattr(files, "LOCK_TIMEOUT_SECONDS", 0.2)
-        with pytest.raises(SsoSyncError) as waited, locked(path):
+        with pytest.raises(SsoSyncError) as waited, locked(path, timeout=0.2):
             pass
         assert str(waited.value) == (
             f"another process has held {path}.lock for over 0 s: retry, or remove that file if "

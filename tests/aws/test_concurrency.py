@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from sso_sync import files
 from sso_sync.aws.token_cache import cached_access_token
 from sso_sync.errors import SsoSyncError
 from sso_sync.files import locked
@@ -117,12 +116,11 @@ def test_the_lock_is_reentrant_in_a_thread_and_exclusive_across_threads(
     attempt times out (a broken lock would let it in, however loaded the machine); once we
     let go, it gets in."""
     path = tmp_path / "token.json"
-    monkeypatch.setattr(files, "LOCK_TIMEOUT_SECONDS", 0.2)
     outcome: list[str] = []
 
     def other() -> None:
         try:
-            with locked(path):
+            with locked(path, timeout=0.2):
                 outcome.append("acquired")
         except SsoSyncError:
             outcome.append("timed out")
