@@ -64,6 +64,33 @@ def test_live_credentials_pass_and_say_who_and_how_long(world: World, run, live)
     assert sts_calls(world) == [200]
 
 
+def sts_regions(world: World) -> list[str]:
+    return [r.region for r in world.sandbox.requests if r.operation == "GetCallerIdentity"]
+
+
+@pytest.mark.parametrize(
+    ("env", "region"),
+    [
+        ({"AWS_REGION": "eu-west-1"}, "eu-west-1"),
+        ({"AWS_REGION": "", "AWS_DEFAULT_REGION": "ap-south-1"}, "ap-south-1"),
+        ({"P_AWS_REGION": "sa-east-1"}, "sa-east-1"),
+    ],
+)
+def test_sts_is_called_in_the_step_s_region(
+    world: World, run, live, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], region: str
+) -> None:
+    """The region the request was signed for, as the sandbox's STS saw it."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    prefix = ["--prefix", "P_"] if "P_AWS_REGION" in env else []
+    if prefix:
+        for name, value in live.items():
+            monkeypatch.setenv("P_" + name, value)
+    result = run("verify", *prefix)
+    assert result.exit_code == 0, result.stderr
+    assert sts_regions(world) == [region]
+
+
 def test_json_is_one_stable_object(world: World, run, live) -> None:
     result = run("verify", "--json", "--min-remaining", "30m")
     assert result.exit_code == 0, result.stderr

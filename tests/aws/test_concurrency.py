@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from sso_sync.aws.token_cache import cached_access_token
+from sso_sync.errors import SsoSyncError
 from sso_sync.files import locked
 from tests.support.signin import core
 from tests.support.world import World, assert_no_leak
@@ -108,23 +109,31 @@ def test_twenty_threads_past_the_check_together_make_one_refresh(world: World) -
     assert tokens == [entry["accessToken"]] * PROCESSES
 
 
-def test_the_lock_is_reentrant_in_a_thread_and_exclusive_across_threads(tmp_path: Path) -> None:
+def test_the_lock_is_reentrant_in_a_thread_and_exclusive_across_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decided by the lock, not by how fast threads run: while we hold it, another thread's
+    attempt times out (a broken lock would let it in, however loaded the machine); once we
+    let go, it gets in."""
     path = tmp_path / "token.json"
-    entered = threading.Event()
-    order: list[str] = []
+    outcome: list[str] = []
 
     def other() -> None:
-        with locked(path):
-            order.append("other")
+        try:
+            with locked(path, timeout=0.2):
+                outcome.append("acquired")
+        except SsoSyncError:
+            outcome.append("timed out")
+
+    def in_a_thread() -> None:
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=60)
+        assert not thread.is_alive()
 
     with locked(path):
         with locked(path):  # what TokenCache.__setitem__ does inside the refresh lock
-            order.append("nested")
-        thread = threading.Thread(target=lambda: (entered.set(), other()))
-        thread.start()
-        entered.wait()
-        thread.join(timeout=0.5)
-        assert thread.is_alive()  # still waiting for us
-        order.append("outer done")
-    thread.join(timeout=10)
-    assert order == ["nested", "outer done", "other"]
+            outcome.append("nested")
+        in_a_thread()
+    in_a_thread()
+    assert outcome == ["nested", "timed out", "acquired"]

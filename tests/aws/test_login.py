@@ -57,6 +57,12 @@ def test_login_runs_even_without_a_terminal_and_with_ci_set(
     monkeypatch.setenv("CI", "true")
     result = run("login", "--profile", "ci", "--no-browser", "--use-device-code")
     assert result.exit_code == 0, result.stderr
+    # It signed in (login is the one command that does so wherever it runs) and cached the token.
+    oidc = [r.operation for r in world.sandbox.requests if r.service == "sso-oidc"]
+    assert oidc[:2] == ["RegisterClient", "StartDeviceAuthorization"]
+    assert oidc[-1] == "CreateToken"
+    assert json.loads(world.token_file("corp").read_text())["accessToken"]
+    assert "confirm the code:" in result.stderr  # shown without a terminal too
 
 
 def test_polling_honours_interval_and_slow_down(world: World) -> None:

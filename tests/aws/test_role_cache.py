@@ -6,6 +6,7 @@ import json
 import stat
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from botocore.credentials import SSOCredentialFetcher
 
 from sso_sync.aws.profiles import SsoProfile
@@ -114,6 +115,30 @@ def test_credentials_with_less_than_15_minutes_left_are_replaced(world: World, r
     fresh = json.loads(result.stdout)
     assert fresh["AccessKeyId"] != "ASIASTALESTALESTALE0"
     assert json.loads(path.read_text())["Credentials"]["AccessKeyId"] == fresh["AccessKeyId"]
+
+
+@pytest.mark.parametrize(("minutes_left", "reused"), [(14, False), (16, True)])
+def test_the_15_minute_reuse_boundary_from_both_sides(
+    world: World, run_export, minutes_left: int, reused: bool
+) -> None:
+    """botocore's window: 16 minutes left is still reused, 14 is not (and never 30 or 10)."""
+    world.seed_token()
+    path = RoleCache(world.home / ".aws" / "cli" / "cache").path(_profile("corp"))
+    path.parent.mkdir(parents=True)
+    expiration = datetime.now(timezone.utc) + timedelta(minutes=minutes_left)
+    cached = {
+        "ProviderType": "sso",
+        "Credentials": {
+            "AccessKeyId": "ASIACACHEDCACHEDCACH",
+            "SecretAccessKey": "cached",
+            "SessionToken": "cached",
+            "Expiration": utc_timestamp(expiration),
+        },
+    }
+    path.write_text(json.dumps(cached))
+    result = run_export("export", "--profile", "ci", "--format", "json")
+    assert (json.loads(result.stdout)["AccessKeyId"] == "ASIACACHEDCACHEDCACH") is reused
+    assert operations(world).count("GetRoleCredentials") == (0 if reused else 1)
 
 
 def test_a_corrupt_cache_file_is_replaced_not_fatal(world: World, run_export) -> None:

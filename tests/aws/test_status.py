@@ -185,6 +185,9 @@ def test_region_comes_from_aws_region_first(
     monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-south-1")
     _, report = _status(run)
     assert report["caller_identity"]["region"] == "eu-west-1"
+    # and it is the region STS was called in (the one the request was signed for)
+    called = [r.region for r in world.sandbox.requests if r.operation == "GetCallerIdentity"]
+    assert called == ["eu-west-1"]
     assert sts_region({"AWS_DEFAULT_REGION": "ap-south-1"}, "eu-north-1", "us-east-1") == (
         "ap-south-1"
     )

@@ -3,6 +3,7 @@ commands are the ones CI runs."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,10 @@ def test_every_command_and_option_is_documented() -> None:
         for param in command.params:
             if param.param_type_name == "option" and param.name != "help":
                 assert param.help, f"{name} {param.opts} has no help"
-                assert any(opt in README for opt in param.opts), f"{param.opts} not in README"
+                # As a word of its own: `-e` inside `--env` or `-ee` does not count.
+                assert any(
+                    re.search(rf"(?<![\w-]){re.escape(opt)}(?![\w-])", README) for opt in param.opts
+                ), f"{param.opts} not in README"
 
 
 def test_readme_starts_with_the_two_set_up_commands_and_ci_runs_the_second() -> None:

@@ -22,7 +22,9 @@ from sso_sync.sandbox import Sandbox
 from tests.support.prism import Contract, Prism
 from tests.support.world import World
 
-pytestmark = pytest.mark.slow
+# The first test also waits for Prism to load GitHub's description (up to 2 minutes on a
+# loaded machine): more than the per-test limit of pyproject.toml allows.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 CREDENTIAL_NAMES = (
     "AWS_ACCESS_KEY_ID",

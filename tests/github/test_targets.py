@@ -478,6 +478,37 @@ def test_403_names_the_missing_permission(world: World, run) -> None:
     assert "rate limit" not in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("headers", "hint"),
+    [
+        # a classic token: the scope it lacks, and the `gh` command that adds it
+        (
+            {"X-Accepted-OAuth-Scopes": "repo", "X-OAuth-Scopes": "read:org"},
+            "`gh auth refresh -s repo`",
+        ),
+        # no header to go by: what each kind of token needs
+        ({}, "or the repo (and admin:org) scope for a classic token"),
+    ],
+    ids=["classic-scope", "no-header"],
+)
+def test_403_says_what_the_token_needs(world: World, run, headers, hint) -> None:
+    world.seed_token()
+    world.sandbox.inject_fault(
+        "github",
+        "GET",
+        "public-key$",
+        403,
+        times=-1,
+        headers=headers,
+        body={"message": "Resource not accessible by personal access token"},
+    )
+    result = run("push", "--repo", APP, "-p", "ci")
+    assert result.exit_code == 1
+    assert "the token lacks permission" in result.stdout
+    assert hint in result.stdout
+
+
+@pytest.mark.timeout(60)  # a deadline regression would otherwise wait out the hour-long reset
 def test_403_rate_limit_is_told_apart_from_a_permission_problem(world: World, run) -> None:
     import time
 
@@ -491,7 +522,9 @@ def test_403_rate_limit_is_told_apart_from_a_permission_problem(world: World, ru
         headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time()) + 3600)},
         body={"message": "API rate limit exceeded for user."},
     )
+    started = time.monotonic()
     result = run("push", "--repo", APP, "-p", "ci", "--timeout", "5")
+    assert time.monotonic() - started < 30  # told at once that the wait is past the deadline
     assert result.exit_code == 1
     assert "asked to wait" in result.stdout and "--timeout" in result.stdout
     assert "permission" not in result.stdout

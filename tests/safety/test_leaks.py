@@ -148,5 +148,9 @@ def test_a_malformed_public_key_fails_that_target_only(world: World, run) -> Non
     assert "is not a public key" in result.stdout
     assert "unexpected" not in result.stderr
     assert len(world.sandbox.secrets("repos/octo-org/api/actions")) == 4
-    assert world.sandbox.secrets(f"repos/{REPO}/actions") == {}
+    # Refused before any sealing: not one PUT reached that repository (the sandbox would have
+    # refused a value sealed to a bad key anyway, so its empty store alone proves nothing).
+    puts = [r.path for r in world.sandbox.requests if r.method == "PUT"]
+    assert [p for p in puts if p.startswith(f"/repos/{REPO}/")] == []
+    assert len(puts) == 4
     assert sys.modules.get("sso_sync.cli.app") is cli

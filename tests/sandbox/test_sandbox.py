@@ -617,7 +617,9 @@ def test_env_and_stop_is_quick() -> None:
     # for the 60 s idle timeout. Hang detection with a generous bound, not a timing check.
     gh = gh_for(sandbox)
     gh.get_repo("octo-org/app")  # `gh` keeps its pooled connection open to the end
-    handlers = [t for t in threading.enumerate() if "process_request_thread" in t.name]
+    # Only this sandbox's own handlers: another test's sandbox (Prism's, kept for the session)
+    # may have live ones of its own.
+    handlers = sandbox.handler_threads()
     assert handlers, "no handler thread is serving the kept-alive connection"
     stopper = threading.Thread(target=sandbox.stop, daemon=True)
     stopper.start()

@@ -69,6 +69,10 @@ class RequestRecord:
     path: str  # without the query string
     status: int
     operation: str  # AWS operation name; "" for GitHub
+    # The region of a SigV4-signed AWS request (its credential scope); "" when unsigned.
+    region: str = ""
+    # time.monotonic() when the request arrived, before any latency or fault.
+    started: float = 0.0
 
 
 @dataclass

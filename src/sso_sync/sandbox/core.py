@@ -10,7 +10,7 @@ from typing import Any
 from .aws import AwsBackend
 from .config import RequestRecord, SandboxConfig, StoredSecret
 from .github import GitHubBackend
-from .http import App, Fault, Hub, SandboxServer
+from .http import App, Fault, Hub, SandboxServer, handler_thread_name
 
 SERVICES = ("sso", "sso-oidc", "sts", "github")
 
@@ -97,6 +97,17 @@ class Sandbox:
     def clear_requests(self) -> None:
         with self._hub.lock:
             self._hub.records.clear()
+            self._hub.peak_in_flight.clear()
+
+    def handler_threads(self) -> list[threading.Thread]:
+        """The threads serving a connection to this sandbox now (not another sandbox's)."""
+        names = {handler_thread_name(s.server_address[1]) for s in self._servers}
+        return [t for t in threading.enumerate() if t.name in names]
+
+    def peak_in_flight(self, service: str = "github") -> int:
+        """The most requests to `service` handled at the same time since the last clear."""
+        with self._hub.lock:
+            return self._hub.peak_in_flight.get(service, 0)
 
     def set_latency(self, seconds: float) -> None:
         with self._hub.lock:

@@ -96,6 +96,19 @@ class Hub:
         self.latency = latency
         self.records: list[RequestRecord] = []
         self.faults: list[Fault] = []
+        # Requests being handled now, and the most there ever were at once, per service.
+        self.in_flight: dict[str, int] = {}
+        self.peak_in_flight: dict[str, int] = {}
+
+    def enter(self, service: str) -> None:
+        with self.lock:
+            now = self.in_flight.get(service, 0) + 1
+            self.in_flight[service] = now
+            self.peak_in_flight[service] = max(now, self.peak_in_flight.get(service, 0))
+
+    def leave(self, service: str) -> None:
+        with self.lock:
+            self.in_flight[service] -= 1
 
     def take_fault(self, service: str, method: str, path: str) -> Fault | None:
         with self.lock:
@@ -163,6 +176,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
     # delayed ACK (~40 ms a response), which no real server makes its clients pay.
     disable_nagle_algorithm = True
 
+    def setup(self) -> None:
+        # Named for its server, so that a test can tell this sandbox's handlers from another's.
+        server: SandboxServer = self.server  # type: ignore[assignment]
+        threading.current_thread().name = handler_thread_name(server.server_address[1])
+        super().setup()
+
     def version_string(self) -> str:
         return self.server_version
 
@@ -190,6 +209,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _dispatch(self) -> None:
+        started = time.monotonic()
         server: SandboxServer = self.server  # type: ignore[assignment]
         app, hub = server.app, server.hub
         split = urlsplit(self.path)
@@ -204,27 +224,38 @@ class SandboxHandler(BaseHTTPRequestHandler):
         with hub.lock:
             service, operation = app.classify(request)
             latency = hub.latency
-        fault = hub.take_fault(service, request.method, request.path)
-        if latency > 0:
-            time.sleep(latency)
+        region = _signed_region(request.headers.get("Authorization") or "")
+        hub.enter(service)
+        try:
+            fault = hub.take_fault(service, request.method, request.path)
+            if latency > 0:
+                time.sleep(latency)
 
-        def log(status: int) -> None:
-            hub.record(RequestRecord(service, request.method, request.path, status, operation))
+            def log(status: int) -> None:
+                hub.record(
+                    RequestRecord(
+                        service, request.method, request.path, status, operation, region, started
+                    )
+                )
 
-        if fault is not None and fault.reset_connection:
-            log(0)
-            self._reset()
-            return
-        if fault is not None and fault.raw_body is not None:
-            response = Response(fault.status, fault.raw_body, dict(fault.headers))
-        elif fault is not None:
-            response = app.fault_response(service, fault.status, dict(fault.headers), fault.body)
-        else:
-            response = self._call(lambda: app.handle(request, service, operation), hub)
-        with hub.lock:
-            app.finalize(response)
-        log(response.status)
-        self._send(response)
+            if fault is not None and fault.reset_connection:
+                log(0)
+                self._reset()
+                return
+            if fault is not None and fault.raw_body is not None:
+                response = Response(fault.status, fault.raw_body, dict(fault.headers))
+            elif fault is not None:
+                response = app.fault_response(
+                    service, fault.status, dict(fault.headers), fault.body
+                )
+            else:
+                response = self._call(lambda: app.handle(request, service, operation), hub)
+            with hub.lock:
+                app.finalize(response)
+            log(response.status)
+            self._send(response)
+        finally:
+            hub.leave(service)
 
     @staticmethod
     def _call(handler: Callable[[], Response], hub: Hub) -> Response:
@@ -252,6 +283,19 @@ class SandboxHandler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
+
+
+def handler_thread_name(port: int) -> str:
+    return f"sandbox-handler-{port}"
+
+
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/([^/,]+)/")
+
+
+def _signed_region(authorization: str) -> str:
+    """`us-east-1` from `AWS4-HMAC-SHA256 Credential=AKID/20261130/us-east-1/sts/aws4_request`."""
+    match = _CREDENTIAL_SCOPE.search(authorization)
+    return match[1] if match else ""
 
 
 def status_phrase(status: int) -> str:
