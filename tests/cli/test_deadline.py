@@ -117,3 +117,20 @@ def test_a_slow_github_leaves_the_rest_not_attempted_by_the_deadline(world: Worl
             assert sorted(stored) == sorted(NAMES)
         if outcome == "not-attempted":
             assert stored == {}
+
+
+@pytest.mark.parametrize("peer", ["stall"], indirect=True)
+def test_configure_ends_by_its_deadline_when_iam_identity_center_stalls(
+    world: World, run, peer: HostilePeer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.seed_token()  # signed in: the first network call is the account listing
+    config = world.home / ".aws" / "config"
+    before = config.read_bytes()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", peer.url)
+    result, took = timed(
+        run, "configure", "--session-name", "corp", "--profile", "p1", "--timeout", "3"
+    )
+    assert took < BOUND, result.stderr
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and "unexpected" not in result.stderr
+    assert config.read_bytes() == before  # nothing half-written

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from sso_sync.aws.profiles import AwsPaths
 from sso_sync.cli import ui
-from sso_sync.cli.options import NoBrowserOption, UseDeviceCodeOption
-from sso_sync.cli.session import AwsSession
+from sso_sync.cli.options import (
+    DEFAULT_TIMEOUT,
+    NoBrowserOption,
+    TimeoutOption,
+    UseDeviceCodeOption,
+)
+from sso_sync.cli.session import AwsSession, command_deadline
 
 if TYPE_CHECKING:
     from sso_sync.aws.profiles import SsoProfile
+    from sso_sync.deadline import Deadline
 
 
 def configure(
@@ -77,6 +84,7 @@ def configure(
     ] = False,
     no_browser: NoBrowserOption = False,
     use_device_code: UseDeviceCodeOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Create an SSO profile in ~/.aws/config, as `aws configure sso` does (flags or menus).
 
@@ -99,34 +107,37 @@ def configure(
         profile_region=profile_region,
         overwrite=overwrite,
     )
-    prompter = ui.TerminalPrompter()
     if os.environ.get("CI") and not request.non_interactive:
         raise UsageError(
             "configure needs --account-id, --role-name and --profile when CI is set "
             "(nothing can be asked)"
         )
 
-    def access_token(sso_profile: SsoProfile) -> str:
-        aws = AwsSession(None, paths, unsaved=sso_profile)
-        token = live_access_token(aws.cache, sso_profile)
-        if token is None:
-            aws.login(open_browser=not no_browser, use_device_code=use_device_code)
+    with command_deadline(timeout) as deadline:
+        prompter = PatientPrompter(deadline)
+
+        def access_token(sso_profile: SsoProfile) -> str:
+            aws = AwsSession(None, paths, unsaved=sso_profile, deadline=deadline)
             token = live_access_token(aws.cache, sso_profile)
-        if token is None:
-            raise LoginRequired("the sign-in produced no usable token: run configure again")
-        return token
+            if token is None:
+                aws.login(open_browser=not no_browser, use_device_code=use_device_code)
+                token = live_access_token(aws.cache, sso_profile)
+            if token is None:
+                raise LoginRequired("the sign-in produced no usable token: run configure again")
+            return token
 
-    def sso(sso_region: str) -> Any:
-        return clients.sso_client(clients.aws_session(paths), sso_region)
+        def sso(sso_region: str) -> Any:
+            session = clients.aws_session(paths, deadline=deadline)
+            return clients.sso_client(session, sso_region, deadline)
 
-    with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO"):
-        result = run_configure(
-            request,
-            config_file=paths.config_file,
-            sso=sso,
-            access_token=access_token,
-            prompter=prompter,
-        )
+        with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO", deadline):
+            result = run_configure(
+                request,
+                config_file=paths.config_file,
+                sso=sso,
+                access_token=access_token,
+                prompter=prompter,
+            )
     p = result.profile
     if not result.changed:
         ui.err(f"{result.config_file} already has profile '{p.name}' exactly so: nothing written")
@@ -135,3 +146,25 @@ def configure(
         ui.err(f"wrote {' and '.join(result.written)} to {result.config_file}{saved}")
     ui.out(p.name)
     ui.err(f"try: sso-sync status --profile {p.name}")
+
+
+class PatientPrompter(ui.TerminalPrompter):
+    """The terminal's questions, with the time a person spends answering given back to the
+    command's deadline: `--timeout` bounds the network, not the person."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self._deadline = deadline
+
+    def _ask(self, label: str, default: str | None, missing: str) -> str:
+        asked = time.monotonic()
+        try:
+            return super()._ask(label, default, missing)
+        finally:
+            self._deadline.extend(time.monotonic() - asked)
+
+    def confirm(self, question: str) -> bool:
+        asked = time.monotonic()
+        try:
+            return super().confirm(question)
+        finally:
+            self._deadline.extend(time.monotonic() - asked)
