@@ -252,17 +252,22 @@ def _fix_for(exc: SsoSyncError) -> str | None:
     return None
 
 
-def check_schedule(read_state: Callable[[], Mapping[str, Any] | None] | None) -> Check:
-    """The keep-fresh schedule and its last result, once that feature exists."""
-    if read_state is None:
-        return Check("schedule", "not applicable", "not checked: see `sso-sync schedule status`")
-    state = read_state()
-    if not state:
-        return Check("schedule", "not applicable", "no schedule installed")
-    last = state.get("last_result")
-    if last and last != "ok":
-        return Check("schedule", "fail", f"last run: {last}", "see `sso-sync schedule status`")
-    return Check("schedule", "ok", f"installed; last run: {last or 'not yet'}")
+def check_schedule(job: str, last_run: Mapping[str, Any] | None) -> Check:
+    """The scheduled job for these targets (`schedule install`), by the last run it recorded:
+    a failed last run fails the check, with the sign-in to run when it needed one."""
+    if last_run is None:
+        return Check("schedule", "not applicable", f"no run of job {job} recorded on this machine")
+    when = last_run.get("at") or "?"
+    if last_run.get("ok"):
+        return Check("schedule", "ok", f"job {job}: last run {when} succeeded")
+    fix = (
+        f"run `{last_run['sign_in']}`"
+        if last_run.get("sign_in")
+        else "see `sso-sync schedule status`"
+    )
+    return Check(
+        "schedule", "fail", f"job {job}: last run {when} failed: {last_run.get('error')}", fix
+    )
 
 
 def not_checked(name: str, why: str) -> Check:

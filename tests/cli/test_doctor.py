@@ -207,3 +207,33 @@ def test_doctor_writes_nothing_on_github(world: World, run) -> None:
     methods = {r.method for r in world.sandbox.requests if r.service == "github"}
     assert methods == {"GET"}
     assert world.sandbox.secrets("orgs/octo-org/actions") == {}
+
+
+@pytest.mark.parametrize("ok", [True, False])
+def test_the_schedule_check_reads_the_jobs_last_run(world: World, run, ok: bool) -> None:
+    """`schedule install` names a job after its targets; the scheduled push records each run's
+    end under that name. A failed last run fails doctor, with the sign-in it needs."""
+    import os
+
+    from sso_sync.github.targets import Target
+    from sso_sync.keepfresh.schedule.job import job_name
+    from sso_sync.keepfresh.state import StateStore, target_key
+    from sso_sync.state_dir import state_dir
+
+    world.seed_token()
+    args = ("--repo", "octo-org/app", "-p", "ci")
+    name = job_name(None, [target_key(Target("repo", "octo-org", "app"), "")])
+    entry = {"ok": ok, "at": "2026-11-30T03:00:00Z", "error": None if ok else "the sign-in ended"}
+    entry["sign_in"] = None if ok else "sso-sync login --profile ci"
+    StateStore(state_dir(os.environ)).record_job(name, entry)
+    result = run("doctor", *args)
+    line = next(x for x in result.stdout.splitlines() if "schedule:" in x)
+    if ok:
+        assert result.exit_code == 0, result.stdout
+        assert line == f"✔ schedule: job {name}: last run 2026-11-30T03:00:00Z succeeded"
+    else:
+        assert result.exit_code == 1
+        assert line == (
+            f"✘ schedule: job {name}: last run 2026-11-30T03:00:00Z failed: the sign-in ended "
+            "(fix: run `sso-sync login --profile ci`)"
+        )

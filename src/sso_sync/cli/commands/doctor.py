@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sso_sync.cli import ui
 from sso_sync.cli.options import (
@@ -40,7 +40,7 @@ def doctor(
     secret. Exit 0 when every applicable check passes, 1 otherwise.
     """
     from sso_sync.config_trust import is_trusted
-    from sso_sync.doctor import DoctorReport, check_config_file, check_schedule, not_checked
+    from sso_sync.doctor import DoctorReport, check_config_file, not_checked
     from sso_sync.sets import find_config, load_config
 
     report = DoctorReport()
@@ -68,7 +68,7 @@ def doctor(
             report.checks += _aws_checks(name, several=len(profiles) > 1)
     report.checks += _github_checks(targets, sets, targets_problem, api_url, timeout)
     report.checks.append(config_check)
-    report.checks.append(check_schedule(_schedule_reader()))
+    report.checks.append(_schedule_check(targets, sets))
     if targets_problem is not None and config_check.status != "fail":
         report.checks.append(not_checked("targets", targets_problem))
     _print(report, as_json)
@@ -80,9 +80,17 @@ def doctor(
         )
 
 
-def _schedule_reader() -> Any:
-    """The keep-fresh schedule's state reader, when that feature is installed."""
-    return None
+def _schedule_check(targets: TargetOptions, sets: tuple[TargetSet, ...]) -> Check:
+    """The job `schedule install` would make for these targets, by its last recorded run."""
+    from sso_sync.doctor import check_schedule, not_checked
+    from sso_sync.keepfresh.schedule.job import job_name
+    from sso_sync.keepfresh.state import StateStore, target_key
+    from sso_sync.state_dir import state_dir
+
+    if not sets:
+        return not_checked("schedule", "no targets")
+    name = job_name(targets.set_name, [target_key(t, s.prefix) for s in sets for t in s.targets])
+    return check_schedule(name, StateStore(state_dir(os.environ)).read_job(name))
 
 
 def _aws_checks(profile: str | None, *, several: bool) -> list[Check]:
