@@ -257,8 +257,9 @@ def github_api(
     (or `timeout` seconds from now). Sources in order: GitHub App settings when given, then the
     token file, then the token sources."""
     from sso_sync.deadline import Deadline
-    from sso_sync.github.rest import GitHubApi, resolve_api_url, resolve_token
+    from sso_sync.github.rest import GitHubApi
     from sso_sync.github.token_file import read_token_file, token_file_path
+    from sso_sync.github.token_sources import resolve_api_url, resolve_token
 
     deadline = timeout if isinstance(timeout, Deadline) else checked_deadline(timeout)
     url = resolve_api_url(api_url, environ)

@@ -254,7 +254,7 @@ def test_sandbox_checks_the_app_jwt_as_github_does(
 def test_app_tokens_go_over_tls_or_to_loopback_only(url: str, ok: bool) -> None:
     """Checked before any request (a pure check: no test traffic leaves the machine)."""
     from sso_sync.errors import UsageError
-    from sso_sync.github.rest import resolve_api_url
+    from sso_sync.github.token_sources import resolve_api_url
 
     if ok:
         resolve_api_url(url, {})

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from sso_sync.errors import GitHubAuthMissing, UsageError
-from sso_sync.github.rest import resolve_api_url, resolve_token, token_host
+from sso_sync.github.token_sources import resolve_api_url, resolve_token, token_host
 from sso_sync.transport import is_loopback_host
 from tests.support.netns import probe
 from tests.support.world import World

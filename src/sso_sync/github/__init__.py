@@ -1,6 +1,7 @@
 """Everything GitHub: the REST client and the secrets and variables sso-sync writes.
 
-- `rest`: `GitHubApi` (paced, retried requests within a deadline), the token, sealing values.
+- `rest`: `GitHubApi` (paced, retried requests within a deadline), sealing values;
+  `token_sources`: the API URL and the token for its host, as `gh` chooses them.
 - `retry`: when to retry and how long to wait; `pacing`: the request bucket and shared pause.
 - `fanout`: one piece of work per target on a bounded pool of threads.
 - `targets`: repository, environment and organization targets and the checks on their names.

@@ -206,7 +206,7 @@ def _gh_dirs() -> list[str]:
 
 def _require_gh_token(api_url: str | None) -> None:
     """The job gets no GH_TOKEN (it is a secret): it must find `gh auth token` instead."""
-    from sso_sync.github.rest import resolve_api_url, resolve_token
+    from sso_sync.github.token_sources import resolve_api_url, resolve_token
 
     url = resolve_api_url(api_url, os.environ)
     reduced = {
