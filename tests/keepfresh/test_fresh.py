@@ -91,8 +91,8 @@ def test_a_target_locked_until_the_deadline_is_busy_and_untouched(world: World, 
     key = target_key(Target("repo", "octo-org", "app"), "")
     lock = FileLock(str(store().lock_path(key)))
     with lock:
-        # The wait for the held lock takes a third of the deadline; the free target gets the rest.
-        result = run("push", "--repo", APP, "--repo", API, "-p", "ci", "--timeout", "3", "--json")
+        # The wait for the held lock takes half the deadline; the free target gets the rest.
+        result = run("push", "--repo", APP, "--repo", API, "-p", "ci", "--timeout", "4", "--json")
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     outcomes = {t["target"]: t["outcome"] for t in report["targets"]}

@@ -62,11 +62,12 @@ class PushJob:
         self.store: StateStore = StateStore(state_dir(os.environ))
 
     def lock_wait_seconds(self) -> float:
-        """How long to wait for targets another run holds. Under the command's one deadline, a
-        third of what is left (as for the token lock), so the targets that are free still get
-        pushed; in `watch`, the cycle's --timeout, whose GitHub work gets a fresh one after."""
+        """How long to wait for targets another run holds. Under the command's one deadline,
+        half of what is left: long enough for the holder's own bounded push to finish, and the
+        other half still pushes the targets that are free. In `watch`, the cycle's --timeout,
+        whose GitHub work gets a fresh one after."""
         if isinstance(self.timeout, Deadline):
-            return self.timeout.remaining() / 3
+            return self.timeout.remaining() / 2
         return self.timeout
 
     def profile_names(self) -> dict[str | None, str]:
