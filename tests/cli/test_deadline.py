@@ -134,3 +134,16 @@ def test_configure_ends_by_its_deadline_when_iam_identity_center_stalls(
     assert result.exit_code == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and "unexpected" not in result.stderr
     assert config.read_bytes() == before  # nothing half-written
+
+
+@pytest.mark.parametrize("peer", ["stall"], indirect=True)
+def test_doctor_ends_by_its_deadline_when_iam_identity_center_stalls(
+    world: World, run, peer: HostilePeer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.seed_token()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSO", peer.url)
+    result, took = timed(run, "doctor", "--repo", REPO, "--profile", "ci", "--timeout", "3")
+    assert took < BOUND, result.stdout + result.stderr
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert "✘ role credentials" in result.stdout
+    assert "Traceback" not in result.stderr and "unexpected" not in result.stderr

@@ -15,9 +15,11 @@ from sso_sync.cli.options import (
     TimeoutOption,
     target_options,
 )
+from sso_sync.cli.session import command_deadline
 from sso_sync.errors import OperationFailed, SsoSyncError, UsageError
 
 if TYPE_CHECKING:
+    from sso_sync.deadline import Deadline
     from sso_sync.doctor import Check, DoctorReport
     from sso_sync.github.targets import TargetSet
 
@@ -43,34 +45,35 @@ def doctor(
     from sso_sync.doctor import DoctorReport, check_config_file, not_checked
     from sso_sync.sets import find_config, load_config
 
-    report = DoctorReport()
-    config_path = targets.config or find_config(Path.cwd(), Path(os.environ.get("HOME") or "/"))
-    # A file found by searching is used only without target options, and then must be confirmed.
-    given = (targets.repo, targets.env, targets.org, targets.selected_repo, targets.user)
-    discovered = targets.config is None and not any(given)
-    config_check = check_config_file(
-        config_path,
-        load_config,
-        (lambda p: is_trusted(p, os.environ)) if discovered else None,
-    )
-    sets: tuple[TargetSet, ...] = ()
-    targets_problem: str | None = None
-    try:
-        sets = targets.sets(profile=profile, prefix=None, confirm=False)
-    except SsoSyncError as exc:
-        no_targets = config_path is None and not isinstance(exc, OperationFailed)
-        targets_problem = "none given and no config file" if no_targets else str(exc)
-    profiles = list(dict.fromkeys(s.profile for s in sets)) or [profile]
-    if config_check.failed and profile is None:
-        report.checks.append(not_checked("AWS profile", "the config file names it"))
-    else:
-        for name in profiles:
-            report.checks += _aws_checks(name, several=len(profiles) > 1)
-    report.checks += _github_checks(targets, sets, targets_problem, api_url, timeout)
-    report.checks.append(config_check)
-    report.checks.append(_schedule_check(targets, sets))
-    if targets_problem is not None and config_check.status != "fail":
-        report.checks.append(not_checked("targets", targets_problem))
+    with command_deadline(timeout) as deadline:
+        report = DoctorReport()
+        config_path = targets.config or find_config(Path.cwd(), Path(os.environ.get("HOME") or "/"))
+        # A file found by searching is used only without target options, and then must be confirmed.
+        given = (targets.repo, targets.env, targets.org, targets.selected_repo, targets.user)
+        discovered = targets.config is None and not any(given)
+        config_check = check_config_file(
+            config_path,
+            load_config,
+            (lambda p: is_trusted(p, os.environ)) if discovered else None,
+        )
+        sets: tuple[TargetSet, ...] = ()
+        targets_problem: str | None = None
+        try:
+            sets = targets.sets(profile=profile, prefix=None, confirm=False)
+        except SsoSyncError as exc:
+            no_targets = config_path is None and not isinstance(exc, OperationFailed)
+            targets_problem = "none given and no config file" if no_targets else str(exc)
+        profiles = list(dict.fromkeys(s.profile for s in sets)) or [profile]
+        if config_check.failed and profile is None:
+            report.checks.append(not_checked("AWS profile", "the config file names it"))
+        else:
+            for name in profiles:
+                report.checks += _aws_checks(name, deadline, several=len(profiles) > 1)
+        report.checks += _github_checks(targets, sets, targets_problem, api_url, deadline)
+        report.checks.append(config_check)
+        report.checks.append(_schedule_check(targets, sets))
+        if targets_problem is not None and config_check.status != "fail":
+            report.checks.append(not_checked("targets", targets_problem))
     _print(report, as_json)
     failed = report.failures()
     if failed:
@@ -93,13 +96,13 @@ def _schedule_check(targets: TargetOptions, sets: tuple[TargetSet, ...]) -> Chec
     return check_schedule(name, StateStore(state_dir(os.environ)).read_job(name))
 
 
-def _aws_checks(profile: str | None, *, several: bool) -> list[Check]:
+def _aws_checks(profile: str | None, deadline: Deadline, *, several: bool) -> list[Check]:
     from sso_sync.cli.session import AwsSession
     from sso_sync.doctor import Check, aws_checks, not_checked
 
     label = f"AWS profile {profile}" if several and profile else "AWS profile"
     try:
-        aws = AwsSession(profile)
+        aws = AwsSession(profile, deadline=deadline)
     except SsoSyncError as exc:
         return [
             Check(label, "fail", str(exc), "fix ~/.aws/config, or `sso-sync configure`"),
@@ -137,7 +140,7 @@ def _github_checks(
     sets: tuple[TargetSet, ...],
     targets_problem: str | None,
     api_url: str | None,
-    timeout: float,
+    deadline: Deadline,
 ) -> list[Check]:
     from sso_sync.cli.session import github_api
     from sso_sync.doctor import Check, check_github_auth, check_target, not_checked
@@ -151,7 +154,7 @@ def _github_checks(
     try:
         # An App's token reads whatever the installation was granted: doctor compares that
         # with what a push needs.
-        api = github_api(api_url, timeout, app=app, permissions=None)
+        api = github_api(api_url, deadline, app=app, permissions=None)
     except SsoSyncError as exc:
         return [Check("GitHub auth", "fail", str(exc), "set GH_TOKEN, or `gh auth login`")]
     owners = [t.owner for s in sets for t in s.targets if t.kind != "user"]
