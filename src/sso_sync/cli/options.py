@@ -112,6 +112,32 @@ GitHubTokenFileOption = Annotated[
     ),
 ]
 
+ExpirationVariableOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--expiration-variable",
+        metavar="NAME",
+        help="Also store the expiry as this plain Actions variable, readable as vars.NAME.",
+    ),
+]
+RecordVariableOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--record-variable",
+        metavar="NAME",
+        help="Also write this plain Actions variable: JSON pushed_at, expires_at, version. "
+        "Anyone who can read the repository's variables sees it.",
+    ),
+]
+RecordWhoOption = Annotated[
+    bool,
+    typer.Option(
+        "--record-who",
+        help="With --record-variable: also role_arn, pushed_by (the STS session name, often "
+        "an email) and host.",
+    ),
+]
+
 # --- the target block --------------------------------------------------------------------
 
 # Hidden from the Arguments section, where typer would print it as `SET <str>`: the usage line

@@ -12,10 +12,13 @@ from sso_sync.cli.options import (
     DEFAULT_TIMEOUT,
     ApiUrlOption,
     ConcurrencyOption,
+    ExpirationVariableOption,
     GitHubTokenFileOption,
     JsonOption,
     PrefixOption,
     ProfileOption,
+    RecordVariableOption,
+    RecordWhoOption,
     TargetOptions,
     TimeoutOption,
     config_file_of,
@@ -44,14 +47,7 @@ def push(
     concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
     as_json: JsonOption = False,
-    expiration_variable: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--expiration-variable",
-            metavar="NAME",
-            help="Also store the expiry as this plain Actions variable, readable as vars.NAME.",
-        ),
-    ] = None,
+    expiration_variable: ExpirationVariableOption = None,
     min_remaining: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -61,23 +57,8 @@ def push(
             "less than this left (30m, 2h, 1h30m); report the others fresh.",
         ),
     ] = None,
-    record_variable: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--record-variable",
-            metavar="NAME",
-            help="Also write this plain Actions variable: JSON pushed_at, expires_at, version. "
-            "Anyone who can read the repository's variables sees it.",
-        ),
-    ] = None,
-    record_who: Annotated[
-        bool,
-        typer.Option(
-            "--record-who",
-            help="With --record-variable: also role_arn, pushed_by (the STS session name, often "
-            "an email) and host.",
-        ),
-    ] = False,
+    record_variable: RecordVariableOption = None,
+    record_who: RecordWhoOption = False,
 ) -> None:
     """Push fresh role credentials of a profile as GitHub secrets (repository, environment,
     organization; Actions or Dependabot).

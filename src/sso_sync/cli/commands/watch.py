@@ -16,9 +16,12 @@ from sso_sync.cli.options import (
     DEFAULT_TIMEOUT,
     ApiUrlOption,
     ConcurrencyOption,
+    ExpirationVariableOption,
     GitHubTokenFileOption,
     PrefixOption,
     ProfileOption,
+    RecordVariableOption,
+    RecordWhoOption,
     TargetOptions,
     TimeoutOption,
     config_file_of,
@@ -55,30 +58,9 @@ def watch(
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per cycle on stdout (JSON lines).")
     ] = False,
-    expiration_variable: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--expiration-variable",
-            metavar="NAME",
-            help="Also store the expiry as this plain Actions variable, readable as vars.NAME.",
-        ),
-    ] = None,
-    record_variable: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--record-variable",
-            metavar="NAME",
-            help="Also write this plain Actions variable: JSON pushed_at, expires_at, version "
-            "(readable by anyone who can read the repository's variables).",
-        ),
-    ] = None,
-    record_who: Annotated[
-        bool,
-        typer.Option(
-            "--record-who",
-            help="With --record-variable: also role_arn, pushed_by and host.",
-        ),
-    ] = False,
+    expiration_variable: ExpirationVariableOption = None,
+    record_variable: RecordVariableOption = None,
+    record_who: RecordWhoOption = False,
 ) -> None:
     """Push now (unless fresh), then again shortly before each expiry, for as long as the IAM
     Identity Center sign-in lasts. --timeout bounds each cycle.
