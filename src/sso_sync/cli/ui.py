@@ -9,6 +9,7 @@ import os
 import re
 import sys
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from sso_sync.aws.signin.device_code import DevicePrompt
+    from sso_sync.deadline import Deadline
 
 
 # C0 controls but tab and newline, DEL, and C1 controls: ESC starts CSI and OSC sequences (colours,
@@ -179,3 +181,25 @@ class TerminalPrompter:
 
     def say(self, message: str) -> None:
         err(message)
+
+
+class PatientPrompter(TerminalPrompter):
+    """The terminal's questions, with the time a person spends answering given back to the
+    command's deadline: `--timeout` bounds the network, not the person."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self._deadline = deadline
+
+    def _ask(self, label: str, default: str | None, missing: str) -> str:
+        asked = time.monotonic()
+        try:
+            return super()._ask(label, default, missing)
+        finally:
+            self._deadline.extend(time.monotonic() - asked)
+
+    def confirm(self, question: str) -> bool:
+        asked = time.monotonic()
+        try:
+            return super().confirm(question)
+        finally:
+            self._deadline.extend(time.monotonic() - asked)

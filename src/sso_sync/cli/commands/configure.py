@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
@@ -20,7 +19,6 @@ from sso_sync.cli.session import AwsSession, command_deadline
 
 if TYPE_CHECKING:
     from sso_sync.aws.profiles import SsoProfile
-    from sso_sync.deadline import Deadline
 
 
 def configure(
@@ -114,7 +112,7 @@ def configure(
         )
 
     with command_deadline(timeout) as deadline:
-        prompter = PatientPrompter(deadline)
+        prompter = ui.PatientPrompter(deadline)
 
         def access_token(sso_profile: SsoProfile) -> str:
             aws = AwsSession(None, paths, unsaved=sso_profile, deadline=deadline)
@@ -146,25 +144,3 @@ def configure(
         ui.err(f"wrote {' and '.join(result.written)} to {result.config_file}{saved}")
     ui.out(p.name)
     ui.err(f"try: sso-sync status --profile {p.name}")
-
-
-class PatientPrompter(ui.TerminalPrompter):
-    """The terminal's questions, with the time a person spends answering given back to the
-    command's deadline: `--timeout` bounds the network, not the person."""
-
-    def __init__(self, deadline: Deadline) -> None:
-        self._deadline = deadline
-
-    def _ask(self, label: str, default: str | None, missing: str) -> str:
-        asked = time.monotonic()
-        try:
-            return super()._ask(label, default, missing)
-        finally:
-            self._deadline.extend(time.monotonic() - asked)
-
-    def confirm(self, question: str) -> bool:
-        asked = time.monotonic()
-        try:
-            return super().confirm(question)
-        finally:
-            self._deadline.extend(time.monotonic() - asked)

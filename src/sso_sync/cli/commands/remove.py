@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -117,11 +116,9 @@ def _remove(
             for li, names in todo:
                 ui.err(f"{li.label}: {', '.join(names)}")
             # A person is reading the list: that wait is not the network's.
-            asked = time.monotonic()
-            confirmed = ui.TerminalPrompter().confirm(
+            confirmed = ui.PatientPrompter(deadline).confirm(
                 f"Delete {plan.count} secrets from {len(todo)} targets?"
             )
-            deadline.extend(time.monotonic() - asked)
             if not confirmed:
                 ui.err("nothing deleted")
                 return
