@@ -114,13 +114,21 @@ def _whole(seconds: float | None) -> int | None:
 def plan_dry_run(
     api: GitHubApi, sets: Sequence[TargetSet], *, concurrency: int = DEFAULT_CONCURRENCY
 ) -> PushPlan:
-    """The plan with each secret marked create or update, from one listing per target."""
+    """The plan with each secret marked create or update, from one listing per target, and
+    each organization secret's visibility (kept, asked or default) as the real run finds it."""
+    from sso_sync.github.org_visibility import look_up_all
     from sso_sync.github.push import existing_for_plan, plan_sets, resolve_repo_ids
 
     repo_ids = resolve_repo_ids(api, sets, concurrency=concurrency)
     plan = plan_sets(sets, repo_ids=repo_ids)
     existing = existing_for_plan(api, plan, concurrency=concurrency)
-    return plan_sets(sets, existing, repo_ids=repo_ids)
+    current = look_up_all(api, plan, concurrency=concurrency)
+    plan = plan_sets(sets, existing, repo_ids=repo_ids, current=current)
+    for tp in plan.targets:
+        for secret in tp.secrets:
+            if secret.blocked is not None:
+                raise secret.blocked  # as a failed listing does: the plan cannot be told
+    return plan
 
 
 def run_push(
@@ -135,6 +143,7 @@ def run_push(
 ) -> PushRun:
     """Push to every target of `sets`; `credentials_for(profile)` gets a set's credentials
     (signing in if it may). Per-target failures are in the result; a bad token raises."""
+    from sso_sync.github.org_visibility import prefetched_visibilities
     from sso_sync.github.public_keys import prefetched_keys
     from sso_sync.github.push import (
         SecretResult,
@@ -149,9 +158,14 @@ def run_push(
     try:
         repo_ids = resolve_repo_ids(api, sets, concurrency=concurrency)
         plan = plan_sets(sets, repo_ids=repo_ids)
-        # The public keys arrive while IAM Identity Center issues the credentials.
-        with prefetched_keys(api, plan, concurrency=concurrency) as keys:
+        # The public keys, and the visibilities organization secrets keep, arrive while IAM
+        # Identity Center issues the credentials.
+        with (
+            prefetched_keys(api, plan, concurrency=concurrency) as keys,
+            prefetched_visibilities(api, plan, concurrency=concurrency) as current,
+        ):
             credentials = {p: credentials_for(p) for p in profile_names}
+        plan = plan_sets(sets, repo_ids=repo_ids, current=current.known())
     except (DeadlineReached, KeyboardInterrupt) as exc:
         # Nothing was written: every target is reported as not attempted, and why.
         api.abort()

@@ -120,7 +120,11 @@ def test_one_public_key_fetch_per_target_and_one_put_per_secret(world: World, ru
     requests = github_requests(world)
     key_fetches = Counter(p for m, p, _ in requests if p.endswith("/public-key"))
     assert len(key_fetches) == 4 and set(key_fetches.values()) == {1}
-    assert Counter(m for m, _, _ in requests) == {"GET": 4, "PUT": 16}
+    # Plus, for the organization (no --visibility), one look-up per secret of the visibility
+    # it would keep: none exists yet, so four 404s.
+    lookups = [(p, s) for m, p, s in requests if m == "GET" and not p.endswith("/public-key")]
+    assert sorted(lookups) == [(f"/orgs/octo-org/actions/secrets/{n}", 404) for n in sorted(NAMES)]
+    assert Counter(m for m, _, _ in requests) == {"GET": 8, "PUT": 16}
     for repo in (APP, API, WEB):
         assert values(world, f"repos/{repo}/actions") == issued_as_secrets(world)
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from sso_sync.aws.role_credentials import SECRET_NAMES
 from sso_sync.errors import Cancelled, DeadlineReached, GitHubError, Interrupted, UsageError
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY, for_each
+from sso_sync.github.org_visibility import LookUp, VisibilitySource, planned_visibility
 from sso_sync.github.public_keys import PublicKeys
 from sso_sync.github.rest import GitHubApi, expect_status, seal
 from sso_sync.github.targets import (
@@ -38,6 +39,23 @@ class PlannedSecret:
     name: str  # as stored on GitHub, prefix included
     source: str  # which credential field it carries
     action: Action  # "set" when we did not ask GitHub whether it exists
+    # Organization secrets: the visibility the PUT sends, and where it comes from (None: not
+    # looked up yet); `blocked`: why it could not be looked up, which fails this secret's write.
+    visibility: Visibility | None = None
+    visibility_source: VisibilitySource | None = None
+    selected_repository_ids: tuple[int, ...] = ()
+    blocked: GitHubError | None = field(default=None, compare=False, repr=False)
+
+    def visibility_dict(self) -> dict[str, Any]:
+        if self.visibility is None:
+            return {}
+        entry: dict[str, Any] = {
+            "visibility": self.visibility,
+            "visibility_source": self.visibility_source,
+        }
+        if self.visibility == "selected":
+            entry["selected_repository_ids"] = list(self.selected_repository_ids)
+        return entry
 
 
 @dataclass(frozen=True)
@@ -50,7 +68,12 @@ class TargetPlan:
 
     @property
     def visibility(self) -> Visibility | None:
-        return self.target.visibility if self.target.kind == "org" else None
+        """The one visibility of an organization target's secrets; None when they differ
+        (each keeps its own) or for other targets."""
+        kinds = {(s.visibility, s.selected_repository_ids) for s in self.secrets}
+        if self.target.kind != "org" or len(kinds) != 1:
+            return None
+        return next(iter(kinds))[0]
 
     @property
     def label(self) -> str:
@@ -58,10 +81,11 @@ class TargetPlan:
 
     def as_dict(self) -> dict[str, Any]:
         entry: dict[str, Any] = {"target": self.target.label, "set": self.set_name}
-        if self.visibility is not None:
+        if self.target.kind == "org":
+            # null when the secrets' visibilities differ: each secret then says its own.
             entry["visibility"] = self.visibility
-        if self.visibility == "selected":
-            entry["selected_repository_ids"] = list(self.selected_repository_ids)
+            if self.visibility == "selected":
+                entry["selected_repository_ids"] = list(self.secrets[0].selected_repository_ids)
         return entry
 
 
@@ -81,7 +105,12 @@ class PushPlan:
                     **tp.as_dict(),
                     "profile": profiles[tp.profile],
                     "secrets": [
-                        {"name": s.name, "action": s.action, "outcome": _WOULD[s.action]}
+                        {
+                            "name": s.name,
+                            "action": s.action,
+                            "outcome": _WOULD[s.action],
+                            **s.visibility_dict(),
+                        }
                         for s in tp.secrets
                     ],
                 }
@@ -132,31 +161,33 @@ def plan_sets(
     existing: Mapping[Target, set[str]] | None = None,
     *,
     repo_ids: Mapping[str, int] | None = None,
+    current: Mapping[tuple[str, str], LookUp] | None = None,
 ) -> PushPlan:
     """The plan for several sets at once.
 
     `existing` maps a target to the (upper-cased) names already there, when a dry run asked;
     `repo_ids` maps "owner/name" (lower-cased) to repository ids for selected-visibility
-    organization secrets. The caller has run `check_sets` first, before any request.
+    organization secrets; `current` holds the organization secrets' visibilities as
+    `org_visibility` looked them up (without it, those that keep theirs are not decided yet).
+    The caller has run `check_sets` first, before any request.
     """
     plans: list[TargetPlan] = []
     for target_set in sets:
         names = managed_names(target_set.prefix)
         for target in dict.fromkeys(target_set.targets):  # a target named twice is pushed once
             known = None if existing is None else existing.get(target)
-            secrets = tuple(
-                PlannedSecret(
-                    name=name,
-                    source=source,
-                    action="set"
-                    if known is None
-                    else ("update" if name.upper() in known else "create"),
-                )
-                for name, source in zip(names, SECRET_NAMES, strict=True)
-            )
             ids: tuple[int, ...] = ()
             if target.selected_repos:
                 ids = tuple(_repo_id(repo_ids, name) for name in target.selected_repos)
+            secrets = tuple(
+                PlannedSecret(
+                    name,
+                    source,
+                    "set" if known is None else ("update" if name.upper() in known else "create"),
+                    *planned_visibility(target, name, ids, current),
+                )
+                for name, source in zip(names, SECRET_NAMES, strict=True)
+            )
             plans.append(TargetPlan(target, secrets, target_set.profile, target_set.name, ids))
     return PushPlan(tuple(plans))
 
@@ -171,13 +202,18 @@ def _repo_id(repo_ids: Mapping[str, int] | None, name: str) -> int:
     return repo_ids[name.lower()]
 
 
-def put_body(plan: TargetPlan, key_id: str, encrypted_value: str) -> dict[str, Any]:
+def put_body(
+    plan: TargetPlan, planned: PlannedSecret, key_id: str, encrypted_value: str
+) -> dict[str, Any]:
     """The PUT body GitHub's REST docs give for this kind of target."""
     body: dict[str, Any] = {"encrypted_value": encrypted_value, "key_id": key_id}
-    if plan.visibility is not None:
-        body["visibility"] = plan.visibility
-        if plan.visibility == "selected":
-            body["selected_repository_ids"] = list(plan.selected_repository_ids)
+    if plan.target.kind == "org":
+        if planned.visibility is None:
+            # Never guess: a guess could widen a secret that is `selected` today.
+            raise UsageError(f"{plan.target.label}: {planned.name}'s visibility was not looked up")
+        body["visibility"] = planned.visibility
+        if planned.visibility == "selected":
+            body["selected_repository_ids"] = list(planned.selected_repository_ids)
     elif plan.target.kind == "user" and plan.selected_repository_ids:
         # `gh secret set --user --repos`: the repositories whose codespaces may use it.
         body["selected_repository_ids"] = list(plan.selected_repository_ids)
@@ -382,6 +418,8 @@ def _put_secret(
 ) -> SecretResult:
     target = tp.target
     try:
+        if planned.blocked is not None:
+            raise planned.blocked
         key = keys.get(target)
     except GitHubError as exc:
         if exc.status == 401:
@@ -389,7 +427,7 @@ def _put_secret(
         # No key, no write: GitHub said why (failed), or the deadline or Ctrl-C came first.
         stopped = isinstance(exc, (DeadlineReached, Cancelled))
         return SecretResult(planned.name, "not attempted" if stopped else "failed", str(exc))
-    body = put_body(tp, str(key["key_id"]), seal(str(key["key"]), values[planned.source]))
+    body = put_body(tp, planned, str(key["key_id"]), seal(str(key["key"]), values[planned.source]))
     try:
         response = api.request("PUT", f"{target.secrets_path}/{planned.name}", body)
         # GitHub documents 201 (created) and 204 (updated); nothing else means it was stored.

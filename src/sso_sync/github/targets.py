@@ -33,7 +33,8 @@ class Target:
     repo: str | None = None
     environment: str | None = None
     app: App = "actions"
-    # Organization targets only: who may use the secret ("private", as gh, when not given).
+    # Organization targets only: who may use the secret, as --visibility/--selected-repo ask;
+    # None: each secret keeps the visibility it has, and a new one is "private", as gh.
     visibility: Visibility | None = None
     selected_repos: tuple[str, ...] = ()  # OWNER/NAME, resolved to ids before planning
 
@@ -251,7 +252,7 @@ def build_targets(
         raise UsageError(
             f"{n['visibility']} selected needs at least one {n['selected']} OWNER/NAME"
         )
-    vis: Visibility = "selected" if selected_repos else (chosen or "private")
+    vis: Visibility | None = "selected" if selected_repos else chosen
     picked = [parse_repo(r, app=the_app, what=n["selected"]) for r in selected_repos]
     targets: list[Target] = []
     for text in (r for r in repos if not is_pattern(r)):

@@ -633,7 +633,11 @@ class GitHubBackend:
                 )
         return item
 
-    def _repo_ids(self, org: str, ids: Any) -> list[int]:
+    def _repo_ids(self, org: str, ids: Any, *, strings: bool = False) -> list[int]:
+        if strings and isinstance(ids, list):
+            # Actions and Dependabot take ids as integers or strings (GitHub's description
+            # says `anyOf`; PyGithub sends Dependabot's as strings); Codespaces only integers.
+            ids = [int(i) if isinstance(i, str) and i.isascii() and i.isdigit() else i for i in ids]
         if not isinstance(ids, list) or not all(
             isinstance(i, int) and not isinstance(i, bool) for i in ids
         ):
@@ -668,7 +672,11 @@ class GitHubBackend:
             if visibility not in ("all", "private", "selected"):
                 raise _invalid("visibility must be one of: all, private, selected")
             if visibility == "selected":
-                selected = self._repo_ids(org, body.get("selected_repository_ids", []))
+                selected = self._repo_ids(
+                    org,
+                    body.get("selected_repository_ids", []),
+                    strings=not scope.endswith("/codespaces"),
+                )
         elif user:
             visibility = "selected"
             ids = body.get("selected_repository_ids", [])
@@ -713,9 +721,10 @@ class GitHubBackend:
             raise _not_found()
         method = request.method
         if len(rest) == 2 and method == "GET":
+            # Paged as GitHub pages it (`per_page` 30 by default, at most 100).
             ids = secret.selected_repository_ids or []
             repos = [self._repo_json(r) for r in self.repos.values() if r.id in ids]
-            return json_response(200, {"total_count": len(repos), "repositories": repos})
+            return self._paginate(request, repos, "repositories", 30, 100)
         if method in ("PUT", "DELETE") and secret.visibility != "selected":
             raise GitHubFault(409, "Secret visibility is not 'selected'")
         if len(rest) == 2 and method == "PUT":

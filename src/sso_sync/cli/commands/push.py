@@ -30,7 +30,7 @@ from sso_sync.errors import Interrupted, OperationFailed, UsageError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from sso_sync.github.push import PushPlan
+    from sso_sync.github.push import PlannedSecret, PushPlan
     from sso_sync.github.targets import TargetSet
 
 
@@ -149,16 +149,32 @@ def _print_plan(
         ui.out_json({**plan.as_dict(profiles), "config_file": config_file_of(sets)})
         return
     for tp in plan.targets:
-        extra = ""
-        if tp.visibility is not None:
-            extra = f" (visibility {tp.visibility}"
-            if tp.visibility == "selected":
-                extra += ", repository ids " + ", ".join(map(str, tp.selected_repository_ids))
-            extra += ")"
+        # An organization secret's visibility: once for the target when its secrets share one,
+        # else after each secret (each keeps its own).
+        shared = {_visibility_words(s) for s in tp.secrets}
+        each = len(shared) > 1
+        extra = "" if each or shared == {""} else f" ({shared.pop()})"
         ui.out(
             f"{tp.label}: would "
-            + ", ".join(f"{s.action} {s.name}" for s in tp.secrets)
+            + ", ".join(
+                f"{s.action} {s.name}" + (f" ({_visibility_words(s)})" if each else "")
+                for s in tp.secrets
+            )
             + extra
             + f" from profile {profiles[tp.profile]}"
         )
     ui.out("dry run: nothing was written")
+
+
+_FROM = {"kept": "kept", "option": "as asked", "default": "new, the default"}
+
+
+def _visibility_words(secret: PlannedSecret) -> str:
+    """`visibility selected, kept; repository ids 1001, 1002`; "" for a secret without one."""
+    if secret.visibility is None or secret.visibility_source is None:
+        return ""
+    words = f"visibility {secret.visibility}, {_FROM[secret.visibility_source]}"
+    if secret.visibility == "selected":
+        ids = ", ".join(map(str, secret.selected_repository_ids)) or "none"
+        words += f"; repository ids {ids}"
+    return words

@@ -1,0 +1,210 @@
+"""Organization secrets keep who may use them: before a secret of an `--org` target that no
+`--visibility` or `--selected-repo` decides is written, GitHub is asked what it is now.
+
+A PUT of an organization secret must name its visibility, so writing one blind would reset a
+`selected` secret to whatever default we send (`gh secret set --org` does exactly that: `private`),
+taking it away from the repositories that use it. Per secret:
+
+- `GET /orgs/{org}/{app}/secrets/{name}`: 200 with `visibility` (and, when `selected`,
+  `selected_repositories_url`); 404 when there is no such secret (a new one gets `private`, as gh).
+- when `selected`: `GET /orgs/{org}/{app}/secrets/{name}/repositories?per_page=100&page=N`
+  (`total_count`, `repositories`), every page, for the ids to send back. The path is built here
+  rather than taken from `selected_repositories_url`, so the token goes nowhere an answer names.
+
+These are the REST pages "Get an organization secret" and "List selected repositories for an
+organization secret" (Actions, Dependabot and Codespaces alike). PyGithub has
+`Organization.get_secret` and `OrganizationSecret.selected_repositories` for the first two apps,
+but they would go round our pacing, retries and deadline: the requests go through `GitHubApi`
+like every other. A look-up that fails (a 403 for a token that may write but not read, say)
+fails that secret's write rather than guessing: a guess could widen the secret.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, TypeAlias
+
+from sso_sync.errors import GitHubError
+from sso_sync.github.fanout import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
+from sso_sync.github.rest import GitHubApi, expect_status
+from sso_sync.github.targets import VISIBILITIES, Target, Visibility
+
+if TYPE_CHECKING:
+    from sso_sync.github.push import PushPlan
+
+# What a new organization secret gets when no option says: `gh secret set --org`'s default.
+DEFAULT_VISIBILITY: Visibility = "private"
+# Where a planned secret's visibility comes from: the option (or config key), the secret that is
+# there now, or the default for a new secret.
+VisibilitySource = Literal["option", "kept", "default"]
+PAGE = 100
+
+
+@dataclass(frozen=True)
+class CurrentVisibility:
+    """An existing organization secret's visibility, and its repositories when `selected`."""
+
+    visibility: Visibility
+    repository_ids: tuple[int, ...] = ()
+
+
+# A look-up's answer: the secret's visibility, None when it does not exist, or why we cannot tell.
+LookUp: TypeAlias = CurrentVisibility | GitHubError | None
+
+
+def keeps_visibility(target: Target) -> bool:
+    """Whether `target`'s secrets keep the visibility they have (no option decides it)."""
+    return target.kind == "org" and target.visibility is None
+
+
+def lookup_key(target: Target, name: str) -> tuple[str, str]:
+    return (target.address, name.upper())
+
+
+def current_visibility(api: GitHubApi, target: Target, name: str) -> CurrentVisibility | None:
+    """The visibility of the organization secret `name` on `target`; None when it is absent."""
+    what = f"{target.label}: reading the visibility of {name}, to keep it (or give --visibility)"
+    response = api.request("GET", f"{target.secrets_path}/{name}")
+    if response.status == 404:
+        return None
+    expect_status(response, what, (200,), not_found=target.not_found_hint)
+    data = response.data
+    visibility = data.get("visibility") if isinstance(data, dict) else None
+    if visibility not in VISIBILITIES or str(data.get("name", "")).upper() != name.upper():
+        raise GitHubError(f"{what}: GitHub's answer is not that secret: check --api-url")
+    if visibility != "selected":
+        return CurrentVisibility(visibility)
+    return CurrentVisibility("selected", _selected_ids(api, target, name, what))
+
+
+def planned_visibility(
+    target: Target,
+    name: str,
+    ids: tuple[int, ...],
+    current: Mapping[tuple[str, str], LookUp] | None,
+) -> tuple[Visibility | None, VisibilitySource | None, tuple[int, ...], GitHubError | None]:
+    """What the PUT of secret `name` on `target` will send: (visibility, where it comes from,
+    repository ids, why it cannot be written). `ids` are the option's `--selected-repo` ids;
+    `current` the look-ups (None: not made yet, so nothing is decided)."""
+    if target.kind != "org":
+        return None, None, (), None
+    if target.visibility is not None:
+        chosen = ids if target.visibility == "selected" else ()
+        return target.visibility, "option", chosen, None
+    if current is None:
+        return None, None, (), None
+    answer = current.get(lookup_key(target, name), _NOT_LOOKED_UP)
+    if answer is _NOT_LOOKED_UP:
+        why = f"{target.label}: the visibility of {name} was not looked up, so it was not written"
+        return None, None, (), GitHubError(why)
+    if isinstance(answer, GitHubError):
+        return None, None, (), answer
+    if answer is None:
+        return DEFAULT_VISIBILITY, "default", (), None
+    assert isinstance(answer, CurrentVisibility)
+    return answer.visibility, "kept", answer.repository_ids, None
+
+
+_NOT_LOOKED_UP = GitHubError("not looked up")
+
+
+def _selected_ids(api: GitHubApi, target: Target, name: str, what: str) -> tuple[int, ...]:
+    ids: list[int] = []
+    page = 1
+    while True:
+        response = api.request(
+            "GET", f"{target.secrets_path}/{name}/repositories?per_page={PAGE}&page={page}"
+        )
+        expect_status(response, what, (200,), not_found=target.not_found_hint)
+        data = response.data
+        repos = data.get("repositories") if isinstance(data, dict) else None
+        total = data.get("total_count") if isinstance(data, dict) else None
+        if (
+            not isinstance(repos, list)
+            or type(total) is not int
+            or not all(
+                isinstance(r, dict) and type(r.get("id")) is int and r["id"] > 0 for r in repos
+            )
+        ):
+            raise GitHubError(
+                f"{what}: GitHub's answer is not a list of repositories: check --api-url"
+            )
+        ids += [int(r["id"]) for r in repos]
+        if len(repos) < PAGE or len(ids) >= total:
+            return tuple(dict.fromkeys(ids))
+        page += 1
+
+
+class CurrentVisibilities:
+    """One look-up per organization secret; a failure is remembered, and told by `known`."""
+
+    def __init__(self, api: GitHubApi) -> None:
+        self._api = api
+        self._lock = threading.Lock()
+        self._answers: dict[tuple[str, str], LookUp] = {}
+
+    def look_up(self, target: Target, name: str) -> None:
+        key = lookup_key(target, name)
+        with self._lock:
+            if key in self._answers:
+                return
+        answer: LookUp
+        try:
+            answer = current_visibility(self._api, target, name)
+        except GitHubError as exc:
+            answer = exc
+        with self._lock:
+            self._answers.setdefault(key, answer)
+
+    def known(self) -> Mapping[tuple[str, str], LookUp]:
+        with self._lock:
+            return dict(self._answers)
+
+
+def wanted(plan: PushPlan) -> list[tuple[Target, str]]:
+    """Every (target, secret name) whose visibility must be looked up, once each."""
+    seen: dict[tuple[str, str], tuple[Target, str]] = {}
+    for tp in plan.targets:
+        if keeps_visibility(tp.target):
+            for secret in tp.secrets:
+                seen.setdefault(lookup_key(tp.target, secret.name), (tp.target, secret.name))
+    return list(seen.values())
+
+
+@contextmanager
+def prefetched_visibilities(
+    api: GitHubApi, plan: PushPlan, *, concurrency: int = DEFAULT_CONCURRENCY
+) -> Iterator[CurrentVisibilities]:
+    """Look every visibility up in the background while the caller gets the credentials, as
+    `public_keys.prefetched_keys` does for the keys; all are done when the block ends."""
+    current = CurrentVisibilities(api)
+    items = wanted(plan)
+    workers = max(1, min(concurrency, MAX_CONCURRENCY, len(items) or 1))
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sso-sync-visibility")
+    for target, name in items:
+        pool.submit(_look_up_quietly, current, target, name)
+    try:
+        yield current
+    except BaseException:
+        api.cancel()  # Ctrl-C or a failed sign-in: no look-up holds the exit up
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)  # every look-up answered (or failed) before the plan is made
+
+
+def _look_up_quietly(current: CurrentVisibilities, target: Target, name: str) -> None:
+    with suppress(GitHubError):  # kept in `current` already; only a bug would get here
+        current.look_up(target, name)
+
+
+def look_up_all(
+    api: GitHubApi, plan: PushPlan, *, concurrency: int = DEFAULT_CONCURRENCY
+) -> Mapping[tuple[str, str], LookUp]:
+    """Every look-up `plan` needs, now (the dry run, which has nothing to overlap them with)."""
+    with prefetched_visibilities(api, plan, concurrency=concurrency) as current:
+        pass
+    return current.known()
