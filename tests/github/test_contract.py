@@ -444,3 +444,36 @@ def test_our_requests_carry_the_headers_github_recommends(
     for exchange in sent:
         for name, value in REQUEST_HEADERS.items():
             assert exchange.request_headers.get(name.lower()) == value, exchange.describe()
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["push", "dry-run"])
+@pytest.mark.parametrize("app", ["actions", "dependabot", "codespaces"])
+def test_org_visibility_look_ups_keep_to_githubs_contract(
+    contract: Contract, world: World, run, prefix: str, app: str, dry_run: bool
+) -> None:
+    """What `push --org` without `--visibility` reads to keep a secret's visibility: the
+    secret (a 404 for a new one is in the `push-org-*` cases above) and, when `selected`, its
+    repositories."""
+    world.seed_token()
+    org = ("push", "--org", ORG, "--app", app, "--profile", "ci", "--prefix", prefix)
+    setup = run(*org, "--selected-repo", "octo-org/app", "--selected-repo", "octo-org/api")
+    assert setup.exit_code == 0, setup.stderr
+    contract.begin()
+
+    result = run(*org, *(("--dry-run",) if dry_run else ()))
+
+    contract.assert_passed()
+    assert result.exit_code == 0, result.stderr
+    sent = {(e.method, e.path.partition("?")[0]) for e in contract.exchanges()}
+    secret = f"/orgs/{ORG}/{app}/secrets/{prefix}AWS_SESSION_TOKEN"
+    assert {("GET", secret), ("GET", f"{secret}/repositories")} <= sent
+    mine = {
+        n: s
+        for n, s in contract.sandbox.secrets(f"orgs/{ORG}/{app}").items()
+        if n.startswith(prefix)
+    }
+    assert {(s.visibility, tuple(s.selected_repository_ids or ())) for s in mine.values()} == {
+        ("selected", (APP_ID, API_ID))
+    }
+    if not dry_run:
+        assert {n: s.value for n, s in mine.items()} == issued_as_secrets(world.sandbox, prefix)

@@ -7,6 +7,7 @@ sandbox decrypts what lands."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -40,7 +41,11 @@ def pygithub(sandbox: Sandbox) -> Any:
 
 
 def create_org_secret(
-    sandbox: Sandbox, name: str, visibility: str, repos: list[str] = (), app: str = "actions"
+    sandbox: Sandbox,
+    name: str,
+    visibility: str,
+    repos: Sequence[str] = (),
+    app: str = "actions",
 ) -> None:
     """What an organization admin did before: `create_secret` of PyGithub."""
     gh = pygithub(sandbox)

@@ -54,6 +54,21 @@ def pushed(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     assert CliRunner().invoke(app, ["push", "--repo", REPO, "-p", "ci"]).exit_code == 0
 
 
+def org_secret_selected(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    """Signed in, and the four secrets already on the organization, `selected` for one repo."""
+    world.seed_token()
+    first = ["push", "--org", "octo-org", "--selected-repo", REPO, "-p", "ci"]
+    assert CliRunner().invoke(app, first).exit_code == 0
+
+
+def org_visibility_refused(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    """As above, and GitHub refuses to say what an organization secret's visibility is."""
+    org_secret_selected(world, mp, tmp)
+    world.sandbox.inject_fault(
+        "github", "GET", r"^/orgs/octo-org/actions/secrets/AWS_\w+$", 403, times=-1
+    )
+
+
 def bad_github_token(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     world.seed_token()
     mp.setenv("GH_TOKEN", GH_CANARY)
@@ -176,6 +191,7 @@ class Case:
 
 
 PUSH = ("push", "--repo", REPO, "--profile", "ci")
+ORG_PUSH = ("push", "--org", "octo-org", "--profile", "ci")
 PIN = "my-org/sso-sync@" + "a" * 40
 CONFIGURE = (
     "configure",
@@ -198,6 +214,11 @@ CASES = {
     "push refuses unprintable credentials": Case(PUSH, unprintable_credentials, 1),
     "push stops at its deadline": Case((*PUSH, "--timeout", "2"), slow_github, 1),
     "push keeps a token it cannot refresh": Case(PUSH, refresh_unreachable, 0),
+    "push --org keeps a visibility": Case(ORG_PUSH, org_secret_selected, 0),
+    "push --org, visibility refused": Case(ORG_PUSH, org_visibility_refused, 1),
+    "push --org --dry-run, visibility refused": Case(
+        (*ORG_PUSH, "--dry-run", "--json"), org_visibility_refused, 1
+    ),
     "login anew after a session ended early": Case(
         ("login", "--profile", "ci", "--use-device-code", "--no-browser"), session_ended_early, 0
     ),
