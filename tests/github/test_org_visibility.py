@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -261,3 +262,22 @@ def test_a_look_up_that_fails_once_is_retried(world: World, run) -> None:
     assert read_back(world.sandbox, NAMES[1]) == ("selected", sorted([API, APP]))
     statuses = [s for m, p, s in github_requests(world) if p.endswith(f"{NAMES[1]}/repositories")]
     assert statuses[:2] == [502, 200]
+
+
+def test_a_config_target_without_visibility_keeps_it_too(world: World, run, tmp_path: Path) -> None:
+    world.seed_token()
+    for name in NAMES:
+        create_org_secret(world.sandbox, f"CI_{name}", "selected", [WEB])
+    config = tmp_path / "sso-sync.toml"
+    config.write_text(
+        f'[sets.ci]\nprofile = "ci"\nprefix = "CI_"\ntargets = [{{ org = "{ORG}" }}]\n'
+    )
+
+    result = run("push", "--config", str(config))
+
+    assert result.exit_code == 0, result.stderr
+    issued = {f"CI_{n}": v for n, v in issued_as_secrets(world).items()}
+    assert {n: s.value for n, s in stored(world).items()} == issued
+    assert {
+        (s.visibility, tuple(s.selected_repository_ids or ())) for s in stored(world).values()
+    } == {("selected", (IDS[WEB],))}
