@@ -116,13 +116,13 @@ def plan_dry_run(
 ) -> PushPlan:
     """The plan with each secret marked create or update, from one listing per target, and
     each organization secret's visibility (kept, asked or default) as the real run finds it."""
-    from sso_sync.github.org_visibility import look_up_all
+    from sso_sync.github.org_visibility import CurrentVisibilities, complete
     from sso_sync.github.push import existing_for_plan, plan_sets, resolve_repo_ids
 
     repo_ids = resolve_repo_ids(api, sets, concurrency=concurrency)
     plan = plan_sets(sets, repo_ids=repo_ids)
     existing = existing_for_plan(api, plan, concurrency=concurrency)
-    current = look_up_all(api, plan, concurrency=concurrency)
+    current = complete(CurrentVisibilities(api), plan, concurrency=concurrency)
     plan = plan_sets(sets, existing, repo_ids=repo_ids, current=current)
     for tp in plan.targets:
         for secret in tp.secrets:
@@ -143,7 +143,7 @@ def run_push(
 ) -> PushRun:
     """Push to every target of `sets`; `credentials_for(profile)` gets a set's credentials
     (signing in if it may). Per-target failures are in the result; a bad token raises."""
-    from sso_sync.github.org_visibility import prefetched_visibilities
+    from sso_sync.github.org_visibility import CurrentVisibilities, complete, look_ups
     from sso_sync.github.public_keys import prefetched_keys
     from sso_sync.github.push import (
         SecretResult,
@@ -160,12 +160,12 @@ def run_push(
         plan = plan_sets(sets, repo_ids=repo_ids)
         # The public keys, and the visibilities organization secrets keep, arrive while IAM
         # Identity Center issues the credentials.
-        with (
-            prefetched_keys(api, plan, concurrency=concurrency) as keys,
-            prefetched_visibilities(api, plan, concurrency=concurrency) as current,
-        ):
+        current = CurrentVisibilities(api)
+        also = look_ups(current, plan)
+        with prefetched_keys(api, plan, concurrency=concurrency, also=also) as keys:
             credentials = {p: credentials_for(p) for p in profile_names}
-        plan = plan_sets(sets, repo_ids=repo_ids, current=current.known())
+        kept = complete(current, plan, concurrency=concurrency)
+        plan = plan_sets(sets, repo_ids=repo_ids, current=kept)
     except (DeadlineReached, KeyboardInterrupt) as exc:
         # Nothing was written: every target is reported as not attempted, and why.
         api.abort()

@@ -22,14 +22,13 @@ fails that secret's write rather than guessing: a guess could widen the secret.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from sso_sync.errors import GitHubError
-from sso_sync.github.fanout import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
+from sso_sync.github.fanout import DEFAULT_CONCURRENCY, for_each
 from sso_sync.github.rest import GitHubApi, expect_status
 from sso_sync.github.targets import VISIBILITIES, Target, Visibility
 
@@ -143,7 +142,7 @@ class CurrentVisibilities:
     """One look-up per organization secret; a failure is remembered, and told by `known`."""
 
     def __init__(self, api: GitHubApi) -> None:
-        self._api = api
+        self.api = api
         self._lock = threading.Lock()
         self._answers: dict[tuple[str, str], LookUp] = {}
 
@@ -154,7 +153,7 @@ class CurrentVisibilities:
                 return
         answer: LookUp
         try:
-            answer = current_visibility(self._api, target, name)
+            answer = current_visibility(self.api, target, name)
         except GitHubError as exc:
             answer = exc
         with self._lock:
@@ -175,36 +174,18 @@ def wanted(plan: PushPlan) -> list[tuple[Target, str]]:
     return list(seen.values())
 
 
-@contextmanager
-def prefetched_visibilities(
-    api: GitHubApi, plan: PushPlan, *, concurrency: int = DEFAULT_CONCURRENCY
-) -> Iterator[CurrentVisibilities]:
-    """Look every visibility up in the background while the caller gets the credentials, as
-    `public_keys.prefetched_keys` does for the keys; all are done when the block ends."""
-    current = CurrentVisibilities(api)
-    items = wanted(plan)
-    workers = max(1, min(concurrency, MAX_CONCURRENCY, len(items) or 1))
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sso-sync-visibility")
-    for target, name in items:
-        pool.submit(_look_up_quietly, current, target, name)
-    try:
-        yield current
-    except BaseException:
-        api.cancel()  # Ctrl-C or a failed sign-in: no look-up holds the exit up
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)  # every look-up answered (or failed) before the plan is made
+def look_ups(current: CurrentVisibilities, plan: PushPlan) -> list[Callable[[], None]]:
+    """The look-ups `plan` needs, as work for `public_keys.prefetched_keys`' pool: they run
+    beside the key fetches while the credentials are issued, within the same --concurrency."""
+    return [partial(current.look_up, target, name) for target, name in wanted(plan)]
 
 
-def _look_up_quietly(current: CurrentVisibilities, target: Target, name: str) -> None:
-    with suppress(GitHubError):  # kept in `current` already; only a bug would get here
-        current.look_up(target, name)
-
-
-def look_up_all(
-    api: GitHubApi, plan: PushPlan, *, concurrency: int = DEFAULT_CONCURRENCY
+def complete(
+    current: CurrentVisibilities, plan: PushPlan, *, concurrency: int = DEFAULT_CONCURRENCY
 ) -> Mapping[tuple[str, str], LookUp]:
-    """Every look-up `plan` needs, now (the dry run, which has nothing to overlap them with)."""
-    with prefetched_visibilities(api, plan, concurrency=concurrency) as current:
-        pass
+    """Every look-up `plan` needs that has not been made yet (the prefetch was cut short, or
+    there was none: the dry run), now; then all of them."""
+    known = current.known()
+    missing = [(t, n) for t, n in wanted(plan) if lookup_key(t, n) not in known]
+    for_each(missing, lambda item: current.look_up(*item), concurrency=concurrency, api=current.api)
     return current.known()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
@@ -53,16 +53,24 @@ class PublicKeys:
 
 @contextmanager
 def prefetched_keys(
-    api: GitHubApi, plan: PushPlan, *, concurrency: int = DEFAULT_CONCURRENCY
+    api: GitHubApi,
+    plan: PushPlan,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    also: Sequence[Callable[[], None]] = (),
 ) -> Iterator[PublicKeys]:
     """Fetch every target's public key in the background while the caller does something
-    else (getting the role credentials), so those round trips overlap."""
+    else (getting the role credentials), so those round trips overlap. `also`: more reads to
+    make on the same pool (within --concurrency), each keeping its own failures; any not
+    started when the block ends are dropped, so their owner must be able to make them later."""
     keys = PublicKeys(api)
     targets = list({tp.target.address: tp.target for tp in plan.targets}.values())
-    workers = max(1, min(concurrency, MAX_CONCURRENCY, len(targets)))
+    workers = max(1, min(concurrency, MAX_CONCURRENCY, len(targets) + len(also)))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sso-sync-keys")
     for target in targets:
         pool.submit(_fetch_quietly, keys, target)
+    for work in also:
+        pool.submit(work)
     try:
         yield keys
     except BaseException:
