@@ -281,3 +281,21 @@ def test_a_config_target_without_visibility_keeps_it_too(world: World, run, tmp_
     assert {
         (s.visibility, tuple(s.selected_repository_ids or ())) for s in stored(world).values()
     } == {("selected", (IDS[WEB],))}
+
+
+def test_as_a_github_app_the_look_ups_use_the_orgs_installation_token(
+    world: World, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.seed_token()
+    for name in NAMES:
+        create_org_secret(world.sandbox, name, "selected", [APP, API])
+    world.use_github_app(monkeypatch, tmp_path)
+    world.sandbox.clear_requests()
+
+    result = run("push", "--org", ORG, "-p", "ci")
+
+    assert result.exit_code == 0, result.stderr
+    assert {n: s.value for n, s in stored(world).items()} == issued_as_secrets(world)
+    assert read_back(world.sandbox, NAMES[0]) == ("selected", sorted([API, APP]))
+    refused = [(p, s) for _, p, s in github_requests(world) if s in (401, 403)]
+    assert refused == []
