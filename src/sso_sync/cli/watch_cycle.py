@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sso_sync.cli.session import command_deadline, github_api
-from sso_sync.errors import LoginRequired, SsoSyncError
+from sso_sync.errors import SsoSyncError
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -61,8 +61,6 @@ class WatchCycles:
             if not self._listed_at_start:
                 try:
                     self.targets = self._resolve(deadline, app)
-                except LoginRequired:
-                    raise
                 except SsoSyncError as exc:
                     self._warnings.append(f"{exc} (pushed to the repositories listed before)")
             self._listed_at_start = False
