@@ -66,9 +66,11 @@ def test_every_subpackage_map_names_each_of_its_modules() -> None:
 
 
 def test_every_command_module_is_registered_once() -> None:
-    from sso_sync.cli.app import COMMANDS
+    from sso_sync.cli.app import COMMANDS, command_function
 
-    modules = {fn.__module__.rsplit(".", 1)[-1] for _, fn, _ in COMMANDS}
+    modules = {target.split(":")[0] for _, target, _ in COMMANDS}
+    for _, target, _ in COMMANDS:
+        assert callable(command_function(target)), target
     on_disk = {p.stem for p in (ROOT / "src" / "sso_sync" / "cli" / "commands").glob("*.py")} - {
         "__init__"
     }

@@ -59,6 +59,24 @@ def test_help_and_version_load_nothing_heavy() -> None:
         assert not loaded & {*HEAVY, "pydantic", "json", "logging", "concurrent", "hashlib"}
 
 
+def test_top_level_help_builds_no_command() -> None:
+    """The command list comes from the table: no command module is imported for it, so the
+    start-up of `--help` does not grow with every command added."""
+    code = (
+        "import sys, io, contextlib\n"
+        "from sso_sync.cli import main\n"
+        "sys.argv = ['sso-sync', '--help']\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(' '.join(m for m in sys.modules if m.startswith('sso_sync.cli.commands.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == []
+
+
 def test_command_help_loads_no_client_library() -> None:
     for command in ("push", "status", "verify"):
         assert not modules_loaded_by(command, "--help") & set(HEAVY)

@@ -112,7 +112,8 @@ def test_a_waiting_push_checks_freshness_again_once_it_has_the_lock(world: World
     try:
         waiting = sso_sync("push", "--repo", APP, "-p", "ci", "--min-remaining", "30m")
         time.sleep(2)
-        assert waiting.poll() is None  # still waiting for the lock
+        # Still waiting for the lock (if not: what it said, for a failure seen once, not since).
+        assert waiting.poll() is None, waiting.communicate()
         # Meanwhile the lock's holder pushed: its record lands before the lock is released.
         now = datetime.now(timezone.utc)
         record = new_record(

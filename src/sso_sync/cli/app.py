@@ -8,30 +8,15 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
+import typer.main
 from typer.core import TyperGroup
 
 from sso_sync import __version__
 from sso_sync.cli import ui
-from sso_sync.cli.commands import (
-    configure,
-    demo,
-    doctor,
-    export,
-    init_workflows,
-    login,
-    logout,
-    push,
-    remove,
-    schedule,
-    status,
-    verify,
-    watch,
-)
-from sso_sync.cli.commands import list as list_command
 from sso_sync.errors import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -44,27 +29,40 @@ from sso_sync.errors import (
 if TYPE_CHECKING:
     import logging
 
-# (name, function, one line for the command list), in the order `--help` shows them.
-COMMANDS: list[tuple[str, Callable[..., None], str]] = [
-    ("login", login.login, "Sign in to IAM Identity Center and cache the token."),
-    ("push", push.push, "Push fresh role credentials as GitHub secrets."),
-    ("watch", watch.watch, "Keep the targets fresh while the sign-in lasts."),
-    ("schedule", schedule.schedule, "Install, show or remove a job that pushes unattended."),
-    ("demo", demo.demo, "Run the whole flow against a local sandbox."),
-    ("list", list_command.list_secrets, "List the secrets sso-sync manages on each target."),
-    ("remove", remove.remove, "Delete the secrets sso-sync manages from each target."),
-    ("status", status.status, "Show whether a profile is usable, and for how long."),
-    ("doctor", doctor.doctor, "Check the whole set-up, one line per item, with the fix."),
-    ("configure", configure.configure, "Create an SSO profile in ~/.aws/config."),
-    ("export", export.export_credentials, "Print role credentials for other tools."),
-    ("verify", verify.verify, "Check the AWS credentials in the environment with STS."),
+# (name, "module:function" under sso_sync.cli.commands, one line for the command list), in the
+# order `--help` shows them. A command's module is imported only when that command is used, so
+# `sso-sync --help` builds none of them.
+COMMANDS: list[tuple[str, str, str]] = [
+    ("login", "login:login", "Sign in to IAM Identity Center and cache the token."),
+    ("push", "push:push", "Push fresh role credentials as GitHub secrets."),
+    ("watch", "watch:watch", "Keep the targets fresh while the sign-in lasts."),
+    ("schedule", "schedule:schedule", "Install, show or remove a job that pushes unattended."),
+    ("demo", "demo:demo", "Run the whole flow against a local sandbox."),
+    ("list", "list:list_secrets", "List the secrets sso-sync manages on each target."),
+    ("remove", "remove:remove", "Delete the secrets sso-sync manages from each target."),
+    ("status", "status:status", "Show whether a profile is usable, and for how long."),
+    ("doctor", "doctor:doctor", "Check the whole set-up, one line per item, with the fix."),
+    ("configure", "configure:configure", "Create an SSO profile in ~/.aws/config."),
+    ("export", "export:export_credentials", "Print role credentials for other tools."),
+    ("verify", "verify:verify", "Check the AWS credentials in the environment with STS."),
     (
         "init-workflows",
-        init_workflows.init_workflows,
+        "init_workflows:init_workflows",
         "Write the credentials-check and deploy workflows.",
     ),
-    ("logout", logout.logout, "Sign out of IAM Identity Center, as `aws sso logout` does."),
+    ("logout", "logout:logout", "Sign out of IAM Identity Center, as `aws sso logout` does."),
 ]
+
+
+def command_function(target: str) -> Callable[..., None]:
+    """The function behind a `COMMANDS` entry ("module:function"), importing its module."""
+    import importlib
+
+    module, function = target.split(":")
+    command: Callable[..., None] = getattr(
+        importlib.import_module(f"sso_sync.cli.commands.{module}"), function
+    )
+    return command
 
 
 def _log() -> logging.Logger:
@@ -93,8 +91,42 @@ def _usage_error(exc: Exception) -> tuple[int, str] | None:
     return code, str(message())
 
 
+class _LazyCommands(Mapping[str, Any]):
+    """The group's commands, each built (module imported, typer parameters read) on first use."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, Any] = {}
+        self._table = {name: (target, short) for name, target, short in COMMANDS}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            target, short_help = self._table[name]
+            single = typer.Typer(add_completion=False, rich_markup_mode=None)
+            single.command(name, short_help=short_help)(
+                errors_to_exit_codes(command_function(target))
+            )
+            self._built[name] = typer.main.get_command(single)
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+
 class _JsonErrorsGroup(TyperGroup):
-    """Usage errors (click's, raised before a command runs) also become JSON with --json."""
+    """The commands of `COMMANDS`, built lazily; usage errors (click's, raised before a command
+    runs) also become JSON with --json."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _LazyCommands()  # type: ignore[assignment]
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        # From the table: listing the commands must not build (import) every one of them.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, _, short in COMMANDS])
 
     def make_context(
         self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
@@ -231,10 +263,6 @@ def main_options(
     # A failing log write (stderr closed, a broken pipe) must not print its own traceback:
     # that traceback would show the exception being handled at the time, message and all.
     logging.raiseExceptions = False
-
-
-for _name, _function, _short_help in COMMANDS:
-    app.command(_name, short_help=_short_help)(errors_to_exit_codes(_function))
 
 
 def main() -> None:
