@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sso_sync.cli.app import app
-from tests.support.world import World, assert_no_leak
+from tests.support.world import World, assert_no_leak, issued_as_secrets
 
 GOLDEN = Path(__file__).parent / "golden"
 REPO = "octo-org/app"
@@ -66,22 +66,54 @@ def normalized(text: str, home: Path, token: Path) -> str:
     return (
         text.replace(str(exe.parent), "/opt/sso-sync/bin")
         .replace(str(token), "/secure/gh-token")
+        .replace(str(token.with_name("app.pem")), "/secure/app.pem")
         .replace(str(home), "/home/user")
     )
 
 
+def write_app_key(path: Path, mode: int = 0o600) -> Path:
+    """A fresh RSA private key, as a GitHub App's settings page gives it (PEM)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    path.chmod(mode)
+    return path
+
+
+@pytest.mark.parametrize("credential", ["token", "app"])
 @pytest.mark.parametrize("backend", ["systemd", "cron", "launchd"])
 def test_dry_run_prints_exactly_what_install_writes(
-    backend: str, isolated_env: Path, token_file: Path, monkeypatch: pytest.MonkeyPatch
+    backend: str,
+    credential: str,
+    isolated_env: Path,
+    token_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("GH_CONFIG_DIR")  # passed on to the job when set; not part of the golden
+    if credential == "token":
+        given = ["--github-token-file", str(token_file)]
+        golden = GOLDEN / f"schedule-{backend}.txt"
+    else:
+        key = write_app_key(token_file.with_name("app.pem"))
+        given = ["--github-app-id", "31337", "--github-app-key", str(key)]
+        given += ["--github-app-installation-id", "501"]
+        golden = GOLDEN / f"schedule-{backend}-app.txt"
     result = cli(
         "schedule", "install", "--repo", REPO, "-p", "ci", "--every", "30m",
-        "--backend", backend, "--github-token-file", str(token_file), "--dry-run",
+        "--backend", backend, *given, "--dry-run",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    expected = (GOLDEN / f"schedule-{backend}.txt").read_text()
-    assert normalized(result.stdout, isolated_env, token_file) == expected
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(normalized(result.stdout, isolated_env, token_file))
+    assert normalized(result.stdout, isolated_env, token_file) == golden.read_text()
     assert not (isolated_env / ".config" / "systemd").exists()
     assert not (isolated_env / "Library").exists()
 
@@ -223,3 +255,81 @@ def test_the_job_line_quotes_for_sh_and_escapes_percent() -> None:
     assert line.startswith("*/5 * * * * ")
     assert shlex.split(line[len("*/5 * * * * ") :].replace("\\%", "%")) == list(job.argv)
     assert "50\\%" in line
+
+
+# --- a GitHub App as the job's credential ---------------------------------------------------
+
+
+def test_cron_job_as_a_github_app_from_the_environment(
+    world: World, fake_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SSO_SYNC_GITHUB_APP_* are not passed to a job: install writes the App id and the key's
+    absolute path into its command, and the job pushes with installation tokens."""
+    home = world.home
+    world.seed_token()
+    monkeypatch.chdir(tmp_path)
+    world.use_github_app(monkeypatch, tmp_path)  # no GH_TOKEN, no gh: the App alone
+    monkeypatch.setenv("SSO_SYNC_GITHUB_APP_KEY_FILE", "app.pem")  # relative: made absolute
+    monkeypatch.setenv("FAKE_SYSTEMCTL_RC", "1")
+    install = ("schedule", "install", "--repo", REPO, "-p", "ci")
+    result = cli(*install)
+    assert result.exit_code == 0, result.stderr
+    assert cli(*install).exit_code == 0  # idempotent
+    block = (home / ".fake-crontab").read_text()
+    assert block.count("# BEGIN sso-sync-") == 1
+    line = next(ln for ln in block.splitlines() if not ln.startswith("#"))
+    assert f"--github-app-id {world.sandbox.config.app_id} " in line
+    assert f"--github-app-key {tmp_path / 'app.pem'}" in line
+    status = cli("schedule", "status", "--repo", REPO, "-p", "ci", "--json")
+    assert status.exit_code == 0 and json.loads(status.stdout)["installed"]
+
+    # As cron runs it: /bin/sh, from HOME, with neither a token nor the App's variables.
+    command = line.split(" ", 5)[5]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GH_", "SSO_SYNC_"))}
+    ran = subprocess.run(["/bin/sh", "-c", command], cwd=home, env=env, timeout=60, check=False)
+    assert ran.returncode == 0
+    pushed = world.sandbox.secrets(f"repos/{REPO}/actions")
+    assert {n: s.value for n, s in pushed.items()} == issued_as_secrets(world)
+    assert [p for _, p in world.sandbox.minted_installation_tokens] == [
+        {"metadata": "read", "secrets": "write"}
+    ]
+    status = cli("schedule", "status", "--repo", REPO, "-p", "ci")
+    assert status.exit_code == 0 and ": ok" in status.stdout, status.stdout
+    log = next((home / ".local" / "state" / "sso-sync" / "logs").glob("*.log")).read_text()
+    assert_no_leak(block + log + status.stdout, world.secret_values())
+    assert "PRIVATE KEY" not in block + log
+
+    assert cli("schedule", "remove", "--repo", REPO, "-p", "ci").exit_code == 0
+    assert (home / ".fake-crontab").read_text() == ""
+
+
+def test_a_sets_app_is_read_by_the_job_from_the_config_file(
+    isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no gh: the App is the only credential
+    write_app_key(tmp_path / "app.pem")
+    (tmp_path / "sso-sync.toml").write_text(
+        '[sets.ci]\nprofile = "ci"\ngithub-app-id = 31337\ngithub-app-key = "app.pem"\n'
+        f'targets = [{{ repo = "{REPO}" }}]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    argv = ("schedule", "install", "ci", "--config", "sso-sync.toml", "--backend", "cron")
+    result = cli(*argv, "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert f"--config {tmp_path / 'sso-sync.toml'}" in result.stdout
+    assert "--github-app" not in result.stdout  # the job reads the set, as its targets
+
+
+@pytest.mark.parametrize("problem", ["mode-0644", "missing"])
+def test_install_refuses_an_app_key_it_cannot_use(
+    problem: str, isolated_env: Path, fake_bin: Path, tmp_path: Path
+) -> None:
+    key = tmp_path / "app.pem"
+    if problem == "mode-0644":
+        write_app_key(key, 0o644)
+    app = ("--github-app-id", "31337", "--github-app-key", str(key))
+    result = cli("schedule", "install", "--repo", REPO, "-p", "ci", "--backend", "cron", *app)
+    assert result.exit_code == 2
+    expected = f"run chmod 600 {key}" if problem == "mode-0644" else "cannot read it"
+    assert expected in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert not (isolated_env / ".fake-crontab").exists()

@@ -5,14 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import signal
-import subprocess
-import sys
-import threading
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -21,6 +16,7 @@ from sso_sync.keepfresh.watch import Watcher, refresh_margin
 from sso_sync.sandbox import SandboxConfig
 from sso_sync.state_dir import state_dir
 from sso_sync.sync import PushRun
+from tests.support.watch import Watch
 from tests.support.world import World, assert_no_leak, issued_as_secrets
 
 REPO = "octo-org/app"
@@ -30,39 +26,6 @@ SCOPE = f"repos/{REPO}/actions"
 @pytest.fixture
 def sandbox_config() -> SandboxConfig:
     return SandboxConfig(device_interval=0, role_lifetime=60)
-
-
-class Watch:
-    """`sso-sync watch` in its own process; stderr lines arrive on a queue as they are written."""
-
-    def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("sso-sync")), "watch", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=dict(os.environ),
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.stderr: list[str] = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.stderr.append(line)
-            self.lines.put(line)
-
-    def next_line(self, timeout: float) -> str:
-        return self.lines.get(timeout=timeout)
-
-    def finish(self, timeout: float = 30) -> tuple[int, str, str]:
-        assert self.proc.stdout is not None
-        out = self.proc.stdout.read()  # until the process closes it
-        self.proc.wait(timeout=timeout)
-        self.reader.join(timeout=5)
-        return self.proc.returncode, out, "".join(self.stderr)
 
 
 @pytest.mark.slow

@@ -156,6 +156,12 @@ def app_key_open(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     (tmp / "app.pem").chmod(0o644)
 
 
+def app_key_sign_in_needed(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    """GitHub App auth configured, and the sign-in can no longer be refreshed."""
+    refresh_token_revoked(world, mp, tmp)
+    world.use_github_app(mp, tmp)
+
+
 def fifo_token_file(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     import os
 
@@ -252,12 +258,29 @@ CASES = {
     "watch fails on sign-in": Case(
         ("watch", "--repo", REPO, "--profile", "ci", "--json"), refresh_token_revoked, 3
     ),
+    "watch fails on sign-in as a GitHub App": Case(
+        ("watch", "--repo", "octo-org/*", "--profile", "ci", "--json"), app_key_sign_in_needed, 3
+    ),
+    "watch refuses an App key readable by others": Case(
+        ("watch", "--repo", REPO, "--profile", "ci"), app_key_open, 2
+    ),
+    "watch refuses a pattern matching nothing": Case(
+        ("watch", "--repo", "octo-org/none-*", "--profile", "ci"), signed_in, 2
+    ),
     "push fresh": Case((*PUSH, "--min-remaining", "30m", "--json"), pushed, 0),
     "schedule status ok": Case(
         ("schedule", "status", "--repo", REPO, "-p", "ci", "--backend", "systemd"), signed_in, 0
     ),
     "schedule install fails without a token file": Case(
         ("schedule", "install", "--repo", REPO, "-p", "ci", "--backend", "cron"), signed_in, 2
+    ),
+    "schedule install ok as a GitHub App": Case(
+        ("schedule", "install", "--repo", REPO, "-p", "ci", "--backend", "cron", "--dry-run"),
+        app_key,
+        0,
+    ),
+    "schedule install refuses an App key readable by others": Case(
+        ("schedule", "install", "--repo", REPO, "-p", "ci", "--backend", "cron"), app_key_open, 2
     ),
     "init-workflows ok": Case(("init-workflows", "--action", PIN), in_a_git_repository, 0),
     "init-workflows fails": Case(("init-workflows", "--action", PIN), outside_a_git_repository, 2),

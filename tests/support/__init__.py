@@ -7,5 +7,6 @@
 - `tty`: running `sso-sync` on a real pseudo-terminal.
 - `verify`: credentials from the sandbox for `verify` and the action.
 - `prism`: GitHub's OpenAPI description served by Prism, started once per session.
+- `watch`: `sso-sync watch` in its own process, its stderr lines as they come.
 - `hostile`: misbehaving HTTP peers on 127.0.0.1 (stall, drip, redirect, HTML, `{}`).
 """

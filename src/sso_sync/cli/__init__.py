@@ -6,6 +6,8 @@
 - `config_confirm`: showing a discovered config file's plan and confirming it once.
 - `session`: the AWS side of a command (profile, token cache, sign-in) and the GitHub client.
 - `pushing`: one push as `push`, `watch` and the scheduled job run it (clients, state, locks).
+- `watch_cycle`: one `watch` cycle: its own deadline (AWS included), a fresh GitHub App
+  authorizer, the repository patterns listed again.
 - `commands/`: one short module per command: parse, call the core, print.
 """
 

@@ -1,6 +1,6 @@
 """One push as `push`, `watch` and the scheduled job run it: the clients, the state file, the
-target locks. `watch` runs it once per cycle, each time with a fresh GitHub client and so a fresh
-`--timeout`."""
+target locks. `watch` runs a copy of it once per cycle, each under its own `--timeout` deadline
+(cli/watch_cycle.py)."""
 
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ class PushJob:
 
     sets: Sequence[TargetSet]
     api_url: str | None
-    # push: the command's one deadline; watch: seconds, a fresh GitHub deadline every cycle.
-    timeout: float | Deadline
+    # push: the command's one deadline; watch: the cycle's. It bounds AWS and GitHub alike.
+    deadline: Deadline
     concurrency: int
     expiration_variable: str | None = None
     record_variable: str | None = None
@@ -56,19 +56,15 @@ class PushJob:
         from sso_sync.keepfresh.state import StateStore
         from sso_sync.state_dir import state_dir
 
-        deadline = self.timeout if isinstance(self.timeout, Deadline) else None
         for profile in dict.fromkeys(s.profile for s in self.sets):
-            self.aws.setdefault(profile, AwsSession(profile, deadline=deadline))
+            self.aws.setdefault(profile, AwsSession(profile, deadline=self.deadline))
         self.store: StateStore = StateStore(state_dir(os.environ))
 
     def lock_wait_seconds(self) -> float:
-        """How long to wait for targets another run holds. Under the command's one deadline,
-        half of what is left: long enough for the holder's own bounded push to finish, and the
-        other half still pushes the targets that are free. In `watch`, the cycle's --timeout,
-        whose GitHub work gets a fresh one after."""
-        if isinstance(self.timeout, Deadline):
-            return self.timeout.remaining() / 2
-        return self.timeout
+        """How long to wait for targets another run holds: half of what is left of the
+        deadline, long enough for the holder's own bounded push to finish, and the other half
+        still pushes the targets that are free."""
+        return self.deadline.remaining() / 2
 
     def profile_names(self) -> dict[str | None, str]:
         return {p: a.profile.name for p, a in self.aws.items()}
@@ -108,7 +104,7 @@ class PushJob:
 
             api = github_api(
                 self.api_url,
-                self.timeout,
+                self.deadline,
                 self.token_file,
                 announce_waits=self.announce_waits,
                 app=self.app,

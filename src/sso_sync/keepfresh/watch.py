@@ -64,6 +64,8 @@ class Cycle:
     next_at: datetime
     run: PushRun | None = None
     error: str | None = None  # the cycle as a whole failed (AWS unreachable, a bad token)
+    # What failed without stopping the cycle: a repository listing (the last list was used).
+    warnings: list[str] = field(default_factory=list)
     expires_at: datetime | None = None  # the earliest expiry among the targets
     pushed: list[str] = field(default_factory=list)
     fresh: list[str] = field(default_factory=list)
@@ -82,6 +84,7 @@ class Cycle:
                 head += f", fresh {len(self.fresh)}"
             if self.failed:
                 head += f", FAILED {len(self.failed)} (" + ", ".join(self.failed) + ")"
+        head += "".join(f"; {w}" for w in self.warnings)
         expiry = f"; expiry {utc_timestamp(self.expires_at)}" if self.expires_at else ""
         return f"{head}{expiry}; next run {utc_timestamp(self.next_at)}"
 
@@ -90,8 +93,9 @@ class Cycle:
         return {
             "cycle": self.number,
             "at": utc_timestamp(self.at),
-            "ok": self.error is None and not self.failed,
+            "ok": self.error is None and not self.failed and not self.warnings,
             "error": self.error,
+            "warnings": self.warnings,
             "pushed": self.pushed,
             "fresh": self.fresh,
             "failed": self.failed,
@@ -112,6 +116,8 @@ class Watcher:
     on_cycle: Callable[[Cycle], None]
     jitter: Callable[[float], float]  # a random number in [0, limit]
     refresh_before: timedelta | None = None  # None: the default
+    # After each push: what failed without stopping it (watch_cycle.py's listing failures).
+    warnings: Callable[[], list[str]] = list
     max_cycles: int | None = None  # for tests and the benchmark
 
     def run(self) -> None:
@@ -125,7 +131,7 @@ class Watcher:
             if cycle.run is not None and cycle.run.credentials:
                 lifetime = min(c.expiration for _n, c in cycle.run.credentials) - cycle.at
                 margin = refresh_margin(self.refresh_before, lifetime)
-            failures = failures + 1 if (cycle.error or cycle.failed) else 0
+            failures = failures + 1 if (cycle.error or cycle.failed or cycle.warnings) else 0
             cycle.next_at = self._next(cycle, margin, failures)
             self.on_cycle(cycle)
             if self.max_cycles is not None and number >= self.max_cycles:
@@ -143,7 +149,9 @@ class Watcher:
             raise
         except SsoSyncError as exc:
             cycle.error = str(exc)
+            cycle.warnings = self.warnings()
             return cycle
+        cycle.warnings = self.warnings()
         cycle.run = run
         cycle.pushed = [r.label for r in run.results if r.ok]
         cycle.failed = [r.label for r in run.results if not r.ok]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -212,6 +213,12 @@ class Sandbox:
         with self._hub.lock:
             for token in self._github.app.tokens.values():
                 token.expires_at = 0.0
+
+    def create_repo(self, full_name: str, environments: Sequence[str] = ()) -> None:
+        """A repository created while running, as someone creates one on GitHub: listed by
+        its owner (and the App's installation there) from now on."""
+        with self._hub.lock:
+            self._github.add_repo(full_name, list(environments))
 
     def secrets(self, scope: str) -> dict[str, StoredSecret]:
         """Decrypted secrets of a scope such as ``repos/octo-org/app/actions``."""

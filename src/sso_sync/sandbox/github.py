@@ -121,6 +121,12 @@ class GitHubBackend:
         self._used = 0
         self._reset_at = int(time.time()) + 3600
 
+    def add_repo(self, full_name: str, environments: list[str]) -> None:
+        owner, name = full_name.split("/", 1)
+        self.repos.setdefault(
+            full_name.lower(), Repo(1001 + len(self.repos), owner, name, list(environments))
+        )
+
     # --- plumbing -------------------------------------------------------------------------
 
     def classify(self, request: Request) -> tuple[str, str]:

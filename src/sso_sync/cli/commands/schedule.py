@@ -25,6 +25,7 @@ from sso_sync.errors import OperationFailed, UsageError
 if TYPE_CHECKING:
     from datetime import timedelta
 
+    from sso_sync.github.app_auth import AppSettings
     from sso_sync.keepfresh.schedule.backend import Backend
     from sso_sync.keepfresh.schedule.job import Job
 
@@ -120,6 +121,7 @@ def _job(
     action: str,
 ) -> Job:
     from sso_sync.aws.profiles import AwsPaths
+    from sso_sync.github.app_auth import load_private_key
     from sso_sync.github.push import check_sets
     from sso_sync.github.token_file import check_token_file, token_file_path
     from sso_sync.keepfresh.schedule.job import Job, job_environment, job_name, push_argv
@@ -138,11 +140,14 @@ def _job(
     args = _target_args(targets, prefix, find_config(Path.cwd()))
     if api_url:
         args += ["--api-url", api_url]
+    app = targets.github_app(sets)
+    if app is not None and action == "install":
+        load_private_key(app.key_file)  # exit 2 when missing, or readable by others
     file = token_file_path(token_file, os.environ)
     if file is not None:
         file = file.resolve()
         check_token_file(file)
-    elif action == "install":
+    elif action == "install" and app is None:
         _require_gh_token(api_url)
     logs = state_dir(os.environ) / "logs"
     exe = _executable()
@@ -150,7 +155,14 @@ def _job(
     return Job(
         name=name,
         every=interval,
-        argv=push_argv(exe, interval, args, profile=profile, token_file=file),
+        argv=push_argv(
+            exe,
+            interval,
+            args,
+            profile=profile,
+            token_file=file,
+            app_args=_app_args(targets, app),
+        ),
         environment=job_environment(
             os.environ,
             name=name,
@@ -183,6 +195,24 @@ def _target_args(targets: TargetOptions, prefix: str | None, found: Path | None)
         args += ["--config", str(config.resolve())]
     if prefix is not None:
         args += ["--prefix", prefix]
+    return args
+
+
+def _app_args(targets: TargetOptions, app: AppSettings | None) -> list[str]:
+    """The GitHub App settings the job cannot find by itself: those given here as options or
+    environment variables (the job gets neither), the key by its absolute path, never its
+    contents. A set's github-app-id and key the job reads from the config file, as its targets."""
+    from sso_sync.github.app_auth import APP_ID_ENV, APP_KEY_ENV
+
+    if app is None:
+        return []
+    args = []
+    if targets.github_app_id or os.environ.get(APP_ID_ENV, "").strip():
+        args += ["--github-app-id", app.app_id]
+    if targets.github_app_key or os.environ.get(APP_KEY_ENV, "").strip():
+        args += ["--github-app-key", str(app.key_file.resolve())]
+    if app.installation_id is not None:
+        args += ["--github-app-installation-id", str(app.installation_id)]
     return args
 
 
@@ -220,7 +250,8 @@ def _require_gh_token(api_url: str | None) -> None:
         raise UsageError(
             "the scheduled job would find no GitHub token: GH_TOKEN and GITHUB_TOKEN are never "
             "written into a job. Put a token in a file only you can read (chmod 600) and pass "
-            "--github-token-file FILE, or sign in with `gh auth login`"
+            "--github-token-file FILE, sign in with `gh auth login`, or give a GitHub App "
+            "(--github-app-id ID --github-app-key FILE)"
         ) from None
 
 

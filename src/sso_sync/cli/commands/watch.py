@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
@@ -30,11 +29,10 @@ from sso_sync.cli.options import (
 from sso_sync.errors import EXIT_INTERRUPTED, Cancelled, LoginRequired, UsageError
 
 if TYPE_CHECKING:
-    from datetime import datetime, timedelta
+    from datetime import datetime
 
     from sso_sync.github.rest import GitHubApi
     from sso_sync.keepfresh.watch import Cycle
-    from sso_sync.sync import PushRun
 
 
 @target_options
@@ -63,7 +61,8 @@ def watch(
     record_who: RecordWhoOption = False,
 ) -> None:
     """Push now (unless fresh), then again shortly before each expiry, for as long as the IAM
-    Identity Center sign-in lasts. --timeout bounds each cycle.
+    Identity Center sign-in lasts. --timeout bounds each cycle. Repository patterns
+    (--repo OWNER/GLOB) are listed again every cycle, so new repositories are pushed too.
 
     One line per cycle on stderr. Ends with exit 3 when a browser sign-in is needed, 0 on
     SIGTERM, 130 on Ctrl-C.
@@ -72,6 +71,9 @@ def watch(
 
     from sso_sync.action.verify import parse_duration
     from sso_sync.cli.pushing import PushJob, utc_now
+    from sso_sync.cli.watch_cycle import WatchCycles
+    from sso_sync.clients import checked_deadline
+    from sso_sync.github.app_auth import run_permissions
     from sso_sync.github.push import check_sets
     from sso_sync.github.variables import validate_variable
     from sso_sync.keepfresh.watch import Watcher
@@ -103,20 +105,30 @@ def watch(
         if api is not None and stop.is_set():
             api.cancel()
 
-    job = PushJob(
-        sets,
-        api_url,
-        timeout,
-        concurrency,
-        expiration_variable=expiration_variable,
-        record_variable=record_variable,
-        record_who=record_who,
-        token_file=github_token_file,
-        sleep=stop_sleep,
-        on_api=on_api,
-        announce_waits=False,
+    cycles = WatchCycles(
+        # Each cycle runs a copy of this job under its own deadline (this one checks the
+        # profiles now).
+        job=PushJob(
+            sets,
+            api_url,
+            checked_deadline(timeout),
+            concurrency,
+            expiration_variable=expiration_variable,
+            record_variable=record_variable,
+            record_who=record_who,
+            token_file=github_token_file,
+            sleep=stop_sleep,
+            on_api=on_api,
+            announce_waits=False,
+        ),
+        given=sets,
+        timeout=timeout,
+        app=targets.github_app(sets),
+        permissions=run_permissions(
+            sets, write=True, variables=bool(expiration_variable or record_variable)
+        ),
     )
-    _check_token(api_url, timeout, github_token_file)
+    cycles.start()
 
     def on_signal(signum: int, _frame: Any) -> None:
         # Between requests: those not sent yet are not sent; those in flight finish and are
@@ -126,16 +138,11 @@ def watch(
         for api in list(current):
             api.cancel()
 
-    def push(min_remaining: timedelta) -> PushRun:
-        try:
-            return job.run(min_remaining)
-        finally:
-            job.allow_sign_in = False  # only the first cycle may sign in, and only at a terminal
-
     warned: dict[str, datetime] = {}
 
     def on_cycle(cycle: Cycle) -> None:
         ui.err(cycle.line())
+        job = cycles.current or cycles.job
         for line in job.budget_warnings(warned):  # once a day, under 24 hours left
             from sso_sync.keepfresh.notify import notify
 
@@ -147,13 +154,14 @@ def watch(
             ui.out(json.dumps({**cycle.as_dict(), "config_file": config_file_of(sets)}))
 
     watcher = Watcher(
-        push=push,
+        push=cycles.run,
         now=utc_now,
         wait=stop.wait,
         stopping=stop.is_set,
         on_cycle=on_cycle,
         jitter=lambda limit: random.uniform(0, limit),  # noqa: S311 - spread, not secrecy
         refresh_before=margin,
+        warnings=cycles.warnings,
     )
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
@@ -171,10 +179,3 @@ def watch(
         raise typer.Exit(EXIT_INTERRUPTED)
     if stop.is_set():
         ui.err("stopped: the state file is up to date")
-
-
-def _check_token(api_url: str | None, timeout: float, token_file: Path | None) -> None:
-    """A missing GitHub token is exit 2 now, not a failure every cycle."""
-    from sso_sync.cli.session import github_api
-
-    github_api(api_url, timeout, token_file).close()

@@ -5,7 +5,8 @@ The command is `sso-sync push --min-remaining M ...` with M = 2 x every + 15 min
 is pushed when it would otherwise lapse before the run after next (one missed run is harmless).
 Absolute paths everywhere (cron and launchd start with a bare environment); the environment holds
 only settings (AWS config file, endpoints, API URL, `CI=1` so it never prompts), never a secret:
-the GitHub token comes from a 0600 file or `gh auth token`.
+the GitHub credential is a GitHub App's key file (its absolute path and the App's ids in the
+argv, never the key), a 0600 token file, or `gh auth token`.
 """
 
 from __future__ import annotations
@@ -106,11 +107,15 @@ def push_argv(
     *,
     profile: str | None,
     token_file: Path | None,
+    app_args: Sequence[str] = (),
 ) -> tuple[str, ...]:
+    """`app_args`: --github-app-id, --github-app-key (an absolute path) and
+    --github-app-installation-id, as far as the job needs them."""
     argv = [str(executable), "push", "--min-remaining", duration_text(min_remaining_for(every))]
     argv += list(target_args)
     if profile is not None:
         argv += ["--profile", profile]
     if token_file is not None:
         argv += ["--github-token-file", str(token_file)]
+    argv += list(app_args)
     return tuple(argv)

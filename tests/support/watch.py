@@ -1,0 +1,58 @@
+"""`sso-sync watch` in its own process, for the tests that run it over several cycles."""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from types import TracebackType
+
+
+class Watch:
+    """`sso-sync watch` in its own process; stderr lines arrive on a queue as they are written."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("sso-sync")), "watch", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.stderr: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.stderr.append(line)
+            self.lines.put(line)
+
+    def __enter__(self) -> Watch:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """A test that failed half-way leaves no watch running."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def next_line(self, timeout: float) -> str:
+        return self.lines.get(timeout=timeout)
+
+    def finish(self, timeout: float = 30) -> tuple[int, str, str]:
+        assert self.proc.stdout is not None
+        out = self.proc.stdout.read()  # until the process closes it
+        self.proc.wait(timeout=timeout)
+        self.reader.join(timeout=5)
+        return self.proc.returncode, out, "".join(self.stderr)
