@@ -104,6 +104,25 @@ def test_an_explicit_refresh_before_not_shorter_than_the_lifetime_is_exit_2(
     assert "--refresh-before 120s is not shorter than the credentials' lifetime" in result.stderr
 
 
+@pytest.mark.parametrize("given", ["60s", "61s"])
+def test_a_refresh_before_as_long_as_the_lifetime_is_exit_2_after_the_first_cycle(
+    world: World, given: str
+) -> None:
+    # 60-second credentials: the lifetime is only known once they are issued, so the first
+    # cycle pushes, says so, and then watch ends (it never loops without sleeping).
+    world.seed_token()
+    with Watch("--repo", REPO, "-p", "ci", "--refresh-before", given) as watch:
+        code, _out, err = watch.finish(timeout=20)
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 2, err
+    assert " cycle 1: pushed 1 (octo-org/app)" in lines[0] and lines[0].endswith("; no next run")
+    assert lines[1].startswith(f"error: --refresh-before {given} is not shorter than the "
+                               "credentials' lifetime (60s)"), lines[1]  # fmt: skip
+    github_puts = [r for r in world.sandbox.requests if r.service == "github" and r.method == "PUT"]
+    assert len(github_puts) == 4  # one cycle's four secrets
+
+
 # --- the timing rules, with a fake clock ----------------------------------------------------
 
 
@@ -165,6 +184,44 @@ def test_cycles_sleep_until_the_margin_and_back_off_after_a_failure() -> None:
     assert asked[0] == timedelta(minutes=15, seconds=31)
     assert "cycle 2 failed: cannot reach IAM Identity Center" in lines[1]
     assert lines[3].endswith("expiry 2026-11-30T13:44:45Z; next run 2026-11-30T13:29:15Z")
+
+
+def test_a_target_due_already_is_never_pushed_again_without_a_sleep() -> None:
+    # Ten seconds left against a 15-minute margin: due in the past; the next cycle still waits.
+    clock = FakeClock()
+    Watcher(
+        push=lambda _min: PushRun([], [], remaining={REPO: 10.0}),
+        now=clock.now,
+        wait=clock.wait,
+        stopping=lambda: False,
+        on_cycle=lambda c: None,
+        jitter=lambda limit: limit,
+        max_cycles=3,
+    ).run()
+    assert clock.waits == [5.0, 5.0]
+
+
+def test_the_lifetime_is_measured_from_when_the_credentials_arrived() -> None:
+    # The cycle's sign-in refresh took 3 s: from the cycle's start they look like 63 s.
+    from sso_sync.aws.role_credentials import RoleCredentials
+
+    clock = FakeClock()
+    received = clock.at + timedelta(seconds=3)
+    creds = RoleCredentials("1", "ci", "a", "b", "c", received + timedelta(seconds=60), received)
+    cycles: list[object] = []
+    watcher = Watcher(
+        push=lambda _min: PushRun([], [("ci", creds)], remaining={REPO: 63.0}),
+        now=clock.now,
+        wait=clock.wait,
+        stopping=lambda: False,
+        on_cycle=cycles.append,
+        jitter=lambda limit: 0.0,
+        refresh_before=timedelta(seconds=60),
+    )
+    with pytest.raises(UsageError, match="lifetime \\(60s\\)"):
+        watcher.run()
+    assert [c.next_at for c in cycles] == [None]  # type: ignore[attr-defined]
+    assert clock.waits == []
 
 
 def test_a_sign_in_needed_ends_the_loop() -> None:

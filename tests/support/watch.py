@@ -51,8 +51,14 @@ class Watch:
         return self.lines.get(timeout=timeout)
 
     def finish(self, timeout: float = 30) -> tuple[int, str, str]:
-        assert self.proc.stdout is not None
-        out = self.proc.stdout.read()  # until the process closes it
+        """Wait for the exit (TimeoutExpired past `timeout`: a watch that never ends fails the
+        test instead of hanging it); stdout is read alongside, so a full pipe cannot block it."""
+        stdout = self.proc.stdout
+        assert stdout is not None
+        out: list[str] = []
+        drain = threading.Thread(target=lambda: out.append(stdout.read()), daemon=True)
+        drain.start()
         self.proc.wait(timeout=timeout)
+        drain.join(timeout=5)
         self.reader.join(timeout=5)
-        return self.proc.returncode, out, "".join(self.stderr)
+        return self.proc.returncode, "".join(out), "".join(self.stderr)

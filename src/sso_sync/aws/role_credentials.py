@@ -38,10 +38,20 @@ class RoleCredentials:
     secret_access_key: str = field(repr=False)
     session_token: str = field(repr=False)
     expiration: datetime
+    # When this process received them from IAM Identity Center (None: read from a cache).
+    received_at: datetime | None = field(default=None, compare=False)
 
     @property
     def expiration_text(self) -> str:
         return utc_timestamp(self.expiration)
+
+    @property
+    def lifetime(self) -> timedelta | None:
+        """How long they were issued for, to the whole second (None: not known). Measured from
+        their arrival, it is short only by the answer's trip and any clock skew."""
+        if self.received_at is None:
+            return None
+        return timedelta(seconds=round((self.expiration - self.received_at).total_seconds()))
 
     def as_secrets(self) -> dict[str, str]:
         values = (
@@ -155,6 +165,7 @@ def parse_role_credentials(
         secret_access_key=checked_credential("secretAccessKey", role.get("secretAccessKey")),
         session_token=checked_credential("sessionToken", role.get("sessionToken")),
         expiration=expiration,
+        received_at=moment,
     )
 
 

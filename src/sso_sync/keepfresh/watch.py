@@ -28,6 +28,7 @@ SHORT_LIFETIME = timedelta(minutes=45)
 RETRY_FIRST = 5.0  # seconds before the first retry of a failed cycle or target
 RETRY_MAX = 300.0
 JITTER_MAX = 30.0
+MIN_SLEEP = RETRY_FIRST  # seconds: the next cycle never starts sooner after this one ends
 
 
 def refresh_margin(explicit: timedelta | None, lifetime: timedelta | None) -> timedelta:
@@ -61,7 +62,7 @@ class Cycle:
 
     number: int
     at: datetime
-    next_at: datetime
+    next_at: datetime | None  # None: the last cycle (watch is ending with an error)
     run: PushRun | None = None
     error: str | None = None  # the cycle as a whole failed (AWS unreachable, a bad token)
     # What failed without stopping the cycle: a repository listing (the last list was used).
@@ -86,6 +87,8 @@ class Cycle:
                 head += f", FAILED {len(self.failed)} (" + ", ".join(self.failed) + ")"
         head += "".join(f"; {w}" for w in self.warnings)
         expiry = f"; expiry {utc_timestamp(self.expires_at)}" if self.expires_at else ""
+        if self.next_at is None:
+            return f"{head}{expiry}; no next run"
         return f"{head}{expiry}; next run {utc_timestamp(self.next_at)}"
 
     def as_dict(self) -> dict[str, Any]:
@@ -100,7 +103,7 @@ class Cycle:
             "fresh": self.fresh,
             "failed": self.failed,
             "expires_at": utc_timestamp(self.expires_at) if self.expires_at else None,
-            "next_run": utc_timestamp(self.next_at),
+            "next_run": utc_timestamp(self.next_at) if self.next_at else None,
             "targets": self.run.as_dict()["targets"] if self.run is not None else [],
         }
 
@@ -121,7 +124,9 @@ class Watcher:
     max_cycles: int | None = None  # for tests and the benchmark
 
     def run(self) -> None:
-        """Until stopped (returns) or a sign-in is needed (raises LoginRequired)."""
+        """Until stopped (returns) or a sign-in is needed (raises LoginRequired). An explicit
+        margin not shorter than the credentials' lifetime, known once they are issued, is a
+        UsageError after that cycle is reported."""
         margin = refresh_margin(self.refresh_before, None)
         failures = 0
         number = 0
@@ -129,14 +134,18 @@ class Watcher:
             number += 1
             cycle = self._cycle(number, margin + timedelta(seconds=jitter_limit(margin) + 1))
             if cycle.run is not None and cycle.run.credentials:
-                lifetime = min(c.expiration for _n, c in cycle.run.credentials) - cycle.at
-                margin = refresh_margin(self.refresh_before, lifetime)
+                try:
+                    margin = refresh_margin(self.refresh_before, lifetime_of(cycle))
+                except UsageError:
+                    cycle.next_at = None  # this cycle's push happened: report it, then stop
+                    self.on_cycle(cycle)
+                    raise
             failures = failures + 1 if (cycle.error or cycle.failed or cycle.warnings) else 0
-            cycle.next_at = self._next(cycle, margin, failures)
+            cycle.next_at = next_at = self._next(cycle, margin, failures)
             self.on_cycle(cycle)
             if self.max_cycles is not None and number >= self.max_cycles:
                 return
-            delay = (cycle.next_at - self.now()).total_seconds()
+            delay = (next_at - self.now()).total_seconds()
             if delay > 0 and self.wait(delay):
                 return
 
@@ -173,4 +182,17 @@ class Watcher:
             due = retry if due is None else min(due, retry)
         if due is None:  # nothing known about any expiry: try again after the margin
             due = cycle.at + margin
-        return max(due, cycle.at)
+        # Never at once: a margin that leaves no time (credentials that live barely longer than
+        # it, a slow cycle) must not turn into a loop without sleep.
+        return max(due, self.now() + timedelta(seconds=MIN_SLEEP))
+
+
+def lifetime_of(cycle: Cycle) -> timedelta:
+    """The shortest lifetime among the credentials the cycle pushed: as issued where known,
+    else from the cycle's start (slightly long), to the whole second."""
+    assert cycle.run is not None
+    spans = [
+        c.lifetime if c.lifetime is not None else c.expiration - cycle.at
+        for _n, c in cycle.run.credentials
+    ]
+    return timedelta(seconds=round(min(spans).total_seconds()))
