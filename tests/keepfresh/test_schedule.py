@@ -333,3 +333,65 @@ def test_install_refuses_an_app_key_it_cannot_use(
     expected = f"run chmod 600 {key}" if problem == "mode-0644" else "cannot read it"
     assert expected in result.stderr and result.stderr.count("\n") == 1, result.stderr
     assert not (isolated_env / ".fake-crontab").exists()
+
+
+ALLOWED_EVERY = [f"{m}m" for m in (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30)] + [
+    f"{h}h" for h in (1, 2, 3, 4, 6, 8, 12, 24)
+]
+
+
+def cron_field(text: str, size: int) -> set[int]:
+    """The values of one cron field of the forms the job uses (`*`, `*/N`, `N`), checked as cron
+    reads them: a step must be shorter than the field's range."""
+    if text == "*":
+        return set(range(size))
+    if text.startswith("*/"):
+        step = int(text[2:])
+        assert 1 < step < size, text
+        return set(range(0, size, step))
+    assert text.isdigit() and int(text) < size, text
+    return {int(text)}
+
+
+@pytest.mark.parametrize("every", ALLOWED_EVERY)
+def test_every_allowed_every_gives_a_valid_cron_line_and_systemd_timer(
+    every: str, tmp_path: Path
+) -> None:
+    from datetime import datetime
+    from itertools import pairwise
+
+    from sso_sync.action.verify import parse_duration
+    from sso_sync.keepfresh.schedule.cron import schedule_of
+    from sso_sync.keepfresh.schedule.job import Job, check_every
+    from sso_sync.keepfresh.schedule.systemd import on_calendar, service_unit, timer_unit
+
+    span = check_every(parse_duration(every, "--every"), every)
+    exe = str(Path(sys.executable).with_name("sso-sync"))
+    job = Job("sso-sync-x", span, (exe, "push"), (("CI", "1"),), tmp_path / "log")
+    # cron: the runs of a day are exactly `every` apart, starting at midnight.
+    minute, hour, *rest = schedule_of(job).split()
+    assert rest == ["*", "*", "*"]
+    runs = sorted(h * 60 + m for h in cron_field(hour, 24) for m in cron_field(minute, 60))
+    assert runs == list(range(0, 24 * 60, int(span.total_seconds()) // 60))
+    if not shutil.which("systemd-analyze"):
+        return
+    # systemd: the units verify, and the calendar fires `every` apart.
+    (tmp_path / "sso-sync-x.service").write_text(service_unit(job))
+    (tmp_path / "sso-sync-x.timer").write_text(timer_unit(job))
+    units = [str(tmp_path / "sso-sync-x.service"), str(tmp_path / "sso-sync-x.timer")]
+    verify = subprocess.run(
+        ["systemd-analyze", "verify", *units], capture_output=True, text=True, check=False
+    )
+    assert verify.returncode == 0, verify.stderr
+    calendar = subprocess.run(
+        ["systemd-analyze", "calendar", "--iterations=3", on_calendar(job)],
+        capture_output=True, text=True, check=False, env={**os.environ, "TZ": "UTC"},
+    )  # fmt: skip
+    assert calendar.returncode == 0, calendar.stderr
+    times = [
+        datetime.strptime(" ".join(line.split()[-3:-1]), "%Y-%m-%d %H:%M:%S")
+        for line in calendar.stdout.splitlines()
+        if "elapse:" in line or "Iter." in line
+    ]
+    assert len(times) == 3, calendar.stdout
+    assert {b - a for a, b in pairwise(times)} == {span}

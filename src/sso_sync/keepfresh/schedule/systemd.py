@@ -34,7 +34,9 @@ def on_calendar(job: Job) -> str:
     if minutes < 60:
         return f"*-*-* *:00/{minutes}:00"
     hours = minutes // 60
-    return f"*-*-* 00/{hours}:00:00"
+    # `00/24` is refused ("Failed to parse calendar specification"): a repetition must be
+    # shorter than the field's range, as in cron.
+    return "*-*-* 00:00:00" if hours == 24 else f"*-*-* 00/{hours}:00:00"
 
 
 def _quote(text: str) -> str:
