@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import plistlib
 import shlex
 import shutil
 import stat
@@ -363,6 +364,7 @@ def test_every_allowed_every_gives_a_valid_cron_line_and_systemd_timer(
     from sso_sync.action.verify import parse_duration
     from sso_sync.keepfresh.schedule.cron import schedule_of
     from sso_sync.keepfresh.schedule.job import Job, check_every
+    from sso_sync.keepfresh.schedule.launchd import plist as launchd_plist
     from sso_sync.keepfresh.schedule.systemd import on_calendar, service_unit, timer_unit
 
     span = check_every(parse_duration(every, "--every"), every)
@@ -373,6 +375,13 @@ def test_every_allowed_every_gives_a_valid_cron_line_and_systemd_timer(
     assert rest == ["*", "*", "*"]
     runs = sorted(h * 60 + m for h in cron_field(hour, 24) for m in cron_field(minute, 60))
     assert runs == list(range(0, 24 * 60, int(span.total_seconds()) // 60))
+    # launchd: a valid plist whose calendar fires at the same minutes (StartInterval would
+    # skip the firings missed in sleep; a calendar interval runs once on wake).
+    agent = plistlib.loads(launchd_plist(job).encode("utf-8"))
+    assert "StartInterval" not in agent
+    fired = sorted(d.get("Hour", 0) * 60 + d["Minute"] for d in agent["StartCalendarInterval"])
+    hourly = all("Hour" not in d for d in agent["StartCalendarInterval"])
+    assert [t + 60 * h for h in (range(24) if hourly else [0]) for t in fired] == runs
     if not shutil.which("systemd-analyze"):
         return
     # systemd: the units verify, and the calendar fires `every` apart.
@@ -395,3 +404,47 @@ def test_every_allowed_every_gives_a_valid_cron_line_and_systemd_timer(
     ]
     assert len(times) == 3, calendar.stdout
     assert {b - a for a, b in pairwise(times)} == {span}
+
+
+FAKE_LAUNCHCTL = """#!/bin/sh
+echo "$*" >> "$HOME/.launchctl-calls"
+case "$1" in
+  bootout) exit 3 ;;  # not loaded: what launchctl answers before the first install
+  *) exit 0 ;;
+esac
+"""
+
+
+def test_launchd_install_status_remove_with_launchctl(
+    isolated_env: Path, fake_bin: Path, token_file: Path
+) -> None:
+    (fake_bin / "launchctl").write_text(FAKE_LAUNCHCTL)
+    (fake_bin / "launchctl").chmod(0o755)
+    args = ("--repo", REPO, "-p", "ci", "--github-token-file", str(token_file), "--every", "15m")
+    result = cli("schedule", "install", *args, "--backend", "launchd")
+    assert result.exit_code == 0, result.stderr
+    [agent] = (isolated_env / "Library" / "LaunchAgents").iterdir()
+    assert agent.name.startswith("io.github.sso-sync.sso-sync-") and agent.suffix == ".plist"
+    assert stat.S_IMODE(agent.stat().st_mode) == 0o600
+    data = plistlib.loads(agent.read_bytes())
+    assert data["Label"] == agent.stem
+    assert data["StartCalendarInterval"] == [{"Minute": m} for m in (0, 15, 30, 45)]
+    assert data["ProgramArguments"][1:4] == ["push", "--min-remaining", "45m"]
+    uid = os.getuid()
+    calls = (isolated_env / ".launchctl-calls").read_text().splitlines()
+    assert calls == [f"bootout gui/{uid}/{agent.stem}", f"bootstrap gui/{uid} {agent}"]
+
+    status = cli("schedule", "status", *args, "--backend", "launchd", "--json")
+    assert status.exit_code == 0, status.stderr
+    report = json.loads(status.stdout)
+    assert report["backend"] == "launchd" and report["installed"]
+
+    assert cli("schedule", "remove", *args, "--backend", "launchd").exit_code == 0
+    assert list((isolated_env / "Library" / "LaunchAgents").iterdir()) == []
+    calls = (isolated_env / ".launchctl-calls").read_text().splitlines()
+    assert calls[-1] == f"bootout gui/{uid}/{agent.stem}"
+    # A bootstrap launchctl refuses is an error, and says so.
+    (fake_bin / "launchctl").write_text('#!/bin/sh\necho "Bootstrap failed: 5" >&2\nexit 5\n')
+    failed = cli("schedule", "install", *args, "--backend", "launchd")
+    assert failed.exit_code == 1, failed.stderr
+    assert "launchctl bootstrap` failed: Bootstrap failed: 5" in failed.stderr

@@ -1,6 +1,8 @@
 """A launchd user agent (macOS): `~/Library/LaunchAgents/io.github.sso-sync.NAME.plist`, loaded
-with `launchctl bootstrap gui/UID`. `StartInterval` runs it every so many seconds; a run missed
-while the Mac slept happens once on wake."""
+with `launchctl bootstrap gui/UID`. `StartCalendarInterval` runs it at fixed minutes (and hours),
+as cron would; unlike cron, and unlike `StartInterval` (whose firings during sleep are simply
+missed), launchd starts a calendar job missed while the Mac slept once on wake, the missed
+firings coalesced into one (launchd.plist(5))."""
 
 from __future__ import annotations
 
@@ -18,12 +20,21 @@ def label(job: Job) -> str:
     return f"io.github.sso-sync.{job.name}"
 
 
+def calendar_intervals(job: Job) -> list[dict[str, int]]:
+    """The firings of a day as launchd dicts: every `--every` from midnight (minutes dividing
+    an hour, or hours dividing a day, as `check_every` allows)."""
+    minutes = job.minutes
+    if minutes < 60:
+        return [{"Minute": m} for m in range(0, 60, minutes)]
+    return [{"Hour": h, "Minute": 0} for h in range(0, 24, minutes // 60)]
+
+
 def plist(job: Job) -> str:
     data = {
         "Label": label(job),
         "ProgramArguments": list(job.argv),
         "EnvironmentVariables": dict(job.environment),
-        "StartInterval": int(job.every.total_seconds()),
+        "StartCalendarInterval": calendar_intervals(job),
         "RunAtLoad": False,
         "ProcessType": "Background",
     }
