@@ -145,3 +145,26 @@ def test_a_stalled_silent_refresh_ends_within_the_cycles_deadline(
     assert took < BOUND, line
     assert "pushed 1 (octo-org/app)" in line, line
     assert stored(world, REPO) == issued_as_secrets(world)
+
+
+def test_watch_says_why_each_target_failed_under_the_cycle_line(world: World) -> None:
+    world.seed_token()
+    # A refusal whose message carries a newline and terminal controls: shown, never obeyed.
+    world.sandbox.inject_fault(
+        "github", "PUT", r"^/repos/octo-org/web/actions/secrets/AWS_ACCESS_KEY_ID$", 422,
+        body={"message": "Validation Failed", "errors": ["no access\nfor you\x1b]0;owned\x07"]},
+    )  # fmt: skip
+    given = ("--repo", REPO, "--repo", "octo-org/nope", "--repo", "octo-org/web")
+    with Watch(*given, "-p", "ci", "--refresh-before", "50s") as watch:
+        line = watch.next_line(timeout=30)
+        reasons = [watch.next_line(timeout=10) for _ in range(2)]
+        watch.proc.send_signal(signal.SIGTERM)
+        code, _out, err = watch.finish()
+    assert code == 0, err
+    assert "pushed 1 (octo-org/app)" in line and "FAILED 2 (octo-org/nope, octo-org/web)" in line
+    nope, web = sorted(reasons)
+    assert nope.startswith("  octo-org/nope: failed: ") and "not found" in nope.lower(), nope
+    assert web.startswith("  octo-org/web: mixed, re-run: setting AWS_ACCESS_KEY_ID: ") and (
+        "no access\\nfor you" in web  # one line, whatever the message holds
+    ), web
+    assert "\x1b" not in err and "\x07" not in err

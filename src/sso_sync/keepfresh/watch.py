@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sso_sync.errors import LoginRequired, SsoSyncError, UsageError
 from sso_sync.files import utc_timestamp
+from sso_sync.wording import without_label
 
 if TYPE_CHECKING:
     from sso_sync.sync import PushRun
@@ -90,6 +91,18 @@ class Cycle:
         if self.next_at is None:
             return f"{head}{expiry}; no next run"
         return f"{head}{expiry}; next run {utc_timestamp(self.next_at)}"
+
+    def failure_lines(self) -> list[str]:
+        """Under the cycle line: why each failed target failed, one line each, as `push`
+        reports it."""
+        if self.run is None:
+            return []
+        lines = [
+            f"  {r.label}: {r.status}: {without_label(r.target.label, r.error or '')}"
+            for r in self.run.results
+            if not r.ok
+        ]
+        return lines + [f"  {h.describe()}" for h in self.run.held if not h.ok]
 
     def as_dict(self) -> dict[str, Any]:
         """One JSON line on stdout."""

@@ -142,6 +142,8 @@ def watch(
 
     def on_cycle(cycle: Cycle) -> None:
         ui.err(cycle.line())
+        for reason in cycle.failure_lines():  # one line each, never a terminal control
+            ui.err(ui.one_line(reason))
         job = cycles.current or cycles.job
         for line in job.budget_warnings(warned):  # once a day, under 24 hours left
             from sso_sync.keepfresh.notify import notify
