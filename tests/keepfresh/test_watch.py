@@ -95,6 +95,20 @@ def test_watch_with_a_revoked_refresh_token_exits_3_at_once(world: World, run) -
     assert "sso-sync login --profile ci" in result.stderr.strip().splitlines()[-1]
 
 
+@pytest.mark.parametrize("bad", [(), ("--refresh-before", "soon")])
+def test_watch_json_ending_in_an_error_prints_json_lines_only(
+    world: World, run, bad: tuple[str, ...]
+) -> None:
+    world.seed_token(expires_in=-60)
+    world.sandbox.revoke_refresh_tokens()
+    result = run("watch", "--repo", REPO, "-p", "ci", "--json", *bad)
+    assert result.exit_code == (2 if bad else 3), result.stderr
+    lines = result.stdout.splitlines()
+    assert lines, result.stderr
+    objects = [json.loads(line) for line in lines]  # every line one whole object
+    assert objects[-1]["ok"] is False and objects[-1]["error"]["exit_code"] == result.exit_code
+
+
 def test_an_explicit_refresh_before_not_shorter_than_the_lifetime_is_exit_2(
     world: World, run
 ) -> None:

@@ -68,8 +68,13 @@ def json_objects_printed() -> int:
 
 
 def out_json_error(exit_code: int, message: str) -> None:
-    """With --json, every error is also one object on stdout (after nothing else there)."""
-    out_json({"ok": False, "error": {"exit_code": exit_code, "message": message}})
+    """With --json, every error is also one object on stdout (after nothing else there). On
+    one line: one JSON document to a command printing one, and one more JSON line to one that
+    prints JSON lines (`watch`, whose cycles come before it)."""
+    import json
+
+    out(json.dumps({"ok": False, "error": {"exit_code": exit_code, "message": message}}))
+    _JsonCount.printed += 1
 
 
 def show_device_prompt(prompt: DevicePrompt, opened: bool) -> None:
