@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from sso_sync.sandbox import SandboxConfig
 from tests.support.world import World
 
 
@@ -65,36 +68,37 @@ def test_the_warning_comes_under_24_hours_and_once_a_day() -> None:
     assert budget_warning(soon, "ci", now, now - timedelta(hours=25)) is not None
 
 
-def test_watch_warns_once_when_the_registration_ends_within_a_day(world: World) -> None:
-    import os
+@pytest.mark.slow
+def test_watch_warns_once_when_the_registration_ends_within_a_day(
+    world: World, sandbox_config: SandboxConfig
+) -> None:
     import signal
-    import subprocess
-    import sys
-    import time
     from datetime import datetime, timedelta, timezone
-    from pathlib import Path
 
+    from tests.support.watch import Watch
+
+    sandbox_config.role_lifetime = 60  # with --refresh-before 50s, a cycle every 5 to 10 s
     entry = world.seed_token()
     ends = datetime.now(timezone.utc) + timedelta(hours=5)
     entry["registrationExpiresAt"] = ends.strftime("%Y-%m-%dT%H:%M:%SZ")
     world.token_file().write_text(json.dumps(entry))
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("sso-sync")), "watch", "--repo", "octo-org/app",
-         "-p", "ci"],
-        stderr=subprocess.PIPE, text=True, env=dict(os.environ),
-    )  # fmt: skip
-    assert proc.stderr is not None
-    first = proc.stderr.readline()
-    assert " cycle 1: pushed 1" in first, first
-    warning = proc.stderr.readline()
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGTERM)
-    rest = proc.stderr.read()
-    assert proc.wait(timeout=30) == 0
-    assert warning.startswith(
+    with Watch("--repo", "octo-org/app", "-p", "ci", "--refresh-before", "50s") as watch:
+        cycles = []
+        while len(cycles) < 3:
+            line = watch.next_line(timeout=30)
+            if " cycle " in line:
+                cycles.append(line)
+        watch.proc.send_signal(signal.SIGTERM)
+        code, _out, err = watch.finish()
+    assert code == 0, err
+    assert all("pushed 1" in c for c in cycles), cycles
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, err  # three cycles, one warning: once a day
+    assert warnings[0].startswith(
         "warning: unattended pushes for profile 'ci' can go on for at most 4 h"
     )
-    assert "warning:" not in rest
+    lines = err.splitlines()
+    assert lines.index(warnings[0]) == 1  # under the first cycle's line
 
 
 def test_a_scheduled_push_warns_once_a_day_and_notifies(
