@@ -66,6 +66,17 @@ def test_min_remaining_right_after_a_push_makes_no_request_at_all(world: World, 
     assert world.sandbox.requests == []
 
 
+def test_min_remaining_with_a_pattern_all_fresh_sends_only_the_listing(world: World, run) -> None:
+    world.seed_token()
+    assert run("push", "--repo", "octo-org/ap*", "-p", "ci").exit_code == 0
+    world.sandbox.clear_requests()
+    again = run("push", "--repo", "octo-org/ap*", "-p", "ci", "--min-remaining", "30m")
+    assert again.exit_code == 0, again.stderr
+    sent = [(r.service, r.method, r.path) for r in world.sandbox.requests]
+    assert sent == [("github", "GET", "/orgs/octo-org/repos")]  # the read-only listing only
+    assert f"{APP}: fresh (59 min left)" in again.stdout and f"{API}: fresh" in again.stdout
+
+
 def test_min_remaining_writes_only_the_stale_targets(world: World, run) -> None:
     world.seed_token()
     assert run("push", "--repo", APP, "-p", "ci").exit_code == 0
