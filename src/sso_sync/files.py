@@ -6,6 +6,7 @@ never half of one, and two writers never interleave.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -62,7 +63,8 @@ def locked(path: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
 
     lock_file = str(path) + ".lock"
     # One instance per path (is_singleton) makes nesting re-entrant instead of a self-deadlock.
-    lock = FileLock(lock_file, timeout=LOCK_TIMEOUT_SECONDS, is_singleton=True)
+    # 0600 like the file it guards: nobody else has a reason to open it.
+    lock = FileLock(lock_file, timeout=LOCK_TIMEOUT_SECONDS, is_singleton=True, mode=0o600)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         lock.acquire(timeout=max(0.0, timeout))
@@ -73,6 +75,9 @@ def locked(path: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
         ) from None
     except OSError as exc:  # a file where the directory should be, a read-only disk
         raise unusable_file(Path(lock_file), exc) from None
+    with contextlib.suppress(OSError):  # one an older version left 0644 (filelock keeps it)
+        if Path(lock_file).stat().st_mode & 0o077:
+            Path(lock_file).chmod(0o600)
     try:
         yield
     finally:

@@ -35,12 +35,17 @@ def sso_sync(*args: str, timeout: float = 60) -> subprocess.Popen[str]:
     )
 
 
-def test_state_file_records_each_push_without_a_secret(world: World, run) -> None:
-    world.seed_token()
+def test_state_file_and_locks_are_private_and_hold_no_secret(world: World, run) -> None:
+    world.seed_token(expires_in=60)  # refreshed silently: the token cache is locked too
     assert run("push", "--repo", APP, "--repo", API, "-p", "ci").exit_code == 0
     path = Path(os.environ["HOME"]) / ".local" / "state" / "sso-sync" / "targets.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    # The lock files too: nobody else has a reason to open them.
+    locks = [path.with_name("targets.json.lock"), *(path.parent / "locks").iterdir()]
+    locks += world.sso_cache.glob("*.lock")
+    assert len(locks) >= 4, locks
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in locks} == {p.name: 0o600 for p in locks}
     text = path.read_text()
     assert_no_leak(text, world.secret_values())
     records = store().read()
@@ -49,6 +54,9 @@ def test_state_file_records_each_push_without_a_secret(world: World, run) -> Non
     assert app.expires_at == issued_as_secrets(world)["AWS_CREDENTIAL_EXPIRATION"]
     assert app.role_name == "ci" and app.pushed_at == app.attempted_at
     assert len(records) == 2
+    locks[0].chmod(0o644)  # as an older version left it: made private again on the next use
+    assert run("push", "--repo", APP, "--repo", API, "-p", "ci").exit_code == 0
+    assert stat.S_IMODE(locks[0].stat().st_mode) == 0o600
 
 
 def test_min_remaining_right_after_a_push_makes_no_request_at_all(world: World, run) -> None:

@@ -47,3 +47,17 @@ def test_record_who_alone_and_an_organization_target_are_usage_errors(world: Wor
     org = run("push", "--org", "octo-org", "-p", "ci", "--record-variable", VAR)
     assert org.exit_code == 2 and "--record-variable: org octo-org is an organization" in org.stderr
     assert world.sandbox.requests == []
+
+
+def test_the_help_and_readme_say_who_can_see_the_record(run) -> None:
+    from pathlib import Path
+
+    for command in ("push", "watch"):
+        shown = " ".join(run(command, "--help").stdout.split())
+        assert "Anyone who can read the repository's variables (and workflow logs) sees it" in (
+            shown
+        ), command
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
+    assert (
+        "Anyone who can read the repository's variables (and its workflow logs) sees it" in readme
+    )

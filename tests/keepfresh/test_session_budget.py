@@ -142,3 +142,15 @@ def test_watch_notifies_when_a_sign_in_is_needed(world: World, run, tmp_path, mo
     # Without any notifier, the same ending, and no error about it.
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     assert run("watch", "--repo", "octo-org/app", "-p", "ci").exit_code == 3
+
+
+def test_the_readme_tells_of_the_once_a_day_warning() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    unattended = " ".join(readme.split("## Unattended", 1)[1].split("\n## ", 1)[0].split())
+    assert (
+        "When under 24 hours of that budget remain, `watch` and the scheduled push warn once a day"
+        in unattended
+    )
+    assert "`warning:` line" in unattended and "desktop notification" in unattended

@@ -126,7 +126,7 @@ RecordVariableOption = Annotated[
         "--record-variable",
         metavar="NAME",
         help="Also write this plain Actions variable: JSON pushed_at, expires_at, version. "
-        "Anyone who can read the repository's variables sees it.",
+        "Anyone who can read the repository's variables (and workflow logs) sees it.",
     ),
 ]
 RecordWhoOption = Annotated[
