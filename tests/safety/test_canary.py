@@ -156,6 +156,15 @@ def app_key_open(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     (tmp / "app.pem").chmod(0o644)
 
 
+def token_file_open(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    """Signed in; the GitHub token in SSO_SYNC_GITHUB_TOKEN_FILE, readable by others."""
+    world.seed_token()
+    token = tmp / "gh-token"
+    token.write_text(world.sandbox.github_token + "\n")
+    token.chmod(0o644)
+    mp.setenv("SSO_SYNC_GITHUB_TOKEN_FILE", str(token))
+
+
 def app_key_sign_in_needed(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     """GitHub App auth configured, and the sign-in can no longer be refreshed."""
     refresh_token_revoked(world, mp, tmp)
@@ -264,6 +273,12 @@ CASES = {
     "watch refuses an App key readable by others": Case(
         ("watch", "--repo", REPO, "--profile", "ci"), app_key_open, 2
     ),
+    "watch ends: --refresh-before not shorter than the lifetime": Case(
+        ("watch", "--repo", REPO, "--profile", "ci", "--refresh-before", "2h", "--json"),
+        signed_in,
+        2,
+    ),
+    "push refuses a token file others can read": Case(PUSH, token_file_open, 2),
     "watch refuses a pattern matching nothing": Case(
         ("watch", "--repo", "octo-org/none-*", "--profile", "ci"), signed_in, 2
     ),
