@@ -35,7 +35,7 @@ def sso_sync(*args: str, timeout: float = 60) -> subprocess.Popen[str]:
     )
 
 
-def test_state_file_and_locks_are_private_and_hold_no_secret(world: World, run) -> None:
+def test_state_file_records_each_push_without_a_secret(world: World, run) -> None:
     world.seed_token(expires_in=60)  # refreshed silently: the token cache is locked too
     assert run("push", "--repo", APP, "--repo", API, "-p", "ci").exit_code == 0
     path = Path(os.environ["HOME"]) / ".local" / "state" / "sso-sync" / "targets.json"
