@@ -191,8 +191,18 @@ def git(cwd: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
+INSTALLERS = {
+    # pip and uv (under `pipx install` and `uv tool install`) write the same PEP 610 record.
+    "pip": [sys.executable, "-m", "pip", "install", "--quiet"],
+    "uv": [sys.executable, "-m", "uv", "pip", "install", "--quiet", "--python", sys.executable],
+}
+
+
 @pytest.mark.slow
-def test_a_real_pip_install_from_a_release_tag_records_it_and_pins_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("installer", sorted(INSTALLERS))
+def test_a_real_install_from_a_release_tag_records_it_and_pins_it(
+    tmp_path: Path, installer: str
+) -> None:
     # A throwaway repository holding this tree's tracked files (as they are now), tagged.
     source = tmp_path / "source"
     source.mkdir()
@@ -206,11 +216,12 @@ def test_a_real_pip_install_from_a_release_tag_records_it_and_pins_it(tmp_path: 
     git(source, "tag", "v0.2.0")
     commit = git(source, "rev-parse", "HEAD")
 
+    # --no-deps --no-build-isolation --no-index: the test environment has what the build needs.
     site = tmp_path / "site"
     installed = subprocess.run(
         [
-            *(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"),
-            *("--no-build-isolation", "--no-index", "--target", str(site)),
+            *INSTALLERS[installer],
+            *("--no-deps", "--no-build-isolation", "--no-index", "--target", str(site)),
             f"git+file://{source}@v0.2.0",
         ],
         capture_output=True,
