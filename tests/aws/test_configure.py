@@ -32,6 +32,8 @@ def test_menus_driven_by_scripted_input(world: World, run) -> None:
     answers = _answers("work", start, "us-east-1", "", "2", "1", "eu-west-1", "")
     result = run("configure", input=answers)
     assert result.exit_code == 0, result.stderr
+    # The profile is named only later: the sign-in names no profile that does not exist.
+    assert "Signed in to sso-session 'work', valid until" in result.stderr
     assert "There are 2 AWS accounts available to you." in result.stderr
     assert f"2. sandbox-prod ({PROD}, sandbox-prod@example.com)" in result.stderr
     assert "1. Deployer" in result.stderr
@@ -428,3 +430,15 @@ def test_the_default_profile_is_written_as_default(world: World, run) -> None:
     text = _config(world).read_text()
     assert "\n[default]\nsso_session = corp\n" in text and "[profile default]" not in text
     assert botocore_caller_identity("default")["Account"] == ACCOUNT
+
+
+def test_configure_takes_use_auth_code_as_its_hint_says(world: World, run) -> None:
+    """The container hint says "pass --use-auth-code to try anyway": configure takes it too,
+    and hands it to the sign-in (which refuses it beside --use-device-code)."""
+    start = world.sandbox.config.start_url
+    result = run(
+        "configure", "--session-name", "work", "--start-url", start, "--region", "us-east-1",
+        "--use-auth-code", "--use-device-code", input="",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    assert "--use-device-code and --use-auth-code exclude each other" in result.stderr

@@ -120,6 +120,30 @@ def test_a_long_retry_wait_is_announced_without_verbose(world: World, run) -> No
         f"/repos/{APP}/actions/secrets/AWS_SECRET_ACCESS_KEY"
     ) in result.stderr
     assert "AWS_SESSION_TOKEN" not in result.stderr  # a 1 s wait passes silently
+    # The other writes held by the same pause say nothing more: one line per wait.
+    assert result.stderr.count("waiting") == 1, result.stderr
+
+
+def test_a_used_up_rate_limit_is_announced_once_while_every_worker_waits(world: World, run) -> None:
+    import time
+
+    world.seed_token()
+    reset = int(time.time()) + 5
+    world.sandbox.inject_fault(
+        "github",
+        "PUT",
+        r"AWS_ACCESS_KEY_ID$",
+        201,
+        times=1,
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)},
+    )
+    result = run("push", "--repo", APP, "--profile", "ci", "--concurrency", "1")
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "rate limit" in line]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("GitHub's rate limit for this token is used up: waiting ")
+    assert lines[0].endswith(" s before sending more")
+    assert time.time() >= reset - 1  # and the others did wait for the reset
 
 
 # --- after logout -------------------------------------------------------------------------

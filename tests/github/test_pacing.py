@@ -102,7 +102,7 @@ def test_the_production_policy_spends_its_burst_at_once_then_7_5_points_a_second
 def test_pause_holds_everyone_and_the_deadline_is_reported_not_slept() -> None:
     t = FakeTime()
     pacer = Pacer(clock=t.clock, sleep=t.sleep)
-    pacer.pause_until(30.0)
+    pacer.pause_until(30.0, "a test pause")
     assert pacer.acquire(1, deadline=10.0) == pytest.approx(30.0)
     assert t.slept == []
     assert pacer.acquire(1, deadline=None) is None
@@ -196,15 +196,45 @@ def test_a_wait_ending_exactly_at_the_deadline_is_still_taken() -> None:
     pacer.acquire(5, None)
     assert pacer.acquire(2, deadline=2.0) is None
     assert t.now == pytest.approx(2.0)
-    pacer.pause_until(10.0)
+    pacer.pause_until(10.0, "a test pause")
     assert pacer.acquire(1, deadline=9.0) == pytest.approx(8.0)
 
 
 def test_a_shorter_pause_never_shortens_a_longer_one() -> None:
     t = FakeTime()
     pacer = Pacer(clock=t.clock, sleep=t.sleep)
-    pacer.pause_until(30.0)
-    pacer.pause_until(10.0)
+    pacer.pause_until(30.0, "a test pause")
+    pacer.pause_until(10.0, "a test pause")
     assert pacer.acquire(1, None) is None
     assert t.now == pytest.approx(30.0)
     assert t.slept == [pytest.approx(30.0)]
+
+
+def test_a_long_pause_is_told_once_whichever_workers_it_holds() -> None:
+    t = FakeTime()
+    told: list[str] = []
+    others: list[float | None] = []
+
+    def arrive_while_paused(seconds: float) -> None:
+        if not others:  # a second worker arrives while the first sleeps through the pause
+            others.append(-1.0)
+            others[0] = pacer.acquire(1, None, told.append)
+        t.sleep(seconds)
+
+    pacer = Pacer(clock=t.clock, sleep=arrive_while_paused)
+
+    pacer.pause_until(8.0, "GitHub's rate limit for this token is used up")
+    assert pacer.acquire(1, None, told.append) is None
+    assert others == [None]
+    assert told == [
+        "GitHub's rate limit for this token is used up: waiting 8 s before sending more"
+    ]
+
+    # One its asker has told already, one of 2 s or less, one past the deadline: not told.
+    pacer.pause_until(t.now + 10, "GitHub answered 429 and asked to wait", told=True)
+    pacer.acquire(1, None, told.append)
+    pacer.pause_until(t.now + 2, "a short pause")
+    pacer.acquire(1, None, told.append)
+    pacer.pause_until(t.now + 10, "a pause past the deadline")
+    assert pacer.acquire(1, t.now + 5, told.append) == pytest.approx(10.0)
+    assert len(told) == 1

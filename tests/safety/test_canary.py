@@ -189,6 +189,35 @@ def unprintable_credentials(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> 
     )
 
 
+FAKE_CRONTAB = """#!/bin/sh
+store="$HOME/.fake-crontab"
+case "$1" in
+  -l) if [ -f "$store" ]; then cat "$store"; else echo "no crontab" >&2; exit 1; fi ;;
+  -) cat > "$store" ;;
+esac
+"""
+
+
+def scheduled_with_a_token_file(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    """Signed in; a fake `crontab` on PATH; the job's GitHub token (the sandbox's, a canary)
+    in a file only its owner can read, named by SSO_SYNC_GITHUB_TOKEN_FILE."""
+    import os
+
+    world.seed_token()
+    (tmp / "bin").mkdir()
+    (tmp / "bin" / "crontab").write_text(FAKE_CRONTAB)
+    (tmp / "bin" / "crontab").chmod(0o755)
+    mp.setenv("PATH", f"{tmp / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    (tmp / "gh-token").write_text(world.sandbox.github_token + "\n")
+    (tmp / "gh-token").chmod(0o600)
+    mp.setenv("SSO_SYNC_GITHUB_TOKEN_FILE", str(tmp / "gh-token"))
+
+
+def scheduled_installed(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    scheduled_with_a_token_file(world, mp, tmp)
+    assert CliRunner().invoke(app, list(SCHEDULE_INSTALL)).exit_code == 0
+
+
 @dataclass(frozen=True)
 class Case:
     argv: tuple[str, ...]
@@ -204,6 +233,8 @@ CONFIGURE = (
     *("--session-name", "corp", "--account-id", ACCOUNT, "--role-name", "ci"),
     *("--profile", "made-here"),
 )
+
+SCHEDULE_INSTALL = ("schedule", "install", "--repo", REPO, "-p", "ci", "--backend", "cron")
 
 CASES = {
     "login ok": Case(("login", "--profile", "ci", "--use-device-code", "--no-browser"), nothing, 0),
@@ -281,6 +312,20 @@ CASES = {
     ),
     "schedule install refuses an App key readable by others": Case(
         ("schedule", "install", "--repo", REPO, "-p", "ci", "--backend", "cron"), app_key_open, 2
+    ),
+    "login --new-session ok": Case(
+        ("login", "--profile", "ci", "--new-session", "--use-device-code", "--no-browser"),
+        signed_in,
+        0,
+    ),
+    "push ok with --record-variable --record-who": Case(
+        (*PUSH, "--record-variable", "SSO_SYNC_RECORD", "--record-who"), signed_in, 0
+    ),
+    "schedule install ok with a token file": Case(SCHEDULE_INSTALL, scheduled_with_a_token_file, 0),
+    "schedule remove ok": Case(
+        ("schedule", "remove", "--repo", REPO, "-p", "ci", "--backend", "cron"),
+        scheduled_installed,
+        0,
     ),
     "init-workflows ok": Case(("init-workflows", "--action", PIN), in_a_git_repository, 0),
     "init-workflows fails": Case(("init-workflows", "--action", PIN), outside_a_git_repository, 2),

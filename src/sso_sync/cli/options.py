@@ -63,6 +63,14 @@ UseDeviceCodeOption = Annotated[
         "browser flow.",
     ),
 ]
+UseAuthCodeOption = Annotated[
+    bool,
+    typer.Option(
+        "--use-auth-code",
+        help="Use the browser flow (PKCE, callback on 127.0.0.1) even where it looks "
+        "unreachable (SSH, container, no display, CI).",
+    ),
+]
 PrefixOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
@@ -97,8 +105,29 @@ TimeoutOption = Annotated[
         min=1,
         metavar="SECONDS",
         help="Seconds for the whole command, every AWS and GitHub call included (a sign-in's "
+        "wait for you has its own 10 minutes).",
+    ),
+]
+# push, list and remove: the same deadline, and what it means for the targets.
+TargetsTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        min=1,
+        metavar="SECONDS",
+        help="Seconds for the whole command, every AWS and GitHub call included (a sign-in's "
         "wait for you has its own 10 minutes); targets not reached by then are reported as "
         "not attempted.",
+    ),
+]
+CycleTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        min=1,
+        metavar="SECONDS",
+        help="Seconds for each cycle, every AWS and GitHub call included; targets not reached "
+        "by then are reported as not attempted, and tried again next cycle.",
     ),
 ]
 
@@ -188,8 +217,8 @@ VisibilityOption = Annotated[
     typer.Option(
         "--visibility",
         metavar="all|private|selected",
-        help="Which repositories of the --org may use the secrets: all, private (default), "
-        "selected.",
+        help="Which repositories of the --org may use the secrets: all, private, selected. "
+        "Default: an existing secret keeps its own; a new one is private.",
         show_default=False,
     ),
 ]

@@ -50,6 +50,7 @@ class AwsSession:
             self.session.set_config_variable("profile", name)
         else:
             self.profile = unsaved
+        self._unsaved = unsaved is not None
         self.cache = TokenCache(self.paths.sso_cache)
         self.sso = clients.sso_client(self.session, self.profile.sso_region, deadline)
 
@@ -104,13 +105,14 @@ class AwsSession:
         p = self.profile
         # What is signed in to is the sso-session (shared by its profiles), or a legacy start URL.
         where = f"sso-session '{p.session_name}'" if p.session_name else p.start_url
+        if not self._unsaved:  # a profile `configure` has not written yet is no profile to name
+            where += f" (profile '{p.name}')"
         if result.reused:
             ui.err(
-                f"Already signed in to {where} (profile '{p.name}'), valid until {until}; "
-                "pass --force to sign in again."
+                f"Already signed in to {where}, valid until {until}; pass --force to sign in again."
             )
         else:
-            ui.err(f"Signed in to {where} (profile '{p.name}'), valid until {until}.")
+            ui.err(f"Signed in to {where}, valid until {until}.")
         return result
 
     def role_credentials(self, *, allow_sign_in: bool) -> RoleCredentials:

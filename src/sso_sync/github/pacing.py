@@ -14,7 +14,8 @@ burst would sustain 180 writes a minute but make even a 5-repository push wait.
 
 When GitHub asks for a wait (Retry-After, or a primary rate limit at 0 until x-ratelimit-reset),
 every worker waits, not only the one that was told: the limits are per token, so the others
-would only collect more 403s and 429s.
+would only collect more 403s and 429s. A pause longer than `LONG_WAIT` is told once, by the
+first worker held by it, so that a run waiting on GitHub never looks hung.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 READ_POINTS = 1
+# Waits longer than this are told on stderr (without -v): a silent pause looks like a hang.
+LONG_WAIT = 2.0
 WRITE_POINTS = 5
 
 
@@ -55,16 +58,27 @@ class Pacer:
         self._tokens = self.policy.burst_points
         self._updated = clock()
         self._paused_until = 0.0
+        self._pause_why = ""
+        self._pause_told = True  # nothing to tell until a pause is asked for
 
-    def pause_until(self, when: float) -> None:
-        """No request starts before `when` (a `clock()` value), in any worker."""
+    def pause_until(self, when: float, why: str, *, told: bool = False) -> None:
+        """No request starts before `when` (a `clock()` value), in any worker. `why` says what
+        the wait is for; `told` when the caller has said so already."""
         with self._lock:
-            self._paused_until = max(self._paused_until, when)
+            if when > self._paused_until:
+                self._paused_until, self._pause_why, self._pause_told = when, why, told
 
-    def acquire(self, points: int, deadline: float | None) -> float | None:
+    def acquire(
+        self,
+        points: int,
+        deadline: float | None,
+        on_long_wait: Callable[[str], None] | None = None,
+    ) -> float | None:
         """Wait until `points` may be spent; returns None, or, without waiting, the number of
-        seconds that would be needed when that wait would end past `deadline`."""
+        seconds that would be needed when that wait would end past `deadline`. A pause over
+        `LONG_WAIT` seconds is told to `on_long_wait` once, by the first worker it holds."""
         while True:
+            tell = None
             with self._lock:
                 now = self._clock()
                 rate, cap = self.policy.points_per_second, self.policy.burst_points
@@ -76,6 +90,16 @@ class Pacer:
                     return None
                 if wait == 0.0:
                     wait = (points - self._tokens) / rate
+                elif (
+                    wait > LONG_WAIT
+                    and not self._pause_told
+                    and on_long_wait is not None
+                    and (deadline is None or now + wait <= deadline)
+                ):
+                    self._pause_told = True
+                    tell = f"{self._pause_why}: waiting {wait:.0f} s before sending more"
             if deadline is not None and now + wait > deadline:
                 return wait
+            if tell is not None and on_long_wait is not None:
+                on_long_wait(tell)
             self._sleep(wait)

@@ -19,7 +19,7 @@ from sso_sync.errors import (
     DeadlineReached,
     GitHubError,
 )
-from sso_sync.github.pacing import Pacer, request_points
+from sso_sync.github.pacing import LONG_WAIT, Pacer, request_points
 from sso_sync.github.retry import RetryPolicy, backoff, is_rate_limited, server_delay, should_retry
 
 log = logging.getLogger(__name__)
@@ -28,10 +28,6 @@ log = logging.getLogger(__name__)
 # no version, which GitHub answers with its default; naming both keeps the answers we parse to the
 # version GitHub's OpenAPI description (our contract tests) describes.
 REQUEST_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
-
-
-# A retry wait longer than this is announced (without -v): a silent pause looks like a hang.
-LONG_WAIT = 2.0
 
 
 class Requester(Protocol):
@@ -196,7 +192,9 @@ class GitHubApi:
             if self._cancelled.is_set():
                 raise Cancelled(f"{method} {path}: not sent, the run was stopped")
             self.deadline.check(f"{method} {path}")
-            short = self._pacer.acquire(request_points(method), self._pacing_deadline())
+            short = self._pacer.acquire(
+                request_points(method), self._pacing_deadline(), self._on_long_wait
+            )
             if short is not None:
                 raise DeadlineReached(
                     f"not sent: the --timeout deadline came first (pacing needed {short:.0f} s "
@@ -236,10 +234,14 @@ class GitHubApi:
                     return response
                 asked = server_delay(headers, self._wall_clock())
                 wait = backoff(attempt, self._policy) if asked is None else asked
+                may_wait = self._may_wait(attempt, wait)
                 if asked is not None:
-                    # The limit is per token: every worker waits, not only this one.
-                    self._pacer.pause_until(self._clock() + asked)
-                if not self._may_wait(attempt, wait):
+                    # The limit is per token: every worker waits, not only this one. This one
+                    # tells the wait below, when it waits.
+                    told = may_wait and self._on_long_wait is not None
+                    why = f"GitHub answered {status} and asked to wait"
+                    self._pacer.pause_until(self._clock() + asked, why, told=told)
+                if not may_wait:
                     if self._past_deadline(wait):
                         raise DeadlineReached(
                             f"GitHub answered {status} and asked to wait {wait:.0f} s, past the "
@@ -263,7 +265,9 @@ class GitHubApi:
                 {k: v for k, v in headers.items() if k != "retry-after"}, self._wall_clock()
             )
             if reset:
-                self._pacer.pause_until(self._clock() + reset)
+                self._pacer.pause_until(
+                    self._clock() + reset, "GitHub's rate limit for this token is used up"
+                )
 
     def _past_deadline(self, wait: float) -> bool:
         return wait > self.deadline.remaining()

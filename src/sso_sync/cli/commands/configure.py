@@ -13,6 +13,7 @@ from sso_sync.cli.options import (
     DEFAULT_TIMEOUT,
     NoBrowserOption,
     TimeoutOption,
+    UseAuthCodeOption,
     UseDeviceCodeOption,
 )
 from sso_sync.cli.session import AwsSession, command_deadline
@@ -82,6 +83,7 @@ def configure(
     ] = False,
     no_browser: NoBrowserOption = False,
     use_device_code: UseDeviceCodeOption = False,
+    use_auth_code: UseAuthCodeOption = False,
     timeout: TimeoutOption = DEFAULT_TIMEOUT,
 ) -> None:
     """Create an SSO profile in ~/.aws/config, as `aws configure sso` does (flags or menus).
@@ -118,7 +120,11 @@ def configure(
             aws = AwsSession(None, paths, unsaved=sso_profile, deadline=deadline)
             token = live_access_token(aws.cache, sso_profile)
             if token is None:
-                aws.login(open_browser=not no_browser, use_device_code=use_device_code)
+                aws.login(
+                    open_browser=not no_browser,
+                    use_device_code=use_device_code,
+                    use_auth_code=use_auth_code,
+                )
                 token = live_access_token(aws.cache, sso_profile)
             if token is None:
                 raise LoginRequired("the sign-in produced no usable token: run configure again")

@@ -12,7 +12,7 @@ from sso_sync.cli.options import (
     JsonOption,
     PrefixOption,
     TargetOptions,
-    TimeoutOption,
+    TargetsTimeoutOption,
     config_file_of,
     target_options,
 )
@@ -27,7 +27,7 @@ def list_secrets(
     prefix: PrefixOption = None,
     api_url: ApiUrlOption = None,
     concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    timeout: TargetsTimeoutOption = DEFAULT_TIMEOUT,
     as_json: JsonOption = False,
     profile: IgnoredProfileOption = None,
 ) -> None:

@@ -12,6 +12,7 @@ from sso_sync.cli.options import (
     NoBrowserOption,
     ProfileOption,
     TimeoutOption,
+    UseAuthCodeOption,
     UseDeviceCodeOption,
 )
 from sso_sync.cli.session import AwsSession, command_deadline
@@ -21,14 +22,7 @@ def login(
     profile: ProfileOption = None,
     no_browser: NoBrowserOption = False,
     use_device_code: UseDeviceCodeOption = False,
-    use_auth_code: Annotated[
-        bool,
-        typer.Option(
-            "--use-auth-code",
-            help="Use the browser flow (PKCE, callback on 127.0.0.1) even where it looks "
-            "unreachable (SSH, container, no display, CI).",
-        ),
-    ] = False,
+    use_auth_code: UseAuthCodeOption = False,
     force: Annotated[
         bool,
         typer.Option("--force", help="Sign in again even if the cached session is still valid."),

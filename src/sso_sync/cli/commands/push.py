@@ -20,7 +20,7 @@ from sso_sync.cli.options import (
     RecordVariableOption,
     RecordWhoOption,
     TargetOptions,
-    TimeoutOption,
+    TargetsTimeoutOption,
     config_file_of,
     target_options,
 )
@@ -45,7 +45,7 @@ def push(
         bool, typer.Option("--dry-run", help="Show what would be set where; write nothing.")
     ] = False,
     concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    timeout: TargetsTimeoutOption = DEFAULT_TIMEOUT,
     as_json: JsonOption = False,
     expiration_variable: ExpirationVariableOption = None,
     min_remaining: Annotated[

@@ -17,7 +17,7 @@ from sso_sync.cli.options import (
     JsonOption,
     PrefixOption,
     TargetOptions,
-    TimeoutOption,
+    TargetsTimeoutOption,
     config_file_of,
     target_options,
 )
@@ -44,7 +44,7 @@ def remove(
         bool, typer.Option("--dry-run", help="Show what would be deleted; delete nothing.")
     ] = False,
     concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    timeout: TargetsTimeoutOption = DEFAULT_TIMEOUT,
     as_json: JsonOption = False,
     profile: IgnoredProfileOption = None,
 ) -> None:

@@ -15,6 +15,7 @@ from sso_sync.cli.options import (
     DEFAULT_TIMEOUT,
     ApiUrlOption,
     ConcurrencyOption,
+    CycleTimeoutOption,
     ExpirationVariableOption,
     GitHubTokenFileOption,
     PrefixOption,
@@ -22,7 +23,6 @@ from sso_sync.cli.options import (
     RecordVariableOption,
     RecordWhoOption,
     TargetOptions,
-    TimeoutOption,
     config_file_of,
     target_options,
 )
@@ -52,7 +52,7 @@ def watch(
         ),
     ] = None,
     concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    timeout: CycleTimeoutOption = DEFAULT_TIMEOUT,
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per cycle on stdout (JSON lines).")
     ] = False,
