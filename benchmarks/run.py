@@ -186,10 +186,12 @@ def request_kind(service: str, method: str, path: str, operation: str) -> str:
         return "GET public-key"
     if method == "PUT" and "/secrets/" in path:
         return "PUT secret"
+    if method == "GET" and path.startswith("/orgs/") and "/secrets/" in path:
+        return "GET org secret (its visibility, kept)"
     return f"{method} {path}"
 
 
-def expected_requests(targets: int, refresh: bool = False) -> Counter[str]:
+def expected_requests(targets: int, refresh: bool = False, org: bool = False) -> Counter[str]:
     counts = Counter(
         {
             "GET public-key": targets,
@@ -199,6 +201,8 @@ def expected_requests(targets: int, refresh: bool = False) -> Counter[str]:
     )
     if refresh:
         counts["CreateToken"] = 1
+    if org:  # without --visibility, each organization secret's visibility is read, to keep it
+        counts["GET org secret (its visibility, kept)"] = targets * SECRETS_PER_TARGET
     return counts
 
 
@@ -212,7 +216,9 @@ def bench_requests(w: World, support: PushSupport) -> list[RequestCase]:
             expected_requests(1),
         ),
         RequestCase(
-            "one organization", ["--org", ORG] if support.org else None, expected_requests(1)
+            "one organization",
+            ["--org", ORG] if support.org else None,
+            expected_requests(1, org=True),
         ),
         RequestCase(
             "one repository, sign-in token near expiry (refreshed)",
@@ -551,7 +557,8 @@ def render(
         "",
         "Counted at the sandbox, one push each (in-process). Target: one public-key fetch per "
         "target, one PUT per secret, one GetRoleCredentials (and one CreateToken when the "
-        "sign-in token is refreshed), nothing else.",
+        "sign-in token is refreshed), and for an organization one read per secret of the "
+        "visibility it keeps (a 404 for a new one), nothing else.",
         "",
         *render_requests(cases),
         "",

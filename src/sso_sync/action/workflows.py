@@ -41,8 +41,10 @@ def choose_action(given: str | None) -> tuple[str, str | None]:
     default = default_action()
     if default is None:
         raise UsageError(
-            "this sso-sync is a development install (no release recorded), so it knows no "
-            "published commit of the action: pass --action OWNER/REPO@SHA (a full commit SHA)"
+            "this sso-sync is a development install (not a release, nor installed from a release "
+            "tag on github.com), so it knows no published commit of the action: pass --action "
+            "OWNER/REPO@SHA (a full commit SHA), or run init-workflows from a release install "
+            '(pipx install "git+https://github.com/OWNER/REPO@vX.Y.Z")'
         )
     return default
 
