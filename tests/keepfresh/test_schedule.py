@@ -438,6 +438,8 @@ def test_launchd_install_status_remove_with_launchctl(
     assert status.exit_code == 0, status.stderr
     report = json.loads(status.stdout)
     assert report["backend"] == "launchd" and report["installed"]
+    assert report["schedule"].startswith("every "), report
+    assert report["schedule"].endswith(" (StartCalendarInterval)"), report
 
     assert cli("schedule", "remove", *args, "--backend", "launchd").exit_code == 0
     assert list((isolated_env / "Library" / "LaunchAgents").iterdir()) == []

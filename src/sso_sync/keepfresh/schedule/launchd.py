@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sso_sync.errors import SsoSyncError
 from sso_sync.keepfresh.schedule.backend import Planned, Runner, Status
-from sso_sync.keepfresh.schedule.job import Job
+from sso_sync.keepfresh.schedule.job import Job, duration_text
 
 
 def label(job: Job) -> str:
@@ -75,7 +75,8 @@ class Launchd:
 
     def status(self, job: Job) -> Status:
         installed = self._path(job).exists()
-        return Status(installed, f"every {int(job.every.total_seconds())} s", None)
+        # Said as cron's schedule is, since the calendar intervals fire at cron's minutes.
+        return Status(installed, f"every {duration_text(job.every)} (StartCalendarInterval)", None)
 
     def available(self) -> bool:
         return self.run(["launchctl", "version"], None).returncode == 0
