@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -21,6 +20,7 @@ from packaging.version import Version
 from sso_sync.action.workflows import TEMPLATES
 from sso_sync.errors import UsageError
 from sso_sync.release import Release
+from tests.support.release import tagged_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 RELEASE = ROOT / ".github" / "workflows" / "release.yml"
@@ -35,34 +35,6 @@ STRAYS = ("tests", "benchmarks", "__pycache__", ".mypy_cache", ".ruff_cache", ".
 def build_steps() -> dict[str, str]:
     steps = yaml.safe_load(RELEASE.read_text())["jobs"]["build"]["steps"]
     return {step["id"]: step["run"] for step in steps if "id" in step and "run" in step}
-
-
-def git(cwd: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
-
-
-def tagged_copy(destination: Path) -> str:
-    """The tracked files of this tree in a fresh repository tagged TAG; returns the commit."""
-    for name in git(ROOT, "ls-files", "-z").split("\0"):
-        source = ROOT / name
-        if name and source.is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
-    git(destination, "init", "-q")
-    git(destination, "add", "-A")
-    git(destination, "commit", "-q", "-m", "release")
-    git(destination, "tag", TAG)
-    return git(destination, "rev-parse", "HEAD")
 
 
 def run_step(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -92,7 +64,7 @@ def test_the_release_build_steps_make_clean_artifacts_that_pin_their_release(
 ) -> None:
     tree = tmp_path / "tree"
     tree.mkdir()
-    commit = tagged_copy(tree)
+    commit = tagged_copy(tree, TAG)
     for cache in CACHES:
         (tree / cache).parent.mkdir(parents=True, exist_ok=True)
         (tree / cache).write_bytes(b"cache")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from sso_sync.release import MAX_DIRECT_URL_BYTES, Release, from_direct_url
+from tests.support.release import tagged_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -177,20 +178,6 @@ def test_a_checkout_does_not_borrow_the_record_of_a_release_installed_elsewhere(
     assert_refused(*init_workflows(tmp_path, pythonpath))
 
 
-def git(cwd: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
-
-
 INSTALLERS = {
     # pip and uv (under `pipx install` and `uv tool install`) write the same PEP 610 record.
     "pip": [sys.executable, "-m", "pip", "install", "--quiet"],
@@ -206,15 +193,7 @@ def test_a_real_install_from_a_release_tag_records_it_and_pins_it(
     # A throwaway repository holding this tree's tracked files (as they are now), tagged.
     source = tmp_path / "source"
     source.mkdir()
-    for name in git(ROOT, "ls-files", "-z").split("\0"):
-        if name and (ROOT / name).is_file():
-            (source / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, source / name)
-    git(source, "init", "-q")
-    git(source, "add", "-A")
-    git(source, "commit", "-q", "-m", "release")
-    git(source, "tag", "v0.2.0")
-    commit = git(source, "rev-parse", "HEAD")
+    commit = tagged_copy(source, "v0.2.0")
 
     # --no-deps --no-build-isolation --no-index: the test environment has what the build needs.
     site = tmp_path / "site"

@@ -9,4 +9,5 @@
 - `prism`: GitHub's OpenAPI description served by Prism, started once per session.
 - `watch`: `sso-sync watch` in its own process, its stderr lines as they come.
 - `hostile`: misbehaving HTTP peers on 127.0.0.1 (stall, drip, redirect, HTML, `{}`).
+- `release`: this tree's tracked files in a throwaway git repository, tagged as a release.
 """
