@@ -27,8 +27,9 @@ RECORD = "_release.json"
 DIRECT_URL = "direct_url.json"
 # pip's and uv's records are a few hundred bytes; anything much bigger is not one.
 MAX_DIRECT_URL_BYTES = 16 * 1024
-_GITHUB_URL = re.compile(r"^https://github\.com/([A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+)$")
-_REPOSITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")
+_OWNER_NAME = r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+"
+_REPOSITORY = re.compile(_OWNER_NAME)
+_GITHUB_URL = re.compile(rf"https://github\.com/({_OWNER_NAME})")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 # vX.Y.Z, or a PEP 440 pre-, post- or dev-release of it in any spelling PEP 440 normalises
 # (v1.2.3-rc.1 is 1.2.3rc1): the release workflow compares the normalised forms with the

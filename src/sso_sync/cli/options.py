@@ -98,36 +98,29 @@ ConcurrencyOption = Annotated[
         help="GitHub requests in flight at most (1-100).",
     ),
 ]
-TimeoutOption = Annotated[
-    float,
-    typer.Option(
-        "--timeout",
-        min=1,
-        metavar="SECONDS",
-        help="Seconds for the whole command, every AWS and GitHub call included (a sign-in's "
-        "wait for you has its own 10 minutes).",
-    ),
-]
+
+
+def _timeout_option(help_text: str) -> Any:
+    return typer.Option("--timeout", min=1, metavar="SECONDS", help=help_text)
+
+
+_WHOLE_COMMAND = (
+    "Seconds for the whole command, every AWS and GitHub call included (a sign-in's wait for "
+    "you has its own 10 minutes)"
+)
+TimeoutOption = Annotated[float, _timeout_option(f"{_WHOLE_COMMAND}.")]
 # push, list and remove: the same deadline, and what it means for the targets.
 TargetsTimeoutOption = Annotated[
     float,
-    typer.Option(
-        "--timeout",
-        min=1,
-        metavar="SECONDS",
-        help="Seconds for the whole command, every AWS and GitHub call included (a sign-in's "
-        "wait for you has its own 10 minutes); targets not reached by then are reported as "
-        "not attempted.",
+    _timeout_option(
+        f"{_WHOLE_COMMAND}; targets not reached by then are reported as not attempted."
     ),
 ]
 CycleTimeoutOption = Annotated[
     float,
-    typer.Option(
-        "--timeout",
-        min=1,
-        metavar="SECONDS",
-        help="Seconds for each cycle, every AWS and GitHub call included; targets not reached "
-        "by then are reported as not attempted, and tried again next cycle.",
+    _timeout_option(
+        "Seconds for each cycle, every AWS and GitHub call included; targets not reached by "
+        "then are reported as not attempted, and tried again next cycle."
     ),
 ]
 

@@ -56,10 +56,10 @@ class _JsonCount:
     printed = 0
 
 
-def out_json(data: object) -> None:
+def out_json(data: object, *, indent: int | None = 2) -> None:
     import json  # here, not at the top: `--help` must not pay for what only output needs
 
-    out(json.dumps(data, indent=2))
+    out(json.dumps(data, indent=indent))
     _JsonCount.printed += 1
 
 
@@ -71,10 +71,7 @@ def out_json_error(exit_code: int, message: str) -> None:
     """With --json, every error is also one object on stdout (after nothing else there). On
     one line: one JSON document to a command printing one, and one more JSON line to one that
     prints JSON lines (`watch`, whose cycles come before it)."""
-    import json
-
-    out(json.dumps({"ok": False, "error": {"exit_code": exit_code, "message": message}}))
-    _JsonCount.printed += 1
+    out_json({"ok": False, "error": {"exit_code": exit_code, "message": message}}, indent=None)
 
 
 def show_device_prompt(prompt: DevicePrompt, opened: bool) -> None:
