@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import datetime, timedelta, timezone
 from collections.abc import Callable
 from pathlib import Path
 
@@ -75,7 +76,9 @@ def registration_expired(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> Non
     world.seed_token()
     path = world.token_file()
     entry = json.loads(path.read_text())
-    entry["registrationExpiresAt"] = "2020-01-01T00:00:00Z"
+    # Relative to now, so the golden's day count holds on any date (half a day of margin).
+    expired = datetime.now(timezone.utc) - timedelta(days=40, hours=12)
+    entry["registrationExpiresAt"] = expired.strftime("%Y-%m-%dT%H:%M:%SZ")
     path.write_text(json.dumps(entry))
 
 
