@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 
     from sso_sync.deadline import Deadline
     from sso_sync.github.plan import PlannedSecret, PushPlan
-    from sso_sync.github.rest import GitHubApi
     from sso_sync.github.targets import TargetSet
     from sso_sync.push_run import PushRun
 
@@ -118,9 +117,7 @@ def _push(
     permissions = run_permissions(sets, write=True, variables=writing.variables)
     app = prepare_app(targets.github_app(sets), permissions)
 
-    def github() -> GitHubApi:
-        return ctx.github(auth.api_url, deadline, auth.token_file, app=app)
-
+    github = ctx.github_factory(auth.api_url, deadline, auth.token_file, app=app)
     if any(s.patterns for s in sets):
         api = github()
         try:
@@ -139,7 +136,7 @@ def _push(
         allow_sign_in=ctx.interactive(),
     )
     sides = PushSides(
-        aws=lambda p: ctx.aws(p, deadline=deadline),
+        aws=ctx.aws_factory(deadline),
         github=github,
         store=ctx.state_store(),
         terminal=ctx.terminal,
