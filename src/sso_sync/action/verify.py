@@ -12,20 +12,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+# Re-exported for the commands that import it from here (its home is durations.py).
+from sso_sync.durations import parse_duration as parse_duration  # noqa: PLC0414
 from sso_sync.errors import UsageError
 from sso_sync.files import utc_timestamp
-
-if TYPE_CHECKING:
-    from mypy_boto3_sts import STSClient
 
 # STS answers GetCallerIdentity in every region; this one exists in every account.
 DEFAULT_REGION = "us-east-1"
 ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
-_DURATION_RE = re.compile(
-    r"^(?:(?P<d>[0-9]+)d)?(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?$"
-)
 
 
 @dataclass(frozen=True)
@@ -85,26 +81,6 @@ class Verdict:
             "expires_at": self.expires_at_text,
             "remaining_minutes": self.remaining_minutes,
         }
-
-
-def parse_duration(text: str, option: str = "--min-remaining") -> timedelta:
-    """`30m`, `2h`, `1h30m`, `1d`, `90s`, or a bare number of minutes."""
-    cleaned = text.strip().lower().replace(" ", "")
-    if cleaned.isascii() and cleaned.isdigit():
-        cleaned += "m"
-    match = _DURATION_RE.fullmatch(cleaned)
-    if not cleaned or match is None:
-        raise UsageError(f"{option} '{text}' is not a duration: write it like 30m, 2h or 1h30m")
-    parts = {k: int(v) for k, v in match.groupdict().items() if v}
-    try:
-        return timedelta(
-            days=parts.get("d", 0),
-            hours=parts.get("h", 0),
-            minutes=parts.get("m", 0),
-            seconds=parts.get("s", 0),
-        )
-    except OverflowError:
-        raise UsageError(f"{option} '{text}' is longer than any credentials live") from None
 
 
 def parse_expiration(text: str, variable: str) -> datetime:
@@ -207,19 +183,30 @@ def human(delta: timedelta) -> str:
     return f"{mins} min" if mins else "under a minute"
 
 
-def verify(
-    sts: STSClient,
+@dataclass(frozen=True)
+class StsAnswer:
+    """What STS said to GetCallerIdentity, whichever client asked (botocore in `sso-sync
+    verify`, the AWS CLI in the action's fast path): who the caller is, or STS's refusal (its
+    error code and message), or no answer at all (`unreachable`: what failed, such as
+    EndpointConnectionError)."""
+
+    account: str = ""
+    arn: str = ""
+    error_code: str | None = None
+    error_message: str = field(default="", repr=False)  # may quote the request: redact it
+    unreachable: str | None = None
+
+
+def judge(
+    answer: StsAnswer,
     credentials: EnvCredentials,
     checks: Checks,
     *,
     push_command: str,
     now: datetime | None = None,
 ) -> Verdict:
-    """Ask STS, then apply the checks in order; the first problem found is the verdict."""
-    from botocore.exceptions import BotoCoreError, ClientError
-    from botocore.exceptions import ConnectionError as BotoConnectionError
-
-    from sso_sync.aws.sts_errors import redact, sts_refusal
+    """STS's answer, then the checks in order; the first problem found is the verdict."""
+    from sso_sync.aws.sts_errors import redact
 
     moment = now or datetime.now(timezone.utc)
     expires = credentials.expiration
@@ -231,11 +218,14 @@ def verify(
         return Verdict(False, problem, message, expires_at=expires, now=moment, **found)
 
     fix = f"run `{push_command}` where you can sign in"
-    try:
-        identity = sts.get_caller_identity()
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", ""))
+    if answer.unreachable is not None:
+        return bad(
+            "unreachable",
+            f"cannot reach STS ({answer.unreachable}): check the network, AWS_REGION, and "
+            "AWS_ENDPOINT_URL_STS if you set it",
+        )
+    if answer.error_code is not None:
+        code = answer.error_code
         if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
             when = _expired_phrase(expires, moment)
             return bad("expired", f"the credentials {when}: {fix}")
@@ -251,20 +241,15 @@ def verify(
                 "STS rejects the signature (SignatureDoesNotMatch: the secret access key does "
                 f"not belong to the access key ID): {fix}",
             )
-        _, message = sts_refusal(error, credentials.secret_values())
+        lines = answer.error_message.splitlines()
+        message = lines[0] if lines else ""
         return bad(
             "sts-error",
             f"STS refused GetCallerIdentity ({code or 'no error code'}"
             f"{': ' + message if message else ''}): check the credentials and the region",
         )
-    except (BotoConnectionError, BotoCoreError) as exc:
-        return bad(
-            "unreachable",
-            f"cannot reach STS ({type(exc).__name__}): check the network, AWS_REGION, and "
-            "AWS_ENDPOINT_URL_STS if you set it",
-        )
 
-    account, arn = str(identity["Account"]), str(identity["Arn"])
+    account, arn = answer.account, answer.arn
     found = {"account": account, "arn": arn}
     # STS may still accept a set for a short while (and moto never expires them): trust the clock.
     if expires is not None and expires <= moment:
