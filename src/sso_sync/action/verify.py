@@ -14,8 +14,7 @@ from datetime import datetime, timedelta, timezone
 from fnmatch import fnmatchcase
 from typing import Any
 
-# Re-exported for the commands that import it from here (its home is durations.py).
-from sso_sync.durations import parse_duration as parse_duration  # noqa: PLC0414
+from sso_sync.durations import brief_duration, parse_duration
 from sso_sync.errors import UsageError
 from sso_sync.files import utc_timestamp
 
@@ -171,18 +170,6 @@ def push_hint(environ: Mapping[str, str], prefix: str = "") -> str:
     return f"sso-sync push --repo {repo}{extra} --profile PROFILE"
 
 
-def human(delta: timedelta) -> str:
-    """`45 min`, `2 h`, `2 h 5 min`, `3 d 4 h`: the precision a person acts on."""
-    minutes = int(abs(delta).total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d" + (f" {hours} h" if hours else "")
-    if hours:
-        return f"{hours} h" + (f" {mins} min" if mins else "")
-    return f"{mins} min" if mins else "under a minute"
-
-
 @dataclass(frozen=True)
 class StsAnswer:
     """What STS said to GetCallerIdentity, whichever client asked (botocore in `sso-sync
@@ -272,15 +259,15 @@ def judge(
     if checks.min_remaining is not None and expires is not None:
         left = expires - moment
         if left < checks.min_remaining:
+            wanted = brief_duration(checks.min_remaining)
             return bad(
                 "expiring",
-                f"only {human(left)} left (until {utc_timestamp(expires)}), less than the "
-                f"{human(checks.min_remaining)} required: run `{push_command}` now, or schedule "
-                "it more often",
+                f"only {brief_duration(left)} left (until {utc_timestamp(expires)}), less than the "
+                f"{wanted} required: run `{push_command}` now, or schedule it more often",
                 **found,
             )
     lifetime = (
-        f"; expire at {utc_timestamp(expires)} ({human(expires - moment)} left)"
+        f"; expire at {utc_timestamp(expires)} ({brief_duration(expires - moment)} left)"
         if expires is not None
         else "; expiration unknown (pass AWS_CREDENTIAL_EXPIRATION to check it)"
     )
@@ -295,7 +282,7 @@ def _expired_phrase(expires: datetime | None, now: datetime) -> str:
     if expires > now:  # STS disagrees with the stored expiration: say both
         until = utc_timestamp(expires)
         return f"were refused as expired by STS though stored to last until {until}"
-    return f"expired {human(now - expires)} ago (at {utc_timestamp(expires)})"
+    return f"expired {brief_duration(now - expires)} ago (at {utc_timestamp(expires)})"
 
 
 def action_outputs(verdict: Verdict) -> dict[str, str]:
@@ -316,7 +303,7 @@ def summary_rows(verdict: Verdict, checks: Checks) -> list[tuple[str, str]]:
     lifetime = "not given"
     if verdict.expires_at_text and left is not None:
         direction = "left" if left.total_seconds() > 0 else "ago"
-        lifetime = f"{verdict.expires_at_text} ({human(left)} {direction})"
+        lifetime = f"{verdict.expires_at_text} ({brief_duration(left)} {direction})"
     rows = [
         ("verdict", "valid" if verdict.valid else f"NOT valid ({verdict.problem})"),
         ("account", verdict.account or "unknown"),
@@ -328,7 +315,7 @@ def summary_rows(verdict: Verdict, checks: Checks) -> list[tuple[str, str]]:
     if checks.expected_role:
         rows.append(("expected role", f"`{checks.expected_role}`"))
     if checks.min_remaining is not None:
-        rows.append(("minimum remaining", human(checks.min_remaining)))
+        rows.append(("minimum remaining", brief_duration(checks.min_remaining)))
     if not verdict.valid:
         rows.append(("what to do", verdict.message))
     return rows
