@@ -72,12 +72,11 @@ class Run:
     lines: list[str]  # stdout and stderr merged, in the order written
 
 
-def run_cli_merged(*args: str, env: Mapping[str, str] | None = None) -> Run:
-    """The CLI in a child process with stderr merged into stdout, as a runner's log sees it."""
-    code = "from sso_sync.cli import main; main()"
+def run_merged(argv: list[str], env: Mapping[str, str]) -> Run:
+    """A child process with stderr merged into stdout, as a runner's log sees it."""
     merged = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        env=dict(env or os.environ),
+        argv,
+        env=dict(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -85,6 +84,12 @@ def run_cli_merged(*args: str, env: Mapping[str, str] | None = None) -> Run:
         check=False,
     )
     return Run(merged.returncode, merged.stdout.splitlines())
+
+
+def run_cli_merged(*args: str, env: Mapping[str, str] | None = None) -> Run:
+    """The CLI in a child process, its output as a runner's log sees it."""
+    code = "from sso_sync.cli import main; main()"
+    return run_merged([sys.executable, "-c", code, *args], env or os.environ)
 
 
 def assert_masked_first(lines: list[str], secrets: set[str]) -> None:
@@ -263,15 +268,5 @@ def run_fast_path(*args: str, env: Mapping[str, str] | None = None) -> Result:
 
 def run_fast_path_merged(*args: str, env: Mapping[str, str] | None = None) -> Run:
     """The fast path as action.yml starts it, stderr merged into stdout as a runner's log."""
-    environ = dict(env or os.environ)
-    environ["GITHUB_ACTION_PATH"] = str(ROOT)
-    merged = subprocess.run(
-        ["bash", "-c", f'{FAST_PATH_COMMAND} "$@"', "fast-path", *args],
-        env=environ,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    return Run(merged.returncode, merged.stdout.splitlines())
+    environ = {**(env or os.environ), "GITHUB_ACTION_PATH": str(ROOT)}
+    return run_merged(["bash", "-c", f'{FAST_PATH_COMMAND} "$@"', "fast-path", *args], environ)
