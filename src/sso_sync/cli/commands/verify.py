@@ -58,13 +58,13 @@ def verify(
     enough lifetime left. Exit 0 valid, 1 not. In GitHub Actions: masks, outputs, summary."""
     from sso_sync.action.step import Request, run_step
 
-    request = Request(prefix, expected_account or [], expected_role, min_remaining)
-    with command_deadline(timeout) as deadline:
-
-        def ask_sts(credentials: EnvCredentials) -> StsAnswer:
+    def ask_sts(credentials: EnvCredentials) -> StsAnswer:
+        # The deadline covers the STS call; a bad --timeout is reported like any bad input.
+        with command_deadline(timeout) as deadline:
             return _ask_sts(credentials, deadline)
 
-        verdict = run_step(os.environ, request, ask_sts, ui.err)
+    request = Request(prefix, expected_account or [], expected_role, min_remaining)
+    verdict = run_step(os.environ, request, ask_sts, ui.err)
     if as_json:
         ui.out_json(verdict.as_dict())
     elif verdict.valid:
