@@ -58,7 +58,8 @@ def test_the_workspace_cannot_shadow_a_module(
 def test_credentials_reach_the_aws_cli_in_its_environment_only(
     live: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An `aws` first on PATH that records how it was called, then hands over to the real one."""
+    """The `aws` action.yml found (`--aws`, here one not on PATH) records how it was called, then
+    hands over to the real one."""
     record = tmp_path / "call.json"
     real = aws_cli_dir() / "aws"
     spy = tmp_path / "bin" / "aws"
@@ -71,9 +72,8 @@ def test_credentials_reach_the_aws_cli_in_its_environment_only(
         f"os.execv({str(real)!r}, [{str(real)!r}, *sys.argv[1:]])\n"
     )
     spy.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{spy.parent}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("AWS_PROFILE", "no-such-profile")  # would break the call if passed on
-    result = run_fast_path_merged()
+    result = run_fast_path_merged("--aws", str(spy))
     assert result.returncode == 0, result.lines
     call = json.loads(record.read_text())
     argv = " ".join(call["argv"])

@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fast_path.py", description="sso-sync verify through the AWS CLI"
     )
+    parser.add_argument("--aws", help="the AWS CLI to run (default: the first aws on PATH)")
     parser.add_argument("--prefix", default="")
     parser.add_argument("--expected-account", action="append", default=[])
     parser.add_argument("--expected-role")
@@ -77,7 +78,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     request = Request(args.prefix, args.expected_account, args.expected_role, args.min_remaining)
 
     def ask_sts(credentials: EnvCredentials) -> StsAnswer:
-        aws = shutil.which("aws", path=env.get("PATH"))
+        aws = args.aws or shutil.which("aws", path=env.get("PATH"))
         if aws is None:
             raise SsoSyncError("no `aws` on PATH: install the AWS CLI, or let the action install")
         return aws_cli.get_caller_identity(aws, env, credentials, args.timeout)
