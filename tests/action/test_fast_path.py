@@ -113,3 +113,33 @@ def test_nothing_but_the_standard_library_and_our_own_files_is_imported(tmp_path
     heavy = {"botocore", "boto3", "github", "nacl", "typer", "click", "rich", "filelock", "yaml"}
     assert not top_level & heavy
     assert "sso_sync" in top_level
+
+
+def test_what_sts_quotes_through_the_aws_cli_is_redacted(
+    live: dict[str, str], world: World
+) -> None:
+    """IncompleteSignature quotes the Authorization header: the AWS CLI prints it to its stderr,
+    which the fast path reads and never echoes; the verdict keeps the first line, redacted."""
+    from tests.support.faults import aws_fault
+
+    key_id = live["AWS_ACCESS_KEY_ID"]
+    aws_fault(
+        world.sandbox,
+        "sts",
+        "POST",
+        r"^/$",
+        400,
+        "IncompleteSignature",
+        f"Authorization header requires 'Credential' parameter. Authorization=AWS4-HMAC-SHA256 "
+        f"Credential={key_id}/20261130/us-east-1/sts/aws4_request\nsecond line",
+        times=-1,
+    )
+    result = run_fast_path_merged("--json")
+    assert result.returncode == 1
+    text = "\n".join(result.lines)
+    assert key_id not in text
+    report = json.loads("\n".join(result.lines[:-1]))  # the verdict, then the error line
+    assert report["problem"] == "sts-error"
+    assert "(IncompleteSignature: Authorization header requires" in report["message"]
+    assert "Credential=***/" in report["message"]
+    assert "second line" not in text
