@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sso_sync.cli import ui
+from sso_sync.cli.context import current
 from sso_sync.cli.options import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -21,7 +22,7 @@ from sso_sync.cli.options import (
     config_file_of,
     target_options,
 )
-from sso_sync.cli.session import command_deadline, github_api
+from sso_sync.clients import command_deadline
 from sso_sync.errors import OperationFailed
 from sso_sync.wording import without_label
 
@@ -78,7 +79,7 @@ def _remove(
     from sso_sync.github.removal import RemoveResult, apply_remove, plan_remove, removal_failure
 
     permissions = run_permissions(sets, write=True, variables=False)
-    api = github_api(api_url, deadline, app=app, permissions=permissions)
+    api = current().github(api_url, deadline, app=app, permissions=permissions)
     try:
         sets = resolve_patterns(api, sets)
         listings = list_managed(api, sets, concurrency=concurrency)
@@ -102,7 +103,7 @@ def _remove(
                 data = plan.as_dict(dry_run=dry_run)
                 data["targets"] += [li.as_dict() for li in failed]
                 data["config_file"] = config_file_of(sets)
-                ui.out_json(data)
+                current().out_json(data)
             failure = failed_listings(listings)
             if failure:
                 raise OperationFailed(failure)
@@ -122,7 +123,7 @@ def _remove(
             if not confirmed:
                 ui.err("nothing deleted")
                 return
-        with ui.Progress(len(plan.targets), "removing") as progress:
+        with current().progress(len(plan.targets), "removing") as progress:
             results = apply_remove(
                 api,
                 plan,
@@ -140,7 +141,7 @@ def _remove(
 
 def _print_remove(results: list[RemoveResult], as_json: bool, config_file: str | None) -> None:
     if as_json:
-        ui.out_json(
+        current().out_json(
             {
                 "dry_run": False,
                 "ok": all(r.ok for r in results),

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from sso_sync.aws.profiles import AwsPaths
 from sso_sync.cli import ui
+from sso_sync.cli.context import current
 from sso_sync.cli.options import DEFAULT_TIMEOUT, JsonOption, TimeoutOption
-from sso_sync.cli.session import command_deadline
+from sso_sync.clients import command_deadline
 from sso_sync.errors import OperationFailed
 
 if TYPE_CHECKING:
@@ -64,9 +64,9 @@ def verify(
             return _ask_sts(credentials, deadline)
 
     request = Request(prefix, expected_account or [], expected_role, min_remaining)
-    verdict = run_step(os.environ, request, ask_sts, ui.err)
+    verdict = run_step(current().environ, request, ask_sts, ui.err)
     if as_json:
-        ui.out_json(verdict.as_dict())
+        current().out_json(verdict.as_dict())
     elif verdict.valid:
         ui.out(verdict.message)
     if not verdict.valid:
@@ -80,7 +80,7 @@ def _ask_sts(credentials: EnvCredentials, deadline: Deadline) -> StsAnswer:
     from sso_sync import clients
     from sso_sync.action.verify import StsAnswer
 
-    session = clients.aws_session(AwsPaths.from_environ(os.environ), deadline=deadline)
+    session = clients.aws_session(AwsPaths.from_environ(current().environ), deadline=deadline)
     # botocore reads AWS_DEFAULT_REGION only; credentials.region already honours AWS_REGION.
     sts = clients.sts_client(
         session,
