@@ -120,20 +120,10 @@ def test_what_sts_quotes_through_the_aws_cli_is_redacted(
 ) -> None:
     """IncompleteSignature quotes the Authorization header: the AWS CLI prints it to its stderr,
     which the fast path reads and never echoes; the verdict keeps the first line, redacted."""
-    from tests.support.faults import aws_fault
+    from tests.support.faults import sts_quoting_the_request
 
     key_id = live["AWS_ACCESS_KEY_ID"]
-    aws_fault(
-        world.sandbox,
-        "sts",
-        "POST",
-        r"^/$",
-        400,
-        "IncompleteSignature",
-        f"Authorization header requires 'Credential' parameter. Authorization=AWS4-HMAC-SHA256 "
-        f"Credential={key_id}/20261130/us-east-1/sts/aws4_request\nsecond line",
-        times=-1,
-    )
+    sts_quoting_the_request(world.sandbox, key_id)
     result = run_fast_path_merged("--json")
     assert result.returncode == 1
     text = "\n".join(result.lines)
