@@ -1,0 +1,84 @@
+"""What a new user meets first (issue 23, section 3): global flags wherever they are typed,
+usage errors in the one `error:` style with a hint, and `-v` saying each thing once."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.world import World
+
+APP = "octo-org/app"
+
+
+# --- global flags after the command -------------------------------------------------------
+
+
+@pytest.mark.parametrize("flags", [("-v",), ("--verbose",), ("-vv",), ("--debug",)])
+def test_global_flags_are_accepted_after_the_command(world: World, run, flags) -> None:
+    world.seed_token()
+    result = run("push", "--repo", APP, "--profile", "ci", *flags)
+    assert result.exit_code == 0, result.stderr
+    assert "GitHub token for" in result.stderr
+
+
+def test_verbose_names_the_token_source_once(world: World, run) -> None:
+    world.seed_token()
+    result = run("-v", "push", "--repo", APP, "--profile", "ci")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("GitHub token for") == 1, result.stderr
+
+
+def test_a_flag_after_double_dash_is_left_alone(world: World, run) -> None:
+    result = run("list", "--repo", APP, "--", "-v")
+    assert result.exit_code == 2
+    assert "GitHub token for" not in result.stderr
+
+
+# --- usage errors: one line, our style, the fix ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ("push", "--repo", APP, "--concurrency", "0"),
+            "error: --concurrency must be 1 or more (got '0'): see `sso-sync push --help`",
+        ),
+        (
+            ("list", "--repo", APP, "--concurrency", "101"),
+            "error: --concurrency must be 100 or less (got '101'): see `sso-sync list --help`",
+        ),
+        (
+            ("push", "--repo", APP, "--timeout", "soon"),
+            "error: --timeout must be a whole number (got 'soon'): see `sso-sync push --help`",
+        ),
+        (("status", "--profile"), "error: --profile needs a value: see `sso-sync status --help`"),
+        (
+            ("push", "--bogus"),
+            "error: no such option: --bogus (Possible options: --org, --user): "
+            "see `sso-sync push --help`",
+        ),
+        (
+            ("pussh",),
+            "error: no such command 'pussh'. Did you mean 'push'? See `sso-sync --help`",
+        ),
+    ],
+)
+def test_usage_errors_are_one_error_line_naming_the_help(world: World, run, args, line) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.stderr == line + "\n"
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("verb", ["push", "list", "remove", "schedule install"])
+def test_an_option_followed_by_another_option_is_named_not_read_as_a_set(
+    world: World, run, verb: str
+) -> None:
+    result = run(*verb.split(), "--repo", APP, "--env", "--profile", "ci")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "error: --env needs a value, but the option --profile follows it: "
+        "give --env VALUE, then --profile"
+    ), result.stderr
+    assert "set name" not in result.stderr
