@@ -82,3 +82,19 @@ def test_an_option_followed_by_another_option_is_named_not_read_as_a_set(
         "give --env VALUE, then --profile"
     ), result.stderr
     assert "set name" not in result.stderr
+
+
+# --- a missing AWS config file ------------------------------------------------------------
+
+
+def test_a_missing_aws_config_file_is_named_as_missing(
+    world: World, run, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "elsewhere" / "config"
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(missing))
+    result = run("status", "--profile", "ci")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: profile 'ci' not found: the AWS config file {missing} does not exist: create "
+        "it with `sso-sync configure --profile ci`, or point AWS_CONFIG_FILE at the file you use\n"
+    )
