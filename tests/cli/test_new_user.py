@@ -3,8 +3,12 @@ usage errors in the one `error:` style with a hint, and `-v` saying each thing o
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
+from sso_sync.wording import expire_at
 from tests.support.world import World
 
 APP = "octo-org/app"
@@ -97,4 +101,32 @@ def test_a_missing_aws_config_file_is_named_as_missing(
     assert result.stderr == (
         f"error: profile 'ci' not found: the AWS config file {missing} does not exist: create "
         "it with `sso-sync configure --profile ci`, or point AWS_CONFIG_FILE at the file you use\n"
+    )
+
+
+# --- wording ------------------------------------------------------------------------------
+
+
+def test_push_and_export_say_how_long_the_credentials_last(world: World, run) -> None:
+    world.seed_token()
+    pushed = run("push", "--repo", APP, "--profile", "ci")
+    assert pushed.exit_code == 0, pushed.stderr
+    assert re.search(
+        r"^credentials for 111122223333/ci expire at \S+Z \((59|60) min left\)$",
+        pushed.stdout,
+        re.MULTILINE,
+    ), pushed.stdout
+    exported = run("export", "--profile", "ci", "--format", "ini")
+    assert exported.exit_code == 0, exported.stderr
+    assert exported.stdout == ""  # as the README says: the one line is on stderr
+    assert re.search(r"the credentials expire at \S+Z \((59|60) min left\)\n$", exported.stderr)
+
+
+def test_expire_at_says_left_or_ago() -> None:
+    at = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+    assert expire_at(at, at - timedelta(hours=2, minutes=5)) == (
+        "expire at 2026-01-01T12:00:00Z (2 h 5 min left)"
+    )
+    assert expire_at(at, at + timedelta(minutes=3)) == (
+        "expired at 2026-01-01T12:00:00Z (3 min ago)"
     )

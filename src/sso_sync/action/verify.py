@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sso_sync.errors import UsageError
 from sso_sync.files import utc_timestamp
+from sso_sync.wording import human
 
 if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
@@ -193,18 +194,6 @@ def push_hint(environ: Mapping[str, str], prefix: str = "") -> str:
     repo = environ.get("GITHUB_REPOSITORY", "").strip() or "OWNER/NAME"
     extra = f" --prefix {prefix}" if prefix else ""
     return f"sso-sync push --repo {repo}{extra} --profile PROFILE"
-
-
-def human(delta: timedelta) -> str:
-    """`45 min`, `2 h`, `2 h 5 min`, `3 d 4 h`: the precision a person acts on."""
-    minutes = int(abs(delta).total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d" + (f" {hours} h" if hours else "")
-    if hours:
-        return f"{hours} h" + (f" {mins} min" if mins else "")
-    return f"{mins} min" if mins else "under a minute"
 
 
 def verify(

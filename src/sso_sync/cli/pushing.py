@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sso_sync.cli import ui
 from sso_sync.cli.session import AwsSession, github_api
 from sso_sync.deadline import Deadline
-from sso_sync.wording import without_label
+from sso_sync.wording import expire_at, without_label
 
 if TYPE_CHECKING:
     from sso_sync.github.app_auth import AppInstallations
@@ -202,7 +202,7 @@ def print_push(run: PushRun, as_json: bool, *, config_file: str | None = None) -
         for held in run.held:
             ui.out(held.describe())
         for _name, c in run.credentials:
-            ui.out(f"credentials for {c.account_id}/{c.role_name} expire at {c.expiration_text}")
+            ui.out(f"credentials for {c.account_id}/{c.role_name} {expire_at(c.expiration)}")
     for v in run.variables:
         if v.error is None:
             ui.err(f"{v.target.label}: variable {v.name} {v.outcome} ({v.value})")

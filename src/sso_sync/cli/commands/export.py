@@ -12,6 +12,7 @@ from sso_sync.aws.profiles import is_interactive
 from sso_sync.cli import ui
 from sso_sync.cli.options import DEFAULT_TIMEOUT, ProfileOption, TimeoutOption
 from sso_sync.cli.session import AwsSession, command_deadline
+from sso_sync.wording import expire_at
 
 
 def export_credentials(
@@ -71,9 +72,7 @@ def export_credentials(
     if fmt == "ini":
         path = credentials_file(os.environ)
         write_credentials_section(path, target, credentials)
-        ui.err(
-            f"wrote [{target}] in {path}; the credentials expire at {credentials.expiration_text}"
-        )
+        ui.err(f"wrote [{target}] in {path}; the credentials {expire_at(credentials.expiration)}")
         return
     sys.stdout.write(render(credentials, fmt))
     sys.stdout.flush()
