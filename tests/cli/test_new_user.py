@@ -130,3 +130,24 @@ def test_expire_at_says_left_or_ago() -> None:
     assert expire_at(at, at + timedelta(minutes=3)) == (
         "expired at 2026-01-01T12:00:00Z (3 min ago)"
     )
+
+
+# --- watch and a repository that does not exist ------------------------------------------
+
+
+def test_watch_does_not_retry_a_missing_repository_within_seconds(world: World) -> None:
+    """End to end: GitHub's real 404 (the sandbox's) keeps the next cycle at its regular time."""
+    import signal
+
+    from tests.support.watch import Watch
+
+    world.seed_token()
+    with Watch("--repo", "nobody/none", "--repo", APP, "--profile", "ci") as watch:
+        line = watch.next_line(timeout=60)
+        watch.proc.send_signal(signal.SIGTERM)
+        watch.finish()
+    assert "FAILED 1 (nobody/none)" in line, line
+    stamps = re.match(r"(\S+) cycle 1: .*; next run (\S+)$", line.strip())
+    assert stamps is not None, line
+    started, next_run = (datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ") for t in stamps.groups())
+    assert next_run - started > timedelta(minutes=30), line

@@ -272,3 +272,45 @@ def test_a_signal_while_asleep_ends_watch_at_once(
     assert err.strip().splitlines()[-1] == (
         "interrupted" if code else "stopped: the state file is up to date"
     )
+
+
+def _one_hour_and_a_missing_repository(clock: FakeClock, missing_error: str) -> PushRun:
+    from sso_sync.github.push import SecretResult, TargetResult
+    from sso_sync.github.targets import Target
+
+    run = one_hour_run(clock)
+    run.results = [
+        TargetResult(
+            Target("repo", "nobody", "none"),
+            [SecretResult("AWS_ACCESS_KEY_ID", "failed", missing_error)],
+            missing_error,
+        )
+    ]
+    return run
+
+
+@pytest.mark.parametrize(
+    ("error", "waits"),
+    [
+        # GitHub says it does not exist: tried again with the next regular cycle, not in 5 s.
+        (None, [45 * 60 - 30, 45 * 60 - 30]),
+        # It may pass by itself: the quick retry, backing off.
+        ("cannot reach GitHub (ConnectionError): check the network", [5, 10]),
+    ],
+)
+def test_a_repository_that_does_not_exist_waits_for_the_next_regular_cycle(error, waits) -> None:
+    from sso_sync.github.targets import Target
+
+    clock = FakeClock()
+    missing = Target("repo", "nobody", "none")
+    text = error or f"fetching the public key: {missing.not_found_hint}"
+    Watcher(
+        push=lambda _min: _one_hour_and_a_missing_repository(clock, text),
+        now=clock.now,
+        wait=clock.wait,
+        stopping=lambda: False,
+        on_cycle=lambda c: None,
+        jitter=lambda limit: limit,
+        max_cycles=3,
+    ).run()
+    assert clock.waits == waits
