@@ -8,8 +8,10 @@ from typing import Annotated, Optional
 
 import typer
 
+from sso_sync.aws.export import FORMATS
 from sso_sync.aws.profiles import is_interactive
 from sso_sync.cli import ui
+from sso_sync.cli.completion import choices
 from sso_sync.cli.options import DEFAULT_TIMEOUT, ProfileOption, TimeoutOption
 from sso_sync.cli.session import AwsSession, command_deadline
 from sso_sync.wording import expire_at
@@ -22,6 +24,7 @@ def export_credentials(
             "--format",
             "-f",
             metavar="FORMAT",
+            autocompletion=choices(FORMATS),
             help="env | dotenv | json | credential-process | ini (writes the credentials file).",
         ),
     ] = "env",
