@@ -1,5 +1,5 @@
 """Small pieces of English shared by several messages: plurals, the failed-targets line,
-durations and expiries."""
+expiries."""
 
 from __future__ import annotations
 
@@ -26,23 +26,12 @@ def without_label(label: str, message: str) -> str:
     return message.removeprefix(f"{label}: ")
 
 
-def human(delta: timedelta) -> str:
-    """`45 min`, `2 h`, `2 h 5 min`, `3 d 4 h`: the precision a person acts on."""
-    minutes = int(abs(delta).total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d" + (f" {hours} h" if hours else "")
-    if hours:
-        return f"{hours} h" + (f" {mins} min" if mins else "")
-    return f"{mins} min" if mins else "under a minute"
-
-
 def expire_at(expiration: datetime, now: datetime | None = None) -> str:
     """`expire at 2026-12-07T10:51:13Z (59 min left)`: the moment, and what it means now."""
+    from sso_sync.durations import brief_duration
     from sso_sync.files import utc_timestamp
 
     left = expiration - (now or datetime.now(timezone.utc))
     if left <= timedelta(0):
-        return f"expired at {utc_timestamp(expiration)} ({human(left)} ago)"
-    return f"expire at {utc_timestamp(expiration)} ({human(left)} left)"
+        return f"expired at {utc_timestamp(expiration)} ({brief_duration(left)} ago)"
+    return f"expire at {utc_timestamp(expiration)} ({brief_duration(left)} left)"

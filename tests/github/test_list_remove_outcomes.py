@@ -54,7 +54,7 @@ def test_deletes_the_deadline_kept_from_being_sent_are_not_attempted(world: Worl
     world.sandbox.clear_requests()
     results = apply_remove(api_for(world.sandbox, Deadline(0)), plan, concurrency=1)
     assert [r.outcome for r in results] == ["not-attempted", "not-attempted"]
-    assert {o for r in results for _, o in r.outcomes} == {"not attempted"}
+    assert {o for r in results for _, o in r.outcomes} == {"not-attempted"}
     assert world.sandbox.requests == []
     assert len(world.sandbox.secrets(f"repos/{APP}/actions")) == 4
 

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from sso_sync.durations import brief_duration, parse_duration
 from sso_sync.errors import UsageError
 from sso_sync.files import utc_timestamp
-from sso_sync.wording import human
 
 if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
