@@ -312,6 +312,14 @@ def github_api(
     )
 
 
+@contextmanager
+def command_deadline(timeout: float) -> Iterator[Deadline]:
+    """A command's one deadline (`--timeout`), its watchdog running for the block."""
+    deadline = checked_deadline(timeout)
+    with deadline.guard():
+        yield deadline
+
+
 def checked_deadline(timeout: float) -> Deadline:
     """A command's deadline, `timeout` seconds from now."""
     from sso_sync.deadline import Deadline

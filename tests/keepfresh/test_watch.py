@@ -14,9 +14,9 @@ import pytest
 
 from sso_sync.errors import AwsError, LoginRequired, UsageError
 from sso_sync.keepfresh.watch import Watcher, refresh_margin
+from sso_sync.push_run import PushRun
 from sso_sync.sandbox import SandboxConfig
 from sso_sync.state_dir import state_dir
-from sso_sync.sync import PushRun
 from tests.support.watch import Watch
 from tests.support.world import World, assert_no_leak, issued_as_secrets
 
@@ -262,7 +262,9 @@ def test_a_sign_in_needed_ends_the_loop() -> None:
         watcher.run()
 
 
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 0)])
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 0), (signal.SIGHUP, 0)]
+)
 def test_a_signal_while_asleep_ends_watch_at_once(
     world: World, sandbox_config: SandboxConfig, signum: int, code: int
 ) -> None:

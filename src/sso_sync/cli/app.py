@@ -213,13 +213,15 @@ def errors_to_exit_codes(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        printed_before = ui.json_objects_printed()
+        from sso_sync.cli.context import current
+
+        printed_before = current().json_printed
 
         def fail(code: int, message: str) -> typer.Exit:
             ui.err(message)
             # With --json a script reads one object: the error, unless a result (which says
             # "ok": false itself) was printed already.
-            if kwargs.get("as_json") and ui.json_objects_printed() == printed_before:
+            if kwargs.get("as_json") and current().json_printed == printed_before:
                 ui.out_json_error(code, message.removeprefix("error: "))
             return typer.Exit(code)
 
@@ -271,6 +273,7 @@ def _clean_formatter_class() -> type[logging.Formatter]:
 
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     verbose: Annotated[
         int,
         typer.Option(
@@ -289,6 +292,10 @@ def main_options(
 ) -> None:
     """Keep GitHub Actions supplied with fresh AWS credentials from IAM Identity Center."""
     import logging
+
+    from sso_sync.cli.context import install
+
+    install(ctx)  # one context for the command: its environment, terminal and JSON count
 
     level = logging.DEBUG if debug or verbose >= 2 else logging.INFO if verbose else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -21,6 +20,8 @@ import typer
 
 from sso_sync.cli import ui
 from sso_sync.cli.completion import choices, profile_names
+from sso_sync.cli.context import current
+from sso_sync.cli.groups import DEFAULT_TIMEOUT
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY
 from sso_sync.github.targets import APPS, VISIBILITIES
 
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
     from sso_sync.github.targets import TargetSet
 
 __all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_TIMEOUT"]
-
-DEFAULT_TIMEOUT = 120.0
 
 ProfileOption = Annotated[
     Optional[str],  # noqa: UP045 - typer needs Optional on 3.10
@@ -310,7 +309,6 @@ class TargetOptions:
 
     def github_app(self, sets: tuple[TargetSet, ...]) -> AppSettings | None:
         """GitHub App settings: these options, else the environment, else the sets'."""
-        import os
 
         from sso_sync.github.app_auth import app_settings, check_app_targets
 
@@ -318,7 +316,7 @@ class TargetOptions:
             app_id=self.github_app_id,
             key_file=self.github_app_key,
             installation_id=self.github_app_installation_id,
-            environ=os.environ,
+            environ=current().environ,
             sets=sets,
         )
         if settings is not None:
@@ -337,7 +335,7 @@ class TargetOptions:
         sets = choose_sets(
             self.set_name,
             cwd=Path.cwd(),
-            home=Path(os.environ.get("HOME") or Path.home()),
+            home=Path(current().environ.get("HOME") or Path.home()),
             confirm=confirm_discovered if confirm else None,
             repo=self.repo,
             env=self.env,

@@ -21,7 +21,7 @@ from sso_sync.files import utc_timestamp
 from sso_sync.wording import without_label
 
 if TYPE_CHECKING:
-    from sso_sync.sync import PushRun
+    from sso_sync.push_run import PushRun
 
 DEFAULT_REFRESH_BEFORE = timedelta(minutes=15)
 # Credentials shorter-lived than this get a third of their life as the default margin instead.

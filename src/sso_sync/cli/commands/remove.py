@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sso_sync.cli import ui
+from sso_sync.cli.context import current
 from sso_sync.cli.options import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -21,7 +22,7 @@ from sso_sync.cli.options import (
     config_file_of,
     target_options,
 )
-from sso_sync.cli.session import command_deadline, github_api
+from sso_sync.clients import command_deadline
 from sso_sync.errors import OperationFailed
 from sso_sync.wording import plural, without_label
 
@@ -79,7 +80,7 @@ def _remove(
     from sso_sync.github.removal import RemoveResult, apply_remove, plan_remove, removal_failure
 
     permissions = run_permissions(sets, write=True, variables=False)
-    api = github_api(api_url, deadline, app=app, permissions=permissions)
+    api = current().github(api_url, deadline, app=app, permissions=permissions)
     try:
         sets = resolve_patterns(api, sets)
         listings = list_managed(api, sets, concurrency=concurrency)
@@ -112,7 +113,7 @@ def _remove(
             if not failed:
                 ui.err("nothing to remove")
         else:
-            with ui.Progress(len(plan.targets), "removing") as progress:
+            with current().progress(len(plan.targets), "removing") as progress:
                 results = apply_remove(
                     api,
                     plan,
@@ -139,7 +140,7 @@ def _print_dry_run(
         data["ok"] = not failed
         data["targets"] += [li.as_dict() for li in failed]
         data["config_file"] = config_file
-        ui.out_json(data)
+        current().out_json(data)
     else:
         for li in failed:  # each target that could not be read, and why
             ui.out(f"{li.label}: {li.outcome}: {without_label(li.target.label, li.error or '')}")
@@ -148,7 +149,7 @@ def _print_dry_run(
 
 def _print_remove(results: list[RemoveResult], as_json: bool, config_file: str | None) -> None:
     if as_json:
-        ui.out_json(
+        current().out_json(
             {
                 "dry_run": False,
                 "ok": all(r.ok for r in results),

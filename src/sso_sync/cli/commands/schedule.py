@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import sys
@@ -12,12 +13,19 @@ import typer
 
 from sso_sync.cli import ui
 from sso_sync.cli.completion import choices
+from sso_sync.cli.context import current
+from sso_sync.cli.groups import DEFAULT_TIMEOUT, GitHubAuth, Writing
 from sso_sync.cli.options import (
+    DEFAULT_CONCURRENCY,
     ApiUrlOption,
+    ConcurrencyOption,
+    ExpirationVariableOption,
     GitHubTokenFileOption,
     JsonOption,
     PrefixOption,
     ProfileOption,
+    RecordVariableOption,
+    RecordWhoOption,
     TargetOptions,
     target_options_after,
 )
@@ -32,6 +40,15 @@ if TYPE_CHECKING:
     from sso_sync.keepfresh.schedule.job import Job
 
 ACTIONS = ("install", "status", "remove")
+JobTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        min=1,
+        metavar="SECONDS",
+        help="Passed on: seconds for each scheduled push, every AWS and GitHub call included.",
+    ),
+]
 
 
 @target_options_after("action")
@@ -52,6 +69,11 @@ def schedule(
     prefix: PrefixOption = None,
     api_url: ApiUrlOption = None,
     github_token_file: GitHubTokenFileOption = None,
+    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    timeout: JobTimeoutOption = DEFAULT_TIMEOUT,
+    expiration_variable: ExpirationVariableOption = None,
+    record_variable: RecordVariableOption = None,
+    record_who: RecordWhoOption = False,
     every: Annotated[
         str,
         typer.Option(
@@ -90,9 +112,11 @@ def schedule(
     if action not in ACTIONS:
         raise UsageError(f"schedule {action}: choose install, status or remove")
     interval = check_every(parse_duration(every, "--every"), every)
-    job = _job(targets, profile, prefix, api_url, github_token_file, interval, action)
-    home = Path(os.environ.get("HOME") or Path.home())
-    chosen = choose(backend, run_command, os.environ, home)
+    writing = Writing(concurrency, timeout, expiration_variable, record_variable, record_who)
+    auth = GitHubAuth(api_url, github_token_file)
+    job = _job(targets, profile, prefix, auth, writing, interval, action)
+    home = Path(current().environ.get("HOME") or Path.home())
+    chosen = choose(backend, run_command, current().environ, home)
     if action == "install":
         if dry_run:
             ui.out(f"backend: {chosen.name}")
@@ -123,14 +147,17 @@ def _job(
     targets: TargetOptions,
     profile: str | None,
     prefix: str | None,
-    api_url: str | None,
-    token_file: Path | None,
+    auth: GitHubAuth,
+    writing: Writing,
     interval: timedelta,
     action: str,
 ) -> Job:
+    """The job: push's own command line, written back from the option groups (`to_argv`),
+    and the few settings it runs with; checked as push would check them, before anything is
+    written."""
     from sso_sync.aws.profiles import AwsPaths
     from sso_sync.github.app_auth import load_private_key
-    from sso_sync.github.push import check_sets
+    from sso_sync.github.plan import check_sets
     from sso_sync.github.token_file import read_token_file, token_file_path
     from sso_sync.keepfresh.schedule.job import Job, job_environment, job_name, push_argv
     from sso_sync.keepfresh.state import target_key
@@ -139,25 +166,24 @@ def _job(
 
     sets = targets.sets(profile=profile, prefix=prefix)
     check_sets(sets)
+    writing.validate(sets)
     keys = [target_key(t, s.prefix) for s in sets for t in s.targets]
     name = job_name(targets.set_name, keys)
     if profile is None and any(s.profile is None for s in sets):
-        profile = os.environ.get("AWS_PROFILE") or None
+        profile = current().environ.get("AWS_PROFILE") or None
         if profile is None:
             raise UsageError("which profile should the job use? give --profile NAME")
     args = _target_args(targets, prefix, find_config(Path.cwd()))
-    if api_url:
-        args += ["--api-url", api_url]
     app = targets.github_app(sets)
     if app is not None and action == "install":
         load_private_key(app.key_file)  # exit 2 when missing, or readable by others
-    file = token_file_path(token_file, os.environ)
+    file = token_file_path(auth.token_file, current().environ)
     if file is not None:
         file = file.resolve()
         read_token_file(file)  # exit 2 when missing, open to others, or empty
     elif action == "install" and app is None:
-        _require_gh_token(api_url)
-    logs = state_dir(os.environ) / "logs"
+        _require_gh_token(auth.api_url)
+    logs = state_dir(current().environ) / "logs"
     exe = _executable()
     path = os.pathsep.join(dict.fromkeys([str(exe.parent), *_gh_dirs(), "/usr/bin", "/bin"]))
     return Job(
@@ -168,13 +194,16 @@ def _job(
             interval,
             args,
             profile=profile,
-            token_file=file,
-            app_args=_app_args(targets, app),
+            options=[
+                *dataclasses.replace(auth, token_file=file).to_argv(),
+                *_app_args(targets, app),
+                *writing.to_argv(),
+            ],
         ),
         environment=job_environment(
-            os.environ,
+            current().environ,
             name=name,
-            aws_config_file=AwsPaths.from_environ(os.environ).config_file.resolve(),
+            aws_config_file=AwsPaths.from_environ(current().environ).config_file.resolve(),
             log_file=logs / f"{name}.log",
             path=path,
         ),
@@ -215,9 +244,9 @@ def _app_args(targets: TargetOptions, app: AppSettings | None) -> list[str]:
     if app is None:
         return []
     args = []
-    if targets.github_app_id or os.environ.get(APP_ID_ENV, "").strip():
+    if targets.github_app_id or current().environ.get(APP_ID_ENV, "").strip():
         args += ["--github-app-id", app.app_id]
-    if targets.github_app_key or os.environ.get(APP_KEY_ENV, "").strip():
+    if targets.github_app_key or current().environ.get(APP_KEY_ENV, "").strip():
         args += ["--github-app-key", str(app.key_file.resolve())]
     if app.installation_id is not None:
         args += ["--github-app-installation-id", str(app.installation_id)]
@@ -246,10 +275,10 @@ def _require_gh_token(api_url: str | None) -> None:
     """The job gets no GH_TOKEN (it is a secret): it must find `gh auth token` instead."""
     from sso_sync.github.token_sources import resolve_api_url, resolve_token
 
-    url = resolve_api_url(api_url, os.environ)
+    url = resolve_api_url(api_url, current().environ)
     reduced = {
         k: v
-        for k, v in os.environ.items()
+        for k, v in current().environ.items()
         if k in ("PATH", "HOME", "GH_CONFIG_DIR", "XDG_CONFIG_HOME")
     }
     try:
@@ -268,7 +297,7 @@ def _status(job: Job, chosen: Backend, as_json: bool) -> None:
     from sso_sync.state_dir import state_dir
 
     status = chosen.status(job)
-    last = StateStore(state_dir(os.environ)).read_job(job.name)
+    last = StateStore(state_dir(current().environ)).read_job(job.name)
     report = {
         "job": job.name,
         "backend": chosen.name,
@@ -278,7 +307,7 @@ def _status(job: Job, chosen: Backend, as_json: bool) -> None:
         "last_run": last,
     }
     if as_json:
-        ui.out_json(report)
+        current().out_json(report)
     else:
         ui.out(
             f"{job.name}: {'installed' if status.installed else 'not installed'} ({chosen.name})"

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from sso_sync.aws.profiles import AwsPaths
 from sso_sync.cli import ui
+from sso_sync.cli.context import current
 from sso_sync.cli.options import DEFAULT_TIMEOUT, JsonOption, TimeoutOption
-from sso_sync.cli.session import command_deadline
+from sso_sync.clients import command_deadline
 from sso_sync.errors import OperationFailed, SsoSyncError
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def verify(
     from sso_sync.action import runner as actions
     from sso_sync.action import verify as checks_module
 
-    environ = os.environ
+    environ = current().environ
     in_actions = actions.in_github_actions(environ)
     if in_actions:
         # Before anything else is printed, so no later line of this job can show them.
@@ -78,7 +78,7 @@ def verify(
     if in_actions:
         _report_to_actions(verdict.message, verdict, checks)
     if as_json:
-        ui.out_json(verdict.as_dict())
+        current().out_json(verdict.as_dict())
     elif verdict.valid:
         ui.out(verdict.message)
     if not verdict.valid:
@@ -92,7 +92,7 @@ def _verify_with_sts(
     from sso_sync.action.verify import push_hint
     from sso_sync.action.verify import verify as verify_credentials
 
-    session = clients.aws_session(AwsPaths.from_environ(os.environ), deadline=deadline)
+    session = clients.aws_session(AwsPaths.from_environ(current().environ), deadline=deadline)
     # botocore reads AWS_DEFAULT_REGION only; credentials.region already honours AWS_REGION.
     sts = clients.sts_client(
         session,
@@ -102,7 +102,9 @@ def _verify_with_sts(
         session_token=credentials.session_token,
         deadline=deadline,
     )
-    return verify_credentials(sts, credentials, checks, push_command=push_hint(os.environ, prefix))
+    return verify_credentials(
+        sts, credentials, checks, push_command=push_hint(current().environ, prefix)
+    )
 
 
 def _report_to_actions(message: str, verdict: Verdict | None, checks: Checks | None) -> None:
@@ -114,9 +116,9 @@ def _report_to_actions(message: str, verdict: Verdict | None, checks: Checks | N
         rows = [("verdict", "NOT checked"), ("what to do", message)]
     else:
         outputs, rows = action_outputs(verdict), summary_rows(verdict, checks)
-    actions.append_to_file(os.environ, "GITHUB_OUTPUT", actions.output_block(outputs))
+    actions.append_to_file(current().environ, "GITHUB_OUTPUT", actions.output_block(outputs))
     actions.append_to_file(
-        os.environ, "GITHUB_STEP_SUMMARY", actions.markdown_table("AWS credentials", rows)
+        current().environ, "GITHUB_STEP_SUMMARY", actions.markdown_table("AWS credentials", rows)
     )
     if verdict is None or not verdict.valid:
         ui.err(actions.error_command(message, "AWS credentials"))
