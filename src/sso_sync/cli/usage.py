@@ -26,8 +26,6 @@ def usage_line(exc: Exception, command: str = "sso-sync") -> str:
     else:
         message = str(getattr(exc, "format_message", lambda: str(exc))())
         problem = message[:1].lower() + message[1:]
-        if opts:
-            problem = problem.replace(f"'{opts[0]}'", opts[0])
         problem = re.sub(r"^option '(-[^']+)' requires an argument", r"\1 needs a value", problem)
     problem = problem.rstrip(".")
     # "Did you mean 'push'?" ends a sentence already.
