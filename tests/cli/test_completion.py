@@ -103,3 +103,20 @@ def test_completion_offers_the_profiles_of_the_aws_config_file(tmp_path: Path) -
     assert _complete("sso-sync status --profile x", **env) == []
     env["AWS_CONFIG_FILE"] = str(tmp_path / "missing")
     assert _complete("sso-sync push --profile ", **env) == []
+
+
+def test_the_completion_functions_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same answers without a shell (the subprocess tests above never see a mutant)."""
+    from sso_sync.cli.completion import choices, profile_names
+
+    assert choices(("env", "dotenv", "json"))("") == ["env", "dotenv", "json"]
+    assert choices(("env", "dotenv", "json"))("d") == ["dotenv"]
+    config = tmp_path / "config"
+    config.write_text("[default]\n[profile ci]\n[sso-session corp]\n[ profile  ci ]\n[profile x]\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    assert profile_names("") == ["default", "ci", "x"]
+    assert profile_names("c") == ["ci"]
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "missing"))
+    assert profile_names("") == []
