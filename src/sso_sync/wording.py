@@ -1,11 +1,12 @@
-"""Small pieces of English shared by several messages: plurals, the failed-targets line, and
-text made safe to print (no terminal controls). Standard library only: the action's fast path
-prints through it too."""
+"""Small pieces of English shared by several messages: plurals, the failed-targets line,
+expiries, and text made safe to print (no terminal controls). Standard library only: the
+action's fast path prints through it too."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
 
 # C0 controls but tab and newline, DEL, and C1 controls: ESC starts CSI and OSC sequences (colours,
 # window titles, hyperlinks, clipboard writes), and C1 has one-byte forms of them. Text from
@@ -44,3 +45,14 @@ def failed_targets(failed: Sequence[tuple[str, str]], total: int) -> str:
 def without_label(label: str, message: str) -> str:
     """An error message printed after its target's label need not start with it again."""
     return message.removeprefix(f"{label}: ")
+
+
+def expire_at(expiration: datetime, now: datetime | None = None) -> str:
+    """`expire at 2026-12-07T10:51:13Z (59 min left)`: the moment, and what it means now."""
+    from sso_sync.durations import brief_duration
+    from sso_sync.files import utc_timestamp
+
+    left = expiration - (now or datetime.now(timezone.utc))
+    if left <= timedelta(0):
+        return f"expired at {utc_timestamp(expiration)} ({brief_duration(left)} ago)"
+    return f"expire at {utc_timestamp(expiration)} ({brief_duration(left)} left)"

@@ -31,7 +31,7 @@ from sso_sync.errors import Interrupted, OperationFailed
 from sso_sync.github.plan import check_sets
 from sso_sync.keepfresh.schedule.job import JOB_VARIABLE
 from sso_sync.pushing import Push, PushRequest, PushSides, recorded_job_run
-from sso_sync.wording import without_label
+from sso_sync.wording import expire_at, without_label
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -194,7 +194,7 @@ def print_push(run: PushRun, as_json: bool, *, config_file: str | None = None) -
         for held in run.held:
             ui.out(held.describe())
         for _name, c in run.credentials:
-            ui.out(f"credentials for {c.account_id}/{c.role_name} expire at {c.expiration_text}")
+            ui.out(f"credentials for {c.account_id}/{c.role_name} {expire_at(c.expiration)}")
     for v in run.variables:
         if v.error is None:
             ui.err(f"{v.target.label}: variable {v.name} {v.outcome} ({v.value})")
