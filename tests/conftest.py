@@ -20,7 +20,7 @@ from tests.support.world import World, assert_no_leak, write_config
 
 # Prism and its session sandbox for the contract tests: registered here, once, so that Prism
 # starts once per session however many modules use it.
-pytest_plugins = ["tests.support.prism"]
+pytest_plugins = ["tests.support.prism", "tests.support.parallel"]
 
 
 @pytest.fixture(autouse=True)
