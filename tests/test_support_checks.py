@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 
+import pytest
+
 from tests.support.parallel import shared_unit
 from tests.support.process_state import Inherited
 
@@ -46,3 +48,16 @@ def test_the_tests_of_a_shared_peer_are_one_unit_and_the_rest_one_test_each() ->
     assert shared_unit("tests/action/test_verify.py::test_moto_live_passes") == "moto"
     assert shared_unit("tests/action/test_verify.py::test_live_credentials_pass") is None
     assert shared_unit("tests/github/test_push.py::test_push") is None
+
+
+def test_a_deadline_bound_is_the_idle_one_until_the_cores_are_overloaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.support import bounds
+
+    monkeypatch.setattr(bounds, "load_per_core", lambda: 0.5)
+    assert bounds.within(3.0) == 10.0
+    monkeypatch.setattr(bounds, "load_per_core", lambda: 3.0)
+    assert bounds.within(3.0) == 24.0  # three times the work per core: three times the slack
+    monkeypatch.setattr(bounds, "load_per_core", lambda: 100.0)
+    assert bounds.within(3.0) == 3.0 + bounds.MAX_SLACK
