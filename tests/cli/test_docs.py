@@ -85,3 +85,12 @@ def test_contributing_names_only_paths_that_exist() -> None:
     text = (ROOT / "CONTRIBUTING.md").read_text()
     for path in re.findall(r"`((?:src|tests|benchmarks)/[\w/.]+)`", text):
         assert (ROOT / path).exists(), path
+
+
+def test_every_schedule_action_is_in_the_command_table() -> None:
+    from sso_sync.cli.commands.schedule import ACTIONS
+
+    row = next(ln for ln in README.splitlines() if ln.startswith("| `sso-sync schedule "))
+    usage = row.split("`")[1]
+    for action in ACTIONS:
+        assert re.search(rf"(?<![\w-]){action}(?![\w-])", usage), f"schedule {action}"

@@ -342,6 +342,8 @@ CASES = {
         scheduled_installed,
         0,
     ),
+    "schedule list ok": Case(("schedule", "list", "--backend", "cron"), scheduled_installed, 0),
+    "schedule list fails": Case(("schedule", "list", "--backend", "nope"), signed_in, 2),
     "init-workflows ok": Case(("init-workflows", "--action", PIN), in_a_git_repository, 0),
     "init-workflows fails": Case(("init-workflows", "--action", PIN), outside_a_git_repository, 2),
     "init-workflows without a release": Case(("init-workflows",), in_a_git_repository, 2),
@@ -375,6 +377,11 @@ def test_the_cases_cover_every_command() -> None:
     assert commands - covered == {"demo"}
     failing = {case.argv[0] for case in CASES.values() if case.exit_code != 0}
     assert failing == covered
+    # Each of schedule's actions too: they are commands of their own to a user.
+    from sso_sync.cli.commands.schedule import ACTIONS
+
+    actions = {c.argv[1] for c in CASES.values() if c.argv[0] == "schedule"}
+    assert actions == set(ACTIONS)
 
 
 # --- demo: its own sandbox, so the canary needs that sandbox's values ------------------------
