@@ -85,7 +85,7 @@ def check_config_file(
         return Check(
             "config file",
             "fail",
-            f"{path} is writable by others (mode {stat.S_IMODE(info.st_mode):04o})",
+            f"{path} is writable by its group or others (mode {stat.S_IMODE(info.st_mode):04o})",
             f"chmod go-w {path}",
         )
     if info.st_uid not in (os.getuid(), 0):
