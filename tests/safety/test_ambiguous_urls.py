@@ -91,3 +91,23 @@ def test_every_endpoint_check_refuses_an_ambiguous_url(url: str) -> None:
 )
 def test_plain_urls_pass(url: str) -> None:
     require_safe_transport(url, what="x", setting="SETTING")
+
+
+def test_a_backslash_in_a_services_section_endpoint_is_refused(
+    world: World, run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The profile's `services` section names endpoints too; botocore reads it itself."""
+    world.seed_token()
+    config = world.home / ".aws" / "config"
+    port = world.sandbox.github_url.rsplit(":", 1)[1].split("/")[0]
+    config.write_text(
+        config.read_text().replace("[profile ci]\n", "[profile ci]\nservices = lab\n", 1)
+        + f"\n[services lab]\nsso =\n  endpoint_url = http://127.0.0.1:1\\@127.0.0.1:{port}\n"
+    )
+    for name in AWS_ENDPOINTS:
+        monkeypatch.delenv(name, raising=False)
+    world.sandbox.clear_requests()
+    result = run("push", "--repo", "octo-org/app", "-p", "ci")
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "backslash" in result.stderr and "services" in result.stderr
+    assert world.sandbox.requests == []
