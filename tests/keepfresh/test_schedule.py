@@ -14,10 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from sso_sync.cli.app import app
-from tests.support.schedule import FAKE_LAUNCHCTL, install_fakes, write_sso_profile
+from tests.support.schedule import FAKE_LAUNCHCTL, cli, install_fakes, write_sso_profile
 from tests.support.world import World, assert_no_leak, issued_as_secrets
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -44,13 +42,6 @@ def token_file(tmp_path: Path) -> Path:
     path.write_text("ghp_not_a_real_token_for_dry_runs_000000\n")
     path.chmod(0o600)
     return path
-
-
-def cli(*args: str):  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(app, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
 
 
 def normalized(text: str, home: Path, token: Path) -> str:

@@ -8,48 +8,23 @@ import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from sso_sync.cli.app import app
 from sso_sync.keepfresh.state import StateStore
 from sso_sync.state_dir import state_dir
-from tests.support.schedule import FAKE_LAUNCHCTL, install_fakes, write_sso_profile
+from tests.support.schedule import cli
 from tests.support.world import World
 
 REPO = "octo-org/app"
 
 
-def cli(*args: str):  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(app, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
-
-
-@pytest.fixture
-def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bin_dir = install_fakes(tmp_path / "bin", launchctl=FAKE_LAUNCHCTL)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    return bin_dir
-
-
-@pytest.fixture
-def token_file(tmp_path: Path, isolated_env: Path) -> Path:
-    write_sso_profile(Path(os.environ["AWS_CONFIG_FILE"]))
-    path = tmp_path / "gh-token"
-    path.write_text("ghp_not_a_real_token_for_schedule_tests_0\n")
-    path.chmod(0o600)
-    return path
-
-
 @pytest.mark.parametrize("backend", ["cron", "systemd", "launchd"])
 def test_list_shows_every_job_with_what_it_runs_and_its_last_run(
-    backend: str, fake_bin: Path, token_file: Path, tmp_path: Path
+    backend: str, schedulers: Path, job_token_file: Path, tmp_path: Path
 ) -> None:
     (tmp_path / "sso-sync.toml").write_text(
         f'[sets.ci]\nprofile = "ci"\ntargets = [{{ repo = "{REPO}" }}]\n'
     )
-    given = ("--backend", backend, "--github-token-file", str(token_file))
+    given = ("--backend", backend, "--github-token-file", str(job_token_file))
     assert cli("schedule", "install", "--repo", "octo-org/one", "-p", "ci", *given).exit_code == 0
     conf = ("--config", str(tmp_path / "sso-sync.toml"))
     assert cli("schedule", "install", "ci", *conf, *given).exit_code == 0
@@ -69,13 +44,15 @@ def test_list_shows_every_job_with_what_it_runs_and_its_last_run(
     assert "  runs: sso-sync push --min-remaining 45m ci --config" in text.stdout
 
 
-def test_list_with_nothing_installed_says_so(fake_bin: Path, isolated_env: Path) -> None:
+def test_list_with_nothing_installed_says_so(schedulers: Path, isolated_env: Path) -> None:
     result = cli("schedule", "list")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "no sso-sync job installed (systemd, cron)\n"
 
 
-def test_a_removed_job_no_longer_fails_status_or_doctor(world: World, run, fake_bin: Path) -> None:
+def test_a_removed_job_no_longer_fails_status_or_doctor(
+    world: World, run, schedulers: Path
+) -> None:
     world.seed_token()
     token = world.home / "gh-token"
     token.write_text(world.sandbox.github_token + "\n")
@@ -97,7 +74,7 @@ def test_a_removed_job_no_longer_fails_status_or_doctor(world: World, run, fake_
 
 
 def test_every_longer_than_the_credentials_last_is_warned(
-    world: World, run, fake_bin: Path
+    world: World, run, schedulers: Path
 ) -> None:
     """Warned, not refused (see lifetime_warning): each run pushes credentials that last their
     lifetime, and with --every longer GitHub's copy is expired until the next run."""

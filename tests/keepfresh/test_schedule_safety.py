@@ -12,38 +12,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from sso_sync.cli.app import app
 from sso_sync.keepfresh.schedule.job import Job, job_name
-from tests.support.schedule import FAKE_LAUNCHCTL, install_fakes, write_sso_profile
+from tests.support.schedule import cli, write_sso_profile
 
 REPO = "octo-org/app"
 GH_CANARY = "ghp_CANARYscheduleGHTOKEN0000000000000001"
 GITHUB_CANARY = "ghs_CANARYscheduleGITHUBTOKEN00000000002"
-
-
-def cli(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(app, list(args), env=env)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
-
-
-@pytest.fixture
-def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bin_dir = install_fakes(tmp_path / "bin", launchctl=FAKE_LAUNCHCTL)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    return bin_dir
-
-
-@pytest.fixture
-def token_file(tmp_path: Path, isolated_env: Path) -> Path:
-    write_sso_profile(Path(os.environ["AWS_CONFIG_FILE"]))
-    path = tmp_path / "gh-token"
-    path.write_text("ghp_not_a_real_token_for_schedule_tests_0\n")
-    path.chmod(0o600)
-    return path
 
 
 def _one_line_refusal(result, *words: str) -> None:  # type: ignore[no-untyped-def]
@@ -55,6 +30,10 @@ def _one_line_refusal(result, *words: str) -> None:  # type: ignore[no-untyped-d
         assert word in result.stderr, result.stderr
 
 
+def _job_args(backend: str, token: Path) -> tuple[str, ...]:
+    return ("--repo", REPO, "-p", "ci", "--backend", backend, "--github-token-file", str(token))
+
+
 # --- item 2: a control character in any value -----------------------------------------------
 
 INJECTED = "\n* * * * * touch pwned\n# END sso-sync-x"
@@ -64,7 +43,7 @@ INJECTED = "\n* * * * * touch pwned\n# END sso-sync-x"
                                     "XDG_STATE_HOME", "--prefix", "tab in --profile"])  # fmt: skip
 @pytest.mark.parametrize("backend", ["cron", "systemd", "launchd"])
 def test_a_control_character_in_any_job_value_is_refused(
-    vector: str, backend: str, fake_bin: Path, token_file: Path, tmp_path: Path,
+    vector: str, backend: str, schedulers: Path, job_token_file: Path, tmp_path: Path,
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     target = ["--repo", REPO]
@@ -87,7 +66,7 @@ def test_a_control_character_in_any_job_value_is_refused(
     elif vector == "--prefix":
         target += ["--prefix", "P" + INJECTED]
     argv = ["schedule", "install", *target, "-p", profile, "--backend", backend,
-            "--github-token-file", str(token_file)]  # fmt: skip
+            "--github-token-file", str(job_token_file)]  # fmt: skip
     for dry_run in ([], ["--dry-run"]):
         result = cli(*argv, *dry_run)
         if vector == "--prefix":  # refused earlier, as a secret name it cannot make
@@ -158,7 +137,7 @@ def test_a_percent_in_a_cron_line_reaches_the_command_as_itself(value: str) -> N
 
 
 def test_a_users_own_begin_comment_survives_install_and_remove(
-    fake_bin: Path, token_file: Path, isolated_env: Path
+    schedulers: Path, job_token_file: Path, isolated_env: Path
 ) -> None:
     name = job_name(None, ["repo|octo-org|app||actions|"])
     mine = (
@@ -168,7 +147,7 @@ def test_a_users_own_begin_comment_survives_install_and_remove(
         "`sso-sync schedule remove`)\n2 3 * * * /usr/bin/third\n"
     )
     (isolated_env / ".fake-crontab").write_text(mine)
-    args = ("--repo", REPO, "-p", "ci", "--backend", "cron", "--github-token-file", str(token_file))
+    args = _job_args("cron", job_token_file)
     assert cli("schedule", "install", *args).exit_code == 0
     installed = (isolated_env / ".fake-crontab").read_text()
     assert installed.startswith(mine) and installed.count("# END") == 2
@@ -184,7 +163,7 @@ def test_set_names_that_differ_only_in_punctuation_get_their_own_jobs() -> None:
 
 
 def test_two_installs_at_once_both_land(
-    fake_bin: Path, token_file: Path, isolated_env: Path
+    schedulers: Path, job_token_file: Path, isolated_env: Path
 ) -> None:
     """Each install reads the crontab, adds its block and writes it back; with a crontab that
     is slow to answer, two at once would each write back a crontab without the other's block."""
@@ -200,7 +179,7 @@ def test_two_installs_at_once_both_land(
         'BARRIER_B [ -n "$text" ] || { echo "no crontab" >&2; exit 1; }; '
         'printf "%s\\n" "$text" ;;\n'
     )
-    script = (fake_bin / "crontab").read_text().splitlines(keepends=True)
+    script = (schedulers / "crontab").read_text().splitlines(keepends=True)
     script = [
         read.replace("BARRIER_A", barrier.format("reading")).replace(
             "BARRIER_B", barrier.format("read")
@@ -209,7 +188,7 @@ def test_two_installs_at_once_both_land(
         else line
         for line in script
     ]
-    (fake_bin / "crontab").write_text("".join(script))
+    (schedulers / "crontab").write_text("".join(script))
     exe = str(Path(sys.executable).with_name("sso-sync"))
     runs = [
         subprocess.Popen(
@@ -224,7 +203,7 @@ def test_two_installs_at_once_both_land(
                 "--backend",
                 "cron",
                 "--github-token-file",
-                str(token_file),
+                str(job_token_file),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -242,18 +221,9 @@ def test_two_installs_at_once_both_land(
 
 @pytest.mark.parametrize("backend", ["systemd", "launchd"])
 def test_a_file_install_did_not_write_is_neither_replaced_nor_deleted(
-    backend: str, fake_bin: Path, token_file: Path, isolated_env: Path
+    backend: str, schedulers: Path, job_token_file: Path, isolated_env: Path
 ) -> None:
-    args = (
-        "--repo",
-        REPO,
-        "-p",
-        "ci",
-        "--backend",
-        backend,
-        "--github-token-file",
-        str(token_file),
-    )
+    args = _job_args(backend, job_token_file)
     planned = cli("schedule", "install", *args, "--dry-run").stdout
     where = Path(planned.split("--- would write ", 1)[1].split(":\n", 1)[0])
     where.parent.mkdir(parents=True)
@@ -278,13 +248,13 @@ def test_a_file_install_did_not_write_is_neither_replaced_nor_deleted(
     ids=["user-info", "plain http", "backslash", "aws endpoint", "unknown profile"],
 )
 def test_install_refuses_what_push_would(
-    extra: list[str], env: dict[str, str], words: list[str], fake_bin: Path, token_file: Path,
+    extra: list[str], env: dict[str, str], words: list[str], schedulers: Path, job_token_file: Path,
     isolated_env: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     argv = ["schedule", "install", "--repo", REPO, "-p", "ci", "--backend", "cron",
-            "--github-token-file", str(token_file), *extra]  # fmt: skip
+            "--github-token-file", str(job_token_file), *extra]  # fmt: skip
     result = cli(*argv)
     _one_line_refusal(result, *words)
     assert "ghp_inurl" not in result.stderr
@@ -292,7 +262,7 @@ def test_install_refuses_what_push_would(
 
 
 def test_systemd_environment_keeps_a_dollar_single(
-    fake_bin: Path, token_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    schedulers: Path, job_token_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """systemd.exec(5): Environment= expands no variables ("$" has no special meaning), so a
     doubled `$` would reach the job doubled; ExecStart= does expand, so there it is doubled."""
@@ -300,7 +270,7 @@ def test_systemd_environment_keeps_a_dollar_single(
     write_sso_profile(config)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     args = ("--repo", REPO, "-p", "ci", "--backend", "systemd", "--github-token-file")
-    plan = cli("schedule", "install", *args, str(token_file), "--dry-run").stdout
+    plan = cli("schedule", "install", *args, str(job_token_file), "--dry-run").stdout
     assert f'Environment="AWS_CONFIG_FILE={config}"' in plan
 
 
@@ -309,13 +279,13 @@ def test_systemd_environment_keeps_a_dollar_single(
 
 @pytest.mark.parametrize("backend", ["systemd", "launchd"])
 def test_a_failed_install_leaves_no_file_and_says_what_to_do(
-    backend: str, fake_bin: Path, token_file: Path, isolated_env: Path,
+    backend: str, schedulers: Path, job_token_file: Path, isolated_env: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     monkeypatch.setenv("FAKE_SYSTEMCTL_RC", "1")
-    (fake_bin / "launchctl").write_text('#!/bin/sh\necho "Bootstrap failed: 5" >&2\nexit 5\n')
+    (schedulers / "launchctl").write_text('#!/bin/sh\necho "Bootstrap failed: 5" >&2\nexit 5\n')
     args = ("--repo", REPO, "-p", "ci", "--backend", backend, "--github-token-file")
-    result = cli("schedule", "install", *args, str(token_file))
+    result = cli("schedule", "install", *args, str(job_token_file))
     assert result.exit_code == 1
     assert "nothing was installed" in result.stderr and "--backend cron" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -28,6 +28,7 @@ import sso_sync.sandbox
 from sso_sync.cli.app import app
 from sso_sync.sandbox import Sandbox
 from tests.support import faults
+from tests.support.schedule import FAKE_CRONTAB
 from tests.support.verify import free_port, sandbox_credentials
 from tests.support.world import ACCOUNT, ROLE, World, assert_no_leak, sandbox_issued_secrets
 
@@ -196,15 +197,6 @@ def unprintable_credentials(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> 
     world.sandbox.inject_fault(
         "sso", "GET", r"/federation/credentials", 200, body={"roleCredentials": role}, times=-1
     )
-
-
-FAKE_CRONTAB = """#!/bin/sh
-store="$HOME/.fake-crontab"
-case "$1" in
-  -l) if [ -f "$store" ]; then cat "$store"; else echo "no crontab" >&2; exit 1; fi ;;
-  -) cat > "$store" ;;
-esac
-"""
 
 
 def scheduled_with_a_token_file(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:

@@ -4,6 +4,11 @@ binary and no user systemd bus on these machines), and an SSO profile for jobs t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from sso_sync.cli.app import app
 
 FAKE_CRONTAB = """#!/bin/sh
 # crontab -l / crontab - over one file, as the real one does for the invoking user.
@@ -46,3 +51,11 @@ def write_sso_profile(config: Path, name: str = "ci") -> None:
         "sso_role_name = ci\nregion = eu-west-1\n\n[sso-session corp]\n"
         "sso_start_url = https://example.awsapps.com/start\nsso_region = eu-west-1\n"
     )
+
+
+def cli(*args: str) -> Any:
+    """The CLI in process; an exception other than an exit is raised, not hidden in a result."""
+    result = CliRunner().invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
