@@ -191,3 +191,49 @@ def test_writes_are_synced_before_the_rename(
     assert Path(temp).parent == target.parent
     assert Path(temp).name.startswith(".t.json.")
     assert Path(temp).name.endswith(".tmp")
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda p: None, "cannot read it (No such file or directory)"),
+        (lambda p: os.mkfifo(p, 0o600), "is not a regular file"),
+        (lambda p: p.mkdir(mode=0o700), "is not a regular file"),
+        (lambda p: (p.write_text("x"), p.chmod(0o640)), "(mode 0640): run chmod 600"),
+        (lambda p: (p.write_text("x"), p.chmod(0o620)), "(mode 0620): run chmod 600"),
+        (lambda p: (p.write_text("x" * 65), p.chmod(0o600)), "is over 64 bytes"),
+    ],
+    ids=["missing", "fifo", "directory", "group-readable", "group-writable", "too-big"],
+)
+def test_read_private_refuses_what_is_not_an_owner_only_file(
+    tmp_path: Path, make, expected: str
+) -> None:
+    from sso_sync.errors import UsageError
+    from sso_sync.files import read_private
+
+    path = tmp_path / "secret"
+    make(path)
+    with pytest.raises(UsageError) as caught:
+        read_private(path, "GitHub token file", 64)
+    assert str(caught.value).startswith(f"GitHub token file {path}")
+    assert expected in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_read_private_checks_the_file_it_reads_not_the_path_before(tmp_path: Path) -> None:
+    """A symlink to an owner-only file is read as that file; a link to a FIFO is refused on the
+    opened descriptor, so it never blocks (no check of the path, then an open of another)."""
+    from sso_sync.errors import UsageError
+    from sso_sync.files import read_private
+
+    real = tmp_path / "real"
+    real.write_text("exactly sixty-four bytes or fewer")
+    real.chmod(0o600)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    assert read_private(link, "GitHub App key", 64) == b"exactly sixty-four bytes or fewer"
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo, 0o600)
+    link.unlink()
+    link.symlink_to(fifo)
+    with pytest.raises(UsageError, match="not a regular file"):
+        read_private(link, "GitHub App key", 64)

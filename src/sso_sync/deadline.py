@@ -55,7 +55,6 @@ class Deadline:
         self.what = what
         self._aborted = threading.Event()
         self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
-        self._fired = False
 
     # --- asking ----------------------------------------------------------------------------
 
@@ -141,7 +140,6 @@ class Deadline:
 
     def _shut_sockets(self) -> None:
         with self._lock:
-            self._fired = True
             sockets = list(self._sockets)
         for sock in sockets:
             # On the raw descriptor: an SSL socket's own shutdown() would drop its state under

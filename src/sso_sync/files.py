@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sso_sync.errors import ConfigError, LockTimeout
+from sso_sync.errors import ConfigError, LockTimeout, UsageError
 
 LOCK_TIMEOUT_SECONDS = 60.0
 # Token caches are a few KiB and AWS config files rarely reach 100 KiB: anything over this is not
@@ -156,6 +156,42 @@ def read_capped(
         return b"".join(chunks)
     except OSError as exc:
         raise unusable_file(path, exc) from None
+    finally:
+        os.close(fd)
+
+
+def read_private(path: Path, what: str, limit: int) -> bytes:
+    """The bytes of a file only its owner may read (a GitHub App key, a token file), checked on
+    the opened descriptor, so what is checked is what is read: a regular file (a FIFO would
+    block, a directory is a mistake), no group or other bits (as ssh refuses a private key), at
+    most `limit` bytes. `what` names it in the one-line refusal (exit 2)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise UsageError(
+            f"{what} {path}: cannot read it ({exc.strerror}): check the path, or create it "
+            "with mode 0600"
+        ) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"{what} {path} is not a regular file: give a plain file")
+        if info.st_mode & 0o077:
+            raise UsageError(
+                f"{what} {path} is readable or writable by others "
+                f"(mode {stat.S_IMODE(info.st_mode):04o}): run chmod 600 {path}"
+            )
+        data = b""
+        while info.st_size <= limit and len(data) <= limit:
+            chunk = os.read(fd, limit + 1 - len(data))
+            if not chunk:
+                break
+            data += chunk
+        if info.st_size > limit or len(data) > limit:
+            raise UsageError(f"{what} {path} is over {limit} bytes: give the file itself")
+        return data
+    except OSError as exc:
+        raise UsageError(f"{what} {path}: cannot read it ({exc.strerror})") from None
     finally:
         os.close(fd)
 

@@ -22,17 +22,7 @@ from typing import Literal
 TargetOutcome = Literal[
     "created", "updated", "fresh", "mixed", "failed", "not-attempted", "interrupted", "busy"
 ]
-OUTCOMES: tuple[TargetOutcome, ...] = (
-    "created",
-    "updated",
-    "fresh",
-    "mixed",
-    "failed",
-    "not-attempted",
-    "interrupted",
-    "busy",
-)
-SUCCESSFUL: frozenset[TargetOutcome] = frozenset({"created", "updated", "fresh"})
+StoppedOutcome = Literal["failed", "not-attempted", "interrupted"]
 ListOutcome = Literal["listed", "failed", "not-attempted", "interrupted"]
 
 
@@ -41,7 +31,7 @@ def report_word(outcome: str) -> str:
     return "mixed, re-run" if outcome == "mixed" else outcome
 
 
-def stopped_or_failed(exc: BaseException, *, aborted: bool) -> TargetOutcome:
+def stopped_or_failed(exc: BaseException, *, aborted: bool) -> StoppedOutcome:
     """The outcome of a target whose only request ended in `exc`: never sent (the deadline
     came first, or Ctrl-C) is `not-attempted`; cut off in flight by Ctrl-C is `interrupted`."""
     from sso_sync.errors import Cancelled, DeadlineReached
@@ -54,7 +44,7 @@ def stopped_or_failed(exc: BaseException, *, aborted: bool) -> TargetOutcome:
 
 
 def written_outcome(secret_outcomes: Sequence[str]) -> TargetOutcome:
-    """A target's outcome from its secrets' (`created`, `updated`, `failed`, `not attempted`,
+    """A target's outcome from its secrets' (`created`, `updated`, `failed`, `not-attempted`,
     `interrupted`; for `remove`, `deleted` and `already gone` count as `updated`)."""
     done = {"deleted": "updated", "already gone": "updated"}
     outcomes = [done.get(o, o) for o in secret_outcomes]
@@ -65,6 +55,6 @@ def written_outcome(secret_outcomes: Sequence[str]) -> TargetOutcome:
         return "mixed"
     if "interrupted" in outcomes:
         return "interrupted"
-    if outcomes and all(o == "not attempted" for o in outcomes):
+    if outcomes and all(o == "not-attempted" for o in outcomes):
         return "not-attempted"
     return "failed"

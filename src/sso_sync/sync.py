@@ -173,7 +173,7 @@ def run_push(
         results = [
             TargetResult(
                 t,
-                [SecretResult(n, "not attempted") for n in managed_names(s.prefix)],
+                [SecretResult(n, "not-attempted") for n in managed_names(s.prefix)],
                 why,
                 s.name,
                 s.profile,

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sso_sync.action.verify import make_checks, parse_duration, parse_expiration, read_credentials
+from sso_sync.action.verify import make_checks, parse_expiration, read_credentials
+from sso_sync.durations import parse_duration
 from sso_sync.errors import UsageError
 from tests.support.verify import (
     ARN_RE,

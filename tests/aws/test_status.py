@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from sso_sync.aws.status import describe_duration, sts_region
+from sso_sync.aws.status import sts_region
+from sso_sync.durations import describe_duration
 from tests.support.faults import session_refused
 from tests.support.session import operations
 from tests.support.world import ACCOUNT, World

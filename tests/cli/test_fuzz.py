@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sso_sync.action.verify import parse_duration
+from sso_sync.durations import parse_duration
 from sso_sync.errors import UsageError
 from tests.support.world import World
 

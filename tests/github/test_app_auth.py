@@ -137,9 +137,9 @@ def test_installation_token_works_until_it_expires(world: World, run, key_file: 
 @pytest.mark.parametrize(
     ("content", "mode", "expected"),
     [
-        (None, 0o644, "is readable by others (mode 0644): run chmod 600"),
+        (None, 0o644, "is readable or writable by others (mode 0644): run chmod 600"),
         ("not a key\n", 0o600, "is not an unencrypted PEM RSA private key"),
-        (None, 0o640, "is readable by others (mode 0640)"),
+        (None, 0o640, "is readable or writable by others (mode 0640)"),
     ],
     ids=["mode-0644", "not-pem", "group-readable"],
 )

@@ -343,7 +343,7 @@ def test_every_allowed_every_gives_a_valid_cron_line_and_systemd_timer(
     from datetime import datetime
     from itertools import pairwise
 
-    from sso_sync.action.verify import parse_duration
+    from sso_sync.durations import parse_duration
     from sso_sync.keepfresh.schedule.cron import schedule_of
     from sso_sync.keepfresh.schedule.job import Job, check_every
     from sso_sync.keepfresh.schedule.launchd import plist as launchd_plist

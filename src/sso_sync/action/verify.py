@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
+from sso_sync.durations import brief_duration, parse_duration
 from sso_sync.errors import UsageError
 from sso_sync.files import utc_timestamp
 
@@ -23,9 +24,6 @@ if TYPE_CHECKING:
 # STS answers GetCallerIdentity in every region; this one exists in every account.
 DEFAULT_REGION = "us-east-1"
 ACCOUNT_RE = re.compile(r"^[0-9]{12}$")
-_DURATION_RE = re.compile(
-    r"^(?:(?P<d>[0-9]+)d)?(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?$"
-)
 
 
 @dataclass(frozen=True)
@@ -85,26 +83,6 @@ class Verdict:
             "expires_at": self.expires_at_text,
             "remaining_minutes": self.remaining_minutes,
         }
-
-
-def parse_duration(text: str, option: str = "--min-remaining") -> timedelta:
-    """`30m`, `2h`, `1h30m`, `1d`, `90s`, or a bare number of minutes."""
-    cleaned = text.strip().lower().replace(" ", "")
-    if cleaned.isascii() and cleaned.isdigit():
-        cleaned += "m"
-    match = _DURATION_RE.fullmatch(cleaned)
-    if not cleaned or match is None:
-        raise UsageError(f"{option} '{text}' is not a duration: write it like 30m, 2h or 1h30m")
-    parts = {k: int(v) for k, v in match.groupdict().items() if v}
-    try:
-        return timedelta(
-            days=parts.get("d", 0),
-            hours=parts.get("h", 0),
-            minutes=parts.get("m", 0),
-            seconds=parts.get("s", 0),
-        )
-    except OverflowError:
-        raise UsageError(f"{option} '{text}' is longer than any credentials live") from None
 
 
 def parse_expiration(text: str, variable: str) -> datetime:
@@ -195,18 +173,6 @@ def push_hint(environ: Mapping[str, str], prefix: str = "") -> str:
     return f"sso-sync push --repo {repo}{extra} --profile PROFILE"
 
 
-def human(delta: timedelta) -> str:
-    """`45 min`, `2 h`, `2 h 5 min`, `3 d 4 h`: the precision a person acts on."""
-    minutes = int(abs(delta).total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d" + (f" {hours} h" if hours else "")
-    if hours:
-        return f"{hours} h" + (f" {mins} min" if mins else "")
-    return f"{mins} min" if mins else "under a minute"
-
-
 def verify(
     sts: STSClient,
     credentials: EnvCredentials,
@@ -287,15 +253,15 @@ def verify(
     if checks.min_remaining is not None and expires is not None:
         left = expires - moment
         if left < checks.min_remaining:
+            wanted = brief_duration(checks.min_remaining)
             return bad(
                 "expiring",
-                f"only {human(left)} left (until {utc_timestamp(expires)}), less than the "
-                f"{human(checks.min_remaining)} required: run `{push_command}` now, or schedule "
-                "it more often",
+                f"only {brief_duration(left)} left (until {utc_timestamp(expires)}), less than the "
+                f"{wanted} required: run `{push_command}` now, or schedule it more often",
                 **found,
             )
     lifetime = (
-        f"; expire at {utc_timestamp(expires)} ({human(expires - moment)} left)"
+        f"; expire at {utc_timestamp(expires)} ({brief_duration(expires - moment)} left)"
         if expires is not None
         else "; expiration unknown (pass AWS_CREDENTIAL_EXPIRATION to check it)"
     )
@@ -310,7 +276,7 @@ def _expired_phrase(expires: datetime | None, now: datetime) -> str:
     if expires > now:  # STS disagrees with the stored expiration: say both
         until = utc_timestamp(expires)
         return f"were refused as expired by STS though stored to last until {until}"
-    return f"expired {human(now - expires)} ago (at {utc_timestamp(expires)})"
+    return f"expired {brief_duration(now - expires)} ago (at {utc_timestamp(expires)})"
 
 
 def action_outputs(verdict: Verdict) -> dict[str, str]:
@@ -331,7 +297,7 @@ def summary_rows(verdict: Verdict, checks: Checks) -> list[tuple[str, str]]:
     lifetime = "not given"
     if verdict.expires_at_text and left is not None:
         direction = "left" if left.total_seconds() > 0 else "ago"
-        lifetime = f"{verdict.expires_at_text} ({human(left)} {direction})"
+        lifetime = f"{verdict.expires_at_text} ({brief_duration(left)} {direction})"
     rows = [
         ("verdict", "valid" if verdict.valid else f"NOT valid ({verdict.problem})"),
         ("account", verdict.account or "unknown"),
@@ -343,7 +309,7 @@ def summary_rows(verdict: Verdict, checks: Checks) -> list[tuple[str, str]]:
     if checks.expected_role:
         rows.append(("expected role", f"`{checks.expected_role}`"))
     if checks.min_remaining is not None:
-        rows.append(("minimum remaining", human(checks.min_remaining)))
+        rows.append(("minimum remaining", brief_duration(checks.min_remaining)))
     if not verdict.valid:
         rows.append(("what to do", verdict.message))
     return rows

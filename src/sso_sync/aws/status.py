@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from sso_sync.aws.budget import SessionBudget, session_budget
@@ -19,6 +19,7 @@ from sso_sync.aws.role_cache import RoleCache, reuse_or_fetch
 from sso_sync.aws.role_credentials import RoleCredentials, get_role_credentials
 from sso_sync.aws.signin.registration import registration_cache_key
 from sso_sync.aws.token_cache import TokenCache, cached_access_token
+from sso_sync.durations import describe_duration
 from sso_sync.errors import LoginRequired, SsoSyncError
 from sso_sync.files import parse_utc_timestamp, utc_timestamp
 
@@ -28,20 +29,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
 
 log = logging.getLogger(__name__)
-
-
-def describe_duration(delta: timedelta) -> str:
-    """`52 min`, `7 h 59 min`, `89 days`: what a person wants to read, not a timestamp."""
-    seconds = int(abs(delta.total_seconds()))
-    if seconds < 60:
-        return "under a minute"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{hours // 24} days"
 
 
 def sts_region(environ: Mapping[str, str], profile_region: str | None, sso_region: str) -> str:

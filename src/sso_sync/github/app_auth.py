@@ -12,9 +12,7 @@ the JWT's included, goes through `GitHubApi` (pacing, retries, the run's deadlin
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -109,27 +107,10 @@ def app_settings(
 def load_private_key(path: Path) -> str:
     """The PEM text of a usable RSA private key; refused (exit 2) before any request when the
     file is not a regular file, is readable by group or others, or holds no PEM private key."""
+    from sso_sync.files import read_private
+
     shown = str(path)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise UsageError(
-            f"GitHub App key {shown}: cannot read it ({exc.strerror}): check the path"
-        ) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"GitHub App key {shown}: not a regular file")
-        if info.st_mode & 0o077:
-            raise UsageError(
-                f"GitHub App key {shown} is readable by others (mode "
-                f"{stat.S_IMODE(info.st_mode):04o}): run chmod 600 {shown}"
-            )
-        if info.st_size > KEY_MAX_BYTES:
-            raise UsageError(f"GitHub App key {shown}: too large for a private key")
-        data = os.read(fd, KEY_MAX_BYTES + 1)
-    finally:
-        os.close(fd)
+    data = read_private(path, "GitHub App key", KEY_MAX_BYTES)
     if not data.isascii():  # cryptography would read the PEM block and skip the rest
         raise UsageError(
             f"GitHub App key {shown} holds bytes that are not ASCII, which a .pem file never "

@@ -31,7 +31,7 @@ from sso_sync.outcomes import TargetOutcome, report_word, written_outcome
 log = logging.getLogger(__name__)
 
 Action = Literal["create", "update", "set"]
-Outcome = Literal["created", "updated", "failed", "not attempted", "interrupted"]
+Outcome = Literal["created", "updated", "failed", "not-attempted", "interrupted"]
 
 
 @dataclass(frozen=True)
@@ -402,7 +402,7 @@ def _assemble(
 ) -> TargetResult:
     """The target's secrets in plan order; its error is the first one, in that order."""
     result.secrets = [
-        outcomes.get(j, SecretResult(planned.name, "not attempted"))
+        outcomes.get(j, SecretResult(planned.name, "not-attempted"))
         for j, planned in enumerate(tp.secrets)
     ]
     result.error = next((s.error for s in result.secrets if s.error), None)
@@ -426,7 +426,7 @@ def _put_secret(
             raise  # the token is bad for every target: stop and say so once
         # No key, no write: GitHub said why (failed), or the deadline or Ctrl-C came first.
         stopped = isinstance(exc, (DeadlineReached, Cancelled))
-        return SecretResult(planned.name, "not attempted" if stopped else "failed", str(exc))
+        return SecretResult(planned.name, "not-attempted" if stopped else "failed", str(exc))
     body = put_body(tp, planned, str(key["key_id"]), seal(str(key["key"]), values[planned.source]))
     try:
         response = api.request("PUT", f"{target.secrets_path}/{planned.name}", body)
@@ -439,7 +439,7 @@ def _put_secret(
         )
     except (DeadlineReached, Cancelled) as exc:
         if not (isinstance(exc, DeadlineReached) and exc.sent):
-            return SecretResult(planned.name, "not attempted", str(exc))
+            return SecretResult(planned.name, "not-attempted", str(exc))
         # Cut off in flight: GitHub may or may not have stored it.
         cut: Outcome = "interrupted" if api.deadline.aborted else "failed"
         return SecretResult(planned.name, cut, str(exc))

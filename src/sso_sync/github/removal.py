@@ -41,7 +41,7 @@ def plan_remove(listings: Sequence[Listing]) -> RemovePlan:
     )
 
 
-RemoveOutcome = Literal["deleted", "already gone", "failed", "not attempted", "interrupted"]
+RemoveOutcome = Literal["deleted", "already gone", "failed", "not-attempted", "interrupted"]
 
 
 @dataclass
@@ -112,10 +112,9 @@ def apply_remove(
                 raise
             result.error = str(exc)
             word = stopped_or_failed(exc, aborted=api.deadline.aborted)
-            outcome: RemoveOutcome = {"not-attempted": "not attempted"}.get(word, word)  # type: ignore[assignment]
-            result.outcomes.append((names[len(result.outcomes)], outcome))
+            result.outcomes.append((names[len(result.outcomes)], word))
         for name in names[len(result.outcomes) :]:
-            result.outcomes.append((name, "not attempted"))
+            result.outcomes.append((name, "not-attempted"))
         return result
 
     return for_each(

@@ -126,10 +126,6 @@ class GitHubApi:
         self.authorizer = authorizer
         self._on_long_wait = on_long_wait
 
-    def start_deadline(self) -> None:
-        """Kept for callers written when the deadline covered only the GitHub work: it now runs
-        from the command's start, over AWS and GitHub alike, so there is nothing to start."""
-
     def cancel(self) -> None:
         """Requests not yet started fail with `Cancelled`."""
         self._cancelled.set()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sso_sync.durations import human_duration
 from sso_sync.errors import LoginRequired
 from sso_sync.keepfresh.state import (
     StateStore,
@@ -66,16 +67,6 @@ class HeldTarget:
             "secrets": [],
             "remaining_seconds": _whole(self.remaining_seconds),
         }
-
-
-def human_duration(seconds: float) -> str:
-    """`1 h 52 min`, `12 min`, `40 s`."""
-    seconds = max(0, int(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes = rest // 60
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min" if minutes else f"{seconds} s"
 
 
 def _whole(seconds: float | None) -> int | None:

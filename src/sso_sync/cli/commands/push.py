@@ -65,8 +65,8 @@ def push(
 
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
-    from sso_sync.action.verify import parse_duration
     from sso_sync.cli.pushing import PushJob, print_push, record_job_run
+    from sso_sync.durations import parse_duration
     from sso_sync.github.app_auth import prepare_app, run_permissions
     from sso_sync.github.patterns import resolve_patterns
     from sso_sync.github.push import check_sets

@@ -80,7 +80,7 @@ def schedule(
     status exits 1 when the job's last run failed. list shows every job installed, with what
     it runs and its last run, and needs no targets.
     """
-    from sso_sync.action.verify import parse_duration
+    from sso_sync.durations import parse_duration
     from sso_sync.keepfresh.schedule.backend import run_command
     from sso_sync.keepfresh.schedule.choose import choose
     from sso_sync.keepfresh.schedule.job import check_every
@@ -141,7 +141,7 @@ def _job(
     from sso_sync.aws.profiles import AwsPaths
     from sso_sync.github.app_auth import load_private_key
     from sso_sync.github.push import check_sets
-    from sso_sync.github.token_file import check_token_file, token_file_path
+    from sso_sync.github.token_file import read_token_file, token_file_path
     from sso_sync.keepfresh.schedule.job import Job, job_environment, job_name, push_argv
     from sso_sync.keepfresh.state import target_key
     from sso_sync.sets import find_config
@@ -164,7 +164,7 @@ def _job(
     file = token_file_path(token_file, os.environ)
     if file is not None:
         file = file.resolve()
-        check_token_file(file)
+        read_token_file(file)  # exit 2 when missing, open to others, or empty
     elif action == "install" and app is None:
         _require_gh_token(api_url)
     logs = state_dir(os.environ) / "logs"

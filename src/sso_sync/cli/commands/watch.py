@@ -69,10 +69,10 @@ def watch(
     """
     import random
 
-    from sso_sync.action.verify import parse_duration
     from sso_sync.cli.pushing import PushJob, utc_now
     from sso_sync.cli.watch_cycle import WatchCycles
     from sso_sync.clients import checked_deadline
+    from sso_sync.durations import parse_duration
     from sso_sync.github.app_auth import run_permissions
     from sso_sync.github.push import check_sets
     from sso_sync.github.variables import validate_variable

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from sso_sync.errors import UsageError
 
-DEFAULT_EVERY = "15m"
 MARGIN = timedelta(minutes=15)
 # Settings passed on to the job as they were at install time: never a token or credential.
 PASSED_VARIABLES = ("AWS_CONFIG_FILE", "GITHUB_API_URL", "GH_CONFIG_DIR", "XDG_STATE_HOME")
