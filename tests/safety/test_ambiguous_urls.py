@@ -19,18 +19,22 @@ from tests.support.world import World
 
 CANARY = "ghp_CANARYambiguousCANARYambiguous0001"
 AWS_ENDPOINTS = ("AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_STS")
-# Each reads as loopback to one parser and as the peer (or something else) to another.
+# Each reads as loopback to one parser and as the peer (or something else) to another; with the
+# reason the refusal gives.
 AMBIGUOUS = [
-    "http://{peer}\\@127.0.0.1:9",
-    "http://{peer}\\\\@127.0.0.1:9",
-    "https://{peer}\\.127.0.0.1:9",
-    "http://ghp_inuserinfo@127.0.0.1:9",
-    "http://127.0.0.1:9@{peer}",
-    "http://127.0.0.1\t:9",
-    "http://127.0.0.1\n.{peer}",
-    "http://127.0.0.1\x00.{peer}",
-    "http://127.0.0.1%2f@{peer}",
-    "http://127.0.0.1\u3002{peer}",
+    ("http://{peer}\\@127.0.0.1:9", "a backslash"),
+    ("http://{peer}\\\\@127.0.0.1:9", "a backslash"),
+    ("https://{peer}\\.127.0.0.1:9", "a backslash"),
+    ("http://ghp_inuserinfo@127.0.0.1:9", "a user name or password (user-info before '@')"),
+    ("http://127.0.0.1:9@{peer}", "a user name or password (user-info before '@')"),
+    ("http://127.0.0.1\t:9", "a control character or whitespace"),
+    ("http://127.0.0.1\n.{peer}", "a control character or whitespace"),
+    ("http://127.0.0.1\x00.{peer}", "a control character or whitespace"),
+    ("http://127.0.0.1 .{peer}", "a control character or whitespace"),
+    ("http://127.0.0.1\x7f.{peer}", "a control character or whitespace"),
+    ("http://127.0.0.1%2f@{peer}", "a user name or password (user-info before '@')"),
+    ("http://127.0.0.1%2f.{peer}", "a host that is not a plain name or address"),
+    ("http://127.0.0.1\u3002{peer}", "a non-ASCII character"),
 ]
 
 
@@ -68,12 +72,13 @@ def test_a_backslash_in_the_github_api_url_sends_nothing(world: World) -> None:
     assert outcome["exit_code"] == 2 and CANARY not in outcome["stderr"], outcome
 
 
-@pytest.mark.parametrize("url", AMBIGUOUS)
-def test_every_endpoint_check_refuses_an_ambiguous_url(url: str) -> None:
+@pytest.mark.parametrize(("url", "reason"), AMBIGUOUS)
+def test_every_endpoint_check_refuses_an_ambiguous_url(url: str, reason: str) -> None:
     url = url.replace("{peer}", "192.0.2.10:80")
     with pytest.raises(UsageError, match="SETTING") as raised:
         require_safe_transport(url, what="sso", setting="SETTING")
     message = str(raised.value)
+    assert f"at a URL holding {reason}, which URL parsers read" in message, message
     assert "192.0.2.10" not in message and "ghp_inuserinfo" not in message, message
     with pytest.raises(UsageError):
         resolve_api_url(url, {})
@@ -87,6 +92,9 @@ def test_every_endpoint_check_refuses_an_ambiguous_url(url: str) -> None:
         "http://127.0.0.1:8080/",
         "http://[::1]:9/api",
         "https://portal.sso.eu-west-1.amazonaws.com",
+        "https://example.com/a!b~c",  # printable punctuation in a path is no control character
+        "https://api.github.com/x?next=http://a@b/y",  # a scheme later on is the query's
+        "https://ghe.example.com/api/v3#part@x",
     ],
 )
 def test_plain_urls_pass(url: str) -> None:
