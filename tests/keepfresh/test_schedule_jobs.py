@@ -93,3 +93,19 @@ def test_every_longer_than_the_credentials_last_is_warned(
     assert known.exit_code == 0
     assert "the last push's credentials lasted 1h" in known.stderr
     assert "warning" not in run("schedule", "install", *args, "--every", "30m").stderr
+
+
+def test_the_lifetime_warning_at_its_boundary() -> None:
+    from datetime import timedelta
+
+    from sso_sync.keepfresh.schedule.job import lifetime_warning
+
+    hour = timedelta(hours=1)
+    assert lifetime_warning(timedelta(minutes=45), [hour]) is None  # 45 + 15 min: just fits
+    late = lifetime_warning(timedelta(minutes=45), [hour - timedelta(seconds=1)])
+    assert late is not None and "lasted 1h)" in late and "use --every 30m or less" in late
+    assert lifetime_warning(timedelta(minutes=30), []) is None
+    shortest = lifetime_warning(timedelta(hours=6), [timedelta(hours=12), timedelta(hours=2)])
+    assert shortest is not None and "lasted 2h)" in shortest and "--every 1h or less" in shortest
+    tiny = lifetime_warning(timedelta(minutes=1), [timedelta(minutes=10)])
+    assert tiny is not None and "use --every 1m or less" in tiny

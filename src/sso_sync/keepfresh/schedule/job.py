@@ -171,6 +171,8 @@ def lifetime_warning(every: timedelta, lifetimes: Sequence[timedelta]) -> str | 
     lifetime = known if known is not None else DEFAULT_SESSION
     if every + MARGIN <= lifetime:
         return None
+    # Recorded when the push ended, a few seconds after they were issued: 59m59s reads as 1h.
+    shown = timedelta(minutes=round(lifetime.total_seconds() / 60))
     source = (
         "the last push's credentials lasted"
         if known is not None
@@ -182,6 +184,6 @@ def lifetime_warning(every: timedelta, lifetimes: Sequence[timedelta]) -> str | 
     )
     return (
         f"warning: --every {duration_text(every)} is longer than the credentials' lifetime "
-        f"allows ({source} {duration_text(lifetime)}): GitHub's copy will be expired for part "
+        f"allows ({source} {duration_text(shown)}): GitHub's copy will be expired for part "
         f"of each interval; {advice}, or lengthen the permission set's session duration"
     )
