@@ -107,5 +107,7 @@ def test_the_lifetime_warning_at_its_boundary() -> None:
     assert lifetime_warning(timedelta(minutes=30), []) is None
     shortest = lifetime_warning(timedelta(hours=6), [timedelta(hours=12), timedelta(hours=2)])
     assert shortest is not None and "lasted 2h)" in shortest and "--every 1h or less" in shortest
+    edge = lifetime_warning(hour, [timedelta(minutes=45)])  # 30 min + 15 min fit exactly
+    assert edge is not None and "use --every 30m or less" in edge
     tiny = lifetime_warning(timedelta(minutes=1), [timedelta(minutes=10)])
     assert tiny is not None and "use --every 1m or less" in tiny

@@ -5,6 +5,8 @@ nothing behind, and no GitHub token reaches any file or line written."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from sso_sync.keepfresh.schedule.cron import begin_line
 from sso_sync.keepfresh.schedule.job import Job, job_name
 from tests.support.schedule import cli, write_sso_profile
 
@@ -124,7 +127,7 @@ def test_a_percent_in_a_cron_line_reaches_the_command_as_itself(value: str) -> N
 
     script = 'printf "[%s]" "$V" "$1"'  # a `%` and a `$` in the job's own words, too
     job = Job("sso-sync-x", timedelta(minutes=5), ("/bin/sh", "-c", script, "sh", value),
-              (("V", value),), Path("/l"))  # fmt: skip
+              (("U", "u"), ("V", value)), Path("/l"))  # fmt: skip
     line = block(job).splitlines()[1]
     command, stdin = cron_command(line)
     assert stdin is None, f"cron would cut the command at a %: {line}"
@@ -145,21 +148,41 @@ def test_a_users_own_begin_comment_survives_install_and_remove(
         f"# BEGIN {name}\n1 3 * * * /usr/bin/other\n# END {name}\n"
         "# BEGIN sso-sync-unfinished (written by `sso-sync schedule install`; remove with "
         "`sso-sync schedule remove`)\n2 3 * * * /usr/bin/third\n"
+        f"{begin_line('sso-sync-commented')}\n# 4 3 * * * /usr/bin/fourth\n"
+        "# END sso-sync-commented\n"
     )
     (isolated_env / ".fake-crontab").write_text(mine)
     args = _job_args("cron", job_token_file)
     assert cli("schedule", "install", *args).exit_code == 0
     installed = (isolated_env / ".fake-crontab").read_text()
-    assert installed.startswith(mine) and installed.count("# END") == 2
+    assert installed.startswith(mine) and installed.count("# END") == 3
+    assert installed.endswith(f"# END {name}\n")
+    after = "5 3 * * * /usr/bin/added-later\n"  # a line of the user's after the block
+    (isolated_env / ".fake-crontab").write_text(installed + after)
+    assert [j["job"] for j in json_jobs()] == [name]
     assert cli("schedule", "remove", *args).exit_code == 0
-    assert (isolated_env / ".fake-crontab").read_text() == mine
+    assert (isolated_env / ".fake-crontab").read_text() == mine + after
     assert "nothing to remove" in cli("schedule", "remove", *args).stdout
+
+
+def json_jobs() -> list[dict[str, object]]:
+    listed = cli("schedule", "list", "--backend", "cron", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    return list(json.loads(listed.stdout)["jobs"])
 
 
 def test_set_names_that_differ_only_in_punctuation_get_their_own_jobs() -> None:
     names = {job_name(n, []) for n in ("a.b", "a_b", "a b", "a/b", "a-b")}
     assert len(names) == 5
     assert job_name("ci", []) == "sso-sync-ci"  # a plain name keeps its job's name
+    digest = hashlib.sha256(b"a.b").hexdigest()[:8]
+    assert job_name("a.b", []) == f"sso-sync-a_b-{digest}"
+    assert job_name("x" * 60, []) == "sso-sync-" + "x" * 60  # the longest kept as it is
+    longer = job_name("x" * 61, [])
+    assert longer == "sso-sync-" + "x" * 51 + "-" + hashlib.sha256(b"x" * 61).hexdigest()[:8]
+    keys = ["repo|octo-org|app||actions|", "org|octo-org|||actions|"]
+    digest = hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:10]
+    assert job_name(None, keys) == job_name(None, keys[::-1]) == f"sso-sync-{digest}"
 
 
 def test_two_installs_at_once_both_land(
