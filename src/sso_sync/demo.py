@@ -1,8 +1,11 @@
 """`sso-sync demo`: the real main line, end to end, against the local sandbox.
 
-Nothing touches the user's `~/.aws` or a real account: the AWS config, token cache and
-endpoints live in a throwaway directory, pointed at the sandbox through a `[services]` section,
-the AWS CLI's own way to override endpoints.
+The sign-in by device code, then the push use case itself (pushing.py: target locks, the state
+file, the credential sources, the writes), then what GitHub holds decrypted and compared with
+what IAM Identity Center issued, and an STS call with it. Nothing touches the user's `~/.aws`,
+state directory or a real account: the AWS config, token cache, endpoints and the state file
+live in a throwaway directory; the endpoints point at the sandbox through a `[services]`
+section, the AWS CLI's own way to override them.
 """
 
 from __future__ import annotations
@@ -14,15 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sso_sync import clients
-from sso_sync.aws.profiles import AwsPaths, load_profile
-from sso_sync.aws.role_credentials import obtain_role_credentials
-from sso_sync.aws.signin.device_code import DevicePrompt, device_login
-from sso_sync.aws.token_cache import TokenCache
-from sso_sync.github.push import apply_push, plan_push
-from sso_sync.github.rest import GitHubApi
-from sso_sync.github.targets import Target
+from sso_sync.aws.profiles import AwsPaths
+from sso_sync.github.targets import Target, TargetSet
 
 if TYPE_CHECKING:
+    from sso_sync.aws.signin.device_code import DevicePrompt
+    from sso_sync.aws.signin.flow import SignInUi
+    from sso_sync.github.rest import GitHubApi
+    from sso_sync.push_run import PushRun
     from sso_sync.sandbox import Sandbox
 
 DEMO_PROFILE = "sandbox-ci"
@@ -53,6 +55,13 @@ sts =
 """
 
 
+# The demo's last line: where to go once it has passed.
+NEXT_STEP = (
+    "next: drive each command yourself against the sandbox (`python -m sso_sync.sandbox`): "
+    'see "Try it by hand" in the README'
+)
+
+
 def run_demo(
     say: Callable[[str], None], make_sandbox: Callable[[], Sandbox] | None = None
 ) -> dict[str, Any]:
@@ -80,28 +89,10 @@ def run_demo(
         )
         say(f"throwaway AWS config: {paths.config_file}")
 
-        session = clients.aws_session(paths, DEMO_PROFILE)
-        profile = load_profile(session, DEMO_PROFILE, paths.config_file)
-        cache = TokenCache(paths.sso_cache)
-
-        def show(prompt: DevicePrompt) -> None:
-            say(
-                f"sign-in: device code {prompt.user_code} at {prompt.verification_uri} "
-                "(the sandbox approves it by itself)"
-            )
-
-        oidc = clients.oidc_client(session, profile.sso_region)
-        device_login(oidc, profile, cache, show_prompt=show)
-        say(f"token cached as the AWS CLI does: {cache.path(profile.token_cache_key)}")
-
-        sso = clients.sso_client(session, profile.sso_region)
-        credentials = obtain_role_credentials(session, sso, profile, cache, sign_in=None)
-        say(f"role credentials for {credentials.account_id}/{credentials.role_name}")
-
-        owner, repo = DEMO_REPO.split("/")
-        api = GitHubApi(clients.github_requester(sandbox.github_token, sandbox.github_url))
-        plan = plan_push([Target(kind="repo", owner=owner, repo=repo)])
-        results = apply_push(api, plan, credentials.as_secrets())
+        run, aws = _push(sandbox, paths, Path(tmp) / "state", say)
+        results = run.results
+        credentials = run.credentials[0][1]
+        session = aws.session
 
         issued = credentials.as_secrets()
         received = sandbox.secrets(f"repos/{DEMO_REPO}/actions")
@@ -116,7 +107,7 @@ def run_demo(
         if all(checks[name] for name in needed):
             sts = clients.sts_client(
                 session,
-                profile.sso_region,
+                aws.profile.sso_region,
                 access_key_id=received["AWS_ACCESS_KEY_ID"].value,
                 secret_access_key=received["AWS_SECRET_ACCESS_KEY"].value,
                 session_token=received["AWS_SESSION_TOKEN"].value,
@@ -135,6 +126,7 @@ def run_demo(
         else "STS check skipped: GitHub did not receive all the credentials",
         f"demo {'passed' if ok else 'FAILED'} in {time.monotonic() - started:.1f} s; "
         "sandbox stopped, temporary files removed",
+        NEXT_STEP,
     ]
     return {
         "ok": ok,
@@ -148,3 +140,72 @@ def run_demo(
         "caller_arn": arn,
         "summary": summary,
     }
+
+
+class _DemoTerminal:
+    """The demo's terminal: its own lines for the sign-in, no progress."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self.say = say
+
+    def progress(self, total: int, verb: str) -> Any:
+        from sso_sync.terminal import no_progress
+
+        return no_progress(total, verb)
+
+    def sign_in_ui(self, *, open_browser: bool) -> SignInUi:
+        from sso_sync.aws.signin.flow import SignInUi
+
+        def show(prompt: DevicePrompt, _opened: bool) -> None:
+            self.say(
+                f"sign-in: device code {prompt.user_code} at {prompt.verification_uri} "
+                "(the sandbox approves it by itself)"
+            )
+
+        return SignInUi(
+            say=self.say, show_device_prompt=show, show_url=lambda *_: None, open_browser=None
+        )
+
+    def notify(self, title: str, message: str) -> None:
+        pass
+
+
+def _push(
+    sandbox: Sandbox, paths: AwsPaths, state: Path, say: Callable[[str], None]
+) -> tuple[PushRun, Any]:
+    """Sign in by device code, then the push use case with a throwaway state directory."""
+    from datetime import datetime, timezone
+
+    from sso_sync.aws.session import AwsSession
+    from sso_sync.github.rest import GitHubApi
+    from sso_sync.keepfresh.state import StateStore
+    from sso_sync.pushing import Push, PushRequest, PushSides
+
+    terminal = _DemoTerminal(say)
+    environ = {"HOME": str(paths.config_file.parent.parent)}
+    with clients.command_deadline(120) as deadline:
+        aws = AwsSession(DEMO_PROFILE, paths, environ=environ, terminal=terminal, deadline=deadline)
+        aws.login(open_browser=False, use_device_code=True)
+        say(f"token cached as the AWS CLI does: {aws.cache.path(aws.profile.token_cache_key)}")
+
+        def github() -> GitHubApi:
+            token, url = sandbox.github_token, sandbox.github_url
+            return GitHubApi(
+                requester_factory=lambda: clients.github_requester(token, url), deadline=deadline
+            )
+
+        owner, repo = DEMO_REPO.split("/")
+        sets = (TargetSet(None, DEMO_PROFILE, "", (Target(kind="repo", owner=owner, repo=repo),)),)
+        state.mkdir(mode=0o700)
+        sides = PushSides(
+            aws=lambda _p: aws,
+            github=github,
+            store=StateStore(state),
+            terminal=terminal,
+            now=lambda: datetime.now(timezone.utc),
+        )
+        run = Push(PushRequest(sets, deadline, concurrency=4, progress=False), sides).run()
+    c = run.credentials[0][1] if run.credentials else None
+    if c is not None:
+        say(f"role credentials for {c.account_id}/{c.role_name}")
+    return run, aws

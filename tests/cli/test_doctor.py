@@ -106,6 +106,11 @@ def no_token(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     mp.setenv("PATH", str(tmp))  # and no `gh` either
 
 
+def aws_config_file_missing(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token()
+    mp.setenv("AWS_CONFIG_FILE", str(tmp / "elsewhere" / "config"))
+
+
 def narrow_classic_token(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     world.seed_token()
     world.sandbox.config.github_token_scopes = "repo"
@@ -155,6 +160,11 @@ CASES: dict[str, tuple[Prepare, tuple[str, ...], int]] = {
     "fine-grained token, not checkable": (fine_grained_token, (*TARGETS, *P), 0),
     "incomplete profile": (signed_in, ("--repo", "octo-org/app", "-p", "static"), 1),
     "unknown profile": (signed_in, ("--repo", "octo-org/app", "-p", "nope"), 1),
+    "AWS_CONFIG_FILE names a missing file": (
+        aws_config_file_missing,
+        ("-R", "octo-org/app", *P),
+        1,
+    ),
     "not signed in": (not_signed_in, (*TARGETS, *P), 1),
     "registration expired": (registration_expired, (*TARGETS, *P), 1),
     "role refused": (role_refused, (*TARGETS, *P), 1),
@@ -252,7 +262,12 @@ def test_doctor_fails_a_config_file_its_group_or_others_may_write(
     assert result.exit_code == 1, result.stdout
     config = tmp_path / "sso-sync.toml"
     line = next(x for x in result.stdout.splitlines() if "config file:" in x)
-    assert line == (
-        f"✘ config file: {config} is writable by its group or others (mode {mode:04o}) "
-        f"(fix: chmod go-w {config})"
-    )
+    if mode & 0o002:
+        assert line == f"✘ config file: {config}: refusing a config file others can write: " + (
+            f"chmod o-w {config}"
+        )
+    else:
+        assert line == (
+            f"✘ config file: {config}: a config file its group can write (mode {mode:04o}): "
+            f"chmod g-w {config}"
+        )

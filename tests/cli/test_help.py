@@ -4,6 +4,7 @@ and the exit-code table as a table."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import typer.main
@@ -33,3 +34,20 @@ def test_top_level_help_has_one_whole_line_per_command_and_a_compact_exit_table(
     assert not [line for line in listed if line.endswith("...")]
     table = out.split("Exit codes:\n", 1)[1].strip().splitlines()
     assert [line.strip() for line in table] == [f"{c}: {m}" for c, m in EXIT_CODES.items()]
+
+
+HELP_GOLDEN = Path(__file__).parent / "golden" / "help"
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_help_text_is_as_recorded(command: str) -> None:
+    """Each command's `--help`, byte for byte: a refactor must not change what users read, and
+    a change on purpose updates the file (`UPDATE_GOLDEN=1`)."""
+    import os
+
+    result = CliRunner().invoke(app, [*command.split(), "--help"], terminal_width=100)
+    golden = HELP_GOLDEN / f"{command or 'sso-sync'}.txt"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(result.stdout)
+    assert result.stdout == golden.read_text()

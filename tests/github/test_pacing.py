@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from sso_sync import clients
 from sso_sync.errors import UsageError
 from sso_sync.github.pacing import Pacer, PacingPolicy, request_points
-from sso_sync.github.push import apply_push, plan_push
+from sso_sync.github.plan import plan_push
+from sso_sync.github.push import apply_push
 from sso_sync.github.rest import GitHubApi
 from sso_sync.github.targets import Target
 from sso_sync.sandbox import Sandbox

@@ -169,8 +169,8 @@ def test_an_interrupted_push_is_never_recorded_fresh(tmp_path: Path) -> None:
 
     from sso_sync.github.targets import TargetSet
     from sso_sync.keepfresh.fresh import push_when_due
-    from sso_sync.keepfresh.state import TargetLockWait
-    from sso_sync.sync import PushRun
+    from sso_sync.keepfresh.locks import TargetLockWait
+    from sso_sync.push_run import PushRun
 
     states = StateStore(tmp_path)
     target = Target("repo", "octo-org", "app")
@@ -214,3 +214,33 @@ def test_a_target_holding_another_roles_credentials_is_never_fresh(world: World,
     [target] = json.loads(result.stdout)["targets"]
     assert target["outcome"] == "updated"
     assert store().read()[target_key(Target("repo", "octo-org", "app"), "")].role_name == "Deployer"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", ["SIGKILL", "SIGHUP"])
+def test_a_push_killed_between_its_writes_is_never_recorded_fresh(
+    world: World, run, sig: str
+) -> None:
+    """A fresh target is pushed, then a second push dies after its first PUT (SIGKILL; SIGHUP,
+    as a closed terminal sends): the target holds a new key id beside the old session token, so
+    the next `push --min-remaining` must push it again, not call it fresh."""
+    import signal
+
+    world.seed_token()
+    assert run("push", "--repo", APP, "-p", "ci").exit_code == 0
+    world.sandbox.set_latency(0.5)
+    world.sandbox.clear_requests()
+    proc = sso_sync("push", "--repo", APP, "-p", "ci", "--concurrency", "1")
+    deadline = time.monotonic() + 60
+    while not [r for r in world.sandbox.requests if r.method == "PUT"]:
+        assert time.monotonic() < deadline and proc.poll() is None, "no PUT was sent"
+        time.sleep(0.02)
+    proc.send_signal(getattr(signal, sig))
+    proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    record = store().read()[target_key(Target("repo", "octo-org", "app"), "")]
+    assert record.expires_at is None and record.outcome in ("interrupted", "mixed")
+    world.sandbox.set_latency(0)
+    again = run("push", "--repo", APP, "-p", "ci", "--min-remaining", "10m", "--json")
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["targets"][0]["outcome"] == "updated"

@@ -1,5 +1,7 @@
 """Everything AWS: the AWS CLI's own files, IAM Identity Center sign-in, role credentials.
 
+- `session`: `AwsSession`, the AWS side of one command as one facade (profile, botocore
+  session, token cache, sign-in through the core's `Terminal`, role credentials, status).
 - `profiles`: SSO profiles read from `~/.aws/config` through botocore; `AwsPaths`.
 - `inifile`: line-preserving edits of `~/.aws/config` and `~/.aws/credentials`.
 - `token_cache`: the AWS CLI v2 token cache (`~/.aws/sso/cache`) and the silent refresh.
@@ -7,7 +9,8 @@
   `registration` of the OIDC client).
 - `role_credentials`: `sso:GetRoleCredentials`; `role_cache`: the AWS CLI v2 role cache.
 - `status`, `logout`, `configure`, `export`: the cores of those commands (`configure_answers`:
-  what `configure` is given or asked, checked, and asked again after a typo); `budget`: until
+  what `configure` is given or asked, checked, and asked again after a typo; `assignments`: the
+  accounts and roles a sign-in reaches, and choosing one of each); `budget`: until
   when unattended pushes can go on (for `status`, `watch` and scheduled pushes).
 - `sts_errors`: STS's refusal text, redacted (status and verify print it).
 """

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sso_sync.aws.assignments import choose_assignment
 from sso_sync.aws.configure_answers import (
     NoPrompts,
     Prompter,
@@ -27,7 +28,7 @@ from sso_sync.aws.configure_answers import (
 from sso_sync.aws.inifile import IniDocument, check_name, read_exact
 from sso_sync.aws.profiles import DEFAULT_SCOPES, SsoProfile
 from sso_sync.aws.token_cache import TokenCache
-from sso_sync.errors import AwsError, LoginRequired, UsageError
+from sso_sync.errors import UsageError
 from sso_sync.files import locked, parse_utc_timestamp, real_path, write_private_text
 
 if TYPE_CHECKING:
@@ -91,17 +92,6 @@ class ProfileSettings:
             "sso_role_name": self.role_name,
             "region": self.region,
         }
-
-
-@dataclass(frozen=True)
-class Account:
-    account_id: str
-    name: str
-    email: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.account_id}, {self.email})" if self.email else self.name
 
 
 @dataclass(frozen=True)
@@ -238,54 +228,6 @@ def live_access_token(
     return str(token) if expires - now() > TOKEN_REUSE_MARGIN else None
 
 
-def _sso_call_failed(exc: Exception, what: str) -> Exception:
-    from botocore.exceptions import ClientError
-
-    if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code == "UnauthorizedException":
-            return LoginRequired(
-                f"IAM Identity Center refused the sign-in while {what}: run `sso-sync configure` "
-                "again to sign in afresh"
-            )
-        return AwsError(f"{what} failed ({code})")
-    return AwsError(f"{what} failed ({type(exc).__name__})")
-
-
-def list_accounts(sso: SSOClient, access_token: str) -> list[Account]:
-    """Every account the signed-in user can reach, across all pages."""
-    from botocore.exceptions import ClientError
-
-    accounts: list[Account] = []
-    try:
-        for page in sso.get_paginator("list_accounts").paginate(accessToken=access_token):
-            accounts.extend(
-                Account(
-                    account_id=a.get("accountId", ""),
-                    name=a.get("accountName", ""),
-                    email=a.get("emailAddress", ""),
-                )
-                for a in page.get("accountList", [])
-            )
-    except ClientError as exc:
-        raise _sso_call_failed(exc, "listing accounts") from None
-    return sorted(accounts, key=lambda a: (a.name.lower(), a.account_id))
-
-
-def list_roles(sso: SSOClient, access_token: str, account_id: str) -> list[str]:
-    """Every role the user has in `account_id`, across all pages."""
-    from botocore.exceptions import ClientError
-
-    roles: list[str] = []
-    try:
-        paginator = sso.get_paginator("list_account_roles")
-        for page in paginator.paginate(accessToken=access_token, accountId=account_id):
-            roles.extend(r["roleName"] for r in page.get("roleList", []) if r.get("roleName"))
-    except ClientError as exc:
-        raise _sso_call_failed(exc, f"listing roles in {account_id}") from None
-    return sorted(roles, key=str.lower)
-
-
 # --- the whole flow ---------------------------------------------------------------------
 
 
@@ -308,41 +250,13 @@ def run_configure(
     existing_text = read_exact(config_file) or ""
     doc = IniDocument(existing_text)
 
-    def session_name_ok(value: str) -> str:
-        return check_name("session name", "--session-name", value)
-
-    session_name = (
-        session_name_ok(request.session_name)
-        if request.session_name
-        else ask(prompter, "SSO session name (--session-name)", None, session_name_ok)
+    session = _ask_session(request, doc, config_file, prompter)
+    session_name, start_url, region, scopes = (
+        session.name,
+        session.start_url,
+        session.region,
+        session.scopes,
     )
-    known = doc.section(session_section_names(session_name)) or {}
-    if known:
-        prompter.say(f"Using [sso-session {session_name}] from {config_file}.")
-    given_url = request.start_url or known.get("sso_start_url")
-    start_url = (
-        check_start_url(given_url)
-        if given_url
-        else ask(prompter, "SSO start URL (--start-url)", None, check_start_url)
-    )
-    given_region = request.region or known.get("sso_region")
-    region = (
-        check_region(given_region, "--region")
-        if given_region
-        else ask(prompter, "SSO region (--region)", None, lambda v: check_region(v, "--region"))
-    )
-    given_scopes = request.scopes or known.get("sso_registration_scopes")
-    scopes = (
-        check_scopes(given_scopes)
-        if given_scopes
-        else ask(
-            prompter,
-            "SSO registration scopes (--scopes)",
-            ",".join(DEFAULT_SCOPES),
-            check_scopes,
-        )
-    )
-    session = SessionSettings(session_name, start_url, region, scopes)
 
     profile_name = (
         check_name("profile name", "--profile", request.profile) if request.profile else None
@@ -380,17 +294,9 @@ def run_configure(
     token = access_token(sso_profile)
     client = sso(region)
 
-    accounts = list_accounts(client, token)
-    if not accounts:
-        raise AwsError(
-            "this sign-in gives access to no AWS account: ask your administrator for an "
-            "account assignment"
-        )
-    account = _pick_account(accounts, request.account_id, prompter)
-    roles = list_roles(client, token, account.account_id)
-    if not roles:
-        raise AwsError(f"you have no role in account {account.account_id}: choose another")
-    role = _pick_role(roles, request.role_name, account, prompter)
+    account, role = choose_assignment(
+        client, token, prompter, account_id=request.account_id, role_name=request.role_name
+    )
 
     profile_region = request.profile_region or ask(
         prompter,
@@ -414,32 +320,43 @@ def run_configure(
     return ConfigureResult(config_file, backup, bool(written), session, profile, written)
 
 
-def _pick_account(accounts: list[Account], wanted: str | None, prompter: Prompter) -> Account:
-    if wanted:
-        for account in accounts:
-            if account.account_id == wanted:
-                return account
-        available = ", ".join(a.account_id for a in accounts)
-        raise UsageError(
-            f"account {wanted} is not available to you (available: {available}) (--account-id)"
-        )
-    if len(accounts) == 1:
-        prompter.say(f"The only AWS account available to you is: {accounts[0].label}")
-        return accounts[0]
-    prompter.say(f"There are {len(accounts)} AWS accounts available to you.")
-    return accounts[prompter.choose("account (--account-id)", [a.label for a in accounts])]
+def _ask_session(
+    request: ConfigureRequest, doc: IniDocument, config_file: Path, prompter: Prompter
+) -> SessionSettings:
+    """The sso-session's settings: the flags, else what the file has, else asked."""
 
+    def session_name_ok(value: str) -> str:
+        return check_name("session name", "--session-name", value)
 
-def _pick_role(roles: list[str], wanted: str | None, account: Account, prompter: Prompter) -> str:
-    if wanted:
-        if wanted in roles:
-            return wanted
-        raise UsageError(
-            f"role {wanted!r} is not assigned to you in account {account.account_id} "
-            f"(available: {', '.join(roles)}) (--role-name)"
+    session_name = (
+        session_name_ok(request.session_name)
+        if request.session_name
+        else ask(prompter, "SSO session name (--session-name)", None, session_name_ok)
+    )
+    known = doc.section(session_section_names(session_name)) or {}
+    if known:
+        prompter.say(f"Using [sso-session {session_name}] from {config_file}.")
+    given_url = request.start_url or known.get("sso_start_url")
+    start_url = (
+        check_start_url(given_url)
+        if given_url
+        else ask(prompter, "SSO start URL (--start-url)", None, check_start_url)
+    )
+    given_region = request.region or known.get("sso_region")
+    region = (
+        check_region(given_region, "--region")
+        if given_region
+        else ask(prompter, "SSO region (--region)", None, lambda v: check_region(v, "--region"))
+    )
+    given_scopes = request.scopes or known.get("sso_registration_scopes")
+    scopes = (
+        check_scopes(given_scopes)
+        if given_scopes
+        else ask(
+            prompter,
+            "SSO registration scopes (--scopes)",
+            ",".join(DEFAULT_SCOPES),
+            check_scopes,
         )
-    if len(roles) == 1:
-        prompter.say(f"The only role available to you in {account.account_id} is: {roles[0]}")
-        return roles[0]
-    prompter.say(f"There are {len(roles)} roles available to you in {account.account_id}.")
-    return roles[prompter.choose("role (--role-name)", roles)]
+    )
+    return SessionSettings(session_name, start_url, region, scopes)

@@ -12,6 +12,7 @@ from sso_sync.aws.profiles import SsoProfile
 from sso_sync.aws.token_cache import TokenCache, cached_access_token, reason
 from sso_sync.errors import AwsError, LoginRequired
 from sso_sync.files import utc_timestamp
+from sso_sync.sources import ROLE_SECRET_NAMES
 
 if TYPE_CHECKING:
     from botocore.session import Session
@@ -20,14 +21,6 @@ if TYPE_CHECKING:
     from sso_sync.deadline import Deadline
 
 log = logging.getLogger(__name__)
-
-# The names AWS CLI v2's `configure export-credentials --format env` uses.
-SECRET_NAMES = (
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-)
 
 
 @dataclass(frozen=True)
@@ -60,7 +53,7 @@ class RoleCredentials:
             self.session_token,
             self.expiration_text,
         )
-        return dict(zip(SECRET_NAMES, values, strict=True))
+        return dict(zip(ROLE_SECRET_NAMES, values, strict=True))
 
 
 def is_credential_text(value: object) -> bool:

@@ -6,11 +6,10 @@ confirmed before, or be named with --config.
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import TYPE_CHECKING
 
 from sso_sync.cli import ui
+from sso_sync.cli.context import current
 from sso_sync.errors import UsageError
 
 if TYPE_CHECKING:
@@ -52,13 +51,12 @@ def describe(config: ConfigFile) -> list[str]:
 def confirm_discovered(config: ConfigFile) -> None:
     """Return if the user has confirmed `config` as it is now (asking at a terminal if need
     be); raise UsageError otherwise."""
-    from sso_sync.aws.profiles import is_interactive
     from sso_sync.config_trust import is_trusted, remember
 
     path = config.path
-    if is_trusted(path, os.environ):
+    if is_trusted(path, current().environ):
         return
-    if not is_interactive(os.environ, sys.stdin.isatty()):
+    if not current().interactive():
         raise UsageError(
             f"{path} was found by searching upward from here and has not been confirmed (or "
             "has changed since): run the command once at a terminal to review and confirm it, "
@@ -69,5 +67,5 @@ def confirm_discovered(config: ConfigFile) -> None:
         ui.err(line)
     if not ui.TerminalPrompter().confirm(f"Use {path}?"):
         raise UsageError(f"{path} not confirmed: nothing done (name a file with --config)")
-    memory = remember(path, os.environ)
+    memory = remember(path, current().environ)
     ui.err(f"Confirmed; remembered in {memory} until the file changes.")

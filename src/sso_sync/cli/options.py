@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -20,15 +19,17 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 import typer
 
 from sso_sync.cli import ui
+from sso_sync.cli.completion import choices, profile_names
+from sso_sync.cli.context import current
+from sso_sync.cli.groups import DEFAULT_TIMEOUT
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY
+from sso_sync.github.targets import APPS, VISIBILITIES
 
 if TYPE_CHECKING:
     from sso_sync.github.app_auth import AppSettings
     from sso_sync.github.targets import TargetSet
 
 __all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_TIMEOUT"]
-
-DEFAULT_TIMEOUT = 120.0
 
 ProfileOption = Annotated[
     Optional[str],  # noqa: UP045 - typer needs Optional on 3.10
@@ -37,6 +38,7 @@ ProfileOption = Annotated[
         "-p",
         metavar="NAME",
         help="AWS CLI profile (IAM Identity Center). Default: $AWS_PROFILE.",
+        autocompletion=profile_names,
     ),
 ]
 # `list` and `remove` need no AWS access: `--profile` is taken and ignored there, so a `push`
@@ -48,6 +50,7 @@ IgnoredProfileOption = Annotated[
         "-p",
         metavar="NAME",
         help="Accepted and ignored (no AWS access needed), so a push line works as it is.",
+        autocompletion=profile_names,
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout.")]
@@ -210,6 +213,7 @@ VisibilityOption = Annotated[
     typer.Option(
         "--visibility",
         metavar="all|private|selected",
+        autocompletion=choices(VISIBILITIES),
         help="Which repositories of the --org may use the secrets: all, private, selected. "
         "Default: an existing secret keeps its own; a new one is private.",
         show_default=False,
@@ -239,6 +243,7 @@ AppOption = Annotated[
         "--app",
         "-a",
         metavar="actions|dependabot|codespaces",
+        autocompletion=choices(APPS),
         help="Whose secrets: GitHub Actions' (default), Dependabot's or Codespaces'.",
     ),
 ]
@@ -304,7 +309,6 @@ class TargetOptions:
 
     def github_app(self, sets: tuple[TargetSet, ...]) -> AppSettings | None:
         """GitHub App settings: these options, else the environment, else the sets'."""
-        import os
 
         from sso_sync.github.app_auth import app_settings, check_app_targets
 
@@ -312,7 +316,7 @@ class TargetOptions:
             app_id=self.github_app_id,
             key_file=self.github_app_key,
             installation_id=self.github_app_installation_id,
-            environ=os.environ,
+            environ=current().environ,
             sets=sets,
         )
         if settings is not None:
@@ -331,7 +335,7 @@ class TargetOptions:
         sets = choose_sets(
             self.set_name,
             cwd=Path.cwd(),
-            home=Path(os.environ.get("HOME") or Path.home()),
+            home=Path(current().environ.get("HOME") or Path.home()),
             confirm=confirm_discovered if confirm else None,
             repo=self.repo,
             env=self.env,

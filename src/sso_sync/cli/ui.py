@@ -5,8 +5,6 @@ Commands print only through these functions, so stdout carries nothing but the r
 
 from __future__ import annotations
 
-import os
-import re
 import sys
 import threading
 import time
@@ -14,57 +12,32 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+# Re-exported: commands call them as ui.clean and ui.one_line.
+from sso_sync.wording import clean as clean  # noqa: PLC0414
+from sso_sync.wording import one_line as one_line  # noqa: PLC0414
+
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from sso_sync.aws.signin.device_code import DevicePrompt
+    from sso_sync.aws.signin.flow import SignInUi
     from sso_sync.deadline import Deadline
-
-
-# C0 controls but tab and newline, DEL, and C1 controls: ESC starts CSI and OSC sequences (colours,
-# window titles, hyperlinks, clipboard writes), and C1 has one-byte forms of them. Text from
-# outside (config files, server messages, names GitHub or AWS return) can carry them.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def clean(text: str) -> str:
-    """`text` without terminal control characters, safe to print whatever its origin."""
-    return _CONTROL.sub("", text)
 
 
 def err(message: str) -> None:
     typer.echo(clean(message), err=True)
 
 
-def one_line(text: str) -> str:
-    """`text` with control characters shown escaped (`\\n`, `\\x1b`): a message quoting what
-    it was given (a name with a newline, a server's text with terminal escapes) stays one line
-    and cannot drive the terminal."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def out(message: str) -> None:
     typer.echo(clean(message))
 
 
-class _JsonCount:
-    """How many JSON objects this process printed on stdout: an error that follows a printed
-    result must not add a second object (a script reads one)."""
-
-    printed = 0
-
-
 def out_json(data: object, *, indent: int | None = 2) -> None:
+    """One JSON document on stdout. Commands print their result through the context's
+    `out_json`, which counts it (cli/context.py)."""
     import json  # here, not at the top: `--help` must not pay for what only output needs
 
     out(json.dumps(data, indent=indent))
-    _JsonCount.printed += 1
-
-
-def json_objects_printed() -> int:
-    return _JsonCount.printed
 
 
 def out_json_error(exit_code: int, message: str) -> None:
@@ -97,11 +70,14 @@ def open_browser(url: str) -> bool:
     return webbrowser.open(url)
 
 
+_open_browser = open_browser  # the name the terminal's keyword hides
+
+
 class Progress:
     """Rich progress on a terminal for more than one target; plain lines on stderr otherwise.
     Called from worker threads."""
 
-    def __init__(self, total: int, verb: str) -> None:
+    def __init__(self, total: int, verb: str, *, no_color: bool = False) -> None:
         self._total = total
         self._done = 0
         self._lock = threading.Lock()
@@ -111,7 +87,7 @@ class Progress:
             from rich.console import Console
             from rich.progress import Progress as RichProgress
 
-            console = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")))
+            console = Console(stderr=True, no_color=no_color)
             self._rich = RichProgress(console=console, transient=True)
             self._task = self._rich.add_task(verb, total=total)
 
@@ -205,3 +181,31 @@ class PatientPrompter(TerminalPrompter):
             return super().confirm(question)
         finally:
             self._deadline.extend(time.monotonic() - asked)
+
+
+class CliTerminal:
+    """The core's `Terminal` on this process's stderr."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def say(self, line: str) -> None:
+        err(line)
+
+    def progress(self, total: int, verb: str) -> Progress:
+        return Progress(total, verb, no_color=bool(self._environ.get("NO_COLOR")))
+
+    def sign_in_ui(self, *, open_browser: bool) -> SignInUi:
+        from sso_sync.aws.signin.flow import SignInUi
+
+        return SignInUi(
+            say=err,
+            show_device_prompt=show_device_prompt,
+            show_url=show_sign_in_url,
+            open_browser=_open_browser if open_browser else None,
+        )
+
+    def notify(self, title: str, message: str) -> None:
+        from sso_sync.keepfresh.notify import notify
+
+        notify(title, message, self._environ)

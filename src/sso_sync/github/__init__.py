@@ -5,9 +5,10 @@
 - `retry`: when to retry and how long to wait; `pacing`: the request bucket and shared pause.
 - `fanout`: one piece of work per target on a bounded pool of threads.
 - `targets`: repository, environment and organization targets and the checks on their names.
-- `push`: plan, then apply: which secrets go where, and putting them there;
-  `public_keys`: each target's key, fetched once and checked; `org_visibility`: the visibility
-  (and selected repositories) an organization secret keeps when no option sets one.
+- `plan`: which secrets go where (pure; the plan types live here, below their readers);
+  `push`: applying a plan, and the reads that feed it; `public_keys`: each target's key,
+  fetched once and checked; `org_visibility`: the visibility (and selected repositories) an
+  organization secret keeps when no option sets one.
 - `listing` (`list`), `removal` (`remove`), `variables` (`--expiration-variable`).
 - `patterns`: `--repo OWNER/GLOB` resolved into repositories from the owner's listing.
 - `app_auth`: GitHub App authentication (JWT, installations, installation tokens per owner).

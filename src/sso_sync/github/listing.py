@@ -9,7 +9,7 @@ from typing import Any
 
 from sso_sync.errors import GitHubError
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY, for_each
-from sso_sync.github.push import list_secrets, managed_names
+from sso_sync.github.push import list_secrets
 from sso_sync.github.rest import GitHubApi
 from sso_sync.github.targets import Target, TargetSet, validate_secret_names
 from sso_sync.outcomes import ListOutcome, stopped_or_failed
@@ -63,13 +63,13 @@ def list_managed(
     """One list request (per page) per target; a failing target is reported, not raised."""
     jobs: list[tuple[Target, TargetSet]] = []
     for target_set in sets:
-        validate_secret_names(managed_names(target_set.prefix))
+        validate_secret_names(target_set.secret_names())
         jobs += [(t, target_set) for t in dict.fromkeys(target_set.targets)]
 
     def one(job: tuple[Target, TargetSet]) -> Listing:
         target, target_set = job
         listing = Listing(target, target_set.name, target_set.prefix)
-        wanted = {n.upper() for n in managed_names(target_set.prefix)}
+        wanted = {n.upper() for n in target_set.secret_names()}
         try:
             items = list_secrets(api, target)
         except GitHubError as exc:
@@ -81,7 +81,7 @@ def list_managed(
                 "failed" if stopped not in ("not-attempted", "interrupted") else stopped
             )
             return listing
-        order = {n.upper(): i for i, n in enumerate(managed_names(target_set.prefix))}
+        order = {n.upper(): i for i, n in enumerate(target_set.secret_names())}
         found = [
             item
             for item in items

@@ -23,49 +23,23 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING
 
 from sso_sync.errors import GitHubError
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY, for_each
+from sso_sync.github.plan import CurrentVisibility, LookUp, keeps_visibility, lookup_key
 from sso_sync.github.rest import GitHubApi, expect_status
-from sso_sync.github.targets import VISIBILITIES, Target, Visibility
+from sso_sync.github.targets import VISIBILITIES, Target
 
 if TYPE_CHECKING:
-    from sso_sync.github.push import PushPlan
+    from sso_sync.github.plan import PushPlan
 
-# What a new organization secret gets when no option says: `gh secret set --org`'s default.
-DEFAULT_VISIBILITY: Visibility = "private"
-# Where a planned secret's visibility comes from: the option (or config key), the secret that is
-# there now, or the default for a new secret.
-VisibilitySource = Literal["option", "kept", "default"]
 PAGE = 100
 # GitHub's own limit on the repositories an organization secret may be shared with is far
 # below this; a server that claims more (or keeps sending full pages) is not GitHub, and
 # following it would cost minutes and many MiB (893 pages, 76 MiB in 60 s, seen).
 MAX_SELECTED = 10_000
-
-
-@dataclass(frozen=True)
-class CurrentVisibility:
-    """An existing organization secret's visibility, and its repositories when `selected`."""
-
-    visibility: Visibility
-    repository_ids: tuple[int, ...] = ()
-
-
-# A look-up's answer: the secret's visibility, None when it does not exist, or why we cannot tell.
-LookUp: TypeAlias = CurrentVisibility | GitHubError | None
-
-
-def keeps_visibility(target: Target) -> bool:
-    """Whether `target`'s secrets keep the visibility they have (no option decides it)."""
-    return target.kind == "org" and target.visibility is None
-
-
-def lookup_key(target: Target, name: str) -> tuple[str, str]:
-    return (target.address, name.upper())
 
 
 def current_visibility(api: GitHubApi, target: Target, name: str) -> CurrentVisibility | None:
@@ -82,37 +56,6 @@ def current_visibility(api: GitHubApi, target: Target, name: str) -> CurrentVisi
     if visibility != "selected":
         return CurrentVisibility(visibility)
     return CurrentVisibility("selected", _selected_ids(api, target, name, what))
-
-
-def planned_visibility(
-    target: Target,
-    name: str,
-    ids: tuple[int, ...],
-    current: Mapping[tuple[str, str], LookUp] | None,
-) -> tuple[Visibility | None, VisibilitySource | None, tuple[int, ...], GitHubError | None]:
-    """What the PUT of secret `name` on `target` will send: (visibility, where it comes from,
-    repository ids, why it cannot be written). `ids` are the option's `--selected-repo` ids;
-    `current` the look-ups (None: not made yet, so nothing is decided)."""
-    if target.kind != "org":
-        return None, None, (), None
-    if target.visibility is not None:
-        chosen = ids if target.visibility == "selected" else ()
-        return target.visibility, "option", chosen, None
-    if current is None:
-        return None, None, (), None
-    answer = current.get(lookup_key(target, name), _NOT_LOOKED_UP)
-    if answer is _NOT_LOOKED_UP:
-        why = f"{target.label}: the visibility of {name} was not looked up, so it was not written"
-        return None, None, (), GitHubError(why)
-    if isinstance(answer, GitHubError):
-        return None, None, (), answer
-    if answer is None:
-        return DEFAULT_VISIBILITY, "default", (), None
-    assert isinstance(answer, CurrentVisibility)
-    return answer.visibility, "kept", answer.repository_ids, None
-
-
-_NOT_LOOKED_UP = GitHubError("not looked up")
 
 
 def _selected_ids(api: GitHubApi, target: Target, name: str, what: str) -> tuple[int, ...]:

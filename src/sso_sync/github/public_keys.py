@@ -15,7 +15,7 @@ from sso_sync.github.fanout import DEFAULT_CONCURRENCY, MAX_CONCURRENCY
 from sso_sync.github.rest import GitHubApi, expect_status
 
 if TYPE_CHECKING:
-    from sso_sync.github.push import PushPlan
+    from sso_sync.github.plan import PushPlan
     from sso_sync.github.targets import Target
 
 

@@ -13,17 +13,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sso_sync.aws.role_credentials import SECRET_NAMES
 from sso_sync.errors import Cancelled, DeadlineReached, GitHubError, Interrupted, UsageError
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY, for_each
-from sso_sync.github.org_visibility import LookUp, VisibilitySource, planned_visibility
+from sso_sync.github.plan import PlannedSecret, PushPlan, TargetPlan
 from sso_sync.github.public_keys import PublicKeys
 from sso_sync.github.rest import GitHubApi, expect_status, seal
 from sso_sync.github.targets import (
     Target,
     TargetSet,
-    Visibility,
-    validate_secret_names,
     validate_secret_values,
 )
 from sso_sync.outcomes import TargetOutcome, report_word, written_outcome
@@ -32,174 +29,6 @@ log = logging.getLogger(__name__)
 
 Action = Literal["create", "update", "set"]
 Outcome = Literal["created", "updated", "failed", "not-attempted", "interrupted"]
-
-
-@dataclass(frozen=True)
-class PlannedSecret:
-    name: str  # as stored on GitHub, prefix included
-    source: str  # which credential field it carries
-    action: Action  # "set" when we did not ask GitHub whether it exists
-    # Organization secrets: the visibility the PUT sends, and where it comes from (None: not
-    # looked up yet); `blocked`: why it could not be looked up, which fails this secret's write.
-    visibility: Visibility | None = None
-    visibility_source: VisibilitySource | None = None
-    selected_repository_ids: tuple[int, ...] = ()
-    blocked: GitHubError | None = field(default=None, compare=False, repr=False)
-
-    def visibility_dict(self) -> dict[str, Any]:
-        if self.visibility is None:
-            return {}
-        entry: dict[str, Any] = {
-            "visibility": self.visibility,
-            "visibility_source": self.visibility_source,
-        }
-        if self.visibility == "selected":
-            entry["selected_repository_ids"] = list(self.selected_repository_ids)
-        return entry
-
-
-@dataclass(frozen=True)
-class TargetPlan:
-    target: Target
-    secrets: tuple[PlannedSecret, ...]
-    profile: str | None = None  # whose credentials; None: the one profile of the run
-    set_name: str | None = None
-    selected_repository_ids: tuple[int, ...] = ()
-
-    @property
-    def visibility(self) -> Visibility | None:
-        """The one visibility of an organization target's secrets; None when they differ
-        (each keeps its own) or for other targets."""
-        kinds = {(s.visibility, s.selected_repository_ids) for s in self.secrets}
-        if self.target.kind != "org" or len(kinds) != 1:
-            return None
-        return next(iter(kinds))[0]
-
-    @property
-    def label(self) -> str:
-        return self.target.label + (f" [{self.set_name}]" if self.set_name else "")
-
-    def as_dict(self) -> dict[str, Any]:
-        entry: dict[str, Any] = {"target": self.target.label, "set": self.set_name}
-        if self.target.kind == "org":
-            # null when the secrets' visibilities differ: each secret then says its own.
-            entry["visibility"] = self.visibility
-            if self.visibility == "selected":
-                entry["selected_repository_ids"] = list(self.secrets[0].selected_repository_ids)
-        return entry
-
-
-@dataclass(frozen=True)
-class PushPlan:
-    targets: tuple[TargetPlan, ...]
-
-    def as_dict(self, profiles: Mapping[str | None, str]) -> dict[str, Any]:
-        """The dry run's JSON; `profiles` names each set's profile. Each secret carries the
-        real run's `outcome` word beside the older `action`."""
-        only = list(profiles.values())
-        return {
-            "profile": only[0] if len(only) == 1 else None,
-            "dry_run": True,
-            "targets": [
-                {
-                    **tp.as_dict(),
-                    "profile": profiles[tp.profile],
-                    "secrets": [
-                        {
-                            "name": s.name,
-                            "action": s.action,
-                            "outcome": _WOULD[s.action],
-                            **s.visibility_dict(),
-                        }
-                        for s in tp.secrets
-                    ],
-                }
-                for tp in self.targets
-            ],
-        }
-
-
-_WOULD: dict[Action, str] = {"create": "created", "update": "updated", "set": "updated"}
-
-
-def managed_names(prefix: str) -> list[str]:
-    return [prefix + source for source in SECRET_NAMES]
-
-
-def plan_push(
-    targets: Sequence[Target],
-    prefix: str = "",
-    existing: Mapping[Target, set[str]] | None = None,
-    *,
-    repo_ids: Mapping[str, int] | None = None,
-) -> PushPlan:
-    """Every target gets every credential secret; names are validated before anything is sent."""
-    one = [TargetSet(None, None, prefix, tuple(targets))]
-    check_sets(one)
-    return plan_sets(one, existing, repo_ids=repo_ids)
-
-
-def check_sets(sets: Sequence[TargetSet]) -> None:
-    """Secret names valid, and no secret of a target written by two sets (the second would
-    silently overwrite the first). Pure; runs before any request."""
-    claimed: dict[tuple[str, str], str] = {}
-    for target_set in sets:
-        names = managed_names(target_set.prefix)
-        validate_secret_names(names)
-        for target in dict.fromkeys(target_set.targets):
-            for name in names:
-                other = claimed.setdefault((target.address, name.upper()), _set_label(target_set))
-                if other != _set_label(target_set):
-                    raise UsageError(
-                        f"{target.label}: {name} would be written by both {other} and "
-                        f"{_set_label(target_set)}: give one of them another prefix"
-                    )
-
-
-def plan_sets(
-    sets: Sequence[TargetSet],
-    existing: Mapping[Target, set[str]] | None = None,
-    *,
-    repo_ids: Mapping[str, int] | None = None,
-    current: Mapping[tuple[str, str], LookUp] | None = None,
-) -> PushPlan:
-    """The plan for several sets at once.
-
-    `existing` maps a target to the (upper-cased) names already there, when a dry run asked;
-    `repo_ids` maps "owner/name" (lower-cased) to repository ids for selected-visibility
-    organization secrets; `current` holds the organization secrets' visibilities as
-    `org_visibility` looked them up (without it, those that keep theirs are not decided yet).
-    The caller has run `check_sets` first, before any request.
-    """
-    plans: list[TargetPlan] = []
-    for target_set in sets:
-        names = managed_names(target_set.prefix)
-        for target in dict.fromkeys(target_set.targets):  # a target named twice is pushed once
-            known = None if existing is None else existing.get(target)
-            ids: tuple[int, ...] = ()
-            if target.selected_repos:
-                ids = tuple(_repo_id(repo_ids, name) for name in target.selected_repos)
-            secrets = tuple(
-                PlannedSecret(
-                    name,
-                    source,
-                    "set" if known is None else ("update" if name.upper() in known else "create"),
-                    *planned_visibility(target, name, ids, current),
-                )
-                for name, source in zip(names, SECRET_NAMES, strict=True)
-            )
-            plans.append(TargetPlan(target, secrets, target_set.profile, target_set.name, ids))
-    return PushPlan(tuple(plans))
-
-
-def _set_label(target_set: TargetSet) -> str:
-    return f"set '{target_set.name}'" if target_set.name else "the command line"
-
-
-def _repo_id(repo_ids: Mapping[str, int] | None, name: str) -> int:
-    if repo_ids is None or name.lower() not in repo_ids:
-        raise UsageError(f"repository {name} was not looked up: resolve selected ids first")
-    return repo_ids[name.lower()]
 
 
 def put_body(

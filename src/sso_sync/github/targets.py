@@ -11,6 +11,7 @@ from typing import Literal
 from urllib.parse import quote
 
 from sso_sync.errors import UsageError
+from sso_sync.sources import DEFAULT_SOURCES, CredentialSource, secret_names
 
 OWNER_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 REPO_RE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -119,6 +120,12 @@ class TargetSet:
     github_app_id: str | None = None
     github_app_key: Path | None = None
     source: Path | None = None  # the config file it came from; None: the command line
+    # What it pushes: rows of the credential-source table, the role credentials by default.
+    sources: tuple[CredentialSource, ...] = DEFAULT_SOURCES
+
+    def secret_names(self) -> list[str]:
+        """Every secret this set writes on each target, prefix included."""
+        return secret_names(self.prefix, self.sources)
 
 
 def parse_repo(text: str, *, app: App = "actions", what: str = "--repo") -> Target:

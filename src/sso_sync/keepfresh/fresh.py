@@ -3,74 +3,33 @@
 The sequence: take every target's write lock it can within the wait (`--timeout`); a target
 still locked by another run then is `busy`. With the locks held, read the state file again (the
 other run may just have pushed): with `min_remaining`, a target whose recorded credentials have
-at least that long left is `fresh`. The rest go to `run_push`, and what happened is recorded.
-When nothing is left to push, no AWS and no GitHub request is made.
+at least that long left is `fresh` (each secret has its own expiry: the soonest counts). The rest
+are marked due in the file before the first write, so a run killed half-way (SIGKILL, a power
+cut) never leaves a target with mixed credentials recorded as fresh; then they go to `run_push`,
+and what happened is recorded. When nothing is left to push, no AWS and no GitHub request is
+made.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sso_sync.durations import human_duration
 from sso_sync.errors import LoginRequired
-from sso_sync.keepfresh.state import (
-    StateStore,
-    TargetLockWait,
-    TargetRecord,
-    new_record,
-    target_key,
-)
+from sso_sync.keepfresh.locks import TargetLockWait
+from sso_sync.keepfresh.state import StateStore, TargetRecord, new_record, target_key
 from sso_sync.outcomes import TargetOutcome
+from sso_sync.push_run import HeldTarget
 
 if TYPE_CHECKING:
     from sso_sync.github.targets import Target, TargetSet
-    from sso_sync.sync import PushRun
+    from sso_sync.push_run import PushRun
 
-
-@dataclass(frozen=True)
-class HeldTarget:
-    """A target this run did not write: `fresh` (enough life left) or `busy` (locked)."""
-
-    target: Target
-    set_name: str | None
-    outcome: TargetOutcome
-    remaining_seconds: float | None
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome == "fresh"
-
-    @property
-    def label(self) -> str:
-        return self.target.label + (f" [{self.set_name}]" if self.set_name else "")
-
-    def describe(self) -> str:
-        if self.outcome == "fresh":
-            return f"{self.label}: fresh ({human_duration(self.remaining_seconds or 0)} left)"
-        return (
-            f"{self.label}: busy: another sso-sync run held this target until the --timeout "
-            "deadline: re-run once it is done"
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "target": self.target.label,
-            "set": self.set_name,
-            "outcome": self.outcome,
-            "ok": self.ok,
-            "mixed": False,
-            "error": None if self.ok else "locked by another sso-sync run",
-            "secrets": [],
-            "remaining_seconds": _whole(self.remaining_seconds),
-        }
-
-
-def _whole(seconds: float | None) -> int | None:
-    return None if seconds is None else int(seconds)
+# What a target due for a push is recorded as until the push is over: if the process dies
+# between its writes, the target holds two generations and must not pass for fresh.
+UNFINISHED = "the last push did not finish (the process was stopped): it is pushed again"
 
 
 PushSets = Callable[[Sequence["TargetSet"]], "PushRun"]
@@ -125,6 +84,7 @@ def push_when_due(
         if not due_sets:
             run = empty_run()
         else:
+            store.update(_unfinished(due_sets, records, moment, "interrupted", UNFINISHED))
             try:
                 run = push(due_sets)
             except LoginRequired as exc:
@@ -137,7 +97,7 @@ def push_when_due(
                 raise
             store.update(_records_of(run, due_sets, records, now()))
         run.held = held
-        run.remaining = _remaining(run, now())
+        run.remaining = _remaining(run, due_sets, now())
         return run
 
 
@@ -170,23 +130,22 @@ def _unfinished(
 def _records_of(
     run: PushRun, sets: Sequence[TargetSet], records: Mapping[str, TargetRecord], at: datetime
 ) -> dict[str, TargetRecord]:
-    prefixes = {(s.name, t): s.prefix for s in sets for t in s.targets}
-    by_profile = {c.account_id + "/" + c.role_name: c for _name, c in run.credentials}
-    credentials = dict(zip(run.profiles, (c for _n, c in run.credentials), strict=False))
+    by_set = {(s.name, t): s for s in sets for t in s.targets}
     out = {}
     for result in run.results:
-        prefix = prefixes.get((result.set_name, result.target), "")
+        target_set = by_set.get((result.set_name, result.target))
+        prefix = target_set.prefix if target_set else ""
         key = target_key(result.target, prefix)
-        creds = credentials.get(result.profile)
-        if creds is None and len(by_profile) == 1:
-            creds = next(iter(by_profile.values()))
+        creds = run.credentials_of(result.profile)
+        secrets = _secret_expiry(run, result.profile, target_set)
         out[key] = new_record(
             result.target,
             prefix,
             outcome=result.outcome,
             at=at,
             previous=records.get(key),
-            expires_at=creds.expiration if creds else None,
+            expires_at=min(secrets.values()) if secrets else (creds.expiration if creds else None),
+            secrets=secrets or None,
             account_id=creds.account_id if creds else None,
             role_name=creds.role_name if creds else None,
             error=result.error,
@@ -194,14 +153,26 @@ def _records_of(
     return out
 
 
-def _remaining(run: PushRun, at: datetime) -> dict[str, float | None]:
-    """Seconds of life left on each written target's credentials, by label."""
-    credentials = dict(zip(run.profiles, (c for _n, c in run.credentials), strict=False))
-    only = run.credentials[0][1] if len(run.credentials) == 1 else None
+def _secret_expiry(
+    run: PushRun, profile: str | None, target_set: TargetSet | None
+) -> dict[str, datetime]:
+    """Each secret of the set's sources, as stored on GitHub, and when it expires."""
+    if target_set is None:
+        return {}
+    issued = run.issued.get(profile)
+    if issued is None and len(run.issued) == 1:
+        issued = next(iter(run.issued.values()))
+    wanted = {n for source in target_set.sources for n in source.secret_names()}
+    return {target_set.prefix + n: t for n, t in (issued or {}).items() if n in wanted}
+
+
+def _remaining(run: PushRun, sets: Sequence[TargetSet], at: datetime) -> dict[str, float | None]:
+    """Seconds of life left on each written target's soonest-expiring secret, by label."""
+    by_set = {(s.name, t): s for s in sets for t in s.targets}
     out: dict[str, float | None] = {}
     for result in run.results:
-        creds = credentials.get(result.profile, only)
-        out[result.label] = (
-            (creds.expiration - at).total_seconds() if creds is not None and result.ok else None
-        )
+        creds = run.credentials_of(result.profile)
+        secrets = _secret_expiry(run, result.profile, by_set.get((result.set_name, result.target)))
+        soonest = min(secrets.values()) if secrets else (creds.expiration if creds else None)
+        out[result.label] = (soonest - at).total_seconds() if soonest and result.ok else None
     return out

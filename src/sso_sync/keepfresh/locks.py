@@ -8,14 +8,22 @@ does not keep this run from the targets that are free.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from sso_sync.files import unusable_file
 
-if TYPE_CHECKING:
-    from sso_sync.keepfresh.state import TargetLockWait
+
+@dataclass(frozen=True)
+class TargetLockWait:
+    """How long to wait for target locks another run holds, and how."""
+
+    seconds: float
+    clock: Callable[[], float]  # monotonic
+    sleep: Callable[[float], None]
+    poll: float = 0.1
 
 
 class Lock(Protocol):

@@ -20,10 +20,10 @@ from sso_sync.files import utc_timestamp
 
 if TYPE_CHECKING:
     from sso_sync.aws.role_credentials import RoleCredentials
-    from sso_sync.cli.session import AwsSession
+    from sso_sync.aws.session import AwsSession
     from sso_sync.github.rest import GitHubApi
     from sso_sync.github.variables import VariableResult
-    from sso_sync.sync import PushRun
+    from sso_sync.push_run import PushRun
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,12 @@ from typing import Any
 
 from sso_sync.files import locked, parse_utc_timestamp, read_json, utc_timestamp, write_private_json
 from sso_sync.github.targets import Target
+from sso_sync.keepfresh.locks import TargetLockWait, acquire_all
 
 STATE_FILE = "targets.json"
-VERSION = 1
+# 2: each secret's own expiry (`secrets`); a version-1 file is read as it is (its one expiry
+# stands for every secret) and written back as version 2 on the next change.
+VERSION = 2
 
 
 def target_key(target: Target, prefix: str) -> str:
@@ -59,7 +62,8 @@ class TargetRecord:
     outcome: str
     attempted_at: str
     pushed_at: str | None = None  # the last push that landed whole
-    expires_at: str | None = None  # when the credentials of that push expire
+    expires_at: str | None = None  # when the first secret of that push expires
+    secrets: dict[str, str] | None = None  # each secret (as on GitHub) and when it expires
     account_id: str | None = None
     role_name: str | None = None
     error: str | None = None  # the last attempt's one-line reason, when it failed
@@ -77,6 +81,11 @@ class TargetRecord:
         fields: dict[str, Any] = {name: data.get(name) for name in cls.__dataclass_fields__}
         if not all(isinstance(fields[n], str) for n in ("target", "kind", "owner", "outcome")):
             return None
+        secrets = fields["secrets"]
+        if not isinstance(secrets, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in secrets.items()
+        ):
+            fields["secrets"] = None
         return cls(**fields)
 
 
@@ -88,6 +97,7 @@ def new_record(
     at: datetime,
     previous: TargetRecord | None,
     expires_at: datetime | None = None,
+    secrets: Mapping[str, datetime] | None = None,
     account_id: str | None = None,
     role_name: str | None = None,
     error: str | None = None,
@@ -113,6 +123,11 @@ def new_record(
             utc_timestamp(expires_at)
             if landed and expires_at is not None
             else (kept.expires_at if kept else None)
+        ),
+        secrets=(
+            {n: utc_timestamp(t) for n, t in secrets.items()}
+            if landed and secrets
+            else (kept.secrets if kept else None)
         ),
         account_id=account_id if landed else (kept.account_id if kept else None),
         role_name=role_name if landed else (kept.role_name if kept else None),
@@ -185,21 +200,9 @@ class StateStore:
     def holding(self, keys: Iterable[str], wait: TargetLockWait) -> Iterator[set[str]]:
         """Take the write lock of every key it can before the wait ends; yields the keys held
         (the others are busy) and releases them on exit."""
-        from sso_sync.keepfresh.locks import acquire_all
-
         held = acquire_all({k: self.lock_path(k) for k in keys}, wait)
         try:
             yield set(held)
         finally:
             for lock in held.values():
                 lock.release()
-
-
-@dataclass(frozen=True)
-class TargetLockWait:
-    """How long to wait for target locks another run holds, and how."""
-
-    seconds: float
-    clock: Any  # Callable[[], float], monotonic
-    sleep: Any  # Callable[[float], None]
-    poll: float = 0.1

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from sso_sync.aws.profiles import AwsPaths
 from sso_sync.cli import ui
+from sso_sync.cli.context import current
 from sso_sync.cli.options import (
     DEFAULT_TIMEOUT,
     NoBrowserOption,
@@ -16,71 +16,86 @@ from sso_sync.cli.options import (
     UseAuthCodeOption,
     UseDeviceCodeOption,
 )
-from sso_sync.cli.session import AwsSession, command_deadline
+from sso_sync.clients import command_deadline
 
 if TYPE_CHECKING:
     from sso_sync.aws.profiles import SsoProfile
 
 
+SessionNameOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--session-name",
+        metavar="NAME",
+        help="Name of the [sso-session] section to use or create.",
+    ),
+]
+
+StartUrlOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--start-url", metavar="URL", help="IAM Identity Center start URL (AWS access portal)."
+    ),
+]
+
+RegionOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--region", metavar="REGION", help="Region of IAM Identity Center (sso_region)."),
+]
+
+ScopesOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--scopes",
+        metavar="SCOPES",
+        help="Registration scopes, comma-separated. Default: sso:account:access.",
+    ),
+]
+
+AccountIdOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--account-id", metavar="ID", help="Account to use; otherwise chosen from a menu."
+    ),
+]
+
+RoleNameOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--role-name", metavar="NAME", help="Role to use; otherwise chosen from a menu."),
+]
+
+ProfileOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--profile", "-p", metavar="NAME", help="Profile to write. Default: ROLE-ACCOUNT."
+    ),
+]
+
+ProfileRegionOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--profile-region",
+        metavar="REGION",
+        help="Default region of the new profile. Default: --region.",
+    ),
+]
+
+OverwriteOption = Annotated[
+    bool,
+    typer.Option("--overwrite", help="Replace an existing profile or sso-session's settings."),
+]
+
+
 def configure(
-    session_name: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--session-name",
-            metavar="NAME",
-            help="Name of the [sso-session] section to use or create.",
-        ),
-    ] = None,
-    start_url: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--start-url", metavar="URL", help="IAM Identity Center start URL (AWS access portal)."
-        ),
-    ] = None,
-    region: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--region", metavar="REGION", help="Region of IAM Identity Center (sso_region)."
-        ),
-    ] = None,
-    scopes: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--scopes",
-            metavar="SCOPES",
-            help="Registration scopes, comma-separated. Default: sso:account:access.",
-        ),
-    ] = None,
-    account_id: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--account-id", metavar="ID", help="Account to use; otherwise chosen from a menu."
-        ),
-    ] = None,
-    role_name: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--role-name", metavar="NAME", help="Role to use; otherwise chosen from a menu."
-        ),
-    ] = None,
-    profile: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--profile", "-p", metavar="NAME", help="Profile to write. Default: ROLE-ACCOUNT."
-        ),
-    ] = None,
-    profile_region: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--profile-region",
-            metavar="REGION",
-            help="Default region of the new profile. Default: --region.",
-        ),
-    ] = None,
-    overwrite: Annotated[
-        bool,
-        typer.Option("--overwrite", help="Replace an existing profile or sso-session's settings."),
-    ] = False,
+    session_name: SessionNameOption = None,
+    start_url: StartUrlOption = None,
+    region: RegionOption = None,
+    scopes: ScopesOption = None,
+    account_id: AccountIdOption = None,
+    role_name: RoleNameOption = None,
+    profile: ProfileOption = None,
+    profile_region: ProfileRegionOption = None,
+    overwrite: OverwriteOption = False,
     no_browser: NoBrowserOption = False,
     use_device_code: UseDeviceCodeOption = False,
     use_auth_code: UseAuthCodeOption = False,
@@ -95,7 +110,7 @@ def configure(
     from sso_sync.aws.configure import ConfigureRequest, live_access_token, run_configure
     from sso_sync.errors import LoginRequired, UsageError
 
-    paths = AwsPaths.from_environ(os.environ)
+    paths = AwsPaths.from_environ(current().environ)
     request = ConfigureRequest(
         session_name=session_name,
         start_url=start_url,
@@ -107,7 +122,7 @@ def configure(
         profile_region=profile_region,
         overwrite=overwrite,
     )
-    if os.environ.get("CI") and not request.non_interactive:
+    if current().environ.get("CI") and not request.non_interactive:
         raise UsageError(
             "configure needs --account-id, --role-name and --profile when CI is set "
             "(nothing can be asked)"
@@ -117,7 +132,7 @@ def configure(
         prompter = ui.PatientPrompter(deadline)
 
         def access_token(sso_profile: SsoProfile) -> str:
-            aws = AwsSession(None, paths, unsaved=sso_profile, deadline=deadline)
+            aws = current().aws(None, paths=paths, unsaved=sso_profile, deadline=deadline)
             token = live_access_token(aws.cache, sso_profile)
             if token is None:
                 aws.login(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sso_sync.cli import ui
+from sso_sync.cli.context import current
 from sso_sync.cli.options import JsonOption
 from sso_sync.errors import OperationFailed
 
@@ -13,7 +14,7 @@ def demo(as_json: JsonOption = False) -> None:
 
     report = run_demo(say=ui.err)
     if as_json:
-        ui.out_json(report)
+        current().out_json(report)
     else:
         for line in report["summary"]:
             ui.out(line)

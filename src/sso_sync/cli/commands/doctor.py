@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sso_sync.cli import ui
+from sso_sync.cli.context import current
 from sso_sync.cli.options import (
     ApiUrlOption,
     JsonOption,
@@ -15,7 +15,7 @@ from sso_sync.cli.options import (
     TimeoutOption,
     target_options,
 )
-from sso_sync.cli.session import command_deadline
+from sso_sync.clients import command_deadline
 from sso_sync.errors import OperationFailed, SsoSyncError, UsageError
 
 if TYPE_CHECKING:
@@ -47,14 +47,15 @@ def doctor(
 
     with command_deadline(timeout) as deadline:
         report = DoctorReport()
-        config_path = targets.config or find_config(Path.cwd(), Path(os.environ.get("HOME") or "/"))
+        home = Path(current().environ.get("HOME") or "/")
+        config_path = targets.config or find_config(Path.cwd(), home)
         # A file found by searching is used only without target options, and then must be confirmed.
         given = (targets.repo, targets.env, targets.org, targets.selected_repo, targets.user)
         discovered = targets.config is None and not any(given)
         config_check = check_config_file(
             config_path,
             load_config,
-            (lambda p: is_trusted(p, os.environ)) if discovered else None,
+            (lambda p: is_trusted(p, current().environ)) if discovered else None,
         )
         sets: tuple[TargetSet, ...] = ()
         targets_problem: str | None = None
@@ -93,21 +94,18 @@ def _schedule_check(targets: TargetOptions, sets: tuple[TargetSet, ...]) -> Chec
     if not sets:
         return not_checked("schedule", "no targets")
     name = job_name(targets.set_name, [target_key(t, s.prefix) for s in sets for t in s.targets])
-    return check_schedule(name, StateStore(state_dir(os.environ)).read_job(name))
+    return check_schedule(name, StateStore(state_dir(current().environ)).read_job(name))
 
 
 def _aws_checks(profile: str | None, deadline: Deadline, *, several: bool) -> list[Check]:
-    from sso_sync.cli.session import AwsSession
     from sso_sync.doctor import Check, aws_checks, not_checked
 
     label = f"AWS profile {profile}" if several and profile else "AWS profile"
     try:
-        aws = AwsSession(profile, deadline=deadline)
+        aws = current().aws(profile, deadline=deadline)
     except SsoSyncError as exc:
-        return [
-            Check(label, "fail", str(exc), "fix ~/.aws/config, or `sso-sync configure`"),
-            not_checked("sign-in", "no usable profile"),
-        ]
+        # Every such message names its file (AWS_CONFIG_FILE's, if set) and the fix already.
+        return [Check(label, "fail", str(exc)), not_checked("sign-in", "no usable profile")]
     p = aws.profile
     how = f"sso-session {p.session_name}" if p.session_name else "legacy SSO profile"
     checks = [
@@ -130,7 +128,7 @@ def _aws_checks(profile: str | None, deadline: Deadline, *, several: bool) -> li
 
 def _token_source() -> str:
     for name in ("GH_TOKEN", "GITHUB_TOKEN"):
-        if os.environ.get(name, "").strip():
+        if current().environ.get(name, "").strip():
             return name
     return "`gh auth token`"
 
@@ -142,8 +140,7 @@ def _github_checks(
     api_url: str | None,
     deadline: Deadline,
 ) -> list[Check]:
-    from sso_sync.cli.session import github_api
-    from sso_sync.doctor import Check, check_github_auth, check_target, not_checked
+    from sso_sync.doctor import Check, check_github_auth, check_target
     from sso_sync.github.patterns import resolve_patterns
 
     try:
@@ -154,9 +151,10 @@ def _github_checks(
     try:
         # An App's token reads whatever the installation was granted: doctor compares that
         # with what a push needs.
-        api = github_api(api_url, deadline, app=app, permissions=None)
-    except SsoSyncError as exc:
-        return [Check("GitHub auth", "fail", str(exc), "set GH_TOKEN, or `gh auth login`")]
+        api = current().github(api_url, deadline, app=app, permissions=None)
+    except SsoSyncError as exc:  # its message says what to set or run
+        failed = [Check("GitHub auth", "fail", str(exc))]
+        return failed if targets_problem is not None else [*failed, _not_checked_targets(sets)]
     owners = [t.owner for s in sets for t in s.targets if t.kind != "user"]
     owners = list(dict.fromkeys(owners + [p.owner for s in sets for p in s.patterns]))
     checks: list[Check] = []
@@ -168,21 +166,32 @@ def _github_checks(
         if targets_problem is not None:
             return checks
         if auth is None:
-            return [*checks, not_checked("targets", "GitHub auth failed")]
+            return [*checks, _not_checked_targets(sets)]
         try:
             resolved = resolve_patterns(api, sets)
         except SsoSyncError as exc:
             return [*checks, Check("targets", "fail", str(exc))]
-        for target in dict.fromkeys(t for s in resolved for t in s.targets):
-            checks.append(check_target(api, target, auth))
+        for target, set_name in dict.fromkeys((t, s.name) for s in resolved for t in s.targets):
+            checks.append(check_target(api, target, auth, set_name))
     finally:
         api.close()
     return checks
 
 
+def _not_checked_targets(sets: tuple[TargetSet, ...]) -> Check:
+    """The targets line stays when GitHub auth failed: which targets went unchecked."""
+    from sso_sync.doctor import not_checked
+
+    labels = [t.label for s in sets for t in s.targets] + [
+        p.label for s in sets for p in s.patterns
+    ]
+    named = f" ({', '.join(dict.fromkeys(labels))})" if labels else ""
+    return not_checked("targets", f"GitHub auth failed{named}")
+
+
 def _print(report: DoctorReport, as_json: bool) -> None:
     if as_json:
-        ui.out_json(report.as_dict())
+        current().out_json(report.as_dict())
         return
     for check in report.checks:
         ui.out(check.line())

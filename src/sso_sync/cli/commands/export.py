@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Annotated, Optional
 
 import typer
 
-from sso_sync.aws.profiles import is_interactive
+from sso_sync.aws.export import FORMATS
 from sso_sync.cli import ui
+from sso_sync.cli.completion import choices
+from sso_sync.cli.context import current
 from sso_sync.cli.options import DEFAULT_TIMEOUT, ProfileOption, TimeoutOption
-from sso_sync.cli.session import AwsSession, command_deadline
+from sso_sync.clients import command_deadline
+from sso_sync.wording import expire_at
 
 
 def export_credentials(
@@ -21,6 +23,7 @@ def export_credentials(
             "--format",
             "-f",
             metavar="FORMAT",
+            autocompletion=choices(FORMATS),
             help="env | dotenv | json | credential-process | ini (writes the credentials file).",
         ),
     ] = "env",
@@ -57,23 +60,21 @@ def export_credentials(
     if section is not None and fmt != "ini":
         raise UsageError("--section goes with --format ini only")
     with command_deadline(timeout) as deadline:
-        aws = AwsSession(profile, deadline=deadline)
+        aws = current().aws(profile, deadline=deadline)
         target = check_name("section", "--section", section or f"{aws.profile.name}-keys")
         if fmt == "ini":
             refuse_sso_profile_section(aws.session.full_config, target)
         # An SDK runs credential_process without a person watching: never start a sign-in.
-        allow = fmt != "credential-process" and is_interactive(os.environ, sys.stdin.isatty())
+        allow = fmt != "credential-process" and current().interactive()
         credentials, _ = reuse_or_fetch(
             RoleCache(aws.paths.cli_cache),
             aws.profile,
             lambda: aws.role_credentials(allow_sign_in=allow),
         )
     if fmt == "ini":
-        path = credentials_file(os.environ)
+        path = credentials_file(current().environ)
         write_credentials_section(path, target, credentials)
-        ui.err(
-            f"wrote [{target}] in {path}; the credentials expire at {credentials.expiration_text}"
-        )
+        ui.err(f"wrote [{target}] in {path}; the credentials {expire_at(credentials.expiration)}")
         return
     sys.stdout.write(render(credentials, fmt))
     sys.stdout.flush()

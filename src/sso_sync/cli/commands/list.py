@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sso_sync.cli import ui
+from sso_sync.cli.context import current
 from sso_sync.cli.options import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -16,7 +17,7 @@ from sso_sync.cli.options import (
     config_file_of,
     target_options,
 )
-from sso_sync.cli.session import command_deadline, github_api
+from sso_sync.clients import command_deadline
 from sso_sync.errors import OperationFailed
 from sso_sync.wording import without_label
 
@@ -46,10 +47,10 @@ def list_secrets(
     app = targets.github_app(sets)
     permissions = run_permissions(sets, write=False, variables=False)
     with command_deadline(timeout) as deadline:
-        api = github_api(api_url, deadline, app=app, permissions=permissions)
+        api = current().github(api_url, deadline, app=app, permissions=permissions)
         try:
             sets = resolve_patterns(api, sets)
-            with ui.Progress(target_count(sets), "listing") as progress:
+            with current().progress(target_count(sets), "listing") as progress:
                 listings = list_managed(
                     api,
                     sets,
@@ -59,7 +60,7 @@ def list_secrets(
         finally:
             api.close()
     if as_json:
-        ui.out_json(
+        current().out_json(
             {
                 "ok": all(li.error is None for li in listings),
                 "targets": [li.as_dict() for li in listings],

@@ -6,7 +6,9 @@ from typing import Annotated
 
 import typer
 
+from sso_sync.aws.session import AwsSession
 from sso_sync.cli import ui
+from sso_sync.cli.context import current
 from sso_sync.cli.options import (
     DEFAULT_TIMEOUT,
     NoBrowserOption,
@@ -15,7 +17,7 @@ from sso_sync.cli.options import (
     UseAuthCodeOption,
     UseDeviceCodeOption,
 )
-from sso_sync.cli.session import AwsSession, command_deadline
+from sso_sync.clients import command_deadline
 
 
 def login(
@@ -43,7 +45,7 @@ def login(
     and places a browser cannot reach 127.0.0.1 use a device code. A live session is reused.
     """
     with command_deadline(timeout) as deadline:
-        aws = AwsSession(profile, deadline=deadline)
+        aws = current().aws(profile, deadline=deadline)
         if new_session:
             _sign_out(aws)
         aws.login(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
 from sso_sync.cli import ui
+from sso_sync.cli.context import current
 from sso_sync.cli.options import DEFAULT_TIMEOUT, ProfileOption, TimeoutOption
-from sso_sync.cli.session import command_deadline
+from sso_sync.clients import command_deadline
 from sso_sync.wording import plural
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def _logout(profile: str | None, all_sessions: bool, deadline: Deadline) -> None
     from sso_sync.aws.profiles import load_profile
     from sso_sync.errors import AwsError, UsageError
 
-    paths = AwsPaths.from_environ(os.environ)
+    paths = AwsPaths.from_environ(current().environ)
     if all_sessions:
         if profile:
             raise UsageError("--all and --profile exclude each other: pass one")
@@ -46,11 +46,12 @@ def _logout(profile: str | None, all_sessions: bool, deadline: Deadline) -> None
         scope = EVERYTHING
         what = "any profile"
     else:
-        if not (profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")):
+        environ = current().environ
+        if not (profile or environ.get("AWS_PROFILE") or environ.get("AWS_DEFAULT_PROFILE")):
             raise UsageError(
                 "say which session to end: --profile NAME (or set AWS_PROFILE), or --all"
             )
-        name = profile_name_or_default(profile, os.environ)
+        name = profile_name_or_default(profile, current().environ)
         session = clients.aws_session(paths, name, deadline=deadline)
         sso_profile = load_profile(session, name, paths.config_file)
         scope = scope_for_profile(session.full_config, sso_profile)

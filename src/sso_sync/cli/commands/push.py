@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from sso_sync.cli import ui
+from sso_sync.cli.context import Context, current
+from sso_sync.cli.groups import GitHubAuth, Writing
 from sso_sync.cli.options import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -24,14 +26,21 @@ from sso_sync.cli.options import (
     config_file_of,
     target_options,
 )
-from sso_sync.cli.session import AwsSession, command_deadline, github_api
-from sso_sync.errors import Interrupted, OperationFailed, UsageError
+from sso_sync.clients import command_deadline
+from sso_sync.errors import Interrupted, OperationFailed
+from sso_sync.github.plan import check_sets
+from sso_sync.keepfresh.schedule.job import JOB_VARIABLE
+from sso_sync.pushing import Push, PushRequest, PushSides, recorded_job_run
+from sso_sync.wording import expire_at, without_label
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import timedelta
 
-    from sso_sync.github.push import PlannedSecret, PushPlan
+    from sso_sync.deadline import Deadline
+    from sso_sync.github.plan import PlannedSecret, PushPlan
     from sso_sync.github.targets import TargetSet
+    from sso_sync.push_run import PushRun
 
 
 @target_options
@@ -65,75 +74,24 @@ def push(
 
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
-    from sso_sync.cli.pushing import PushJob, print_push, record_job_run
     from sso_sync.durations import parse_duration
-    from sso_sync.github.app_auth import prepare_app, run_permissions
-    from sso_sync.github.patterns import resolve_patterns
-    from sso_sync.github.push import check_sets
-    from sso_sync.github.variables import validate_variable
-    from sso_sync.sync import plan_dry_run
 
+    ctx = current()
     sets = targets.sets(profile=profile, prefix=prefix)
     check_sets(sets)  # names and duplicates, before any network call
     fresh_for = parse_duration(min_remaining) if min_remaining is not None else None
-    for name, option in (
-        (expiration_variable, "--expiration-variable"),
-        (record_variable, "--record-variable"),
-    ):
-        if name:
-            validate_variable(name, [t for s in sets for t in s.targets], option=option)
-    if record_who and not record_variable:
-        raise UsageError("--record-who needs --record-variable NAME: name the variable to write")
-    # A dry run only reads: its installation tokens (GitHub App auth) can write nothing.
-    write = not dry_run
-    variables = write and bool(expiration_variable or record_variable)
-    # One App authorizer for the whole run: one token per installation, patterns included.
-    app = prepare_app(
-        targets.github_app(sets), run_permissions(sets, write=write, variables=variables)
-    )
-    if dry_run and expiration_variable:
-        ui.err(
-            f"would also set Actions variable {expiration_variable} to the expiry on each target"
-        )
+    writing = Writing(concurrency, timeout, expiration_variable, record_variable, record_who)
+    writing.validate(sets)
+    auth = GitHubAuth(api_url, github_token_file)
+    if dry_run:
+        _dry_run(ctx, targets, sets, auth, writing, as_json)
+        return
     with command_deadline(timeout) as deadline:
-        if dry_run:
-            aws = {
-                p: AwsSession(p, deadline=deadline) for p in dict.fromkeys(s.profile for s in sets)
-            }
-            names = {p: a.profile.name for p, a in aws.items()}
-            api = github_api(api_url, deadline, github_token_file, app=app)
-            try:
-                sets = resolve_patterns(api, sets)
-                check_sets(sets)  # the resolved repositories may now collide across sets
-                plan = plan_dry_run(api, sets, concurrency=concurrency)
-                _print_plan(plan, names, as_json, sets)
-            finally:
-                api.close()
-            return
-        if any(s.patterns for s in sets):
-            # Resolved once, before the job decides which targets are due.
-            api = github_api(api_url, deadline, github_token_file, app=app)
-            try:
-                sets = resolve_patterns(api, sets)
-            finally:
-                api.close()
-            check_sets(sets)
-        job = PushJob(
-            sets,
-            api_url,
-            deadline,
-            concurrency,
-            expiration_variable=expiration_variable,
-            record_variable=record_variable,
-            record_who=record_who,
-            token_file=github_token_file,
-            progress=ui.Progress,
-            app=app,
-        )
-        with record_job_run(job):
+        push = _push(ctx, targets, sets, auth, writing, deadline, fresh_for)
+        with recorded_job_run(push, ctx.environ.get(JOB_VARIABLE, "").strip()):
             # A missing token is found before the locks are taken.
-            github_api(api_url, deadline, github_token_file, app=app).close()
-            run = job.run(fresh_for)
+            push.sides.github().close()
+            run = push.run()
             print_push(run, as_json, config_file=config_file_of(sets))
             if run.interrupted:
                 raise Interrupted("interrupted: the report above says what was done")
@@ -142,11 +100,111 @@ def push(
                 raise OperationFailed(failure)
 
 
+def _push(
+    ctx: Context,
+    targets: TargetOptions,
+    sets: tuple[TargetSet, ...],
+    auth: GitHubAuth,
+    writing: Writing,
+    deadline: Deadline,
+    fresh_for: timedelta | None,
+) -> Push:
+    """The push use case, its repository patterns resolved once (before the job decides which
+    targets are due), with one App authorizer for the whole run: one token per installation."""
+    from sso_sync.github.app_auth import prepare_app, run_permissions
+    from sso_sync.github.patterns import resolve_patterns
+
+    permissions = run_permissions(sets, write=True, variables=writing.variables)
+    app = prepare_app(targets.github_app(sets), permissions)
+
+    github = ctx.github_factory(auth.api_url, deadline, auth.token_file, app=app)
+    if any(s.patterns for s in sets):
+        api = github()
+        try:
+            sets = resolve_patterns(api, sets)
+        finally:
+            api.close()
+        check_sets(sets)
+    request = PushRequest(
+        sets,
+        deadline,
+        writing.concurrency,
+        min_remaining=fresh_for,
+        expiration_variable=writing.expiration_variable,
+        record_variable=writing.record_variable,
+        record_who=writing.record_who,
+        allow_sign_in=ctx.interactive(),
+    )
+    sides = PushSides(
+        aws=ctx.aws_factory(deadline),
+        github=github,
+        store=ctx.state_store(),
+        terminal=ctx.terminal,
+        now=ctx.now,
+    )
+    return Push(request, sides)
+
+
+def _dry_run(
+    ctx: Context,
+    targets: TargetOptions,
+    sets: tuple[TargetSet, ...],
+    auth: GitHubAuth,
+    writing: Writing,
+    as_json: bool,
+) -> None:
+    """What a push would write where, from one listing per target; it writes nothing, and its
+    installation tokens (GitHub App auth) can write nothing."""
+    from sso_sync.github.app_auth import prepare_app, run_permissions
+    from sso_sync.github.patterns import resolve_patterns
+    from sso_sync.sync import plan_dry_run
+
+    app = prepare_app(targets.github_app(sets), run_permissions(sets, write=False))
+    if writing.expiration_variable:
+        ui.err(
+            f"would also set Actions variable {writing.expiration_variable} to the expiry on "
+            "each target"
+        )
+    with command_deadline(writing.timeout) as deadline:
+        names = {
+            p: ctx.aws(p, deadline=deadline).profile.name
+            for p in dict.fromkeys(s.profile for s in sets)
+        }
+        api = ctx.github(auth.api_url, deadline, auth.token_file, app=app)
+        try:
+            sets = resolve_patterns(api, sets)
+            check_sets(sets)  # the resolved repositories may now collide across sets
+            plan = plan_dry_run(api, sets, concurrency=writing.concurrency)
+            _print_plan(plan, names, as_json, sets)
+        finally:
+            api.close()
+
+
+def print_push(run: PushRun, as_json: bool, *, config_file: str | None = None) -> None:
+    """push's report: one line per target, then the credentials' expiry (`config_file`: the
+    config file the sets came from, for --json). `watch` prints its own cycle lines."""
+    if as_json:
+        current().out_json({**run.as_dict(), "config_file": config_file})
+    else:
+        for r in run.results:
+            if r.ok:
+                ui.out(f"{r.label}: " + ", ".join(f"{s.name} {s.outcome}" for s in r.secrets))
+            else:
+                ui.out(f"{r.label}: {r.status}: {without_label(r.target.label, r.error or '')}")
+        for held in run.held:
+            ui.out(held.describe())
+        for _name, c in run.credentials:
+            ui.out(f"credentials for {c.account_id}/{c.role_name} {expire_at(c.expiration)}")
+    for v in run.variables:
+        if v.error is None:
+            ui.err(f"{v.target.label}: variable {v.name} {v.outcome} ({v.value})")
+
+
 def _print_plan(
     plan: PushPlan, profiles: dict[str | None, str], as_json: bool, sets: Sequence[TargetSet]
 ) -> None:
     if as_json:
-        ui.out_json({**plan.as_dict(profiles), "config_file": config_file_of(sets)})
+        current().out_json({**plan.as_dict(profiles), "config_file": config_file_of(sets)})
         return
     for tp in plan.targets:
         # An organization secret's visibility: once for the target when its secrets share one,

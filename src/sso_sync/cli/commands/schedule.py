@@ -3,6 +3,7 @@ unattended."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shlex
 import shutil
@@ -15,17 +16,26 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sso_sync.cli import ui
+from sso_sync.cli.completion import choices
+from sso_sync.cli.context import current
+from sso_sync.cli.groups import DEFAULT_TIMEOUT, GitHubAuth, Writing
 from sso_sync.cli.options import (
+    DEFAULT_CONCURRENCY,
     ApiUrlOption,
+    ConcurrencyOption,
+    ExpirationVariableOption,
     GitHubTokenFileOption,
     JsonOption,
     PrefixOption,
     ProfileOption,
+    RecordVariableOption,
+    RecordWhoOption,
     TargetOptions,
     target_options_after,
 )
 from sso_sync.errors import OperationFailed, UsageError
 from sso_sync.files import parse_utc_timestamp
+from sso_sync.keepfresh.schedule.choose import BACKENDS
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -35,6 +45,15 @@ if TYPE_CHECKING:
     from sso_sync.keepfresh.schedule.job import Job
 
 ACTIONS = ("install", "status", "remove", "list")
+JobTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        min=1,
+        metavar="SECONDS",
+        help="Passed on: seconds for each scheduled push, every AWS and GitHub call included.",
+    ),
+]
 
 
 @target_options_after("action")
@@ -44,12 +63,22 @@ def schedule(
         str,
         # Hidden from the Arguments section (typer would add `<str>`): the usage line and the
         # docstring say it.
-        typer.Argument(metavar="install|status|remove|list", help="What to do.", hidden=True),
+        typer.Argument(
+            metavar="install|status|remove|list",
+            help="What to do.",
+            hidden=True,
+            autocompletion=choices(ACTIONS),
+        ),
     ],
     profile: ProfileOption = None,
     prefix: PrefixOption = None,
     api_url: ApiUrlOption = None,
     github_token_file: GitHubTokenFileOption = None,
+    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    timeout: JobTimeoutOption = DEFAULT_TIMEOUT,
+    expiration_variable: ExpirationVariableOption = None,
+    record_variable: RecordVariableOption = None,
+    record_who: RecordWhoOption = False,
     every: Annotated[
         str,
         typer.Option(
@@ -64,6 +93,7 @@ def schedule(
         typer.Option(
             "--backend",
             metavar="auto|systemd|cron|launchd",
+            autocompletion=choices(BACKENDS),
             help="The scheduler: auto picks launchd on macOS, a systemd user timer when "
             "`systemctl --user` answers, else the crontab.",
         ),
@@ -87,13 +117,15 @@ def schedule(
 
     if action not in ACTIONS:
         raise UsageError(f"schedule {action}: choose install, status, remove or list")
-    home = Path(os.environ.get("HOME") or Path.home())
+    home = Path(current().environ.get("HOME") or Path.home())
     if action == "list":
         _list(backend, home, as_json)
         return
     interval = check_every(parse_duration(every, "--every"), every)
-    job = _job(targets, profile, prefix, api_url, github_token_file, interval, action)
-    chosen = choose(backend, run_command, os.environ, home)
+    writing = Writing(concurrency, timeout, expiration_variable, record_variable, record_who)
+    auth = GitHubAuth(api_url, github_token_file)
+    job = _job(targets, profile, prefix, auth, writing, interval, action)
+    chosen = choose(backend, run_command, current().environ, home)
     if action == "install":
         _warn_if_lifetime_is_shorter(job, targets, profile, prefix)
         if dry_run:
@@ -120,7 +152,7 @@ def schedule(
         with _scheduler_lock():
             removed = chosen.remove(job)
         # Its last run no longer says anything: `status` and `doctor` must not keep failing.
-        StateStore(state_dir(os.environ)).forget_job(job.name)
+        StateStore(state_dir(current().environ)).forget_job(job.name)
         if removed:
             ui.out(f"removed {job.name} ({chosen.name})")
         else:
@@ -133,14 +165,17 @@ def _job(
     targets: TargetOptions,
     profile: str | None,
     prefix: str | None,
-    api_url: str | None,
-    token_file: Path | None,
+    auth: GitHubAuth,
+    writing: Writing,
     interval: timedelta,
     action: str,
 ) -> Job:
+    """The job: push's own command line, written back from the option groups (`to_argv`),
+    and the few settings it runs with; checked as push would check them, before anything is
+    written."""
     from sso_sync.aws.profiles import AwsPaths
     from sso_sync.github.app_auth import load_private_key
-    from sso_sync.github.push import check_sets
+    from sso_sync.github.plan import check_sets
     from sso_sync.github.token_file import read_token_file, token_file_path
     from sso_sync.keepfresh.schedule.job import Job, job_environment, job_name, push_argv
     from sso_sync.keepfresh.state import target_key
@@ -149,25 +184,24 @@ def _job(
 
     sets = targets.sets(profile=profile, prefix=prefix)
     check_sets(sets)
+    writing.validate(sets)
     keys = [target_key(t, s.prefix) for s in sets for t in s.targets]
     name = job_name(targets.set_name, keys)
     if profile is None and any(s.profile is None for s in sets):
-        profile = os.environ.get("AWS_PROFILE") or None
+        profile = current().environ.get("AWS_PROFILE") or None
         if profile is None:
             raise UsageError("which profile should the job use? give --profile NAME")
     args = _target_args(targets, prefix, find_config(Path.cwd()))
-    if api_url:
-        args += ["--api-url", api_url]
     app = targets.github_app(sets)
     if app is not None and action == "install":
         load_private_key(app.key_file)  # exit 2 when missing, or readable by others
-    file = token_file_path(token_file, os.environ)
+    file = token_file_path(auth.token_file, current().environ)
     if file is not None:
         file = file.resolve()
         read_token_file(file)  # exit 2 when missing, open to others, or empty
     elif action == "install" and app is None:
-        _require_gh_token(api_url)
-    logs = state_dir(os.environ) / "logs"
+        _require_gh_token(auth.api_url)
+    logs = state_dir(current().environ) / "logs"
     exe = _executable()
     path = os.pathsep.join(dict.fromkeys([str(exe.parent), *_gh_dirs(), "/usr/bin", "/bin"]))
     job = Job(  # refuses a control character in any value (exit 2), first of all
@@ -178,20 +212,23 @@ def _job(
             interval,
             args,
             profile=profile,
-            token_file=file,
-            app_args=_app_args(targets, app),
+            options=[
+                *dataclasses.replace(auth, token_file=file).to_argv(),
+                *_app_args(targets, app),
+                *writing.to_argv(),
+            ],
         ),
         environment=job_environment(
-            os.environ,
+            current().environ,
             name=name,
-            aws_config_file=AwsPaths.from_environ(os.environ).config_file.resolve(),
+            aws_config_file=AwsPaths.from_environ(current().environ).config_file.resolve(),
             log_file=logs / f"{name}.log",
             path=path,
         ),
         log_file=logs / f"{name}.log",
     )
     if action == "install":
-        _check_as_push_would(api_url, {profile, *(s.profile for s in sets)} - {None})
+        _check_as_push_would(auth.api_url, {profile, *(s.profile for s in sets)} - {None})
     return job
 
 
@@ -204,11 +241,11 @@ def _check_as_push_would(api_url: str | None, profiles: set[str | None]) -> None
     from sso_sync.github.token_sources import resolve_api_url
     from sso_sync.transport import require_safe_transport
 
-    resolve_api_url(api_url, os.environ)
-    for key, value in sorted(os.environ.items()):
+    resolve_api_url(api_url, current().environ)
+    for key, value in sorted(current().environ.items()):
         if key.startswith("AWS_ENDPOINT_URL") and value:
             require_safe_transport(value, what="AWS", setting=key)
-    paths = AwsPaths.from_environ(os.environ)
+    paths = AwsPaths.from_environ(current().environ)
     for name in sorted(p for p in profiles if p is not None):
         load_profile(aws_session(paths, name), name, paths.config_file)
 
@@ -223,7 +260,7 @@ def _warn_if_lifetime_is_shorter(
     from sso_sync.state_dir import state_dir
 
     sets = targets.sets(profile=profile, prefix=prefix)
-    records = StateStore(state_dir(os.environ)).read()
+    records = StateStore(state_dir(current().environ)).read()
     lifetimes = []
     for key in (target_key(t, s.prefix) for s in sets for t in s.targets):
         record = records.get(key)
@@ -242,7 +279,7 @@ def _scheduler_lock() -> Iterator[None]:
     from sso_sync.files import locked
     from sso_sync.state_dir import state_dir
 
-    with locked(state_dir(os.environ) / "schedule"):
+    with locked(state_dir(current().environ) / "schedule"):
         yield
 
 
@@ -255,10 +292,10 @@ def _list(backend: str, home: Path, as_json: bool) -> None:
     from sso_sync.state_dir import state_dir
 
     names = [backend] if backend != "auto" else _platform_backends()
-    store = StateStore(state_dir(os.environ))
+    store = StateStore(state_dir(current().environ))
     jobs: list[dict[str, Any]] = []
     for name in names:
-        chosen = make(name, run_command, os.environ, home)
+        chosen = make(name, run_command, current().environ, home)
         if name == "cron" and not chosen.available():
             continue
         for found in chosen.installed():
@@ -324,9 +361,9 @@ def _app_args(targets: TargetOptions, app: AppSettings | None) -> list[str]:
     if app is None:
         return []
     args = []
-    if targets.github_app_id or os.environ.get(APP_ID_ENV, "").strip():
+    if targets.github_app_id or current().environ.get(APP_ID_ENV, "").strip():
         args += ["--github-app-id", app.app_id]
-    if targets.github_app_key or os.environ.get(APP_KEY_ENV, "").strip():
+    if targets.github_app_key or current().environ.get(APP_KEY_ENV, "").strip():
         args += ["--github-app-key", str(app.key_file.resolve())]
     if app.installation_id is not None:
         args += ["--github-app-installation-id", str(app.installation_id)]
@@ -355,10 +392,10 @@ def _require_gh_token(api_url: str | None) -> None:
     """The job gets no GH_TOKEN (it is a secret): it must find `gh auth token` instead."""
     from sso_sync.github.token_sources import resolve_api_url, resolve_token
 
-    url = resolve_api_url(api_url, os.environ)
+    url = resolve_api_url(api_url, current().environ)
     reduced = {
         k: v
-        for k, v in os.environ.items()
+        for k, v in current().environ.items()
         if k in ("PATH", "HOME", "GH_CONFIG_DIR", "XDG_CONFIG_HOME")
     }
     try:
@@ -377,7 +414,7 @@ def _status(job: Job, chosen: Backend, as_json: bool) -> None:
     from sso_sync.state_dir import state_dir
 
     status = chosen.status(job)
-    last = StateStore(state_dir(os.environ)).read_job(job.name)
+    last = StateStore(state_dir(current().environ)).read_job(job.name)
     report = {
         "job": job.name,
         "backend": chosen.name,
@@ -387,7 +424,7 @@ def _status(job: Job, chosen: Backend, as_json: bool) -> None:
         "last_run": last,
     }
     if as_json:
-        ui.out_json(report)
+        current().out_json(report)
     else:
         ui.out(
             f"{job.name}: {'installed' if status.installed else 'not installed'} ({chosen.name})"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sso_sync.aws.session import AwsSession
 from sso_sync.cli import ui
+from sso_sync.cli.context import current
 from sso_sync.cli.options import DEFAULT_TIMEOUT, JsonOption, ProfileOption, TimeoutOption
-from sso_sync.cli.session import AwsSession, command_deadline
+from sso_sync.clients import command_deadline
 from sso_sync.errors import OperationFailed
 
 if TYPE_CHECKING:
@@ -26,7 +28,7 @@ def status(
     none and a sign-in is needed.
     """
     with command_deadline(timeout) as deadline:
-        _status(AwsSession(profile, deadline=deadline), as_json)
+        _status(current().aws(profile, deadline=deadline), as_json)
 
 
 def _status(aws: AwsSession, as_json: bool) -> None:
@@ -34,7 +36,7 @@ def _status(aws: AwsSession, as_json: bool) -> None:
 
     report = aws.status_report()
     if as_json:
-        ui.out_json(report.as_dict())
+        current().out_json(report.as_dict())
     else:
         _print_status(report)
     if report.usable:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 from typing import TYPE_CHECKING, Annotated, Any, Optional
@@ -10,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from sso_sync.cli import ui
+from sso_sync.cli.context import Context, current
+from sso_sync.cli.groups import GitHubAuth, Writing
 from sso_sync.cli.options import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -29,10 +30,30 @@ from sso_sync.cli.options import (
 from sso_sync.errors import EXIT_INTERRUPTED, Cancelled, LoginRequired, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
 
+    from sso_sync.deadline import Deadline
+    from sso_sync.github.app_auth import AppInstallations
     from sso_sync.github.rest import GitHubApi
+    from sso_sync.github.targets import TargetSet
+    from sso_sync.keepfresh.cycles import WatchCycles
     from sso_sync.keepfresh.watch import Cycle
+
+
+RefreshBeforeOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--refresh-before",
+        metavar="DURATION",
+        help="Push again this long before the credentials expire (default 15m; a third of "
+        "their life when they live under 45 minutes).",
+    ),
+]
+
+AsJsonOption = Annotated[
+    bool, typer.Option("--json", help="One JSON object per cycle on stdout (JSON lines).")
+]
 
 
 @target_options
@@ -42,20 +63,10 @@ def watch(
     prefix: PrefixOption = None,
     api_url: ApiUrlOption = None,
     github_token_file: GitHubTokenFileOption = None,
-    refresh_before: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--refresh-before",
-            metavar="DURATION",
-            help="Push again this long before the credentials expire (default 15m; a third of "
-            "their life when they live under 45 minutes).",
-        ),
-    ] = None,
+    refresh_before: RefreshBeforeOption = None,
     concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
     timeout: CycleTimeoutOption = DEFAULT_TIMEOUT,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="One JSON object per cycle on stdout (JSON lines).")
-    ] = False,
+    as_json: AsJsonOption = False,
     expiration_variable: ExpirationVariableOption = None,
     record_variable: RecordVariableOption = None,
     record_who: RecordWhoOption = False,
@@ -69,65 +80,34 @@ def watch(
     """
     import random
 
-    from sso_sync.cli.pushing import PushJob, utc_now
-    from sso_sync.cli.watch_cycle import WatchCycles
-    from sso_sync.clients import checked_deadline
     from sso_sync.durations import parse_duration
-    from sso_sync.github.app_auth import run_permissions
-    from sso_sync.github.push import check_sets
-    from sso_sync.github.variables import validate_variable
+    from sso_sync.github.plan import check_sets
     from sso_sync.keepfresh.watch import Watcher
 
+    ctx = current()
     sets = targets.sets(profile=profile, prefix=prefix)
     check_sets(sets)
     margin = parse_duration(refresh_before, "--refresh-before") if refresh_before else None
     if margin is not None and margin.total_seconds() <= 0:
         raise UsageError("--refresh-before must be longer than zero: give e.g. 15m")
-    for name, option in (
-        (expiration_variable, "--expiration-variable"),
-        (record_variable, "--record-variable"),
-    ):
-        if name:
-            validate_variable(name, [t for s in sets for t in s.targets], option=option)
-    if record_who and not record_variable:
-        raise UsageError("--record-who needs --record-variable NAME: name the variable to write")
+    writing = Writing(concurrency, timeout, expiration_variable, record_variable, record_who)
+    writing.validate(sets)
+    auth = GitHubAuth(api_url, github_token_file)
 
     stop = threading.Event()
     exit_code = [0]
-    current: list[GitHubApi] = []
+    in_flight: list[GitHubApi] = []
 
     def stop_sleep(seconds: float) -> None:
         if stop.wait(seconds):
             raise Cancelled("stopped by a signal")
 
     def on_api(api: GitHubApi | None) -> None:
-        current[:] = [api] if api is not None else []
+        in_flight[:] = [api] if api is not None else []
         if api is not None and stop.is_set():
             api.cancel()
 
-    cycles = WatchCycles(
-        # Each cycle runs a copy of this job under its own deadline (this one checks the
-        # profiles now).
-        job=PushJob(
-            sets,
-            api_url,
-            checked_deadline(timeout),
-            concurrency,
-            expiration_variable=expiration_variable,
-            record_variable=record_variable,
-            record_who=record_who,
-            token_file=github_token_file,
-            sleep=stop_sleep,
-            on_api=on_api,
-            announce_waits=False,
-        ),
-        given=sets,
-        timeout=timeout,
-        app=targets.github_app(sets),
-        permissions=run_permissions(
-            sets, write=True, variables=bool(expiration_variable or record_variable)
-        ),
-    )
+    cycles = _cycles(ctx, targets, sets, auth, writing, stop_sleep, on_api)
     cycles.start()
 
     def on_signal(signum: int, _frame: Any) -> None:
@@ -135,7 +115,7 @@ def watch(
         # reported; the state file is written as usual.
         exit_code[0] = EXIT_INTERRUPTED if signum == signal.SIGINT else 0
         stop.set()
-        for api in list(current):
+        for api in list(in_flight):
             api.cancel()
 
     warned: dict[str, datetime] = {}
@@ -144,12 +124,8 @@ def watch(
         ui.err(cycle.line())
         for reason in cycle.failure_lines():  # one line each, never a terminal control
             ui.err(ui.one_line(reason))
-        job = cycles.current or cycles.job
-        for line in job.budget_warnings(warned):  # once a day, under 24 hours left
-            from sso_sync.keepfresh.notify import notify
-
-            ui.err(line)
-            notify("sso-sync: sign-in ends soon", line, os.environ)
+        if cycles.current is not None:
+            cycles.current.warn_budget(warned)  # once a day, under 24 hours left
         if as_json:
             import json
 
@@ -157,7 +133,7 @@ def watch(
 
     watcher = Watcher(
         push=cycles.run,
-        now=utc_now,
+        now=ctx.now,
         wait=stop.wait,
         stopping=stop.is_set,
         on_cycle=on_cycle,
@@ -165,13 +141,13 @@ def watch(
         refresh_before=margin,
         warnings=cycles.warnings,
     )
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    # SIGHUP (the terminal closed, an ssh session dropped) stops it as SIGTERM does.
+    stops = (signal.SIGTERM, signal.SIGINT, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []))
+    previous = {s: signal.signal(s, on_signal) for s in stops}
     try:
         watcher.run()
     except LoginRequired as exc:
-        from sso_sync.keepfresh.notify import notify
-
-        notify("sso-sync: sign-in needed", str(exc), os.environ)
+        ctx.terminal.notify("sso-sync: sign-in needed", str(exc))
         raise
     finally:
         for number, handler in previous.items():
@@ -181,3 +157,54 @@ def watch(
         raise typer.Exit(EXIT_INTERRUPTED)
     if stop.is_set():
         ui.err("stopped: the state file is up to date")
+
+
+def _cycles(
+    ctx: Context,
+    targets: TargetOptions,
+    sets: tuple[TargetSet, ...],
+    auth: GitHubAuth,
+    writing: Writing,
+    sleep: Callable[[float], None],
+    on_api: Callable[[GitHubApi | None], None],
+) -> WatchCycles:
+    """The push use case, once per cycle under the cycle's own deadline; only the first cycle
+    may sign in, and only with a person there."""
+    from sso_sync.clients import checked_deadline
+    from sso_sync.github.app_auth import run_permissions
+    from sso_sync.keepfresh.cycles import WatchCycles
+    from sso_sync.pushing import Push, PushRequest, PushSides
+
+    def github(deadline: Deadline, app: AppInstallations | None) -> GitHubApi:
+        return ctx.github(auth.api_url, deadline, auth.token_file, announce_waits=False, app=app)
+
+    request = PushRequest(
+        sets,
+        checked_deadline(writing.timeout),  # replaced by each cycle's own
+        writing.concurrency,
+        expiration_variable=writing.expiration_variable,
+        record_variable=writing.record_variable,
+        record_who=writing.record_who,
+        allow_sign_in=ctx.interactive(),
+        progress=False,  # the cycle lines are watch's progress
+    )
+    sides = PushSides(
+        aws=ctx.aws_factory(request.deadline),
+        github=lambda: github(request.deadline, None),
+        store=ctx.state_store(),
+        terminal=ctx.terminal,
+        now=ctx.now,
+        sleep=sleep,
+        on_api=on_api,
+    )
+    Push(request, sides)  # the profiles checked now, before the first cycle
+    return WatchCycles(
+        request=request,
+        sides=sides,
+        aws_for=lambda p, deadline: ctx.aws_factory(deadline)(p),
+        github_for=github,
+        given=sets,
+        timeout=writing.timeout,
+        app=targets.github_app(sets),
+        permissions=run_permissions(sets, write=True, variables=writing.variables),
+    )

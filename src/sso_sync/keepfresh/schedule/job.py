@@ -147,19 +147,15 @@ def push_argv(
     target_args: Sequence[str],
     *,
     profile: str | None,
-    token_file: Path | None,
-    app_args: Sequence[str] = (),
+    options: Sequence[str] = (),
 ) -> tuple[str, ...]:
-    """`app_args`: --github-app-id, --github-app-key (an absolute path) and
-    --github-app-installation-id, as far as the job needs them."""
+    """`options`: the rest of push's command line, as its option groups write it back (the
+    GitHub API URL and token file, the App's settings by key path, the writing options)."""
     argv = [str(executable), "push", "--min-remaining", duration_text(min_remaining_for(every))]
     argv += list(target_args)
     if profile is not None:
         argv += ["--profile", profile]
-    if token_file is not None:
-        argv += ["--github-token-file", str(token_file)]
-    argv += list(app_args)
-    return tuple(argv)
+    return (*argv, *options)
 
 
 def lifetime_warning(every: timedelta, lifetimes: Sequence[timedelta]) -> str | None:

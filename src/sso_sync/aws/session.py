@@ -1,27 +1,23 @@
-"""The AWS and GitHub sides of one command: config paths, botocore session, profile, token cache,
-the sign-in with its messages, and the GitHub client."""
+"""The AWS side of one command, as one facade: the config files, the botocore session, the
+profile, the token cache, the sign-in (talking to the person through the core's `Terminal`),
+the role credentials and the status report. Below the CLI: the push use case, `watch`'s
+cycles, `demo` and the commands all take one of these.
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
-from sso_sync.cli import ui
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from sso_sync.aws.profiles import SsoProfile
     from sso_sync.aws.role_credentials import RoleCredentials
     from sso_sync.aws.signin.flow import SignInResult
     from sso_sync.aws.status import StatusReport
     from sso_sync.deadline import Deadline
-    from sso_sync.github.app_auth import AppInstallations, AppSettings
-    from sso_sync.github.rest import GitHubApi
+    from sso_sync.terminal import Terminal
 
 
 class AwsSession:
@@ -32,20 +28,25 @@ class AwsSession:
         profile: str | None,
         paths: AwsPaths | None = None,
         *,
+        environ: Mapping[str, str],
+        terminal: Terminal,
         unsaved: SsoProfile | None = None,
         deadline: Deadline | None = None,
     ) -> None:
         """`unsaved` is a profile not (yet) in the config file, as `configure` signs in for.
-        `deadline` bounds every AWS call (the command's `--timeout`)."""
+        `deadline` bounds every AWS call (the command's `--timeout`); a sign-in talks to the
+        person through `terminal`."""
         from sso_sync import clients
         from sso_sync.aws.profiles import load_profile
         from sso_sync.aws.token_cache import TokenCache
 
         self.deadline = deadline
-        self.paths = paths or AwsPaths.from_environ(os.environ)
+        self.environ = environ
+        self.terminal = terminal
+        self.paths = paths or AwsPaths.from_environ(environ)
         self.session = clients.aws_session(self.paths, deadline=deadline)
         if unsaved is None:
-            name = profile_name_or_default(profile, os.environ)
+            name = profile_name_or_default(profile, environ)
             self.profile = load_profile(self.session, name, self.paths.config_file)
             self.session.set_config_variable("profile", name)
         else:
@@ -65,20 +66,15 @@ class AwsSession:
         from sso_sync import clients
         from sso_sync.aws.role_credentials import token_accepted
         from sso_sync.aws.signin.auth_code import TIME_LIMIT_SECONDS
-        from sso_sync.aws.signin.flow import SignInUi, choose_flow, sign_in
+        from sso_sync.aws.signin.flow import choose_flow, sign_in
 
         choice = choose_flow(
             self.profile,
             use_device_code=use_device_code,
             use_auth_code=use_auth_code,
-            environ=os.environ,
+            environ=self.environ,
         )
-        sign_in_ui = SignInUi(
-            say=ui.err,
-            show_device_prompt=ui.show_device_prompt,
-            show_url=ui.show_sign_in_url,
-            open_browser=ui.open_browser if open_browser else None,
-        )
+        sign_in_ui = self.terminal.sign_in_ui(open_browser=open_browser)
         oidc = clients.oidc_client(self.session, self.profile.sso_region, self.deadline)
         deadline = self.deadline
 
@@ -108,11 +104,11 @@ class AwsSession:
         if not self._unsaved:  # a profile `configure` has not written yet is no profile to name
             where += f" (profile '{p.name}')"
         if result.reused:
-            ui.err(
+            self.terminal.say(
                 f"Already signed in to {where}, valid until {until}; pass --force to sign in again."
             )
         else:
-            ui.err(f"Signed in to {where}, valid until {until}.")
+            self.terminal.say(f"Signed in to {where}, valid until {until}.")
         return result
 
     def role_credentials(self, *, allow_sign_in: bool) -> RoleCredentials:
@@ -144,7 +140,7 @@ class AwsSession:
         from sso_sync.aws.status import collect_status, sts_region
 
         own_region = profile_region(self.session.full_config, self.profile.name)
-        region = sts_region(os.environ, own_region, self.profile.sso_region)
+        region = sts_region(self.environ, own_region, self.profile.sso_region)
 
         def sts_for(credentials: RoleCredentials) -> Any:
             return clients.sts_client(
@@ -168,40 +164,3 @@ class AwsSession:
                 sts_for=sts_for,
                 region=region,
             )
-
-
-def github_api(
-    api_url: str | None,
-    timeout: float | Deadline,
-    token_file: Path | None = None,
-    *,
-    announce_waits: bool = True,
-    app: AppSettings | AppInstallations | None = None,
-    permissions: Mapping[str, str] | None = None,
-) -> GitHubApi:
-    """`timeout`: the command's deadline, or its `--timeout` in seconds. `announce_waits`: say
-    on stderr what a wait of more than ~2 s waits for (not in `watch`, whose cycle lines are its
-    only progress messages). `app`: authenticate as that GitHub App, its installation tokens
-    limited to `permissions`; else the token file or token sources."""
-    from sso_sync import clients
-
-    on_long_wait = ui.err if announce_waits else None
-    return clients.github_api(
-        api_url,
-        os.environ,
-        timeout,
-        token_file,
-        on_long_wait=on_long_wait,
-        app=app,
-        permissions=permissions,
-    )
-
-
-@contextmanager
-def command_deadline(timeout: float) -> Iterator[Deadline]:
-    """The command's one deadline (`--timeout`), its watchdog running for the block."""
-    from sso_sync import clients
-
-    deadline = clients.checked_deadline(timeout)
-    with deadline.guard():
-        yield deadline

@@ -1,4 +1,4 @@
-"""One `watch` cycle: a copy of the push job, run under the cycle's own `--timeout` deadline.
+"""`watch`'s pushes, one per cycle: a push (pushing.py) under the cycle's own `--timeout`.
 
 Each cycle gets, new:
 - one deadline, its watchdog running, for all of the cycle's work: the silent SSO token refresh
@@ -15,33 +15,42 @@ Each cycle gets, new:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sso_sync.cli.session import command_deadline, github_api
+from sso_sync.clients import command_deadline
 from sso_sync.errors import SsoSyncError
+from sso_sync.pushing import Push, PushRequest, PushSides
 
 if TYPE_CHECKING:
     from datetime import timedelta
 
-    from sso_sync.cli.pushing import PushJob
+    from sso_sync.aws.session import AwsSession
     from sso_sync.deadline import Deadline
     from sso_sync.github.app_auth import AppInstallations, AppSettings
+    from sso_sync.github.rest import GitHubApi
     from sso_sync.github.targets import TargetSet
-    from sso_sync.sync import PushRun
+    from sso_sync.push_run import PushRun
+
+# (the cycle's deadline, its App authorizer or None) -> a GitHub client
+GitHubFactory = Callable[["Deadline", "AppInstallations | None"], "GitHubApi"]
 
 
 @dataclass
 class WatchCycles:
     """`watch`'s pushes, one per cycle; `start` first."""
 
-    job: PushJob  # the options; each cycle runs a copy with its own deadline, App and targets
+    request: PushRequest  # the options; each cycle runs a copy with its deadline and targets
+    sides: PushSides  # `aws` and `github` are replaced per cycle, bound to its deadline
+    aws_for: Callable[[str | None, Deadline], AwsSession]
+    github_for: GitHubFactory
     given: tuple[TargetSet, ...]  # the sets as given, patterns unresolved
     timeout: float  # --timeout: seconds per cycle
     app: AppSettings | None
     permissions: dict[str, str]  # the installation tokens', as push asks for them
     targets: tuple[TargetSet, ...] = ()  # patterns resolved: the last list
-    current: PushJob | None = None  # the job of the cycle running (or last run)
+    current: Push | None = None  # the push of the cycle running (or last run)
     _listed_at_start: bool = False
     _warnings: list[str] = field(default_factory=list)
 
@@ -50,7 +59,7 @@ class WatchCycles:
         one is exit 2 now, not a failure every cycle), and the first list of repositories."""
         with command_deadline(self.timeout) as deadline:
             app = self._new_app()
-            github_api(self.job.api_url, deadline, self.job.token_file, app=app).close()
+            self.github_for(deadline, app).close()
             self.targets = self._resolve(deadline, app)
         self._listed_at_start = True
 
@@ -64,14 +73,20 @@ class WatchCycles:
                 except SsoSyncError as exc:
                     self._warnings.append(f"{exc} (pushed to the repositories listed before)")
             self._listed_at_start = False
-            job = dataclasses.replace(
-                self.job, sets=self.targets, deadline=deadline, app=app, aws={}
+            request = dataclasses.replace(
+                self.request, sets=self.targets, deadline=deadline, min_remaining=min_remaining
             )
-            self.current = job
+            sides = dataclasses.replace(
+                self.sides,
+                aws=lambda p: self.aws_for(p, deadline),
+                github=lambda: self.github_for(deadline, app),
+            )
+            self.current = Push(request, sides)
             try:
-                return job.run(min_remaining)
+                return self.current.run()
             finally:
-                self.job.allow_sign_in = False  # only the first cycle may sign in
+                # Only the first cycle may sign in.
+                self.request = dataclasses.replace(self.request, allow_sign_in=False)
 
     def warnings(self) -> list[str]:
         """What failed in the cycle just run without stopping it (Watcher's `warnings`)."""
@@ -85,18 +100,16 @@ class WatchCycles:
 
     def _resolve(self, deadline: Deadline, app: AppInstallations | None) -> tuple[TargetSet, ...]:
         from sso_sync.github.patterns import resolve_patterns
-        from sso_sync.github.push import check_sets
+        from sso_sync.github.plan import check_sets
 
         if not any(s.patterns for s in self.given):
             return self.given
-        api = github_api(
-            self.job.api_url, deadline, self.job.token_file, announce_waits=False, app=app
-        )
-        self.job.on_api(api)  # a signal cancels the listing too
+        api = self.github_for(deadline, app)
+        self.sides.on_api(api)  # a signal cancels the listing too
         try:
             resolved = resolve_patterns(api, self.given)
         finally:
-            self.job.on_api(None)
+            self.sides.on_api(None)
             api.close()
         check_sets(resolved)  # the resolved repositories may now collide across sets
         return resolved

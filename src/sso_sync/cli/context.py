@@ -1,0 +1,158 @@
+"""What a command is handed: its streams' terminal, the environment, the clock, and the two
+factories for the clients it needs (cli/cli's `Factory` with `IOStreams`, httpie's
+`Environment`). Commands read these, never `os.environ` or module globals, so a test hands in its
+own context (`CliRunner.invoke(app, argv, obj=Context(...))`) instead of patching.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sso_sync.durations import utc_now
+
+if TYPE_CHECKING:
+    from sso_sync.aws.profiles import AwsPaths, SsoProfile
+    from sso_sync.aws.session import AwsSession
+    from sso_sync.deadline import Deadline
+    from sso_sync.github.app_auth import AppInstallations, AppSettings
+    from sso_sync.github.rest import GitHubApi
+    from sso_sync.keepfresh.state import StateStore
+    from sso_sync.terminal import Steps, Terminal
+
+
+@dataclass
+class Context:
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    # Looked up when asked: a test runner swaps sys.stdin after this is made.
+    stdin_isatty: Callable[[], bool] = field(default=lambda: sys.stdin.isatty())  # noqa: PLW0108
+    now: Callable[[], datetime] = utc_now
+    terminal: Terminal = field(default=None)  # type: ignore[assignment]  # set below
+    json_printed: int = 0  # JSON objects printed on stdout (cli/app.py reads it on an error)
+
+    def __post_init__(self) -> None:
+        if self.terminal is None:
+            from sso_sync.cli.ui import CliTerminal
+
+            self.terminal = CliTerminal(self.environ)
+
+    def out_json(self, data: object) -> None:
+        """The command's result as one JSON document on stdout, counted: an error that follows
+        a printed result must not add a second object (a script reads one)."""
+        from sso_sync.cli import ui
+
+        ui.out_json(data)
+        self.json_printed += 1
+
+    def progress(self, total: int, verb: str) -> AbstractContextManager[Steps]:
+        return self.terminal.progress(total, verb)
+
+    def interactive(self) -> bool:
+        """A person may answer here: a terminal on stdin, and not CI."""
+        from sso_sync.aws.profiles import is_interactive
+
+        return is_interactive(self.environ, self.stdin_isatty())
+
+    def home(self) -> Path:
+        return Path(self.environ.get("HOME") or Path.home())
+
+    def aws_factory(
+        self, deadline: Deadline | None, paths: AwsPaths | None = None
+    ) -> Callable[..., AwsSession]:
+        """Makes a profile's AWS side (`factory(profile)`), every call within `deadline`: what
+        the core is handed, so it calls `AwsSession` itself, not back into the CLI."""
+        from sso_sync.aws.session import AwsSession
+
+        return functools.partial(
+            AwsSession, paths=paths, environ=self.environ, terminal=self.terminal, deadline=deadline
+        )
+
+    def aws(
+        self,
+        profile: str | None,
+        *,
+        deadline: Deadline | None,
+        paths: AwsPaths | None = None,
+        unsaved: SsoProfile | None = None,
+    ) -> AwsSession:
+        """A profile's AWS side, every call within `deadline`."""
+        return self.aws_factory(deadline, paths)(profile, unsaved=unsaved)
+
+    def github_factory(
+        self,
+        api_url: str | None,
+        deadline: float | Deadline,
+        token_file: Path | None = None,
+        *,
+        announce_waits: bool = True,
+        app: AppSettings | AppInstallations | None = None,
+        permissions: Mapping[str, str] | None = None,
+    ) -> Callable[[], GitHubApi]:
+        """Makes GitHub clients: `announce_waits` says on stderr what a wait of more than ~2 s
+        waits for (not in `watch`, whose cycle lines are its only progress messages); `app`
+        authenticates as that GitHub App; else the token file or the token sources."""
+        from sso_sync import clients
+
+        return functools.partial(
+            clients.github_api,
+            api_url,
+            self.environ,
+            deadline,
+            token_file,
+            on_long_wait=self.terminal.say if announce_waits else None,
+            app=app,
+            permissions=permissions,
+        )
+
+    def github(
+        self,
+        api_url: str | None,
+        deadline: float | Deadline,
+        token_file: Path | None = None,
+        *,
+        announce_waits: bool = True,
+        app: AppSettings | AppInstallations | None = None,
+        permissions: Mapping[str, str] | None = None,
+    ) -> GitHubApi:
+        """A GitHub client (see `github_factory`)."""
+        return self.github_factory(
+            api_url,
+            deadline,
+            token_file,
+            announce_waits=announce_waits,
+            app=app,
+            permissions=permissions,
+        )()
+
+    def state_store(self) -> StateStore:
+        from sso_sync.keepfresh.state import StateStore
+        from sso_sync.state_dir import state_dir
+
+        return StateStore(state_dir(self.environ))
+
+
+# The running command's context, set by the app's callback before the command runs (typer 0.29
+# parses with its own copy of click, so click's context stack is not where to look it up).
+_CURRENT: ContextVar[Context | None] = ContextVar("sso_sync_context", default=None)
+
+
+def current() -> Context:
+    """The running command's context: the one a caller handed in (`obj=`) or the app's callback
+    made; outside a command, a new one for this process."""
+    found = _CURRENT.get()
+    return found if found is not None else Context()
+
+
+def install(ctx: Any) -> None:
+    """Make the click context's `obj` (a `Context` handed in, else a new one) the current one."""
+    if not isinstance(ctx.obj, Context):
+        ctx.obj = Context()
+    _CURRENT.set(ctx.obj)

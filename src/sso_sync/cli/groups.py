@@ -1,0 +1,88 @@
+"""Option groups as data: what `push`, `watch` and `schedule` share, merged once into frozen
+values that validate themselves and write themselves back out as arguments (`to_argv`), so the
+command line a scheduled job runs is never typed twice (cibuildwheel's `BuildOptions`).
+
+- `GitHubAuth`: where GitHub is and who writes (`--api-url`, `--github-token-file`; the App's
+  options travel with the target block, `TargetOptions`);
+- `Writing`: what a push writes beside the secrets and how (`--concurrency`, `--timeout`,
+  `--expiration-variable`, `--record-variable`, `--record-who`).
+
+A new push option a scheduled job must carry is a field here and a line in its `to_argv`;
+tests/cli/test_option_groups.py fails for an option of `push` that no group carries and that is
+not named as one a job sets itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sso_sync.errors import UsageError
+from sso_sync.github.fanout import DEFAULT_CONCURRENCY
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sso_sync.github.targets import TargetSet
+
+DEFAULT_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True)
+class GitHubAuth:
+    api_url: str | None = None
+    token_file: Path | None = None
+
+    def to_argv(self) -> list[str]:
+        argv = ["--api-url", self.api_url] if self.api_url else []
+        if self.token_file is not None:
+            argv += ["--github-token-file", str(self.token_file.resolve())]
+        return argv
+
+
+@dataclass(frozen=True)
+class Writing:
+    concurrency: int
+    timeout: float = DEFAULT_TIMEOUT
+    expiration_variable: str | None = None
+    record_variable: str | None = None
+    record_who: bool = False
+
+    @property
+    def variables(self) -> bool:
+        """Whether a push also writes Actions variables (the App's tokens need the right)."""
+        return bool(self.expiration_variable or self.record_variable)
+
+    def validate(self, sets: Sequence[TargetSet]) -> None:
+        """Before any request: variable names GitHub takes, on targets that have variables."""
+        from sso_sync.github.variables import validate_variable
+
+        targets = [t for s in sets for t in s.targets]
+        for name, option in (
+            (self.expiration_variable, "--expiration-variable"),
+            (self.record_variable, "--record-variable"),
+        ):
+            if name:
+                validate_variable(name, targets, option=option)
+        if self.record_who and not self.record_variable:
+            raise UsageError(
+                "--record-who needs --record-variable NAME: name the variable to write"
+            )
+
+    def to_argv(self) -> list[str]:
+        """The options as given; the defaults left out, so a job reads as it was asked for."""
+        argv = (
+            []
+            if self.concurrency == DEFAULT_CONCURRENCY
+            else ["--concurrency", str(self.concurrency)]
+        )
+        if self.timeout != DEFAULT_TIMEOUT:
+            argv += ["--timeout", f"{self.timeout:g}"]
+        if self.expiration_variable:
+            argv += ["--expiration-variable", self.expiration_variable]
+        if self.record_variable:
+            argv += ["--record-variable", self.record_variable]
+        if self.record_who:
+            argv.append("--record-who")
+        return argv

@@ -1,0 +1,210 @@
+"""Push, as one use case: `push`, each `watch` cycle, the scheduled job and `demo` all run it.
+
+A `PushRequest` (the sets, what to write beside the secrets, the deadline) and `PushSides` (the
+AWS side per profile, a factory for GitHub clients, the state file, the terminal, the clock) go
+in; a `PushRun` comes out. The sequence, for a reader following `sso-sync push`:
+
+1. `push_when_due` (keepfresh/fresh.py) takes each target's lock, skips the fresh and the busy
+   ones, and marks the rest due in the state file before the first write;
+2. `run_push` (sync.py) plans, fetches the public keys while each profile's credential sources
+   issue their secrets (the role credentials first: sources.py), writes the secrets, then the
+   expiry variables;
+3. with `--record-variable`, the audit variable (keepfresh/record.py); then the state file
+   records what happened, each secret with its own expiry.
+
+Nothing here prints or reads the environment: the person is reached through `Terminal`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sso_sync.push_run import ProfileSecrets, PushRun
+
+if TYPE_CHECKING:
+    from sso_sync.aws.session import AwsSession
+    from sso_sync.deadline import Deadline
+    from sso_sync.github.rest import GitHubApi
+    from sso_sync.github.targets import TargetSet
+    from sso_sync.keepfresh.state import StateStore
+    from sso_sync.terminal import Terminal
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    """What to push where, and what to write beside the secrets."""
+
+    sets: Sequence[TargetSet]
+    # push: the command's one deadline; watch: the cycle's. It bounds AWS and GitHub alike.
+    deadline: Deadline
+    concurrency: int
+    min_remaining: timedelta | None = None  # None: every target is due
+    expiration_variable: str | None = None
+    record_variable: str | None = None
+    record_who: bool = False
+    allow_sign_in: bool = False  # a person is there to sign in, if the session has ended
+    progress: bool = True  # per-target progress on the terminal
+
+
+@dataclass
+class PushSides:
+    """The clients and the machine's state a push works with, injected."""
+
+    aws: Callable[[str | None], AwsSession]  # a profile's AWS side (None: the default profile)
+    github: Callable[[], GitHubApi]  # a new GitHub client, within the request's deadline
+    store: StateStore
+    terminal: Terminal
+    now: Callable[[], datetime]
+    sleep: Callable[[float], None] = time.sleep  # waits for another run's locks
+    on_api: Callable[[GitHubApi | None], None] = lambda _api: None  # watch cancels it on a signal
+
+
+@dataclass
+class Push:
+    """One push: the request, its sides, and each profile's AWS side (made once)."""
+
+    request: PushRequest
+    sides: PushSides
+    aws: dict[str | None, AwsSession] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for profile in dict.fromkeys(s.profile for s in self.request.sets):
+            if profile not in self.aws:
+                self.aws[profile] = self.sides.aws(profile)
+
+    def profile_names(self) -> dict[str | None, str]:
+        return {p: a.profile.name for p, a in self.aws.items()}
+
+    def lock_wait_seconds(self) -> float:
+        """How long to wait for targets another run holds: half of what is left of the
+        deadline, long enough for the holder's own bounded push to finish, and the other half
+        still pushes the targets that are free."""
+        return self.request.deadline.remaining() / 2
+
+    def run(self) -> PushRun:
+        from sso_sync.keepfresh.fresh import push_when_due
+        from sso_sync.keepfresh.locks import TargetLockWait
+
+        return push_when_due(
+            self.request.sets,
+            self._push_due,
+            store=self.sides.store,
+            lock_wait=TargetLockWait(self.lock_wait_seconds(), time.monotonic, self.sides.sleep),
+            min_remaining=self.request.min_remaining,
+            now=self.sides.now,
+            empty_run=lambda: PushRun([], []),
+            role_of=lambda p: (self.aws[p].profile.account_id, self.aws[p].profile.role_name),
+        )
+
+    def secrets_for(self, profile: str | None) -> ProfileSecrets:
+        """The profile's role credentials (signing in if the request allows), and what the
+        sources of its sets issue with them."""
+        from sso_sync.sources import fetch_all
+
+        aws = self.aws[profile]
+        credentials = aws.role_credentials(allow_sign_in=self.request.allow_sign_in)
+        sources = tuple(
+            dict.fromkeys(
+                src for s in self.request.sets if s.profile == profile for src in s.sources
+            )
+        )
+        return ProfileSecrets(credentials, fetch_all(sources, credentials, aws))
+
+    def _push_due(self, due: Sequence[TargetSet]) -> PushRun:
+        from sso_sync.sync import run_push
+        from sso_sync.terminal import no_progress
+
+        request = self.request
+        names = self.profile_names()
+        api = self.sides.github()
+        self.sides.on_api(api)
+        try:
+            run = run_push(
+                api,
+                due,
+                profile_names={p: names[p] for p in dict.fromkeys(s.profile for s in due)},
+                secrets_for=self.secrets_for,
+                concurrency=request.concurrency,
+                progress=self.sides.terminal.progress if request.progress else no_progress,
+                expiration_variable=request.expiration_variable,
+            )
+            if request.record_variable:
+                from sso_sync.keepfresh.record import record_pushes
+
+                run.variables += record_pushes(
+                    api, run, request.record_variable, who=request.record_who, aws=self.aws
+                )
+            return run
+        finally:
+            self.sides.on_api(None)
+            api.close()
+
+    def budget_warnings(self, last_warned: dict[str, datetime]) -> list[str]:
+        """The once-a-day warnings when a profile's session budget is under 24 hours;
+        `last_warned` (by profile name) is updated for those given."""
+        from sso_sync.aws.budget import budget_warning, session_budget
+        from sso_sync.aws.status import is_refreshable
+
+        now = self.sides.now()
+        lines = []
+        for aws in self.aws.values():
+            name = aws.profile.name
+            entry = aws.cache.get(aws.profile.token_cache_key)
+            refreshable = aws.profile.session_name is not None and is_refreshable(entry, now)
+            budget = session_budget(entry, refreshable=refreshable)
+            line = budget_warning(budget, name, now, last_warned.get(name))
+            if line is not None:
+                last_warned[name] = now
+                lines.append(line)
+        return lines
+
+    def warn_budget(self, last_warned: dict[str, datetime]) -> None:
+        """Say (and notify) each once-a-day budget warning that is due."""
+        for line in self.budget_warnings(last_warned):
+            self.sides.terminal.say(line)
+            self.sides.terminal.notify("sso-sync: sign-in ends soon", line)
+
+
+@contextmanager
+def recorded_job_run(push: Push, job: str) -> Iterator[None]:
+    """Under a scheduled job (`job` its name; "" for none), record how this run ended for
+    `schedule status`: when, whether it succeeded, the one-line error, and the sign-in to run
+    if one is needed; and warn once a day when the session budget is short."""
+    from sso_sync.errors import LoginRequired, SsoSyncError
+    from sso_sync.files import utc_timestamp
+
+    entry: dict[str, object] = {"ok": False, "error": "interrupted", "sign_in": None}
+    try:
+        yield
+        entry.update(ok=True, error=None)
+        if job:
+            entry["budget_warned_at"] = _warn_budget(push, job)
+    except SsoSyncError as exc:
+        entry["error"] = str(exc)
+        if isinstance(exc, LoginRequired):
+            names = sorted(set(push.profile_names().values()))
+            entry["sign_in"] = " && ".join(f"sso-sync login --profile {n}" for n in names)
+        raise
+    finally:
+        if job:
+            entry["at"] = utc_timestamp(push.sides.now())
+            push.sides.store.record_job(job, entry)
+
+
+def _warn_budget(push: Push, job: str) -> dict[str, str]:
+    from sso_sync.files import parse_utc_timestamp, utc_timestamp
+
+    previous = (push.sides.store.read_job(job) or {}).get("budget_warned_at")
+    warned: dict[str, datetime] = {}
+    if isinstance(previous, Mapping):
+        for profile, text in previous.items():
+            moment = parse_utc_timestamp(text)
+            if moment is not None:
+                warned[str(profile)] = moment
+    push.warn_budget(warned)
+    return {profile: utc_timestamp(moment) for profile, moment in warned.items()}
