@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from tests.support.bounds import within
 from tests.support.world import World, assert_no_leak
 
 REPO = "octo-org/app"
@@ -173,7 +174,7 @@ def test_one_ctrl_c_ends_a_list_stalled_on_github(world: World) -> None:
         )
         stdout, stderr, took = _interrupt_after(proc, lambda: peer.requests > 0)
     assert proc.returncode == 130, stderr
-    assert took < 10
+    assert took < within(0.0, idle_slack=10.0)  # Ctrl-C ends it at once, not after a wait
     assert stderr.strip().splitlines()[-1] == "interrupted"
     assert "Traceback" not in stdout + stderr
 
@@ -194,7 +195,7 @@ def test_ctrl_c_mid_push_reports_the_finished_target_first(world: World) -> None
     done = lambda: len(world.sandbox.secrets(f"repos/{REPO}/actions")) == 4  # noqa: E731
     stdout, stderr, took = _interrupt_after(proc, done)
     assert proc.returncode == 130, stderr
-    assert took < 10
+    assert took < within(0.0, idle_slack=10.0)  # Ctrl-C ends it at once, not after a wait
     lines = stdout.splitlines()
     assert lines[0] == f"{REPO}: " + ", ".join(
         f"{n} created"

@@ -20,7 +20,7 @@ def usage_line(exc: Exception, command: str = "sso-sync") -> str:
     command = getattr(getattr(exc, "ctx", None), "command_path", None) or command
     param = getattr(exc, "param", None)
     opts = [o for o in getattr(param, "opts", []) if o.startswith("--")]
-    reason = _constraint(exc.__cause__)
+    reason = _constraint(exc.__cause__) or _click_constraint(exc, param)
     if opts and reason is not None:
         problem = f"{opts[0]} {reason}"
     else:
@@ -49,6 +49,30 @@ def _constraint(cause: BaseException | None) -> str | None:
         return f"must be {bounds['le']} or less{given}"
     if str(first.get("type", "")).endswith("_parsing"):
         return f"must be a whole number{given}"
+    return None
+
+
+def _click_constraint(exc: Exception, param: Any) -> str | None:
+    """The same words from click's own range and number checks (typer before 0.29 validates
+    with click's `IntRange`/`FloatRange`: "0 is not in the range 1<=x<=100")."""
+    message = str(getattr(exc, "message", ""))
+    kind = getattr(param, "type", None)
+    out_of_range = re.match(r"^'?(.*?)'? is not in the range", message)
+    if out_of_range and kind is not None:
+        given = out_of_range.group(1)
+        low, high = getattr(kind, "min", None), getattr(kind, "max", None)
+        try:
+            value = float(given)
+        except ValueError:
+            return None
+        if low is not None and value < low:
+            return f"must be {low:g} or more (got {given!r})"
+        if high is not None and value > high:
+            return f"must be {high:g} or less (got {given!r})"
+        return None
+    not_a_number = re.match(r"^'(.*)' is not a valid (?:integer|float)", message)
+    if not_a_number:
+        return f"must be a whole number (got {not_a_number.group(1)!r})"
     return None
 
 
