@@ -250,3 +250,24 @@ def test_the_schedule_check_reads_the_jobs_last_run(world: World, run, ok: bool)
             f"✘ schedule: job {name}: last run 2026-11-30T03:00:00Z failed: the sign-in ended "
             "(fix: run `sso-sync login --profile ci`)"
         )
+
+
+@pytest.mark.parametrize("mode", [0o620, 0o664, 0o660, 0o602])
+def test_doctor_fails_a_config_file_its_group_or_others_may_write(
+    mode: int, world: World, run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Not only 0666: a group that may write the file may point pushes elsewhere too."""
+    config_file(mode, GOOD_CONFIG)(world, monkeypatch, tmp_path)
+    result = run("doctor")
+    assert result.exit_code == 1, result.stdout
+    config = tmp_path / "sso-sync.toml"
+    line = next(x for x in result.stdout.splitlines() if "config file:" in x)
+    if mode & 0o002:
+        assert line == f"✘ config file: {config}: refusing a config file others can write: " + (
+            f"chmod o-w {config}"
+        )
+    else:
+        assert line == (
+            f"✘ config file: {config}: a config file its group can write (mode {mode:04o}): "
+            f"chmod g-w {config}"
+        )

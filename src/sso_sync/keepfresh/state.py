@@ -176,6 +176,17 @@ class StateStore:
             targets = {k: asdict(v) for k, v in self.read().items()}
             write_private_json(self.path, {"version": VERSION, "targets": targets, "jobs": jobs})
 
+    def forget_job(self, name: str) -> None:
+        """Drop a removed job's last run: `schedule status` and `doctor` judge a job by it."""
+        with locked(self.path):
+            data = read_json(self.path) or {}
+            jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
+            assert isinstance(jobs, dict)
+            if jobs.pop(name, None) is None:
+                return
+            targets = {k: asdict(v) for k, v in self.read().items()}
+            write_private_json(self.path, {"version": VERSION, "targets": targets, "jobs": jobs})
+
     def read_job(self, name: str) -> dict[str, Any] | None:
         data = read_json(self.path) or {}
         jobs = data.get("jobs")
