@@ -81,6 +81,7 @@ def test_remove_confirmation_on_a_terminal(pushed: World, keys, code, needle) ->
 def test_remove_confirmed_on_a_terminal_deletes(pushed: World) -> None:
     code, output = run_on_a_terminal(["remove", "--repo", REPO], b"y\n")
     assert code == 0, output
+    assert "Delete 4 secrets from 1 target?" in output  # one target: no plural
     assert pushed.sandbox.secrets(f"repos/{REPO}/actions") == {}
 
 
