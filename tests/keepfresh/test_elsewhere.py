@@ -6,6 +6,7 @@ moved two minutes on (tests/support/elsewhere.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from datetime import datetime, timedelta, timezone
@@ -122,6 +123,29 @@ def test_the_tolerance_is_one_minute_and_unknown_times_are_no_verdict() -> None:
     assert due_for_check("2026-12-07T09:00:01Z", now) is False
     assert due_for_check("2026-12-07T09:00:00Z", now) is True
     assert due_for_check("2026-12-07T11:00:00Z", now) is True  # the clock was set back
+    assert due_for_check("2026-12-07T10:00:00Z", now) is False  # just looked
+
+
+def test_a_change_is_described_with_both_times_and_what_was_done() -> None:
+    from sso_sync.keepfresh.elsewhere import ChangedSecret
+
+    found = ChangedSecret(
+        APP, "prod", "", "AWS_SESSION_TOKEN", "2026-12-07T10:05:00Z", "2026-12-07T10:00:00Z"
+    )
+    assert found.describe() == (
+        "octo-org/app [prod]: AWS_SESSION_TOKEN changed elsewhere at 2026-12-07T10:05:00Z (this "
+        "machine wrote it at 2026-12-07T10:00:00Z)"
+    )
+    done = dataclasses.replace(found, done="kept")
+    assert done.describe().endswith("10:00:00Z): kept")
+    assert done.as_dict() == {
+        "target": "octo-org/app",
+        "set": "prod",
+        "secret": "AWS_SESSION_TOKEN",
+        "updated_at": "2026-12-07T10:05:00Z",
+        "written_at": "2026-12-07T10:00:00Z",
+        "done": "kept",
+    }
 
 
 def test_the_scheduled_push_looks_at_most_once_an_hour_and_overwrites_what_it_finds(
@@ -145,6 +169,7 @@ def test_the_scheduled_push_looks_at_most_once_an_hour_and_overwrites_what_it_fi
         return result
 
     assert scheduled().exit_code == 0  # no record yet: nothing to look at, both pushed
+    assert not [r for r in world.sandbox.requests if r.path.endswith("/secrets")]
     hand_edit(world, APP_SECRETS, "AWS_SECRET_ACCESS_KEY", OTHER_VALUE)
     world.sandbox.clear_requests()
     assert scheduled().exit_code == 0

@@ -96,6 +96,16 @@ def watch_cycles(
     return seen, terminal, ended
 
 
+def sides_record(world: World) -> dict[str, str]:
+    """octo-org/app's recorded write times, as the state file holds them now."""
+    from sso_sync.keepfresh.state import StateStore, target_key
+    from sso_sync.state_dir import state_dir
+
+    record = StateStore(state_dir(os.environ)).read()[target_key(APP, "")]
+    assert record.written is not None
+    return record.written
+
+
 def app_secrets(world: World) -> dict[str, str]:
     return {n: s.value for n, s in world.sandbox.secrets("repos/octo-org/app/actions").items()}
 
@@ -115,7 +125,22 @@ def test_by_default_watch_overwrites_a_changed_secret_at_once_and_warns(world: W
     assert under[0].startswith("  octo-org/app: AWS_SECRET_ACCESS_KEY changed elsewhere at ")
     assert under[0].endswith(": overwritten with this machine's credentials")
     assert under[1].startswith("  fix: stop the other writer, or let one writer own it")
-    assert second.as_dict()["changed_elsewhere"][0]["secret"] == "AWS_SECRET_ACCESS_KEY"
+    [found] = second.changed
+    stored = world.sandbox.secrets("repos/octo-org/app/actions")
+    written = sides_record(world)["AWS_SECRET_ACCESS_KEY"]
+    assert second.as_dict()["changed_elsewhere"] == [
+        {
+            "target": "octo-org/app",
+            "set": None,
+            "secret": "AWS_SECRET_ACCESS_KEY",
+            "updated_at": found.updated_at,
+            "written_at": found.written_at,
+            "done": "overwritten with this machine's credentials",
+        }
+    ]
+    # The other writer's time, and this machine's write before it (now overwritten again).
+    assert found.updated_at <= stored["AWS_SECRET_ACCESS_KEY"].updated_at <= written
+    assert found.written_at < found.updated_at  # two minutes of GitHub's clock apart
     assert second.as_dict()["ok"] is True  # handled: not a failure that brings the next cycle on
     # The overwrite is this machine's write again: the next cycle sees nothing changed.
     assert third.changed == [] and "CHANGED" not in third.line()
