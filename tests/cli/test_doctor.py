@@ -150,6 +150,19 @@ def app(permissions: dict[str, str] | None) -> Prepare:
     return prepare
 
 
+def changed_elsewhere(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    """This machine pushed; then another writer set one secret (as `gh secret set` would)."""
+    from typer.testing import CliRunner
+
+    from sso_sync.cli.app import app
+    from tests.support.elsewhere import hand_edit
+
+    world.seed_token()
+    pushed = CliRunner().invoke(app, ["push", "--repo", "octo-org/app", "-p", "ci"])
+    assert pushed.exit_code == 0, pushed.stderr
+    hand_edit(world, "/repos/octo-org/app/actions/secrets", "AWS_SESSION_TOKEN", "by-hand")
+
+
 P = ("-p", "ci")
 # case: (prepare, argv, exit code); the output is in golden/doctor/CASE.txt.
 CASES: dict[str, tuple[Prepare, tuple[str, ...], int]] = {
@@ -183,6 +196,7 @@ CASES: dict[str, tuple[Prepare, tuple[str, ...], int]] = {
     "config writable by others": (config_file(0o666, GOOD_CONFIG), (), 1),
     "config not confirmed": (config_file(0o644, GOOD_CONFIG, confirmed=False), (), 1),
     "config invalid": (config_file(0o644, '[sets.ci]\ntargets = [{ org = "-x-" }]\n'), (), 1),
+    "secret changed elsewhere": (changed_elsewhere, ("--repo", "octo-org/app", *P), 1),
 }
 
 
