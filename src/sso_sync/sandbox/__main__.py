@@ -20,7 +20,8 @@ from . import Sandbox, SandboxConfig
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sso_sync.sandbox",
-        description="A loopback IAM Identity Center (sso, sso-oidc, STS) and GitHub REST API for "
+        description="A loopback IAM Identity Center (sso, sso-oidc, STS), ECR and CodeArtifact "
+        "(their token calls) and GitHub REST API for "
         "trying sso-sync without an AWS account: prints its URLs, a GitHub token and the "
         "environment variables that point the clients at it as one JSON line on stdout, then "
         "serves until interrupted (Ctrl-C or SIGTERM).",

@@ -58,6 +58,15 @@ class SandboxConfig:
     # `X-OAuth-Scopes` on answers to the personal token: a classic token's; None: fine-grained.
     github_token_scopes: str | None = "repo, admin:org, workflow"
     github_login: str = "octocat"
+    # ECR and CodeArtifact (sandbox/registries.py): how long an ECR password lasts (ECR's own is
+    # 12 hours), the CodeArtifact domains (name -> repositories) and the account that owns them,
+    # and the IAM actions the roles' permission set lacks ("ecr:GetAuthorizationToken", ...).
+    ecr_token_lifetime: int = 12 * 3600
+    codeartifact_owner: str = "111122223333"
+    codeartifact_domains: dict[str, list[str]] = field(
+        default_factory=lambda: {"corp": ["internal", "upstream"]}
+    )
+    denied_actions: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,207 @@
+"""ECR passwords, CodeArtifact tokens and endpoints (aws/registry_tokens.py), fetched by
+botocore's own ECR and CodeArtifact clients from the sandbox through AWS_ENDPOINT_URL_ECR and
+AWS_ENDPOINT_URL_CODEARTIFACT, signed with role credentials the sandbox issued."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from sso_sync.aws.registry_tokens import (
+    codeartifact_endpoint,
+    codeartifact_token,
+    ecr_password,
+)
+from sso_sync.deadline import Deadline
+from sso_sync.errors import AwsError, DeadlineReached, PermissionMissing, UsageError
+from tests.support.registries import botocore_session, role_credentials
+from tests.support.world import World, assert_no_leak
+
+REGION = "us-east-1"
+
+
+def _leaks(world: World, text: str) -> None:
+    assert_no_leak(text, world.secret_values())
+
+
+def test_ecr_password_is_the_part_after_aws_colon_and_expires_when_ecr_says(world: World) -> None:
+    creds = role_credentials(world.sandbox)
+    token = ecr_password(botocore_session(), creds, REGION, Deadline(30))
+    [issued] = world.sandbox.issued_registry_tokens
+    assert issued["kind"] == "ecr" and token.value == issued["value"]
+    assert token.value != issued["wire"]  # not the base64 `AWS:...` form
+    assert abs(token.expires_at.timestamp() - issued["expires_at"]) < 1
+    assert token.value not in repr(token)
+    # The `run` fixture's leak check knows it, in both forms.
+    assert {token.value, issued["wire"]} <= world.secret_values()
+    # Signed in the region asked for, and only the ECR call was made.
+    [request] = [r for r in world.sandbox.requests if r.service == "ecr"]
+    assert (request.operation, request.region, request.status) == (
+        "GetAuthorizationToken",
+        REGION,
+        200,
+    )
+
+
+def test_a_denied_ecr_call_names_the_iam_action_and_nothing_secret(world: World) -> None:
+    world.sandbox.deny_actions("ecr:GetAuthorizationToken")
+    creds = role_credentials(world.sandbox)
+    with pytest.raises(PermissionMissing) as caught:
+        ecr_password(botocore_session(), creds, REGION, Deadline(30))
+    assert caught.value.actions == ("ecr:GetAuthorizationToken",)
+    message = str(caught.value)
+    assert "add ecr:GetAuthorizationToken to its permission set" in message
+    assert "\n" not in message
+    _leaks(world, message)
+
+
+def test_codeartifact_token_lasts_as_long_as_the_credentials_by_default(world: World) -> None:
+    creds = role_credentials(world.sandbox)
+    token = codeartifact_token(botocore_session(), creds, REGION, Deadline(30), domain="corp")
+    [issued] = world.sandbox.issued_registry_tokens
+    assert issued["kind"] == "codeartifact" and token.value == issued["value"]
+    assert issued["domain"] == "corp"
+    assert abs((token.expires_at - creds.expiration).total_seconds()) < 1
+    assert token.value not in repr(token)
+    assert token.value in world.secret_values()
+
+
+def test_codeartifact_token_lasts_the_duration_asked_for(world: World) -> None:
+    creds = role_credentials(world.sandbox)
+    token = codeartifact_token(
+        botocore_session(), creds, REGION, Deadline(30), domain="corp", duration_seconds=900
+    )
+    left = token.expires_at - datetime.now(timezone.utc)
+    assert timedelta(minutes=14) < left <= timedelta(minutes=15)
+
+
+@pytest.mark.parametrize("seconds", [1, 899, 43201, -1])
+def test_a_duration_codeartifact_refuses_is_refused_before_any_request(
+    world: World, seconds: int
+) -> None:
+    creds = role_credentials(world.sandbox)
+    world.sandbox.clear_requests()
+    with pytest.raises(UsageError, match="900 to 43200 seconds"):
+        codeartifact_token(
+            botocore_session(), creds, REGION, Deadline(30), domain="corp", duration_seconds=seconds
+        )
+    assert world.sandbox.requests == []
+
+
+@pytest.mark.parametrize(
+    "denied", ["codeartifact:GetAuthorizationToken", "sts:GetServiceBearerToken"]
+)
+def test_a_denied_codeartifact_token_names_the_action_aws_named(world: World, denied: str) -> None:
+    world.sandbox.deny_actions(denied)
+    creds = role_credentials(world.sandbox)
+    with pytest.raises(PermissionMissing) as caught:
+        codeartifact_token(botocore_session(), creds, REGION, Deadline(30), domain="corp")
+    assert caught.value.actions == (denied,)
+    assert f"add {denied} to its permission set" in str(caught.value)
+    _leaks(world, str(caught.value))
+
+
+def test_an_unknown_domain_is_a_usage_error_naming_it(world: World) -> None:
+    creds = role_credentials(world.sandbox)
+    with pytest.raises(UsageError, match="domain 'nope' of account 111122223333"):
+        codeartifact_token(botocore_session(), creds, REGION, Deadline(30), domain="nope")
+
+
+def test_expired_credentials_are_refused_by_both_services(world: World) -> None:
+    creds = role_credentials(world.sandbox)
+    world.sandbox.expire_credentials()
+    session = botocore_session()
+    for fetch in (
+        lambda: ecr_password(session, creds, REGION, Deadline(30)),
+        lambda: codeartifact_token(session, creds, REGION, Deadline(30), domain="corp"),
+    ):
+        with pytest.raises(AwsError, match=r"refused the role credentials \(ExpiredToken"):
+            fetch()
+    assert world.sandbox.issued_registry_tokens == []
+
+
+@pytest.mark.parametrize(
+    ("fmt", "repository"), [("npm", "internal"), ("pypi", "internal"), ("maven", "upstream")]
+)
+def test_codeartifact_endpoint(world: World, fmt: str, repository: str) -> None:
+    creds = role_credentials(world.sandbox)
+    url = codeartifact_endpoint(
+        botocore_session(),
+        creds,
+        REGION,
+        Deadline(30),
+        domain="corp",
+        owner=None,
+        repository=repository,
+        format=fmt,
+    )
+    assert url == (
+        f"https://corp-111122223333.d.codeartifact.{REGION}.amazonaws.com/{fmt}/{repository}/"
+    )
+
+
+def test_an_endpoint_read_denied_names_read_from_repository(world: World) -> None:
+    world.sandbox.deny_actions("codeartifact:ReadFromRepository")
+    creds = role_credentials(world.sandbox)
+    with pytest.raises(PermissionMissing, match="add codeartifact:ReadFromRepository"):
+        codeartifact_endpoint(
+            botocore_session(),
+            creds,
+            REGION,
+            Deadline(30),
+            domain="corp",
+            owner=None,
+            repository="internal",
+            format="npm",
+        )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"authorizationData": [{"authorizationToken": "bm90LWF3cw==", "expiresAt": 4102444800}]},
+        {"authorizationData": [{"authorizationToken": "%%%", "expiresAt": 4102444800}]},
+        {"authorizationData": []},
+    ],
+    ids=["not AWS:", "not base64", "empty"],
+)
+def test_an_ecr_answer_without_an_aws_password_is_refused(world: World, body: dict) -> None:
+    creds = role_credentials(world.sandbox)
+    world.sandbox.inject_fault("ecr", "POST", "^/$", 200, body=body)
+    with pytest.raises(AwsError, match="no base64 `AWS:password` token"):
+        ecr_password(botocore_session(), creds, REGION, Deadline(30))
+
+
+def test_an_already_expired_token_is_refused(world: World) -> None:
+    creds = role_credentials(world.sandbox)
+    body = {"authorizationToken": "CANARYtoken", "expiration": 1_000_000_000}
+    world.sandbox.inject_fault("codeartifact", "POST", "authorization-token", 200, body=body)
+    with pytest.raises(AwsError, match="expired at 2001-09-09") as caught:
+        codeartifact_token(botocore_session(), creds, REGION, Deadline(30), domain="corp")
+    assert "CANARYtoken" not in str(caught.value)
+
+
+@pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_CODEARTIFACT"])
+def test_plain_http_off_loopback_is_refused_before_sending(
+    world: World, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    creds = role_credentials(world.sandbox)
+    monkeypatch.setenv(variable, "http://192.0.2.10:8080")
+    session = botocore_session()
+    fetch = {
+        "AWS_ENDPOINT_URL_ECR": lambda: ecr_password(session, creds, REGION, Deadline(30)),
+        "AWS_ENDPOINT_URL_CODEARTIFACT": lambda: codeartifact_token(
+            session, creds, REGION, Deadline(30), domain="corp"
+        ),
+    }[variable]
+    with pytest.raises(UsageError, match=f"{variable}.*plain http://"):
+        fetch()
+
+
+def test_the_deadline_bounds_the_call(world: World) -> None:
+    creds = role_credentials(world.sandbox)
+    world.sandbox.set_latency(3)
+    deadline = Deadline(1)
+    with deadline.guard(), pytest.raises(DeadlineReached, match=r"^ECR: the --timeout deadline"):
+        ecr_password(botocore_session(), creds, REGION, deadline)
