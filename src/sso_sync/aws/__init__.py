@@ -1,4 +1,5 @@
-"""Everything AWS: the AWS CLI's own files, IAM Identity Center sign-in, role credentials.
+"""Everything AWS: the AWS CLI's own files, IAM Identity Center sign-in, role credentials,
+registry tokens.
 
 - `profiles`: SSO profiles read from `~/.aws/config` through botocore; `AwsPaths`.
 - `inifile`: line-preserving edits of `~/.aws/config` and `~/.aws/credentials`.
@@ -10,4 +11,6 @@
   what `configure` is given or asked, checked, and asked again after a typo); `budget`: until
   when unattended pushes can go on (for `status`, `watch` and scheduled pushes).
 - `sts_errors`: STS's refusal text, redacted (status and verify print it).
+- `registry_tokens`: ECR's password and CodeArtifact's token (each with its expiry) and a
+  CodeArtifact repository's endpoint, from the role credentials.
 """

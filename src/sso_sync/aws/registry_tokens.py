@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -28,6 +28,7 @@ from sso_sync.files import utc_timestamp
 if TYPE_CHECKING:
     from botocore.session import Session
 
+    from sso_sync.aws.profiles import SsoProfile
     from sso_sync.aws.role_credentials import RoleCredentials
     from sso_sync.deadline import Deadline
 
@@ -79,6 +80,17 @@ class RegistryToken:
     @property
     def expiration_text(self) -> str:
         return utc_timestamp(self.expires_at)
+
+
+def default_region(
+    environ: Mapping[str, str], full_config: Mapping[str, Any], profile: SsoProfile
+) -> str:
+    """Where the profile's registries are asked, as the AWS CLI v2 picks a region: AWS_REGION,
+    AWS_DEFAULT_REGION, the profile's `region`, its `sso_region`."""
+    from sso_sync.aws.profiles import profile_region
+    from sso_sync.aws.status import sts_region
+
+    return sts_region(environ, profile_region(full_config, profile.name), profile.sso_region)
 
 
 def ecr_password(

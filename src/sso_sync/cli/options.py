@@ -160,6 +160,47 @@ RecordWhoOption = Annotated[
     ),
 ]
 
+# --- registry tokens (ECR, CodeArtifact) ----------------------------------------------------
+
+RegionOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--region",
+        metavar="REGION",
+        help="Region of the ECR registry and CodeArtifact domain. Default: $AWS_REGION, "
+        "$AWS_DEFAULT_REGION, the profile's region, its sso_region.",
+        show_default=False,
+    ),
+]
+EcrOption = Annotated[
+    bool,
+    typer.Option(
+        "--ecr",
+        help="ECR: the password for `docker login --username AWS` (secret ECR_PASSWORD; "
+        "needs ecr:GetAuthorizationToken).",
+    ),
+]
+CodeArtifactOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--codeartifact",
+        metavar="DOMAIN",
+        help="CodeArtifact: a token for DOMAIN (secret CODEARTIFACT_AUTH_TOKEN; needs "
+        "codeartifact:GetAuthorizationToken and sts:GetServiceBearerToken).",
+        show_default=False,
+    ),
+]
+CodeArtifactOwnerOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--codeartifact-owner",
+        metavar="ACCOUNT",
+        help="The account that owns the --codeartifact domain. Default: the profile's.",
+        show_default=False,
+    ),
+]
+
+
 # --- the target block --------------------------------------------------------------------
 
 # Hidden from the Arguments section, where typer would print it as `SET <str>`: the usage line

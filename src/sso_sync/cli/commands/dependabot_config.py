@@ -1,0 +1,117 @@
+"""`sso-sync dependabot-config`: print a dependabot.yml whose registries use the ECR and
+CodeArtifact secrets sso-sync keeps fresh. It never writes or edits a file."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from sso_sync.cli import ui
+from sso_sync.cli.options import (
+    DEFAULT_TIMEOUT,
+    CodeArtifactOption,
+    CodeArtifactOwnerOption,
+    EcrOption,
+    PrefixOption,
+    ProfileOption,
+    RegionOption,
+    TimeoutOption,
+)
+from sso_sync.cli.session import AwsSession, command_deadline
+from sso_sync.errors import UsageError
+
+
+def dependabot_config(
+    profile: ProfileOption = None,
+    ecr: EcrOption = False,
+    ecr_account: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--ecr-account",
+            metavar="ACCOUNT",
+            help="The account whose ECR registry Dependabot pulls from. Default: the profile's.",
+            show_default=False,
+        ),
+    ] = None,
+    codeartifact: CodeArtifactOption = None,
+    codeartifact_owner: CodeArtifactOwnerOption = None,
+    codeartifact_repository: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--codeartifact-repository",
+            metavar="NAME",
+            help="The --codeartifact repository Dependabot reads packages from.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--format",
+            metavar="npm|pypi|maven",
+            help="The --codeartifact-repository's package format.",
+            show_default=False,
+        ),
+    ] = None,
+    region: RegionOption = None,
+    prefix: PrefixOption = None,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+) -> None:
+    """Print a dependabot.yml whose `registries:` use the ECR and CodeArtifact secrets sso-sync
+    pushes (ECR_PASSWORD, CODEARTIFACT_AUTH_TOKEN, after --prefix), with an `updates` entry per
+    registry carrying the `registries:` line it needs.
+
+    The ECR registry URL is made from the account and region; the CodeArtifact URL comes from
+    codeartifact:GetRepositoryEndpoint (needs codeartifact:ReadFromRepository), with the
+    profile's role credentials. Prints to stdout only: it never writes or edits a
+    dependabot.yml; copy what you need into yours.
+    """
+    from sso_sync.aws.profiles import is_interactive
+    from sso_sync.aws.registry_tokens import codeartifact_endpoint, default_region
+    from sso_sync.github import dependabot_yml
+    from sso_sync.github.targets import validate_secret_names
+
+    if not ecr and codeartifact is None:
+        raise UsageError("nothing to configure: give --ecr, --codeartifact DOMAIN, or both")
+    if codeartifact is None and (codeartifact_repository or fmt or codeartifact_owner):
+        raise UsageError(
+            "--codeartifact-repository, --format and --codeartifact-owner need "
+            "--codeartifact DOMAIN"
+        )
+    kinds = dependabot_yml.CODEARTIFACT_KINDS
+    if codeartifact is not None and (not codeartifact_repository or fmt not in kinds):
+        raise UsageError(
+            "--codeartifact needs --codeartifact-repository NAME and --format "
+            f"({', '.join(kinds)}): Dependabot reads one repository per registry"
+        )
+    from sso_sync.aws.registry_tokens import CODEARTIFACT_AUTH_TOKEN, ECR_PASSWORD
+
+    # Checked before any request: a bad prefix costs nothing.
+    names = [ECR_PASSWORD] * ecr + [CODEARTIFACT_AUTH_TOKEN] * (codeartifact is not None)
+    validate_secret_names([(prefix or "") + name for name in names])
+    with command_deadline(timeout) as deadline:
+        aws = AwsSession(profile, deadline=deadline)
+        where = region or default_region(os.environ, aws.session.full_config, aws.profile)
+        registries = []
+        if ecr:
+            account = ecr_account or aws.profile.account_id
+            registries.append(dependabot_yml.ecr_registry(account, where, prefix or ""))
+        if codeartifact is not None and codeartifact_repository and fmt:
+            credentials = aws.role_credentials(
+                allow_sign_in=is_interactive(os.environ, sys.stdin.isatty())
+            )
+            endpoint = codeartifact_endpoint(
+                aws.session,
+                credentials,
+                where,
+                deadline,
+                domain=codeartifact,
+                owner=codeartifact_owner,
+                repository=codeartifact_repository,
+                format=fmt,
+            )
+            registries.append(dependabot_yml.codeartifact_registry(endpoint, fmt, prefix or ""))
+    ui.out(dependabot_yml.render(registries).rstrip("\n"))
