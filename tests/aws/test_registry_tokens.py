@@ -121,14 +121,10 @@ def test_expired_credentials_are_refused_by_both_services(world: World) -> None:
     assert world.sandbox.issued_registry_tokens == []
 
 
-@pytest.mark.parametrize(
-    ("fmt", "repository"), [("npm", "internal"), ("pypi", "internal"), ("maven", "upstream")]
-)
-def test_codeartifact_endpoint(world: World, fmt: str, repository: str) -> None:
-    creds = role_credentials(world.sandbox)
-    url = codeartifact_endpoint(
+def endpoint(world: World, repository: str, fmt: str) -> str:
+    return codeartifact_endpoint(
         botocore_session(),
-        creds,
+        role_credentials(world.sandbox),
         REGION,
         Deadline(30),
         domain="corp",
@@ -136,25 +132,21 @@ def test_codeartifact_endpoint(world: World, fmt: str, repository: str) -> None:
         repository=repository,
         format=fmt,
     )
-    assert url == (
+
+
+@pytest.mark.parametrize(
+    ("fmt", "repository"), [("npm", "internal"), ("pypi", "internal"), ("maven", "upstream")]
+)
+def test_codeartifact_endpoint(world: World, fmt: str, repository: str) -> None:
+    assert endpoint(world, repository, fmt) == (
         f"https://corp-111122223333.d.codeartifact.{REGION}.amazonaws.com/{fmt}/{repository}/"
     )
 
 
 def test_an_endpoint_read_denied_names_read_from_repository(world: World) -> None:
     world.sandbox.deny_actions("codeartifact:ReadFromRepository")
-    creds = role_credentials(world.sandbox)
     with pytest.raises(PermissionMissing, match="add codeartifact:ReadFromRepository"):
-        codeartifact_endpoint(
-            botocore_session(),
-            creds,
-            REGION,
-            Deadline(30),
-            domain="corp",
-            owner=None,
-            repository="internal",
-            format="npm",
-        )
+        endpoint(world, "internal", "npm")
 
 
 @pytest.mark.parametrize(

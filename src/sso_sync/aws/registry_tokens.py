@@ -101,7 +101,7 @@ def ecr_password(
     from sso_sync import clients
 
     ecr = clients.ecr_client(session, region, credentials, deadline)
-    with _calling(_ECR, "GetAuthorizationToken", ECR_ACTIONS, credentials, deadline):
+    with _calling(_ECR, "GetAuthorizationToken", credentials, deadline):
         response = ecr.get_authorization_token()
     data = response.get("authorizationData") or [{}]
     item: Any = data[0]
@@ -127,14 +127,7 @@ def codeartifact_token(
     client = clients.codeartifact_client(session, region, credentials, deadline)
     owner = owner or credentials.account_id
     where = f"domain '{domain}' of account {owner} in {region}"
-    with _calling(
-        _CODEARTIFACT,
-        "GetAuthorizationToken",
-        CODEARTIFACT_TOKEN_ACTIONS,
-        credentials,
-        deadline,
-        where,
-    ):
+    with _calling(_CODEARTIFACT, "GetAuthorizationToken", credentials, deadline, where):
         response = client.get_authorization_token(
             domain=domain, domainOwner=owner, durationSeconds=duration_seconds
         )
@@ -164,14 +157,7 @@ def codeartifact_endpoint(
     client = clients.codeartifact_client(session, region, credentials, deadline)
     owner = owner or credentials.account_id
     where = f"repository '{repository}' in domain '{domain}' of account {owner} in {region}"
-    with _calling(
-        _CODEARTIFACT,
-        "GetRepositoryEndpoint",
-        CODEARTIFACT_ENDPOINT_ACTIONS,
-        credentials,
-        deadline,
-        where,
-    ):
+    with _calling(_CODEARTIFACT, "GetRepositoryEndpoint", credentials, deadline, where):
         response = client.get_repository_endpoint(
             domain=domain,
             domainOwner=owner,
@@ -203,17 +189,24 @@ def check_duration(seconds: int) -> None:
 class _Service:
     label: str
     variable: str
+    needs: dict[str, tuple[str, ...]]  # operation -> the IAM actions it needs
 
 
-_ECR = _Service("ECR", "AWS_ENDPOINT_URL_ECR")
-_CODEARTIFACT = _Service("CodeArtifact", "AWS_ENDPOINT_URL_CODEARTIFACT")
+_ECR = _Service("ECR", "AWS_ENDPOINT_URL_ECR", {"GetAuthorizationToken": ECR_ACTIONS})
+_CODEARTIFACT = _Service(
+    "CodeArtifact",
+    "AWS_ENDPOINT_URL_CODEARTIFACT",
+    {
+        "GetAuthorizationToken": CODEARTIFACT_TOKEN_ACTIONS,
+        "GetRepositoryEndpoint": CODEARTIFACT_ENDPOINT_ACTIONS,
+    },
+)
 
 
 @contextmanager
 def _calling(
     service: _Service,
     operation: str,
-    needs: tuple[str, ...],
     credentials: RoleCredentials,
     deadline: Deadline | None,
     where: str = "",
@@ -229,9 +222,8 @@ def _calling(
         try:
             yield
         except ClientError as exc:
-            raise _refusal(
-                exc.response.get("Error", {}), service, operation, needs, credentials, where
-            ) from None
+            error = exc.response.get("Error", {})
+            raise _refusal(error, service, operation, credentials, where) from None
         except (ResponseParserError, ValueError, TypeError, KeyError):
             raise AwsError(
                 f"{service.label}'s answer to {operation} could not be read (not its JSON: a "
@@ -243,7 +235,6 @@ def _refusal(
     error: Any,
     service: _Service,
     operation: str,
-    needs: tuple[str, ...],
     credentials: RoleCredentials,
     where: str,
 ) -> AwsError | UsageError:
@@ -252,7 +243,7 @@ def _refusal(
     role = f"role {credentials.role_name} in account {credentials.account_id}"
     if code in ("AccessDeniedException", "AccessDenied"):
         named = _NAMED_ACTION.search(message)
-        actions = (named[1],) if named else needs
+        actions = (named[1],) if named else service.needs[operation]
         return PermissionMissing(
             f"{service.label} refused {operation} ({code}): {role} may not call it; add "
             f"{' and '.join(actions)} to its permission set" + (f" (for {where})" if where else ""),
