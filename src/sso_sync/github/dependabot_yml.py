@@ -13,7 +13,6 @@ import json
 import re
 from dataclasses import dataclass
 
-from sso_sync.aws.registry_tokens import CODEARTIFACT_AUTH_TOKEN, ECR_PASSWORD
 from sso_sync.errors import UsageError
 
 
@@ -58,8 +57,9 @@ _ACCOUNT = re.compile(r"[0-9]{12}")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]")
 
 
-def ecr_registry(account: str, region: str, prefix: str = "") -> Registry:
-    """ECR's registry of `account` in `region`: `ACCOUNT.dkr.ecr.REGION.amazonaws.com`."""
+def ecr_registry(account: str, region: str, secret: str) -> Registry:
+    """ECR's registry of `account` in `region` (`ACCOUNT.dkr.ecr.REGION.amazonaws.com`), its
+    password in the secret named `secret`."""
     if not _ACCOUNT.fullmatch(account):
         raise UsageError(f"'{account}' is not an AWS account ID (12 digits): check --ecr-account")
     if not _REGION.fullmatch(region):
@@ -68,16 +68,14 @@ def ecr_registry(account: str, region: str, prefix: str = "") -> Registry:
         )
     # The China regions live under their own domain, as every AWS endpoint there does.
     domain = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-    return Registry(
-        "ecr", DOCKER, f"https://{account}.dkr.ecr.{region}.{domain}", prefix + ECR_PASSWORD
-    )
+    return Registry("ecr", DOCKER, f"https://{account}.dkr.ecr.{region}.{domain}", secret)
 
 
-def codeartifact_registry(endpoint: str, fmt: str, prefix: str = "") -> Registry:
-    """A CodeArtifact repository, from its GetRepositoryEndpoint URL."""
+def codeartifact_registry(endpoint: str, fmt: str, secret: str) -> Registry:
+    """A CodeArtifact repository, from its GetRepositoryEndpoint URL; its token in `secret`."""
     kind = CODEARTIFACT_KINDS[fmt]
     url = endpoint.rstrip("/") + "/" + kind.url_suffix
-    return Registry(f"codeartifact-{fmt}", kind, url, prefix + CODEARTIFACT_AUTH_TOKEN)
+    return Registry(f"codeartifact-{fmt}", kind, url, secret)
 
 
 def render(registries: list[Registry]) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from typing import Annotated, Optional
 
 import typer
 
+from sso_sync.aws.registry_tokens import default_region
 from sso_sync.cli import ui
 from sso_sync.cli.options import (
     DEFAULT_TIMEOUT,
@@ -69,8 +71,7 @@ def dependabot_config(
     profile's role credentials. Prints to stdout only: it never writes or edits a
     dependabot.yml; copy what you need into yours.
     """
-    from sso_sync.aws.profiles import is_interactive
-    from sso_sync.aws.registry_tokens import codeartifact_endpoint, default_region
+    from sso_sync.aws.registry_tokens import CODEARTIFACT_AUTH_TOKEN, ECR_PASSWORD
     from sso_sync.github import dependabot_yml
     from sso_sync.github.targets import validate_secret_names
 
@@ -82,36 +83,54 @@ def dependabot_config(
             "--codeartifact DOMAIN"
         )
     kinds = dependabot_yml.CODEARTIFACT_KINDS
-    if codeartifact is not None and (not codeartifact_repository or fmt not in kinds):
-        raise UsageError(
-            "--codeartifact needs --codeartifact-repository NAME and --format "
-            f"({', '.join(kinds)}): Dependabot reads one repository per registry"
-        )
-    from sso_sync.aws.registry_tokens import CODEARTIFACT_AUTH_TOKEN, ECR_PASSWORD
-
+    repository = None
+    if codeartifact is not None:
+        if not codeartifact_repository or fmt not in kinds:
+            raise UsageError(
+                "--codeartifact needs --codeartifact-repository NAME and --format "
+                f"({', '.join(kinds)}): Dependabot reads one repository per registry"
+            )
+        repository = _Repository(codeartifact, codeartifact_owner, codeartifact_repository, fmt)
     # Checked before any request: a bad prefix costs nothing.
-    names = [ECR_PASSWORD] * ecr + [CODEARTIFACT_AUTH_TOKEN] * (codeartifact is not None)
-    validate_secret_names([(prefix or "") + name for name in names])
+    ecr_secret = (prefix or "") + ECR_PASSWORD
+    codeartifact_secret = (prefix or "") + CODEARTIFACT_AUTH_TOKEN
+    validate_secret_names([ecr_secret] * ecr + [codeartifact_secret] * bool(repository))
     with command_deadline(timeout) as deadline:
         aws = AwsSession(profile, deadline=deadline)
         where = region or default_region(os.environ, aws.session.full_config, aws.profile)
         registries = []
         if ecr:
             account = ecr_account or aws.profile.account_id
-            registries.append(dependabot_yml.ecr_registry(account, where, prefix or ""))
-        if codeartifact is not None and codeartifact_repository and fmt:
-            credentials = aws.role_credentials(
-                allow_sign_in=is_interactive(os.environ, sys.stdin.isatty())
+            registries.append(dependabot_yml.ecr_registry(account, where, ecr_secret))
+        if repository is not None:
+            endpoint = _endpoint(aws, repository, where)
+            registries.append(
+                dependabot_yml.codeartifact_registry(endpoint, repository.fmt, codeartifact_secret)
             )
-            endpoint = codeartifact_endpoint(
-                aws.session,
-                credentials,
-                where,
-                deadline,
-                domain=codeartifact,
-                owner=codeartifact_owner,
-                repository=codeartifact_repository,
-                format=fmt,
-            )
-            registries.append(dependabot_yml.codeartifact_registry(endpoint, fmt, prefix or ""))
     ui.out(dependabot_yml.render(registries).rstrip("\n"))
+
+
+@dataclass(frozen=True)
+class _Repository:
+    domain: str
+    owner: str | None
+    name: str
+    fmt: str
+
+
+def _endpoint(aws: AwsSession, repository: _Repository, region: str) -> str:
+    """GetRepositoryEndpoint with the role credentials (a sign-in here only at a terminal)."""
+    from sso_sync.aws.profiles import is_interactive
+    from sso_sync.aws.registry_tokens import codeartifact_endpoint
+
+    credentials = aws.role_credentials(allow_sign_in=is_interactive(os.environ, sys.stdin.isatty()))
+    return codeartifact_endpoint(
+        aws.session,
+        credentials,
+        region,
+        aws.deadline,
+        domain=repository.domain,
+        owner=repository.owner,
+        repository=repository.name,
+        format=repository.fmt,
+    )
