@@ -52,6 +52,39 @@ def test_env_points_both_services_at_the_aws_port() -> None:
         )
 
 
+def test_the_printed_environment_reaches_both_services() -> None:
+    """`python -m sso_sync.sandbox`'s JSON line: its env and credentials are enough for boto3."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    command = [sys.executable, "-m", "sso_sync.sandbox", "--with-credentials", "--ecr-lifetime"]
+    proc = subprocess.Popen([*command, "120"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        env = info["env"]
+        assert (
+            env["AWS_ENDPOINT_URL_ECR"] == env["AWS_ENDPOINT_URL_CODEARTIFACT"] == info["aws_url"]
+        )
+        creds = info["credentials"]["env"]
+        ecr = boto3.client(
+            "ecr",
+            region_name=REGION,
+            endpoint_url=env["AWS_ENDPOINT_URL_ECR"],
+            aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=creds["AWS_SESSION_TOKEN"],
+        )
+        [data] = ecr.get_authorization_token()["authorizationData"]
+        assert 0 < data["expiresAt"].timestamp() - time.time() <= 120
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+
+
 def test_ecr_token_is_base64_of_aws_colon_password_and_recorded(sb: Sandbox) -> None:
     answer = client("ecr", sandbox_credentials(sb, ACCOUNT, ROLE)).get_authorization_token()
     [data] = answer["authorizationData"]

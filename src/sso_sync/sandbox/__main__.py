@@ -50,6 +50,13 @@ def main(argv: list[str] | None = None) -> int:
         help="how long the role credentials it issues last (default: 3600)",
     )
     parser.add_argument(
+        "--ecr-lifetime",
+        type=int,
+        default=12 * 3600,
+        metavar="SECONDS",
+        help="how long the ECR passwords it issues last (default: 43200, as ECR's own)",
+    )
+    parser.add_argument(
         "--with-credentials",
         action="store_true",
         help="also issue role credentials (first account, first role) and add them to the JSON "
@@ -65,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
-    config = SandboxConfig(role_lifetime=args.role_lifetime)
+    config = SandboxConfig(role_lifetime=args.role_lifetime, ecr_token_lifetime=args.ecr_lifetime)
     sandbox = Sandbox(config, aws_port=args.aws_port, github_port=args.github_port).start()
     try:
         announcement = {
