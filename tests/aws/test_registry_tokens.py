@@ -191,6 +191,19 @@ def test_plain_http_off_loopback_is_refused_before_sending(
         fetch()
 
 
+def test_an_unreachable_endpoint_is_one_line_naming_the_variable(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.verify import free_port
+
+    creds = role_credentials(world.sandbox)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CODEARTIFACT", f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(
+        AwsError, match=r"^cannot reach CodeArtifact .*AWS_ENDPOINT_URL_CODEARTIFACT"
+    ):
+        codeartifact_token(botocore_session(), creds, REGION, Deadline(30), domain="corp")
+
+
 def test_the_deadline_bounds_the_call(world: World) -> None:
     creds = role_credentials(world.sandbox)
     world.sandbox.set_latency(3)

@@ -104,7 +104,7 @@ def ecr_password(
     with _calling(_ECR, "GetAuthorizationToken", credentials, deadline):
         response = ecr.get_authorization_token()
     data = response.get("authorizationData") or [{}]
-    item: Any = data[0]
+    item: Any = data[0] if isinstance(data[0], dict) else {}
     password = _ecr_password_of(item.get("authorizationToken"))
     return RegistryToken(password, _expiry(item.get("expiresAt"), _ECR))
 
