@@ -4,6 +4,8 @@ AWS_ENDPOINT_URL_CODEARTIFACT, signed with role credentials the sandbox issued."
 
 from __future__ import annotations
 
+import base64
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -51,7 +53,10 @@ def test_a_denied_ecr_call_names_the_iam_action_and_nothing_secret(world: World)
         ecr_password(botocore_session(), creds, REGION, Deadline(30))
     assert caught.value.actions == ("ecr:GetAuthorizationToken",)
     message = str(caught.value)
-    assert "add ecr:GetAuthorizationToken to its permission set" in message
+    assert message.startswith(
+        "ECR refused GetAuthorizationToken (AccessDeniedException): role ci in account "
+        "111122223333 may not call it; add ecr:GetAuthorizationToken to its permission set"
+    )
     assert "\n" not in message
     _leaks(world, message)
 
@@ -67,13 +72,14 @@ def test_codeartifact_token_lasts_as_long_as_the_credentials_by_default(world: W
     assert token.value in world.secret_values()
 
 
-def test_codeartifact_token_lasts_the_duration_asked_for(world: World) -> None:
+@pytest.mark.parametrize("seconds", [900, 43200])
+def test_codeartifact_token_lasts_the_duration_asked_for(world: World, seconds: int) -> None:
     creds = role_credentials(world.sandbox)
     token = codeartifact_token(
-        botocore_session(), creds, REGION, Deadline(30), domain="corp", duration_seconds=900
+        botocore_session(), creds, REGION, Deadline(30), domain="corp", duration_seconds=seconds
     )
     left = token.expires_at - datetime.now(timezone.utc)
-    assert timedelta(minutes=14) < left <= timedelta(minutes=15)
+    assert timedelta(seconds=seconds - 60) < left <= timedelta(seconds=seconds)
 
 
 @pytest.mark.parametrize("seconds", [1, 899, 43201, -1])
@@ -100,6 +106,54 @@ def test_a_denied_codeartifact_token_names_the_action_aws_named(world: World, de
     assert caught.value.actions == (denied,)
     assert f"add {denied} to its permission set" in str(caught.value)
     _leaks(world, str(caught.value))
+
+
+def test_a_refusal_naming_no_action_names_every_action_the_call_needs(world: World) -> None:
+    creds = role_credentials(world.sandbox)
+    world.sandbox.inject_fault(
+        "codeartifact",
+        "POST",
+        "authorization-token",
+        403,
+        headers={"x-amzn-ErrorType": "AccessDeniedException"},
+        body={"message": "Access denied"},
+    )
+    with pytest.raises(PermissionMissing) as caught:
+        codeartifact_token(botocore_session(), creds, REGION, Deadline(30), domain="corp")
+    assert caught.value.actions == (
+        "codeartifact:GetAuthorizationToken",
+        "sts:GetServiceBearerToken",
+    )
+    assert str(caught.value).startswith("CodeArtifact refused GetAuthorizationToken")
+    assert "add codeartifact:GetAuthorizationToken and sts:GetServiceBearerToken to its" in str(
+        caught.value
+    )
+
+
+@pytest.mark.parametrize("call", ["ecr", "token", "endpoint"])
+def test_each_client_waits_no_longer_than_the_deadline(world: World, call: str) -> None:
+    """A session bound to the deadline, as a command's is, and no watchdog: only the client's
+    own timeouts, taken from the deadline, stop a slow answer from being waited for."""
+    creds = role_credentials(world.sandbox)
+    deadline = Deadline(1)
+    session = botocore_session(deadline)
+    world.sandbox.set_latency(3)
+    fetch = {
+        "ecr": lambda: ecr_password(session, creds, REGION, deadline),
+        "token": lambda: codeartifact_token(session, creds, REGION, deadline, domain="corp"),
+        "endpoint": lambda: codeartifact_endpoint(
+            session,
+            creds,
+            REGION,
+            deadline,
+            domain="corp",
+            owner=None,
+            repository="internal",
+            format="npm",
+        ),
+    }[call]
+    with pytest.raises(DeadlineReached):
+        fetch()
 
 
 def test_an_unknown_domain_is_a_usage_error_naming_it(world: World) -> None:
@@ -154,15 +208,58 @@ def test_an_endpoint_read_denied_names_read_from_repository(world: World) -> Non
     [
         {"authorizationData": [{"authorizationToken": "bm90LWF3cw==", "expiresAt": 4102444800}]},
         {"authorizationData": [{"authorizationToken": "%%%", "expiresAt": 4102444800}]},
+        {"authorizationData": [{"authorizationToken": "WFlaOnBhc3M=", "expiresAt": 4102444800}]},
         {"authorizationData": []},
     ],
-    ids=["not AWS:", "not base64", "empty"],
+    ids=["not AWS:", "not base64", "XYZ:pass", "empty"],
 )
 def test_an_ecr_answer_without_an_aws_password_is_refused(world: World, body: dict) -> None:
     creds = role_credentials(world.sandbox)
     world.sandbox.inject_fault("ecr", "POST", "^/$", 200, body=body)
     with pytest.raises(AwsError, match="no base64 `AWS:password` token"):
         ecr_password(botocore_session(), creds, REGION, Deadline(30))
+
+
+def test_an_answer_botocore_cannot_parse_is_one_line(world: World) -> None:
+    creds = role_credentials(world.sandbox)
+    body = {"authorizationData": ["not an object"]}
+    world.sandbox.inject_fault("ecr", "POST", "^/$", 200, body=body)
+    with pytest.raises(AwsError, match=r"could not be read .*AWS_ENDPOINT_URL_ECR"):
+        ecr_password(botocore_session(), creds, REGION, Deadline(30))
+
+
+def test_an_ecr_password_may_hold_a_colon(world: World) -> None:
+    creds = role_credentials(world.sandbox)
+    token = base64.b64encode(b"AWS:pass:word").decode()
+    item = {"authorizationToken": token, "expiresAt": time.time() + 600}
+    world.sandbox.inject_fault("ecr", "POST", "^/$", 200, body={"authorizationData": [item]})
+    assert ecr_password(botocore_session(), creds, REGION, Deadline(30)).value == "pass:word"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"authorizationToken": "CANARYtoken"},
+        {"authorizationToken": "CANARYtoken", "expiration": 4102444800},
+    ],
+    ids=["no expiry", "too far off"],
+)
+def test_a_token_without_a_usable_expiry_is_refused(world: World, body: dict) -> None:
+    creds = role_credentials(world.sandbox)
+    world.sandbox.inject_fault("codeartifact", "POST", "authorization-token", 200, body=body)
+    with pytest.raises(AwsError, match="came with no usable expiry"):
+        codeartifact_token(botocore_session(), creds, REGION, Deadline(30), domain="corp")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://corp.example/npm/internal/", "https://h/p\nx: y", "ftp://h/"]
+)
+def test_an_endpoint_that_is_not_a_plain_https_url_is_refused(world: World, url: str) -> None:
+    world.sandbox.inject_fault(
+        "codeartifact", "GET", "repository/endpoint", 200, body={"repositoryEndpoint": url}
+    )
+    with pytest.raises(AwsError, match="holds no https URL"):
+        endpoint(world, "internal", "npm")
 
 
 def test_an_already_expired_token_is_refused(world: World) -> None:

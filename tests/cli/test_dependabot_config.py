@@ -108,6 +108,16 @@ def test_the_values_it_prints(world: World, run) -> None:
             "token": "${{secrets.PROD_CODEARTIFACT_AUTH_TOKEN}}",
         },
     }
+    daily = {"interval": "daily"}
+    assert document["updates"] == [
+        {"package-ecosystem": "docker", "directory": "/", "schedule": daily, "registries": ["ecr"]},
+        {
+            "package-ecosystem": "pip",
+            "directory": "/",
+            "schedule": daily,
+            "registries": ["codeartifact-pypi"],
+        },
+    ]
     [endpoint] = [r for r in world.sandbox.requests if r.service == "codeartifact"]
     assert (endpoint.operation, endpoint.status) == ("GetRepositoryEndpoint", 200)
     # Only the endpoint is asked for: no token is fetched to print a config.
@@ -137,7 +147,7 @@ def test_ecr_alone_needs_no_sign_in_and_no_request(world: World, run) -> None:
     [
         ({"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-2"}, "eu-west-1"),
         ({"AWS_DEFAULT_REGION": "eu-west-2"}, "eu-west-2"),
-        ({}, "us-east-1"),  # the profile's region
+        ({}, "ap-south-1"),  # the profile's region
     ],
 )
 def test_the_region_is_the_one_the_aws_cli_would_use(
@@ -145,6 +155,13 @@ def test_the_region_is_the_one_the_aws_cli_would_use(
 ) -> None:
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
+    config = world.home / ".aws" / "config"
+    # Its own region, not its sso_region (us-east-1).
+    config.write_text(
+        config.read_text().replace(
+            "region = us-east-1\n\n[sso-session", "region = ap-south-1\n\n[sso-session", 1
+        )
+    )
     out = _print(run, "--ecr")
     assert f"url: https://{ACCOUNT}.dkr.ecr.{region}.amazonaws.com\n" in out
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sso_sync.aws.profiles import AwsPaths
 from sso_sync.aws.role_credentials import RoleCredentials
+from sso_sync.deadline import Deadline
 from sso_sync.sandbox import Sandbox
 from tests.support.verify import sandbox_credentials
 from tests.support.world import ACCOUNT, ROLE
@@ -26,8 +27,9 @@ def role_credentials(sandbox: Sandbox, account: str = ACCOUNT, role: str = ROLE)
     )
 
 
-def botocore_session() -> Any:
-    """The session clients.py builds, reading the test's AWS config and environment."""
+def botocore_session(deadline: Deadline | None = None) -> Any:
+    """The session clients.py builds, reading the test's AWS config and environment; bound to
+    `deadline` as a command's is."""
     from sso_sync import clients
 
-    return clients.aws_session(AwsPaths.from_environ(os.environ))
+    return clients.aws_session(AwsPaths.from_environ(os.environ), deadline=deadline)

@@ -104,7 +104,7 @@ def ecr_password(
     with _calling(_ECR, "GetAuthorizationToken", credentials, deadline):
         response = ecr.get_authorization_token()
     data = response.get("authorizationData") or [{}]
-    item: Any = data[0] if isinstance(data[0], dict) else {}
+    item: Any = data[0]
     password = _ecr_password_of(item.get("authorizationToken"))
     return RegistryToken(password, _expiry(item.get("expiresAt"), _ECR))
 
@@ -224,7 +224,7 @@ def _calling(
         except ClientError as exc:
             error = exc.response.get("Error", {})
             raise _refusal(error, service, operation, credentials, where) from None
-        except (ResponseParserError, ValueError, TypeError, KeyError):
+        except (ResponseParserError, ValueError, TypeError, KeyError, AttributeError):
             raise AwsError(
                 f"{service.label}'s answer to {operation} could not be read (not its JSON: a "
                 f"proxy's page?): check {service.variable} and the network"

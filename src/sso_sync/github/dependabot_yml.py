@@ -102,12 +102,15 @@ def render(registries: list[Registry]) -> str:
     return "\n".join([*head, *body, *updates]) + "\n"
 
 
-_PLAIN = re.compile(r"[A-Za-z0-9$][A-Za-z0-9$/{}.:_-]*")
+# Plain where YAML reads the text back as that same string: it starts with a letter or `$` (a
+# digit could make a number), and is none of YAML 1.1's booleans and nulls.
+_PLAIN = re.compile(r"[A-Za-z$][A-Za-z0-9$/{}.:_-]*")
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
 
 
 def _scalar(value: str) -> str:
-    """`value` as a YAML scalar: plain where YAML reads it back as the same string, else a
+    """`value` as a YAML scalar: plain when that reads back as the same string, else a
     double-quoted (JSON) string, which YAML reads the same way."""
-    if _PLAIN.fullmatch(value) and ": " not in value and value not in ("true", "false", "null"):
+    if _PLAIN.fullmatch(value) and ": " not in value and value.lower() not in _YAML_WORDS:
         return value
     return json.dumps(value)
