@@ -76,3 +76,11 @@ def test_without_the_options_doctor_asks_no_registry(world: World, run) -> None:
     world.seed_token()
     assert run(*ARGS, "--json").exit_code == 0
     assert {r.service for r in world.sandbox.requests} & {"ecr", "codeartifact"} == set()
+
+
+def test_an_owner_without_a_domain_is_bad_usage(world: World, run) -> None:
+    result = run(*ARGS, "--codeartifact-owner", "111122223333")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.strip() == "error: --codeartifact-owner needs --codeartifact DOMAIN"
+    assert world.sandbox.requests == []

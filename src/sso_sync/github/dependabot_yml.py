@@ -103,7 +103,8 @@ def render(registries: list[Registry]) -> str:
 
 
 # Plain where YAML reads the text back as that same string: it starts with a letter or `$` (a
-# digit could make a number), and is none of YAML 1.1's booleans and nulls.
+# digit could make a number), holds no space (so no `: ` or ` #`), and is none of YAML 1.1's
+# booleans and nulls.
 _PLAIN = re.compile(r"[A-Za-z$][A-Za-z0-9$/{}.:_-]*")
 _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
 
@@ -111,6 +112,6 @@ _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
 def _scalar(value: str) -> str:
     """`value` as a YAML scalar: plain when that reads back as the same string, else a
     double-quoted (JSON) string, which YAML reads the same way."""
-    if _PLAIN.fullmatch(value) and ": " not in value and value.lower() not in _YAML_WORDS:
+    if _PLAIN.fullmatch(value) and value.lower() not in _YAML_WORDS:
         return value
     return json.dumps(value)
