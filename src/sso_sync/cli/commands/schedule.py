@@ -13,7 +13,7 @@ import typer
 
 from sso_sync.cli import ui
 from sso_sync.cli.context import current
-from sso_sync.cli.groups import DEFAULT_TIMEOUT, GitHubAuth, Writing
+from sso_sync.cli.groups import DEFAULT_TIMEOUT, GitHubAuth, Notifying, Writing
 from sso_sync.cli.options import (
     DEFAULT_CONCURRENCY,
     ApiUrlOption,
@@ -21,6 +21,8 @@ from sso_sync.cli.options import (
     ExpirationVariableOption,
     GitHubTokenFileOption,
     JsonOption,
+    NotifyIssueOption,
+    NotifyUrlFileOption,
     PrefixOption,
     ProfileOption,
     RecordVariableOption,
@@ -67,6 +69,8 @@ def schedule(
     expiration_variable: ExpirationVariableOption = None,
     record_variable: RecordVariableOption = None,
     record_who: RecordWhoOption = False,
+    notify_url_file: NotifyUrlFileOption = None,
+    notify_issue: NotifyIssueOption = None,
     every: Annotated[
         str,
         typer.Option(
@@ -106,7 +110,8 @@ def schedule(
     interval = check_every(parse_duration(every, "--every"), every)
     writing = Writing(concurrency, timeout, expiration_variable, record_variable, record_who)
     auth = GitHubAuth(api_url, github_token_file)
-    job = _job(targets, profile, prefix, auth, writing, interval, action)
+    notifying = Notifying(notify_url_file, notify_issue)
+    job = _job(targets, profile, prefix, auth, (writing, notifying), interval, action)
     home = Path(current().environ.get("HOME") or Path.home())
     chosen = choose(backend, run_command, current().environ, home)
     if action == "install":
@@ -140,7 +145,7 @@ def _job(
     profile: str | None,
     prefix: str | None,
     auth: GitHubAuth,
-    writing: Writing,
+    groups: tuple[Writing, Notifying],
     interval: timedelta,
     action: str,
 ) -> Job:
@@ -158,7 +163,9 @@ def _job(
 
     sets = targets.sets(profile=profile, prefix=prefix)
     check_sets(sets)
+    writing, notifying = groups
     writing.validate(sets)
+    _check_notifying(notifying, action)
     keys = [target_key(t, s.prefix) for s in sets for t in s.targets]
     name = job_name(targets.set_name, keys)
     if profile is None and any(s.profile is None for s in sets):
@@ -190,6 +197,7 @@ def _job(
                 *dataclasses.replace(auth, token_file=file).to_argv(),
                 *_app_args(targets, app),
                 *writing.to_argv(),
+                *notifying.to_argv(),
             ],
         ),
         environment=job_environment(
@@ -201,6 +209,19 @@ def _job(
         ),
         log_file=logs / f"{name}.log",
     )
+
+
+def _check_notifying(notifying: Notifying, action: str) -> None:
+    """The URL file is checked now (a job would only fail later); the job never gets
+    $SSO_SYNC_NOTIFY_URL, a secret, in its environment: say so when it is the only URL."""
+    from sso_sync.keepfresh.channels import URL_ENV
+
+    notifying.validate({})
+    if action == "install" and notifying.url_file is None and current().environ.get(URL_ENV):
+        ui.err(
+            f"note: the job does not get ${URL_ENV} (a secret is never written into a job): "
+            "put the URL in a file only you can read and pass --notify-url-file FILE"
+        )
 
 
 def _target_args(targets: TargetOptions, prefix: str | None, found: Path | None) -> list[str]:
