@@ -131,12 +131,12 @@ def test_a_stalled_hook_never_fails_the_push_and_its_url_never_shows(
 def test_a_redirect_is_not_followed(world: World, run, monkeypatch: pytest.MonkeyPatch) -> None:
     world.seed_token()
     with webhook() as elsewhere, webhook() as hook:
-        hook.status, hook.location = 307, elsewhere.url
+        hook.status, hook.location = 302, elsewhere.url
         monkeypatch.setenv("SSO_SYNC_NOTIFY_URL", hook.url)
         world.sandbox.end_sessions()
         result = run(*PUSH)
     assert result.exit_code == 3
-    assert "the webhook answered HTTP 307 (redirects are not followed)" in result.stderr
+    assert "the webhook answered HTTP 302 (redirects are not followed)" in result.stderr
     assert elsewhere.raw == [] and len(hook.raw) == 1
 
 

@@ -35,6 +35,12 @@ def webhook(path: str = "/hooks/T000/B000/canary-webhook-path") -> Iterator[Hook
         def log_message(self, *_args: Any) -> None:
             pass
 
+        def do_GET(self) -> None:  # a followed redirect would arrive as a GET
+            hook.raw.append(b"GET " + self.path.encode())
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
         def do_POST(self) -> None:
             data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             hook.raw.append(data)
