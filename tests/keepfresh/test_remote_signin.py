@@ -5,6 +5,7 @@ cached as `login` caches it; an approval by another person pushes nothing and sa
 from __future__ import annotations
 
 import os
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -106,3 +107,44 @@ def test_new_codes_come_back_to_back_three_times_then_at_most_hourly() -> None:
     assert next_code_at([t0, t0 + ten], t0 + 2 * ten) == t0 + 2 * ten
     issued = [t0, t0 + ten, t0 + 2 * ten]
     assert next_code_at(issued, t0 + 3 * ten) == t0 + 2 * ten + timedelta(hours=1)
+
+
+def test_watch_signs_in_again_by_link_and_goes_on_pushing(
+    world: World, sandbox_config: SandboxConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """End to end, `watch` in its own process: a cycle pushes and records who signed in; the
+    session ends; the link goes to the webhook and is approved there by its user code; the
+    next cycle pushes again. No `login` was run."""
+    import signal
+
+    from tests.support.watch import Watch
+
+    sandbox_config.role_lifetime = 60  # with --refresh-before 50s, a cycle every 5 to 10 s
+    world.seed_token()
+    with webhook() as hook:
+
+        def approve(body: dict) -> None:
+            if body["event"] == "sign_in_link":
+                code = body["text"].split("shows the code ")[1].split(",")[0]
+                assert world.sandbox.approve_device(code)
+
+        hook.on_post = approve
+        monkeypatch.setenv("SSO_SYNC_NOTIFY_URL", hook.url)
+        argv = ("--repo", "octo-org/app", "-p", "ci", "--refresh-before", "50s", "--remote-sign-in")
+        with Watch(*argv) as watch:
+            assert " cycle 1: pushed 1" in watch.next_line(timeout=60)
+            store = StateStore(state_dir(dict(os.environ)))
+            while store.read_section("signed_in_as") != {"ci": "sandbox-user"}:
+                time.sleep(0.1)  # recorded after the cycle's line
+            world.sandbox.end_sessions()
+            lines = []
+            while not any("signed in again by link" in line for line in lines):
+                lines.append(watch.next_line(timeout=60))
+            lines.append(watch.next_line(timeout=60))  # the next cycle
+            watch.proc.send_signal(signal.SIGTERM)
+            code, _out, err = watch.finish()
+    assert code == 0, err
+    assert " cycle 1: pushed 1" in lines[-1], lines
+    assert hook.events()[:2] == ["sign_in_needed", "sign_in_link"], hook.events()
+    assert "recovered" in hook.events()
+    assert_no_leak(err + "".join(r.decode() for r in hook.raw), world.secret_values())

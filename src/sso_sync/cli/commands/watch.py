@@ -248,13 +248,18 @@ def _watch_until_done(
 
 
 def _remember_identities(ctx: Context, push: Push) -> None:
-    """Who signed in, per profile, once: what a remote sign-in must match."""
+    """Who signed in, per profile, once: what a remote sign-in must match. A failed look-up
+    is tried again after the next cycle."""
+    from sso_sync.errors import SsoSyncError
     from sso_sync.keepfresh.remote_signin import identity_of, remember, remembered
 
     store = ctx.state_store()
     for aws in push.aws.values():
         if remembered(store, aws.profile.name) is None:
-            remember(store, aws.profile.name, identity_of(aws))
+            try:
+                remember(store, aws.profile.name, identity_of(aws))
+            except SsoSyncError:
+                continue
 
 
 def _sign_in_by_link(
@@ -264,13 +269,19 @@ def _sign_in_by_link(
     sleep: Callable[[float], None],
     bound: timedelta,
 ) -> None:
-    """Each profile whose session is gone, signed in again by a link sent to a person."""
-    from sso_sync.aws.token_cache import cached_access_token
+    """Each profile whose session is gone (IAM Identity Center refuses it, whatever the cache
+    says), signed in again by a link sent to a person."""
     from sso_sync.keepfresh.remote_signin import RemoteSignIn
 
+    ended = []
     for aws in push.aws.values():
-        if cached_access_token(aws.session, aws.profile, aws.cache) is not None:
-            continue
+        try:
+            aws.role_credentials(allow_sign_in=False)
+        except LoginRequired:
+            ended.append(aws)
+    if not ended:  # nothing to sign in: let the sign-in needed end watch as before
+        raise LoginRequired("a sign-in is needed, but every profile's session works again")
+    for aws in ended:
         ui.err(f"session for profile '{aws.profile.name}' ended: sending a sign-in link")
         who = RemoteSignIn(aws, notifier, ctx.state_store(), ctx.now, sleep, bound).run()
         ui.err(f"signed in again by link as '{who}': watching again")
