@@ -631,6 +631,9 @@ class GitHubBackend:
             "archived": repo.full_name.lower() in self._archived,
             "disabled": False,
             "has_issues": True,
+            # The caller's own rights, as GitHub tells an authenticated caller (doctor reads
+            # them for --notify-issue).
+            "permissions": dict.fromkeys(("admin", "maintain", "push", "triage", "pull"), True),
             "has_projects": False,
             "has_wiki": False,
             "has_pages": False,

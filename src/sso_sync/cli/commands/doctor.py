@@ -10,6 +10,7 @@ from sso_sync.cli.context import current
 from sso_sync.cli.options import (
     ApiUrlOption,
     JsonOption,
+    NotifyIssueOption,
     ProfileOption,
     TargetOptions,
     TimeoutOption,
@@ -33,13 +34,15 @@ def doctor(
     api_url: ApiUrlOption = None,
     timeout: TimeoutOption = DOCTOR_TIMEOUT,
     as_json: JsonOption = False,
+    notify_issue: NotifyIssueOption = None,
 ) -> None:
     """Check the set-up: AWS config and profile, sign-in, client registration, role
-    credentials, GitHub auth, each target (exists, public key, permission), the config file.
+        credentials, GitHub auth, each target (exists, public key, permission), the notification
+    issue's repository (with --notify-issue or a set's notify-issue), the config file.
 
-    SET names one set of sso-sync.toml; with neither SET nor target options, every set. Writes
-    nothing but what `status` writes (a silent token refresh, the role cache); never prints a
-    secret. Exit 0 when every applicable check passes, 1 otherwise.
+        SET names one set of sso-sync.toml; with neither SET nor target options, every set. Writes
+        nothing but what `status` writes (a silent token refresh, the role cache); never prints a
+        secret. Exit 0 when every applicable check passes, 1 otherwise.
     """
     from sso_sync.config_trust import is_trusted
     from sso_sync.doctor import DoctorReport, check_config_file, not_checked
@@ -70,7 +73,8 @@ def doctor(
         else:
             for name in profiles:
                 report.checks += _aws_checks(name, deadline, several=len(profiles) > 1)
-        report.checks += _github_checks(targets, sets, targets_problem, api_url, deadline)
+        issue = notify_issue or next((s.notify_issue for s in sets if s.notify_issue), None)
+        report.checks += _github_checks(targets, sets, targets_problem, api_url, deadline, issue)
         report.checks.append(config_check)
         report.checks.append(_schedule_check(targets, sets))
         if targets_problem is not None and config_check.status != "fail":
@@ -141,8 +145,15 @@ def _github_checks(
     targets_problem: str | None,
     api_url: str | None,
     deadline: Deadline,
+    issue: str | None,
 ) -> list[Check]:
-    from sso_sync.doctor import Check, check_github_auth, check_target, not_checked
+    from sso_sync.doctor import (
+        Check,
+        check_github_auth,
+        check_notify_issue,
+        check_target,
+        not_checked,
+    )
     from sso_sync.github.patterns import resolve_patterns
 
     try:
@@ -174,6 +185,8 @@ def _github_checks(
             return [*checks, Check("targets", "fail", str(exc))]
         for target in dict.fromkeys(t for s in resolved for t in s.targets):
             checks.append(check_target(api, target, auth))
+        if issue is not None:
+            checks.append(check_notify_issue(api, issue, auth))
     finally:
         api.close()
     return checks
