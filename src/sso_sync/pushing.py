@@ -91,7 +91,7 @@ class Push:
     def run(self) -> PushRun:
         """The push; the notifier (if any) hears how it went: a sign-in needed, each target's
         failures in a row, and what is right again."""
-        from sso_sync.errors import LoginRequired, SsoSyncError
+        from sso_sync.errors import Cancelled, Interrupted, LoginRequired, SsoSyncError
 
         notifier = self.sides.notifier
         profiles = sorted(set(self.profile_names().values()))
@@ -101,6 +101,8 @@ class Push:
             if notifier is not None:
                 notifier.sign_in_needed(profiles)
             raise
+        except (Cancelled, Interrupted):
+            raise  # stopped, not failed
         except SsoSyncError as exc:
             if notifier is not None:
                 labels = [_label(s, t) for s in self.request.sets for t in s.targets]
