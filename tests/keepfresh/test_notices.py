@@ -14,7 +14,7 @@ import pytest
 
 from sso_sync.action.workflows import ISSUE_TITLE
 from sso_sync.keepfresh.channels import Webhook
-from sso_sync.keepfresh.notices import Notifier
+from sso_sync.keepfresh.notices import Notice, Notifier
 from sso_sync.keepfresh.state import StateStore
 from sso_sync.state_dir import state_dir
 from tests.support.webhook import webhook
@@ -164,3 +164,37 @@ def test_the_url_file_must_be_the_owners_alone(world: World, run, tmp_path: Path
     assert result.exit_code == 2
     assert "chmod 600" in result.stderr
     assert "canary-webhook-path" not in result.stderr + result.stdout
+
+
+class Recorded:
+    """A channel that keeps what it is sent (in place of a webhook, for the pacing tests)."""
+
+    name = "recorded"
+    takes_private = True
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send(self, notice: Notice) -> None:
+        self.sent.append(notice.event)
+
+
+def test_a_problem_that_stays_is_told_again_every_6_hours_and_the_budget_daily() -> None:
+    clock = [datetime(2026, 1, 1, tzinfo=timezone.utc)]
+    channel = Recorded()
+    notifier = Notifier([channel], None, lambda: clock[0])
+    for _ in range(3):
+        notifier.push_failed(["octo-org/app"], "GitHub could not be reached")
+    assert channel.sent == ["target_failing"]
+    clock[0] += timedelta(hours=1)
+    notifier.push_failed(["octo-org/app"], "GitHub could not be reached")
+    assert channel.sent == ["target_failing"]  # not yet
+    clock[0] += timedelta(hours=5)
+    notifier.push_failed(["octo-org/app"], "GitHub could not be reached")
+    assert channel.sent == ["target_failing"] * 2  # 6 hours on: told again
+    notifier.budget_low("ci", "warning: 20 h left")
+    clock[0] += timedelta(hours=24)
+    notifier.budget_low("ci", "warning: under 1 h left")  # the caller's once a day
+    assert channel.sent[2:] == ["budget_low", "budget_low"]
+    notifier.budget_ok("ci")
+    assert channel.sent[-1] == "recovered"

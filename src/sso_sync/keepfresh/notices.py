@@ -103,16 +103,15 @@ class Notifier:
         for profile in profiles:
             command = f"sso-sync login --profile {profile}"
             text = f"the sign-in for profile '{profile}' has ended: run `{command}`"
-            self._open(f"sign_in:{profile}", self._notice("sign_in_needed", text, profile, command))
+            notice = self._notice("sign_in_needed", text, profile, command)
+            self._open(f"sign_in:{profile}", notice, f"profile '{profile}' is signed in again")
 
     def budget_low(self, profile: str, line: str) -> None:
         """Once a day (the caller's rule, as for the warning on stderr)."""
         command = f"sso-sync login --new-session --profile {profile}"
-        self._open(
-            f"budget:{profile}",
-            self._notice("budget_low", line.removeprefix("warning: "), profile, command),
-            remind=False,
-        )
+        notice = self._notice("budget_low", line.removeprefix("warning: "), profile, command)
+        fixed = f"profile '{profile}' has over 24 h of unattended pushes again"
+        self._open(f"budget:{profile}", notice, fixed, always=True)
 
     def budget_ok(self, profile: str) -> None:
         self._resolve([f"budget:{profile}"])
@@ -129,14 +128,19 @@ class Notifier:
                 "writer, or let one writer own it"
             )
             notice = self._notice("changed_elsewhere", text, profile, None, (target,))
-            self._open(f"changed:{target}", notice)
+            self._open(f"changed:{target}", notice, f"{target} holds what this machine wrote")
 
     def pushed(self, run: PushRun, profiles: Sequence[str]) -> None:
         """After a push that ran: count each target's failures in a row, report one at the
         third, and resolve what is right again."""
-        failed = [r.label for r in run.results if not r.ok] + [
-            h.label for h in run.held if not h.ok
-        ]
+        from sso_sync.wording import without_label
+
+        failed = {
+            r.label: f"{r.status}: {without_label(r.target.label, r.error or '')}"
+            for r in run.results
+            if not r.ok
+        }
+        failed |= {h.label: h.outcome for h in run.held if not h.ok}
         good = [r.label for r in run.results if r.ok] + [h.label for h in run.held if h.ok]
         self._count(failed, good)
         if good or run.credentials:
@@ -145,7 +149,7 @@ class Notifier:
 
     def push_failed(self, labels: Sequence[str], error: str) -> None:
         """A push that failed as a whole (AWS unreachable, a bad token): every target failed."""
-        self._count(list(labels), [], error)
+        self._count(dict.fromkeys(labels, error), [])
 
     def sign_in_link(self, profile: str, url: str, code: str, expires_at: datetime) -> None:
         text = (
@@ -160,11 +164,15 @@ class Notifier:
             "signed in before: nothing was pushed; sign in again as the right person"
         )
         command = f"sso-sync login --profile {profile}"
-        self._open(f"identity:{profile}", self._notice("wrong_identity", text, profile, command))
+        # It names a person: to the owner's channels only, as a link.
+        notice = self._notice("wrong_identity", text, profile, command, private=True)
+        self._open(f"identity:{profile}", notice, f"profile '{profile}' is signed in again")
 
     # --- state -------------------------------------------------------------------------------
 
-    def _count(self, failed: list[str], good: list[str], error: str | None = None) -> None:
+    def _count(self, failed: dict[str, str], good: list[str]) -> None:
+        """`failed`: label -> why, as the push reported it."""
+
         def change(section: dict[str, Any]) -> dict[str, Any]:
             streaks = dict(section.get("streaks") or {})
             for label in good:
@@ -174,25 +182,30 @@ class Notifier:
             return {**section, "streaks": streaks}
 
         streaks = self._update(change)["streaks"]
-        for label in failed:
+        for label, why in failed.items():
             if streaks[label] >= FAIL_STREAK:
-                text = f"{label} failed {streaks[label]} times in a row" + (
-                    f": {error}" if error else ""
-                )
+                text = f"{label} failed {streaks[label]} times in a row (last: {why})"
                 notice = self._notice("target_failing", text, None, None, (label,))
-                self._open(f"failing:{label}", notice)
+                self._open(f"failing:{label}", notice, f"{label} pushed again")
 
-    def _open(self, key: str, notice: Notice, *, remind: bool = True) -> None:
-        """Record the problem; tell it when it is new or (with `remind`) overdue."""
+    def _open(self, key: str, notice: Notice, fixed: str, *, always: bool = False) -> None:
+        """Record the problem (`fixed`: what `recovered` will say); tell it when it is new, when
+        a reminder is due, or `always` (the caller keeps its own pace)."""
         told: list[bool] = []
 
         def change(section: dict[str, Any]) -> dict[str, Any]:
             problems = dict(section.get("open") or {})
             entry = problems.get(key)
             last = parse_utc_timestamp(entry.get("told_at")) if isinstance(entry, dict) else None
-            due = last is None or (remind and notice.at - last >= REMIND_EVERY)
+            due = always or last is None or notice.at - last >= REMIND_EVERY
             if not isinstance(entry, dict) or due:
-                entry = {"event": notice.event, "text": notice.text, "told_at": None}
+                entry = {
+                    "event": notice.event,
+                    "fixed": fixed,
+                    "profile": notice.profile,
+                    "targets": list(notice.targets),
+                    "told_at": None,
+                }
             if due:
                 entry["told_at"] = utc_timestamp(notice.at)
                 told.append(True)
@@ -217,8 +230,12 @@ class Notifier:
         left = self._update(change)["open"]
         if not closed:
             return
-        text = "right again: " + "; ".join(str(e.get("text", "")) for e in closed)
-        notice = self._notice("recovered", text, None, None)
+        text = "right again: " + "; ".join(str(e.get("fixed", "")) for e in closed)
+        profiles = {e.get("profile") for e in closed}
+        targets = tuple(dict.fromkeys(str(t) for e in closed for t in e.get("targets") or []))
+        profile = profiles.pop() if len(profiles) == 1 else None
+        named = profile if isinstance(profile, str) else None
+        notice = self._notice("recovered", text, named, None, targets)
         self._send(Notice(**{**notice.__dict__, "all_clear": not left}))
 
     def _update(self, change: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
