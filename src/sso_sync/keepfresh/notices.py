@@ -111,7 +111,7 @@ class Notifier:
         command = f"sso-sync login --new-session --profile {profile}"
         notice = self._notice("budget_low", line.removeprefix("warning: "), profile, command)
         fixed = f"profile '{profile}' has over 24 h of unattended pushes again"
-        self._open(f"budget:{profile}", notice, fixed, always=True)
+        self._open(f"budget:{profile}", notice, fixed)
 
     def budget_ok(self, profile: str) -> None:
         self._resolve([f"budget:{profile}"])
@@ -188,16 +188,16 @@ class Notifier:
                 notice = self._notice("target_failing", text, None, None, (label,))
                 self._open(f"failing:{label}", notice, f"{label} pushed again")
 
-    def _open(self, key: str, notice: Notice, fixed: str, *, always: bool = False) -> None:
-        """Record the problem (`fixed`: what `recovered` will say); tell it when it is new, when
-        a reminder is due, or `always` (the caller keeps its own pace)."""
+    def _open(self, key: str, notice: Notice, fixed: str) -> None:
+        """Record the problem (`fixed`: what `recovered` will say); tell it when it is new or a
+        reminder is due."""
         told: list[bool] = []
 
         def change(section: dict[str, Any]) -> dict[str, Any]:
             problems = dict(section.get("open") or {})
             entry = problems.get(key)
             last = parse_utc_timestamp(entry.get("told_at")) if isinstance(entry, dict) else None
-            due = always or last is None or notice.at - last >= REMIND_EVERY
+            due = last is None or notice.at - last >= REMIND_EVERY
             if not isinstance(entry, dict) or due:
                 entry = {
                     "event": notice.event,
