@@ -133,3 +133,20 @@ def test_a_scheduled_job_carries_the_writing_options(
     pairs = list(itertools.pairwise(words))
     assert [p for p in pairs_given if p not in pairs] == [], words
     assert "--record-who" in words
+
+
+def test_schedule_says_the_job_does_not_get_the_url_from_the_environment(
+    isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = tmp_path / "gh-token"
+    token.write_text("ghp_not_a_real_token_for_dry_runs_000000\n")
+    token.chmod(0o600)
+    monkeypatch.setenv("SSO_SYNC_NOTIFY_URL", "https://hooks.example.com/env-canary-path")
+    result = CliRunner().invoke(
+        app,
+        ["schedule", "install", "--repo", "octo-org/app", "-p", "ci", "--backend", "cron",
+         "--github-token-file", str(token), "--dry-run"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "the job does not get $SSO_SYNC_NOTIFY_URL" in result.stderr
+    assert "env-canary-path" not in result.stdout + result.stderr

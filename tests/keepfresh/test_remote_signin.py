@@ -148,3 +148,11 @@ def test_watch_signs_in_again_by_link_and_goes_on_pushing(
     assert hook.events()[:2] == ["sign_in_needed", "sign_in_link"], hook.events()
     assert "recovered" in hook.events()
     assert_no_leak(err + "".join(r.decode() for r in hook.raw), world.secret_values())
+
+
+def test_remote_sign_in_needs_a_webhook_or_a_desktop(world: World, run) -> None:
+    world.seed_token()
+    result = run("watch", "--repo", "octo-org/app", "-p", "ci", "--remote-sign-in")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --remote-sign-in needs somewhere to send the sign-in")
+    assert world.sandbox.requests == []
