@@ -198,3 +198,23 @@ def test_a_problem_that_stays_is_told_again_every_6_hours_and_the_budget_daily()
     assert channel.sent[2:] == ["budget_low", "budget_low"]
     notifier.budget_ok("ci")
     assert channel.sent[-1] == "recovered"
+
+
+def test_a_config_set_names_the_webhook_file_and_the_issue(
+    world: World, run, tmp_path: Path
+) -> None:
+    world.seed_token()
+    with webhook() as hook:
+        (tmp_path / "hook-url").write_text(hook.url + "\n")
+        (tmp_path / "hook-url").chmod(0o600)
+        config = tmp_path / "sso-sync.toml"
+        config.write_text(
+            '[sets.ci]\nprofile = "ci"\nnotify-url-file = "hook-url"\n'
+            'notify-issue = "octo-org/app"\ntargets = [{ repo = "octo-org/gone" }]\n'
+        )
+        for _ in range(3):
+            assert run("push", "ci", "--config", str(config)).exit_code == 1
+        assert repr(Webhook(hook.url)).count("canary") == 0
+    assert hook.events() == ["target_failing"]
+    assert hook.bodies[0]["targets"] == ["octo-org/gone [ci]"]
+    assert [i.state for i in world.sandbox.issues("octo-org/app")] == ["open"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -81,7 +81,7 @@ def _refusing_redirects() -> Any:
 
 @dataclass
 class Webhook:
-    url: str
+    url: str = field(repr=False)  # a secret: never in a repr, a log or a message
     name: str = "the webhook"
     takes_private: bool = True
     budget: float = WEBHOOK_BUDGET
