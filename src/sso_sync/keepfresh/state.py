@@ -194,8 +194,9 @@ class StateStore:
             data = read_json(self.path) or {}
             old = data.get(name)
             new = change(dict(old) if isinstance(old, dict) else {})
-            data.setdefault("version", VERSION)
-            write_private_json(self.path, {**data, name: new})
+            if new != old:  # most pushes change nothing here: no write
+                data.setdefault("version", VERSION)
+                write_private_json(self.path, {**data, name: new})
             return new
 
     def read_job(self, name: str) -> dict[str, Any] | None:
