@@ -106,6 +106,11 @@ def no_token(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     mp.setenv("PATH", str(tmp))  # and no `gh` either
 
 
+def aws_config_file_missing(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token()
+    mp.setenv("AWS_CONFIG_FILE", str(tmp / "elsewhere" / "config"))
+
+
 def narrow_classic_token(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     world.seed_token()
     world.sandbox.config.github_token_scopes = "repo"
@@ -145,6 +150,19 @@ def app(permissions: dict[str, str] | None) -> Prepare:
     return prepare
 
 
+def changed_elsewhere(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    """This machine pushed; then another writer set one secret (as `gh secret set` would)."""
+    from typer.testing import CliRunner
+
+    from sso_sync.cli.app import app
+    from tests.support.elsewhere import hand_edit
+
+    world.seed_token()
+    pushed = CliRunner().invoke(app, ["push", "--repo", "octo-org/app", "-p", "ci"])
+    assert pushed.exit_code == 0, pushed.stderr
+    hand_edit(world, "/repos/octo-org/app/actions/secrets", "AWS_SESSION_TOKEN", "by-hand")
+
+
 P = ("-p", "ci")
 # case: (prepare, argv, exit code); the output is in golden/doctor/CASE.txt.
 CASES: dict[str, tuple[Prepare, tuple[str, ...], int]] = {
@@ -155,6 +173,11 @@ CASES: dict[str, tuple[Prepare, tuple[str, ...], int]] = {
     "fine-grained token, not checkable": (fine_grained_token, (*TARGETS, *P), 0),
     "incomplete profile": (signed_in, ("--repo", "octo-org/app", "-p", "static"), 1),
     "unknown profile": (signed_in, ("--repo", "octo-org/app", "-p", "nope"), 1),
+    "AWS_CONFIG_FILE names a missing file": (
+        aws_config_file_missing,
+        ("-R", "octo-org/app", *P),
+        1,
+    ),
     "not signed in": (not_signed_in, (*TARGETS, *P), 1),
     "registration expired": (registration_expired, (*TARGETS, *P), 1),
     "role refused": (role_refused, (*TARGETS, *P), 1),
@@ -188,6 +211,7 @@ CASES: dict[str, tuple[Prepare, tuple[str, ...], int]] = {
     "config writable by others": (config_file(0o666, GOOD_CONFIG), (), 1),
     "config not confirmed": (config_file(0o644, GOOD_CONFIG, confirmed=False), (), 1),
     "config invalid": (config_file(0o644, '[sets.ci]\ntargets = [{ org = "-x-" }]\n'), (), 1),
+    "secret changed elsewhere": (changed_elsewhere, ("--repo", "octo-org/app", *P), 1),
 }
 
 
@@ -254,4 +278,25 @@ def test_the_schedule_check_reads_the_jobs_last_run(world: World, run, ok: bool)
         assert line == (
             f"✘ schedule: job {name}: last run 2026-11-30T03:00:00Z failed: the sign-in ended "
             "(fix: run `sso-sync login --profile ci`)"
+        )
+
+
+@pytest.mark.parametrize("mode", [0o620, 0o664, 0o660, 0o602])
+def test_doctor_fails_a_config_file_its_group_or_others_may_write(
+    mode: int, world: World, run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Not only 0666: a group that may write the file may point pushes elsewhere too."""
+    config_file(mode, GOOD_CONFIG)(world, monkeypatch, tmp_path)
+    result = run("doctor")
+    assert result.exit_code == 1, result.stdout
+    config = tmp_path / "sso-sync.toml"
+    line = next(x for x in result.stdout.splitlines() if "config file:" in x)
+    if mode & 0o002:
+        assert line == f"✘ config file: {config}: refusing a config file others can write: " + (
+            f"chmod o-w {config}"
+        )
+    else:
+        assert line == (
+            f"✘ config file: {config}: a config file its group can write (mode {mode:04o}): "
+            f"chmod g-w {config}"
         )

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from sso_sync.cli.app import app
 from sso_sync.cli.groups import GitHubAuth, Notifying, Writing
 from sso_sync.cli.options import TargetOptions
+from tests.support.world import World
 
 # What a job does not take from push's options, and why.
 NOT_FOR_A_JOB = {
@@ -65,7 +66,8 @@ def test_to_argv_round_trips_through_pushs_own_parser() -> None:
     command = typer.main.get_command(app).commands["push"]  # type: ignore[attr-defined]
     ctx = command.make_context("push", [*auth.to_argv(), *writing.to_argv()])
     params = ctx.params
-    assert (params["api_url"], params["github_token_file"]) == (auth.api_url, auth.token_file)
+    given = (params["api_url"], Path(params["github_token_file"]))
+    assert given == (auth.api_url, auth.token_file)
     again = Writing(
         params["concurrency"],
         params["timeout"],
@@ -77,12 +79,12 @@ def test_to_argv_round_trips_through_pushs_own_parser() -> None:
     assert Writing(8).to_argv() == []  # defaults stay out: a job reads as it was asked for
     notifying = Notifying(Path("/secure/hook-url"), "octo-org/app")
     params = command.make_context("push", notifying.to_argv()).params
-    assert Notifying(params["notify_url_file"], params["notify_issue"]) == notifying
+    assert Notifying(Path(params["notify_url_file"]), params["notify_issue"]) == notifying
     assert Notifying().to_argv() == []
 
 
 def test_a_scheduled_job_gets_the_webhook_files_path_never_the_url(
-    isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     token = tmp_path / "gh-token"
     token.write_text("ghp_not_a_real_token_for_dry_runs_000000\n")
@@ -109,7 +111,7 @@ def test_a_scheduled_job_gets_the_webhook_files_path_never_the_url(
 
 @pytest.mark.parametrize("backend", ["cron", "systemd", "launchd"])
 def test_a_scheduled_job_carries_the_writing_options(
-    backend: str, isolated_env: Path, tmp_path: Path
+    backend: str, world: World, tmp_path: Path
 ) -> None:
     token = tmp_path / "gh-token"
     token.write_text("ghp_not_a_real_token_for_dry_runs_000000\n")
@@ -136,7 +138,7 @@ def test_a_scheduled_job_carries_the_writing_options(
 
 
 def test_schedule_says_the_job_does_not_get_the_url_from_the_environment(
-    isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     token = tmp_path / "gh-token"
     token.write_text("ghp_not_a_real_token_for_dry_runs_000000\n")

@@ -218,3 +218,30 @@ def test_a_config_set_names_the_webhook_file_and_the_issue(
     assert hook.events() == ["target_failing"]
     assert hook.bodies[0]["targets"] == ["octo-org/gone [ci]"]
     assert [i.state for i in world.sandbox.issues("octo-org/app")] == ["open"]
+
+
+def test_a_change_made_elsewhere_reaches_the_webhook_and_the_issue_from_the_detection(
+    world: World, run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The detection (keepfresh/elsewhere.py) calls the notifier: a hand edit found by the
+    scheduled push is told to the webhook and opens the issue; the push overwrites it at once,
+    so the chat hears no `recovered` seconds later, and the issue is closed."""
+    from tests.support.elsewhere import OTHER_VALUE, hand_edit
+
+    world.seed_token()
+    monkeypatch.setenv("SSO_SYNC_JOB", "sso-sync-test")
+    job = (*PUSH, "--min-remaining", "30m", "--notify-issue", "octo-org/app")
+    assert run(*job).exit_code == 0
+    hand_edit(world, "/repos/octo-org/app/actions/secrets", "AWS_SECRET_ACCESS_KEY", OTHER_VALUE)
+    store = StateStore(state_dir(dict(os.environ)))
+    entry = store.read_job("sso-sync-test") or {}
+    store.record_job("sso-sync-test", {**entry, "elsewhere_checked_at": "2000-01-01T00:00:00Z"})
+    with webhook() as hook:
+        monkeypatch.setenv("SSO_SYNC_NOTIFY_URL", hook.url)
+        assert run(*job, extra_secrets={OTHER_VALUE}).exit_code == 0
+    assert hook.events() == ["changed_elsewhere"]
+    assert "AWS_SECRET_ACCESS_KEY on octo-org/app changed" in hook.bodies[0]["text"]
+    [issue] = world.sandbox.issues("octo-org/app")
+    assert issue.state == "closed"  # right again: the push wrote it back
+    for raw in hook.raw:
+        assert_no_leak(raw.decode(), world.secret_values() | {OTHER_VALUE})

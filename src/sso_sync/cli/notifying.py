@@ -66,3 +66,20 @@ def issue_title_for(sets: Sequence[TargetSet], repo: str) -> str:
         return issue_title(*pairs.pop())
     prefixes = {s.prefix for s in sets}
     return issue_title(None, prefixes.pop() if len(prefixes) == 1 else "")
+
+
+def check_for_job(notifying: Notifying, action: str) -> Notifying:
+    """For `schedule`: the URL file is checked now (a job would only fail later); the job never
+    gets $SSO_SYNC_NOTIFY_URL, a secret, in its environment: say so when it is the only URL.
+    Returns `notifying`, checked."""
+    from sso_sync.cli import ui
+    from sso_sync.cli.context import current
+    from sso_sync.keepfresh.channels import URL_ENV
+
+    notifying.validate({})
+    if action == "install" and notifying.url_file is None and current().environ.get(URL_ENV):
+        ui.err(
+            f"note: the job does not get ${URL_ENV} (a secret is never written into a job): "
+            "put the URL in a file only you can read and pass --notify-url-file FILE"
+        )
+    return notifying

@@ -96,6 +96,9 @@ class Notifier:
     say: Callable[[str], None] = lambda _line: None  # a channel's failure, one line
     host: str = field(default_factory=socket.gethostname)
     _memory: dict[str, Any] = field(default_factory=dict)
+    # Changes made elsewhere told before this push: the push that overwrites them at once
+    # closes them without a `recovered` (it would follow the change by seconds).
+    _overwriting: set[str] = field(default_factory=set)
 
     # --- events ------------------------------------------------------------------------------
 
@@ -129,6 +132,7 @@ class Notifier:
             )
             notice = self._notice("changed_elsewhere", text, profile, None, (target,))
             self._open(f"changed:{target}", notice, f"{target} holds what this machine wrote")
+            self._overwriting.add(f"changed:{target}")
 
     def pushed(self, run: PushRun, profiles: Sequence[str]) -> None:
         """After a push that ran: count each target's failures in a row, report one at the
@@ -145,7 +149,13 @@ class Notifier:
         self._count(failed, good)
         if good or run.credentials:
             self._resolve([f"sign_in:{p}" for p in profiles])
-        self._resolve([f"{kind}:{label}" for label in good for kind in ("failing", "changed")])
+        self._resolve([f"failing:{label}" for label in good])
+        # A change made elsewhere is right again once this machine wrote the target again
+        # (`--on-change keep` leaves it as the other writer left it).
+        written = [f"changed:{r.label}" for r in run.results if r.ok]
+        self._resolve([k for k in written if k in self._overwriting], quietly=True)
+        self._resolve(written)
+        self._overwriting.clear()
 
     def push_failed(self, labels: Sequence[str], error: str) -> None:
         """A push that failed as a whole (AWS unreachable, a bad token): every target failed."""
@@ -216,7 +226,7 @@ class Notifier:
         if told:
             self._send(notice)
 
-    def _resolve(self, keys: Sequence[str]) -> None:
+    def _resolve(self, keys: Sequence[str], *, quietly: bool = False) -> None:
         closed: list[dict[str, Any]] = []
 
         def change(section: dict[str, Any]) -> dict[str, Any]:
@@ -228,7 +238,7 @@ class Notifier:
             return {**section, "open": problems}
 
         left = self._update(change)["open"]
-        if not closed:
+        if not closed or (quietly and left):
             return
         text = "right again: " + "; ".join(str(e.get("fixed", "")) for e in closed)
         profiles = {e.get("profile") for e in closed}
@@ -236,7 +246,8 @@ class Notifier:
         profile = profiles.pop() if len(profiles) == 1 else None
         named = profile if isinstance(profile, str) else None
         notice = self._notice("recovered", text, named, None, targets)
-        self._send(Notice(**{**notice.__dict__, "all_clear": not left}))
+        # Quietly: only a GitHub issue hears, so that it is closed when all is right again.
+        self._send(Notice(**{**notice.__dict__, "all_clear": not left}), public_only=quietly)
 
     def _update(self, change: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
         def full(section: dict[str, Any]) -> dict[str, Any]:
@@ -262,9 +273,11 @@ class Notifier:
     ) -> Notice:
         return Notice(event, text, self.host, self.now(), profile, targets, command, private)
 
-    def _send(self, notice: Notice) -> None:
+    def _send(self, notice: Notice, *, public_only: bool = False) -> None:
         for channel in self.channels:
-            if notice.private and not channel.takes_private:
+            if (notice.private and not channel.takes_private) or (
+                public_only and channel.takes_private
+            ):
                 continue
             try:
                 channel.send(notice)

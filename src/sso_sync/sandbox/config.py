@@ -63,6 +63,9 @@ class SandboxConfig:
     # `X-OAuth-Scopes` on answers to the personal token: a classic token's; None: fine-grained.
     github_token_scopes: str | None = "repo, admin:org, workflow"
     github_login: str = "octocat"
+    # Seconds GitHub's clock (its `Date` header and every `updated_at`) is ahead of this
+    # machine's: a test moves it forward to make a later write (a hand edit) a minute later.
+    github_clock_offset: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import unquote, urlencode
 
@@ -62,8 +63,8 @@ def _invalid(*errors: str) -> GitHubFault:
     return GitHubFault(422, "Invalid request.", list(errors))
 
 
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+def _now(offset: float = 0.0) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset))
 
 
 @dataclass
@@ -171,6 +172,10 @@ class GitHubBackend:
         response.headers.setdefault("x-ratelimit-used", str(self._used))
         response.headers.setdefault("x-ratelimit-resource", "core")
         response.headers.setdefault("x-github-api-version-selected", "2022-11-28")
+        # GitHub's clock, as `updated_at` is: a test moves both with `github_clock_offset`.
+        response.headers.setdefault(
+            "Date", formatdate(time.time() + self.config.github_clock_offset, usegmt=True)
+        )
 
     def handle(self, request: Request, service: str, operation: str) -> Response:
         try:
@@ -819,7 +824,7 @@ class GitHubBackend:
                 raise _invalid("selected_repository_ids must name repositories you can access")
             selected = list(ids)
         store = self.state.secrets.setdefault(scope, {})
-        now = _now()
+        now = _now(self.config.github_clock_offset)
         existing = store.get(name)
         store[name] = StoredSecret(
             value=value,
@@ -914,7 +919,7 @@ class GitHubBackend:
                     raise _invalid("value is required")
                 if name in store:
                     raise GitHubFault(409, "Already exists - Variable already exists")
-                now = _now()
+                now = _now(self.config.github_clock_offset)
                 store[name] = Variable(body["value"], now, now)
                 return json_response(201, {})
             raise _not_found()
@@ -940,7 +945,7 @@ class GitHubBackend:
                 if not isinstance(body["value"], str):
                     raise _invalid("value must be a string")
                 var.value = body["value"]
-            var.updated_at = _now()
+            var.updated_at = _now(self.config.github_clock_offset)
             del store[name]
             store[new_name] = var
             return Response(204)

@@ -22,7 +22,8 @@ from sso_sync.errors import OperationFailed, SsoSyncError, UsageError
 if TYPE_CHECKING:
     from sso_sync.deadline import Deadline
     from sso_sync.doctor import Check, DoctorReport
-    from sso_sync.github.targets import TargetSet
+    from sso_sync.github.rest import GitHubApi
+    from sso_sync.github.targets import Target, TargetSet
 
 DOCTOR_TIMEOUT = 60.0
 
@@ -37,8 +38,9 @@ def doctor(
     notify_issue: NotifyIssueOption = None,
 ) -> None:
     """Check the set-up: AWS config and profile, sign-in, client registration, role
-        credentials, GitHub auth, each target (exists, public key, permission), the notification
-    issue's repository (with --notify-issue or a set's notify-issue), the config file.
+    credentials, GitHub auth, each target (exists, public key, permission; no secret this machine
+    wrote changed elsewhere since), the notification issue's repository (with --notify-issue or a
+    set's notify-issue), the config file.
 
         SET names one set of sso-sync.toml; with neither SET nor target options, every set. Writes
         nothing but what `status` writes (a silent token refresh, the role cache); never prints a
@@ -108,10 +110,8 @@ def _aws_checks(profile: str | None, deadline: Deadline, *, several: bool) -> li
     try:
         aws = current().aws(profile, deadline=deadline)
     except SsoSyncError as exc:
-        return [
-            Check(label, "fail", str(exc), "fix ~/.aws/config, or `sso-sync configure`"),
-            not_checked("sign-in", "no usable profile"),
-        ]
+        # Every such message names its file (AWS_CONFIG_FILE's, if set) and the fix already.
+        return [Check(label, "fail", str(exc)), not_checked("sign-in", "no usable profile")]
     p = aws.profile
     how = f"sso-session {p.session_name}" if p.session_name else "legacy SSO profile"
     checks = [
@@ -147,13 +147,7 @@ def _github_checks(
     deadline: Deadline,
     issue: str | None,
 ) -> list[Check]:
-    from sso_sync.doctor import (
-        Check,
-        check_github_auth,
-        check_notify_issue,
-        check_target,
-        not_checked,
-    )
+    from sso_sync.doctor import Check, check_github_auth, check_notify_issue, check_target
     from sso_sync.github.patterns import resolve_patterns
 
     try:
@@ -165,8 +159,9 @@ def _github_checks(
         # An App's token reads whatever the installation was granted: doctor compares that
         # with what a push needs.
         api = current().github(api_url, deadline, app=app, permissions=None)
-    except SsoSyncError as exc:
-        return [Check("GitHub auth", "fail", str(exc), "set GH_TOKEN, or `gh auth login`")]
+    except SsoSyncError as exc:  # its message says what to set or run
+        failed = [Check("GitHub auth", "fail", str(exc))]
+        return failed if targets_problem is not None else [*failed, _not_checked_targets(sets)]
     owners = [t.owner for s in sets for t in s.targets if t.kind != "user"]
     owners = list(dict.fromkeys(owners + [p.owner for s in sets for p in s.patterns]))
     checks: list[Check] = []
@@ -178,18 +173,45 @@ def _github_checks(
         if targets_problem is not None:
             return checks
         if auth is None:
-            return [*checks, not_checked("targets", "GitHub auth failed")]
+            return [*checks, _not_checked_targets(sets)]
         try:
             resolved = resolve_patterns(api, sets)
         except SsoSyncError as exc:
             return [*checks, Check("targets", "fail", str(exc))]
-        for target in dict.fromkeys(t for s in resolved for t in s.targets):
-            checks.append(check_target(api, target, auth))
+        changed = _changed_elsewhere(api, resolved)
+        for target, set_name in dict.fromkeys((t, s.name) for s in resolved for t in s.targets):
+            checks.append(check_target(api, target, auth, set_name))
+            if target in changed:
+                checks.append(changed.pop(target))
         if issue is not None:
             checks.append(check_notify_issue(api, issue, auth))
     finally:
         api.close()
     return checks
+
+
+def _changed_elsewhere(api: GitHubApi, sets: tuple[TargetSet, ...]) -> dict[Target, Check]:
+    """The targets where another writer changed a secret this machine wrote: one listing per
+    target this machine has a record of writing (none without one). A listing that fails is
+    left to the target's own check, which fails too."""
+    from sso_sync.doctor import changed_checks
+    from sso_sync.github.fanout import DEFAULT_CONCURRENCY
+    from sso_sync.keepfresh.elsewhere import find_changed
+
+    records = current().state_store().read()
+    found, _failed = find_changed(api, sets, records, concurrency=DEFAULT_CONCURRENCY)
+    return changed_checks(found)
+
+
+def _not_checked_targets(sets: tuple[TargetSet, ...]) -> Check:
+    """The targets line stays when GitHub auth failed: which targets went unchecked."""
+    from sso_sync.doctor import not_checked
+
+    labels = [t.label for s in sets for t in s.targets] + [
+        p.label for s in sets for p in s.patterns
+    ]
+    named = f" ({', '.join(dict.fromkeys(labels))})" if labels else ""
+    return not_checked("targets", f"GitHub auth failed{named}")
 
 
 def _print(report: DoctorReport, as_json: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 from typing import TYPE_CHECKING, Annotated, Any, Optional
@@ -72,6 +73,17 @@ RemoteSignInForOption = Annotated[
         help="With --remote-sign-in: how long to keep offering new codes before giving up.",
     ),
 ]
+OnChangeOption = Annotated[
+    str,
+    typer.Option(
+        "--on-change",
+        metavar="POLICY",
+        help="When a secret was changed elsewhere (updated over a minute after this machine "
+        "wrote it): overwrite (push this machine's credentials again, and warn), keep (leave "
+        "it, and stop writing that target), or stop (exit 1). Reported and notified in every "
+        "case.",
+    ),
+]
 
 AsJsonOption = Annotated[
     bool, typer.Option("--json", help="One JSON object per cycle on stdout (JSON lines).")
@@ -96,6 +108,7 @@ def watch(
     notify_issue: NotifyIssueOption = None,
     remote_sign_in: RemoteSignInOption = False,
     remote_sign_in_for: RemoteSignInForOption = "24h",
+    on_change: OnChangeOption = "overwrite",
 ) -> None:
     """Push now (unless fresh), then again shortly before each expiry, for as long as the IAM
     Identity Center sign-in lasts. --timeout bounds each cycle. Repository patterns
@@ -132,7 +145,7 @@ def watch(
         if api is not None and stop.is_set():
             api.cancel()
 
-    cycles = _cycles(ctx, targets, sets, auth, writing, stop_sleep, on_api, notifier)
+    cycles = _cycles(ctx, targets, sets, auth, writing, stop_sleep, on_api, on_change, notifier)
     cycles.start()
 
     def on_signal(signum: int, _frame: Any) -> None:
@@ -151,8 +164,6 @@ def watch(
             ui.err(ui.one_line(reason))
         _after_cycle(ctx, cycles.current, cycle, warned, remember=remote_sign_in)
         if as_json:
-            import json
-
             ui.out(json.dumps({**cycle.as_dict(), "config_file": config_file_of(sets)}))
 
     watcher = Watcher(
@@ -164,6 +175,7 @@ def watch(
         jitter=lambda limit: random.uniform(0, limit),  # noqa: S311 - spread, not secrecy
         refresh_before=margin,
         warnings=cycles.warnings,
+        changed=cycles.changed,
     )
     # SIGHUP (the terminal closed, an ssh session dropped) stops it as SIGTERM does.
     stops = (signal.SIGTERM, signal.SIGINT, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []))
@@ -181,6 +193,7 @@ def watch(
 
 
 def _margin(refresh_before: str | None) -> timedelta | None:
+    """--refresh-before, if given: a duration longer than zero."""
     from sso_sync.durations import parse_duration
 
     margin = parse_duration(refresh_before, "--refresh-before") if refresh_before else None
@@ -295,14 +308,19 @@ def _cycles(
     writing: Writing,
     sleep: Callable[[float], None],
     on_api: Callable[[GitHubApi | None], None],
+    on_change: str,
     notifier: Notifier,
 ) -> WatchCycles:
     """The push use case, once per cycle under the cycle's own deadline; only the first cycle
-    may sign in, and only with a person there."""
+    may sign in, and only with a person there. `on_change`: what to do about a secret changed
+    elsewhere (keepfresh/elsewhere.py)."""
     from sso_sync.clients import checked_deadline
     from sso_sync.github.app_auth import run_permissions
     from sso_sync.keepfresh.cycles import WatchCycles
+    from sso_sync.keepfresh.elsewhere import policy
     from sso_sync.pushing import Push, PushRequest, PushSides
+
+    chosen = policy(on_change)
 
     def github(deadline: Deadline, app: AppInstallations | None) -> GitHubApi:
         return ctx.github(auth.api_url, deadline, auth.token_file, announce_waits=False, app=app)
@@ -318,7 +336,7 @@ def _cycles(
         progress=False,  # the cycle lines are watch's progress
     )
     sides = PushSides(
-        aws=lambda p: ctx.aws(p, deadline=request.deadline),
+        aws=ctx.aws_factory(request.deadline),
         github=lambda: github(request.deadline, None),
         store=ctx.state_store(),
         terminal=ctx.terminal,
@@ -331,10 +349,11 @@ def _cycles(
     return WatchCycles(
         request=request,
         sides=sides,
-        aws_for=lambda p, deadline: ctx.aws(p, deadline=deadline),
+        aws_for=lambda p, deadline: ctx.aws_factory(deadline)(p),
         github_for=github,
         given=sets,
         timeout=writing.timeout,
         app=targets.github_app(sets),
         permissions=run_permissions(sets, write=True, variables=writing.variables),
+        on_change=chosen,
     )
