@@ -273,6 +273,47 @@ def check_target(
     )
 
 
+def check_notify_issue(api: GitHubApi, repo: str, auth: GitHubAuth) -> Check:
+    """Whether `--notify-issue OWNER/REPO` can open, comment on and close the issue there:
+    an App's installation needs issues=write; a classic token the repo scope; a user token's
+    own rights on the repository show in its `permissions` (closing needs triage or more)."""
+    from sso_sync.github.rest import raise_for_status
+
+    name = f"notification issue in {repo}"
+    try:
+        response = api.request("GET", f"/repos/{repo}")
+        raise_for_status(response, "not found", not_found="check OWNER/REPO and the token's access")
+    except SsoSyncError as exc:
+        return Check(name, "fail", str(exc), _fix_for(exc))
+    if auth.kind == "app" and auth.app is not None:
+        granted = auth.app.granted(repo.partition("/")[0]) or {}
+        if granted.get("issues") != "write":
+            return Check(
+                name,
+                "fail",
+                "the App's installation lacks issues=write: no issue can be opened there",
+                "grant Issues: write in the App's permissions and accept it on the installation",
+            )
+        return Check(name, "ok", "the installation may write issues")
+    if auth.kind == "classic" and not auth.scopes & {"repo", "public_repo"}:
+        return Check(name, "fail", "the token lacks the repo scope", "gh auth refresh -s repo")
+    rights = response.data.get("permissions") if isinstance(response.data, dict) else None
+    if isinstance(rights, dict):
+        if any(rights.get(k) for k in ("triage", "push", "maintain", "admin")):
+            return Check(name, "ok", "the token may open, comment on and close issues")
+        return Check(
+            name,
+            "fail",
+            "the token may read the repository but not close its issues (needs triage or more)",
+            "give the token's user triage (or write) access to the repository",
+        )
+    return Check(
+        name,
+        "not checkable",
+        "the repository exists; GitHub does not say whether this token may write issues there",
+    )
+
+
 def changed_checks(changed: Sequence[ChangedSecret]) -> dict[Target, Check]:
     """Per target, a failing check naming each secret another writer changed since this
     machine wrote it, when, and the fixes (keepfresh/elsewhere.py)."""

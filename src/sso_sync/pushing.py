@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from sso_sync.aws.session import AwsSession
     from sso_sync.deadline import Deadline
     from sso_sync.github.rest import GitHubApi
-    from sso_sync.github.targets import TargetSet
+    from sso_sync.github.targets import Target, TargetSet
+    from sso_sync.keepfresh.notices import Notifier
     from sso_sync.keepfresh.state import StateStore
     from sso_sync.terminal import Terminal
 
@@ -65,6 +66,7 @@ class PushSides:
     now: Callable[[], datetime]
     sleep: Callable[[float], None] = time.sleep  # waits for another run's locks
     on_api: Callable[[GitHubApi | None], None] = lambda _api: None  # watch cancels it on a signal
+    notifier: Notifier | None = None  # who hears of a sign-in needed, failures, recovery
 
 
 @dataclass
@@ -90,6 +92,30 @@ class Push:
         return self.request.deadline.remaining() / 2
 
     def run(self) -> PushRun:
+        """The push; the notifier (if any) hears how it went: a sign-in needed, each target's
+        failures in a row, and what is right again."""
+        from sso_sync.errors import Cancelled, Interrupted, LoginRequired, SsoSyncError
+
+        notifier = self.sides.notifier
+        profiles = sorted(set(self.profile_names().values()))
+        try:
+            run = self._run()
+        except LoginRequired:
+            if notifier is not None:
+                notifier.sign_in_needed(profiles)
+            raise
+        except (Cancelled, Interrupted):
+            raise  # stopped, not failed
+        except SsoSyncError as exc:
+            if notifier is not None:
+                labels = [_label(s, t) for s in self.request.sets for t in s.targets]
+                notifier.push_failed(labels, str(exc))
+            raise
+        if notifier is not None:
+            notifier.pushed(run, profiles)
+        return run
+
+    def _run(self) -> PushRun:
         from sso_sync.keepfresh.fresh import push_when_due
         from sso_sync.keepfresh.locks import TargetLockWait
 
@@ -148,14 +174,14 @@ class Push:
             self.sides.on_api(None)
             api.close()
 
-    def budget_warnings(self, last_warned: dict[str, datetime]) -> list[str]:
-        """The once-a-day warnings when a profile's session budget is under 24 hours;
-        `last_warned` (by profile name) is updated for those given."""
-        from sso_sync.aws.budget import budget_warning, session_budget
+    def budget_warnings(self, last_warned: dict[str, datetime]) -> list[tuple[str, str | None]]:
+        """Per profile name, the once-a-day warning when its session budget is under 24 hours
+        (None: no warning due); `last_warned` (by profile name) is updated for those given."""
+        from sso_sync.aws.budget import WARN_UNDER_SECONDS, budget_warning, session_budget
         from sso_sync.aws.status import is_refreshable
 
         now = self.sides.now()
-        lines = []
+        found: list[tuple[str, str | None]] = []
         for aws in self.aws.values():
             name = aws.profile.name
             entry = aws.cache.get(aws.profile.token_cache_key)
@@ -164,14 +190,30 @@ class Push:
             line = budget_warning(budget, name, now, last_warned.get(name))
             if line is not None:
                 last_warned[name] = now
-                lines.append(line)
-        return lines
+            left = budget.remaining_seconds(now)
+            if line is not None or (left is not None and left < WARN_UNDER_SECONDS):
+                found.append((name, line))  # short: warned now, or already today
+            else:
+                found.append((name, None))
+                if self.sides.notifier is not None and left is not None:
+                    self.sides.notifier.budget_ok(name)  # a new session: right again
+        return found
 
     def warn_budget(self, last_warned: dict[str, datetime]) -> None:
         """Say (and notify) each once-a-day budget warning that is due."""
-        for line in self.budget_warnings(last_warned):
+        for name, line in self.budget_warnings(last_warned):
+            if line is None:
+                continue
             self.sides.terminal.say(line)
-            self.sides.terminal.notify("sso-sync: sign-in ends soon", line)
+            if self.sides.notifier is not None:
+                self.sides.notifier.budget_low(name, line)
+            else:
+                self.sides.terminal.notify("sso-sync: sign-in ends soon", line)
+
+
+def _label(target_set: TargetSet, target: Target) -> str:
+    """A target as the push's report names it (push_run.py `HeldTarget.label`)."""
+    return target.label + (f" [{target_set.name}]" if target_set.name else "")
 
 
 @contextmanager
@@ -228,7 +270,7 @@ def check_elsewhere_hourly(push: Push, job: str) -> str | None:
         push.sides.terminal.say(line)
     if changed:
         push.sides.terminal.say(f"fix: {FIX}")
-        notify_new(push.sides.terminal, changed, set())
+        notify_new(push.sides.terminal, changed, set(), push.sides.notifier)
         keys = push.request.overwrite | {c.key for c in changed}
         push.request = dataclasses.replace(push.request, overwrite=frozenset(keys))
     # A failed listing is looked at again next run, not in an hour.

@@ -27,7 +27,10 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 CONFIG_NAME = "sso-sync.toml"
 PYPROJECT = "pyproject.toml"
-SET_KEYS = {"profile", "prefix", "targets", "github-app-id", "github-app-key"}
+SET_KEYS = {
+    "profile", "prefix", "targets", "github-app-id", "github-app-key", "notify-url-file",
+    "notify-issue",
+}  # fmt: skip
 TARGET_KEYS = {"repo", "env", "org", "visibility", "selected-repos", "app", "exclude", "user"}
 
 
@@ -200,6 +203,8 @@ def _parse_sets(path: Path, data: dict[str, Any], root: str) -> tuple[TargetSet,
         app_key = _string(path, body, where, "github-app-key", required=False)
         if (app_id is None) != (not app_key):
             raise ConfigError(f"{path}: {where}: github-app-id and github-app-key go together")
+        url_file = _string(path, body, where, "notify-url-file", required=False)
+        issue = _string(path, body, where, "notify-issue", required=False) or None
         parsed.append(
             TargetSet(
                 name,
@@ -210,6 +215,8 @@ def _parse_sets(path: Path, data: dict[str, Any], root: str) -> tuple[TargetSet,
                 github_app_id=None if app_id is None else str(app_id),
                 # Relative to the config file, as the file is what names it.
                 github_app_key=(path.parent / app_key).absolute() if app_key else None,
+                notify_url_file=(path.parent / url_file).absolute() if url_file else None,
+                notify_issue=issue,
             )
         )
     return tuple(parsed)

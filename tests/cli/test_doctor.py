@@ -193,6 +193,21 @@ CASES: dict[str, tuple[Prepare, tuple[str, ...], int]] = {
         1,
     ),
     "GitHub App not installed": (app(None), ("--repo", "other-org/tool", *P), 1),
+    "notification issue, classic token": (
+        signed_in,
+        ("--repo", "octo-org/app", *P, "--notify-issue", "octo-org/app"),
+        0,
+    ),
+    "notification issue, GitHub App without issues": (
+        app(None),
+        ("--repo", "octo-org/app", *P, "--notify-issue", "octo-org/app"),
+        1,
+    ),
+    "notification issue, missing repository": (
+        signed_in,
+        ("--repo", "octo-org/app", *P, "--notify-issue", "octo-org/nope"),
+        1,
+    ),
     "config writable by others": (config_file(0o666, GOOD_CONFIG), (), 1),
     "config not confirmed": (config_file(0o644, GOOD_CONFIG, confirmed=False), (), 1),
     "config invalid": (config_file(0o644, '[sets.ci]\ntargets = [{ org = "-x-" }]\n'), (), 1),

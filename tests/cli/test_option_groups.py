@@ -14,7 +14,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from sso_sync.cli.app import app
-from sso_sync.cli.groups import GitHubAuth, Writing
+from sso_sync.cli.groups import GitHubAuth, Notifying, Writing
 from sso_sync.cli.target_options import TargetOptions
 from tests.support.world import World
 
@@ -34,6 +34,8 @@ GROUP_PARAMETERS = {
     "expiration_variable": Writing,
     "record_variable": Writing,
     "record_who": Writing,
+    "notify_url_file": Notifying,
+    "notify_issue": Notifying,
 }
 
 
@@ -52,7 +54,8 @@ def test_every_push_option_belongs_to_a_group_a_job_carries_or_is_named_here() -
     assert unclaimed == [], "give each a group in cli/groups.py (and its to_argv) or a reason"
     for name, group in GROUP_PARAMETERS.items():
         field_names = {f.name for f in fields(group)}
-        assert name.removeprefix("github_") in field_names or name in field_names, name
+        short = name.removeprefix("github_").removeprefix("notify_")
+        assert short in field_names or name in field_names, name
     # schedule takes every grouped option too, so it can pass them on.
     assert set(GROUP_PARAMETERS) <= set(_parameters("schedule"))
 
@@ -74,6 +77,36 @@ def test_to_argv_round_trips_through_pushs_own_parser() -> None:
     )
     assert again == writing
     assert Writing(8).to_argv() == []  # defaults stay out: a job reads as it was asked for
+    notifying = Notifying(Path("/secure/hook-url"), "octo-org/app")
+    params = command.make_context("push", notifying.to_argv()).params
+    assert Notifying(Path(params["notify_url_file"]), params["notify_issue"]) == notifying
+    assert Notifying().to_argv() == []
+
+
+def test_a_scheduled_job_gets_the_webhook_files_path_never_the_url(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = tmp_path / "gh-token"
+    token.write_text("ghp_not_a_real_token_for_dry_runs_000000\n")
+    hook = tmp_path / "hook-url"
+    hook.write_text("https://hooks.example.com/services/canary-webhook-path\n")
+    for path in (token, hook):
+        path.chmod(0o600)
+    monkeypatch.setenv("SSO_SYNC_NOTIFY_URL", "https://hooks.example.com/env-canary-path")
+    result = CliRunner().invoke(
+        app,
+        ["schedule", "install", "--repo", "octo-org/app", "-p", "ci", "--backend", "cron",
+         "--github-token-file", str(token), "--notify-url-file", str(hook),
+         "--notify-issue", "octo-org/app", "--dry-run"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if re.search(r'\bpush"? ', line))
+    words = [w.strip('"') for w in line.split()]
+    pairs = list(itertools.pairwise(words))
+    assert ("--notify-url-file", str(hook.resolve())) in pairs
+    assert ("--notify-issue", "octo-org/app") in pairs
+    assert "canary" not in result.stdout.replace(str(hook.resolve()), "")
+    assert "env-canary-path" not in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("backend", ["cron", "systemd", "launchd"])
@@ -134,3 +167,20 @@ def test_the_target_block_round_trips_so_a_job_pushes_what_was_asked() -> None:
             back = Path(back)
         assert back == wanted, field.name
     assert params["prefix"] == "CI_"
+
+
+def test_schedule_says_the_job_does_not_get_the_url_from_the_environment(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = tmp_path / "gh-token"
+    token.write_text("ghp_not_a_real_token_for_dry_runs_000000\n")
+    token.chmod(0o600)
+    monkeypatch.setenv("SSO_SYNC_NOTIFY_URL", "https://hooks.example.com/env-canary-path")
+    result = CliRunner().invoke(
+        app,
+        ["schedule", "install", "--repo", "octo-org/app", "-p", "ci", "--backend", "cron",
+         "--github-token-file", str(token), "--dry-run"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "the job does not get $SSO_SYNC_NOTIFY_URL" in result.stderr
+    assert "env-canary-path" not in result.stdout + result.stderr

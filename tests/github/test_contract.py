@@ -477,3 +477,27 @@ def test_org_visibility_look_ups_keep_to_githubs_contract(
     }
     if not dry_run:
         assert {n: s.value for n, s in mine.items()} == issued_as_secrets(world.sandbox, prefix)
+
+
+def test_the_notification_issue_keeps_to_githubs_contract(contract: Contract, prefix: str) -> None:
+    """What `--notify-issue` sends (keepfresh/channels.py): find the open issue by its title,
+    open it, comment on it, close it; through Prism, by the channel itself."""
+    from datetime import datetime, timezone
+
+    from sso_sync.keepfresh.channels import GitHubIssue
+    from sso_sync.keepfresh.notices import Notice
+
+    title = f"AWS credentials for GitHub Actions need attention ({prefix.lower()})"
+    channel = GitHubIssue("octo-org/web", title, contract.api)
+    at = datetime.now(timezone.utc)
+    failing = Notice("target_failing", "octo-org/web failed 3 times", "host", at, targets=("x",))
+    contract.begin()
+    channel.send(failing)  # opens
+    channel.send(failing)  # comments
+    channel.send(Notice("recovered", "right again", "host", at, all_clear=True))  # closes
+    contract.assert_passed()
+    paths = [(e.method, e.path.partition("?")[0]) for e in contract.exchanges()]
+    assert ("POST", "/repos/octo-org/web/issues") in paths
+    assert paths[-1] == ("PATCH", paths[-1][1])
+    [issue] = [i for i in contract.sandbox.issues("octo-org/web") if i.title == title]
+    assert issue.state == "closed" and len(issue.comments) == 2

@@ -49,6 +49,21 @@ def choose_action(given: str | None) -> tuple[str, str | None]:
     return default
 
 
+ISSUE_TITLE = "AWS credentials for GitHub Actions need attention"
+
+
+def qualifier(environment: str | None, prefix: str) -> str:
+    """What tells one check workflow from another in a repository: `production-staging`."""
+    return "-".join(part for part in (environment, prefix.rstrip("_").lower()) if part)
+
+
+def issue_title(environment: str | None, prefix: str) -> str:
+    """The title of the issue the hourly check opens, and `--notify-issue` finds by: one
+    problem is one issue whichever side saw it first."""
+    found = qualifier(environment, prefix)
+    return ISSUE_TITLE + (f" ({found})" if found else "")
+
+
 @dataclass(frozen=True)
 class PlannedFile:
     path: Path
@@ -64,7 +79,7 @@ def render(
     source = resources.files("sso_sync.action").joinpath("templates").joinpath(template)
     text = source.read_text("utf-8")
     uses = f"{action} # {tag}" if tag else action
-    qualifier = "-".join(part for part in (environment, prefix.rstrip("_").lower()) if part)
+    suffix = qualifier(environment, prefix)
     lines = [
         line
         for line in text.splitlines(keepends=True)
@@ -74,8 +89,8 @@ def render(
         "@@PREFIX@@": prefix,
         "@@ENVIRONMENT@@": environment or "",
         "@@ACTION@@": uses,
-        "@@SUFFIX@@": f"-{qualifier}" if qualifier else "",
-        "@@TITLE_SUFFIX@@": f" ({qualifier})" if qualifier else "",
+        "@@SUFFIX@@": f"-{suffix}" if suffix else "",
+        "@@TITLE@@": issue_title(environment, prefix),
     }
     rendered = "".join(lines)
     for marker, value in replacements.items():

@@ -5,7 +5,8 @@ command line a scheduled job runs is never typed twice (cibuildwheel's `BuildOpt
 - `GitHubAuth`: where GitHub is and who writes (`--api-url`, `--github-token-file`; the App's
   options travel with the target block, `TargetOptions`);
 - `Writing`: what a push writes beside the secrets and how (`--concurrency`, `--timeout`,
-  `--expiration-variable`, `--record-variable`, `--record-who`).
+  `--expiration-variable`, `--record-variable`, `--record-who`);
+- `Notifying`: who hears when something needs a person (`--notify-url-file`, `--notify-issue`).
 
 A new push option a scheduled job must carry is a field here and a line in its `to_argv`;
 tests/cli/test_option_groups.py fails for an option of `push` that no group carries and that is
@@ -22,7 +23,7 @@ from sso_sync.errors import UsageError
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from sso_sync.github.targets import TargetSet
 
@@ -86,3 +87,36 @@ class Writing:
         if self.record_who:
             argv.append("--record-who")
         return argv
+
+
+@dataclass(frozen=True)
+class Notifying:
+    """Who hears when something needs a person: a webhook (its URL from a 0600 file, or from
+    `SSO_SYNC_NOTIFY_URL`; never on a command line, since whoever holds it can post) and a GitHub
+    issue in a repository; the desktop always, where there is one."""
+
+    url_file: Path | None = None
+    issue: str | None = None  # OWNER/REPO
+
+    def merged(self, sets: Sequence[TargetSet]) -> Notifying:
+        """These options, else the first set that names each."""
+        url_file = self.url_file or next(
+            (s.notify_url_file for s in sets if s.notify_url_file), None
+        )
+        issue = self.issue or next((s.notify_issue for s in sets if s.notify_issue), None)
+        return Notifying(url_file, issue)
+
+    def validate(self, environ: Mapping[str, str]) -> str | None:
+        """Before any request: the webhook URL (returned; None without one) is readable, only
+        by its owner, and https:// (or loopback); the issue's repository is OWNER/REPO."""
+        from sso_sync.github.targets import parse_repo
+        from sso_sync.keepfresh.channels import webhook_url
+
+        if self.issue is not None:
+            parse_repo(self.issue, what="--notify-issue")
+        return webhook_url(environ, self.url_file)
+
+    def to_argv(self) -> list[str]:
+        """The file's path, never the URL."""
+        argv = ["--notify-url-file", str(self.url_file.resolve())] if self.url_file else []
+        return argv + (["--notify-issue", self.issue] if self.issue else [])

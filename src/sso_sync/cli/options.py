@@ -150,6 +150,24 @@ RecordWhoOption = Annotated[
         "an email) and host.",
     ),
 ]
+NotifyUrlFileOption = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--notify-url-file",
+        metavar="FILE",
+        help="A file only you can read (chmod 600) holding a webhook URL to POST notices to "
+        "(sign-in needed, failures, recovery); else $SSO_SYNC_NOTIFY_URL.",
+    ),
+]
+NotifyIssueOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--notify-issue",
+        metavar="OWNER/REPO",
+        help="Open (comment on, close) the hourly check's issue in this repository when "
+        "something needs a person.",
+    ),
+]
 
 # --- registry tokens (ECR, CodeArtifact) ----------------------------------------------------
 

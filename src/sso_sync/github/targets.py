@@ -122,6 +122,10 @@ class TargetSet:
     source: Path | None = None  # the config file it came from; None: the command line
     # What it pushes: rows of the credential-source table, the role credentials by default.
     sources: tuple[CredentialSource, ...] = DEFAULT_SOURCES
+    # Notifications named by the set (keepfresh/channels.py): the webhook URL's file (absolute)
+    # and the repository of the GitHub issue.
+    notify_url_file: Path | None = None
+    notify_issue: str | None = None
 
     def secret_names(self) -> list[str]:
         """Every secret this set writes on each target, prefix included."""

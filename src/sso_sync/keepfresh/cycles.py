@@ -136,7 +136,7 @@ class WatchCycles:
             api.close()
         self._warnings += failed
         self._changed = [dataclasses.replace(c, done=DONE[self.on_change]) for c in found]
-        notify_new(self.sides.terminal, self._changed, self._told)
+        notify_new(self.sides.terminal, self._changed, self._told, self.sides.notifier)
         return self._changed
 
     def _new_app(self) -> AppInstallations | None:

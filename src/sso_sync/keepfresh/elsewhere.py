@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sso_sync.github.listing import Listing
     from sso_sync.github.rest import GitHubApi
     from sso_sync.github.targets import Target, TargetSet
+    from sso_sync.keepfresh.notices import Notifier
     from sso_sync.terminal import Terminal
 
 # GitHub's `updated_at` and its `Date` come from two steps of one request, a second apart at
@@ -184,15 +185,27 @@ def find_changed(
 
 
 def notify_new(
-    terminal: Terminal, changed: Sequence[ChangedSecret], told: set[tuple[str, str, str]]
+    terminal: Terminal,
+    changed: Sequence[ChangedSecret],
+    told: set[tuple[str, str, str]],
+    notifier: Notifier | None = None,
 ) -> None:
     """One notification per change (a secret and the `updated_at` it was found with): `watch`
-    finds a kept change again every cycle, and tells it once. `told` is updated."""
+    finds a kept change again every cycle, and tells it once. `told` is updated. With a
+    notifier (keepfresh/notices.py), the `changed_elsewhere` event on every channel it has
+    (the desktop among them), per target."""
     new = [c for c in changed if (c.key, c.name, c.updated_at) not in told]
     if not new:
         return
     told.update((c.key, c.name, c.updated_at) for c in new)
-    terminal.notify(TITLE, "; ".join(c.describe() for c in new) + f". Fix: {FIX}")
+    if notifier is None:
+        terminal.notify(TITLE, "; ".join(c.describe() for c in new) + f". Fix: {FIX}")
+        return
+    by_target: dict[str, list[str]] = {}
+    for c in new:
+        by_target.setdefault(c.label, []).append(c.name)
+    for label, names in by_target.items():
+        notifier.changed_elsewhere([label], names)
 
 
 def due_for_check(last: object, now: datetime) -> bool:

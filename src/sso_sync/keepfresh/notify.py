@@ -37,5 +37,13 @@ def notify(
     return getattr(result, "returncode", 1) == 0
 
 
+def can_notify(environ: Mapping[str, str], *, platform: str = sys.platform) -> bool:
+    """Whether this machine has a desktop notifier at all."""
+    path = environ.get("PATH")
+    if platform == "darwin" and shutil.which("osascript", path=path):
+        return True
+    return shutil.which("notify-send", path=path) is not None
+
+
 def _applescript(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -14,7 +14,7 @@ file without it (older versions) reads as "no record", never as "changed".
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -180,7 +180,10 @@ class StateStore:
             current = {k: asdict(v) for k, v in self.read().items()}
             current.update({k: asdict(v) for k, v in records.items()})
             jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
-            write_private_json(self.path, {"version": VERSION, "targets": current, "jobs": jobs})
+            # Other sections (`notices`) are kept as they are.
+            write_private_json(
+                self.path, {**data, "version": VERSION, "targets": current, "jobs": jobs}
+            )
 
     def record_job(self, name: str, run: Mapping[str, Any]) -> None:
         """A scheduled job's last run (`at`, `ok`, `error`, `sign_in`), for `schedule status`."""
@@ -190,7 +193,27 @@ class StateStore:
             assert isinstance(jobs, dict)
             jobs[name] = dict(run)
             targets = {k: asdict(v) for k, v in self.read().items()}
-            write_private_json(self.path, {"version": VERSION, "targets": targets, "jobs": jobs})
+            write_private_json(
+                self.path, {**data, "version": VERSION, "targets": targets, "jobs": jobs}
+            )
+
+    def read_section(self, name: str) -> dict[str, Any]:
+        """A section of the file other than the targets and jobs (`notices`); {} when absent."""
+        section = (read_json(self.path) or {}).get(name)
+        return section if isinstance(section, dict) else {}
+
+    def update_section(
+        self, name: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Replace a section by `change(section)` under the file's lock; returns the new one."""
+        with locked(self.path):
+            data = read_json(self.path) or {}
+            old = data.get(name)
+            new = change(dict(old) if isinstance(old, dict) else {})
+            if new != old:  # most pushes change nothing here: no write
+                data.setdefault("version", VERSION)
+                write_private_json(self.path, {**data, name: new})
+            return new
 
     def forget_job(self, name: str) -> None:
         """Drop a removed job's last run: `schedule status` and `doctor` judge a job by it."""

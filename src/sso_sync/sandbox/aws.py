@@ -22,7 +22,6 @@ from . import registries
 from .config import SandboxConfig
 from .http import Request, Response, json_response, status_phrase
 
-DEVICE_CODE_LIFETIME = 600
 GRANT_DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
 GRANT_REFRESH_TOKEN = "refresh_token"
 GRANT_AUTHORIZATION_CODE = "authorization_code"
@@ -83,6 +82,7 @@ class DeviceAuthorization:
     expires_at: float
     pending_polls: int = 0
     redeemed: bool = False
+    approved_by: str | None = None  # manual approval: the user who approved
 
 
 @dataclass
@@ -98,12 +98,14 @@ class AccessToken:
     client_id: str
     expires_at: float
     valid: bool = True
+    user: str | None = None  # None: the configured user
 
 
 @dataclass
 class RefreshToken:
     client_id: str
     valid: bool = True
+    user: str | None = None
 
 
 @dataclass
@@ -114,6 +116,7 @@ class RoleCredential:
     expiration_ms: int
     account_id: str
     role_name: str
+    user: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -234,10 +237,14 @@ class AwsBackend:
         self.state.clients[client.client_id] = client
         return client
 
-    def _issue_tokens(self, client: Client, expires_in: int | None = None) -> dict[str, Any]:
+    def _issue_tokens(
+        self, client: Client, expires_in: int | None = None, user: str | None = None
+    ) -> dict[str, Any]:
         lifetime = self.config.access_token_lifetime if expires_in is None else expires_in
         access = "aoa" + secrets.token_urlsafe(96)
-        self.state.access_tokens[access] = AccessToken(client.client_id, time.time() + lifetime)
+        self.state.access_tokens[access] = AccessToken(
+            client.client_id, time.time() + lifetime, user=user
+        )
         result: dict[str, Any] = {
             "accessToken": access,
             "tokenType": "Bearer",
@@ -245,7 +252,7 @@ class AwsBackend:
         }
         if client.gets_refresh_tokens:
             refresh = "aor" + secrets.token_urlsafe(96)
-            self.state.refresh_tokens[refresh] = RefreshToken(client.client_id)
+            self.state.refresh_tokens[refresh] = RefreshToken(client.client_id, user=user)
             result["refreshToken"] = refresh
         return result
 
@@ -299,6 +306,17 @@ class AwsBackend:
 
     # --- sso ------------------------------------------------------------------------------
 
+    def approve_device(self, user_code: str, user: str | None = None) -> bool:
+        """A person approves the device code showing `user_code` (as `user`; None: the
+        configured user). False when no live code shows it."""
+        for device in self.state.devices.values():
+            if device.user_code == user_code and not device.redeemed:
+                if device.expires_at <= time.time():
+                    return False
+                device.approved_by = user or self.config.user_name
+                return True
+        return False
+
     def _bearer(self, request: Request) -> str:
         token = request.header("x-amz-sso_bearer_token") or ""
         info = self.state.access_tokens.get(token)
@@ -346,7 +364,7 @@ class AwsBackend:
         return self._page(request, items, "roleList")
 
     def _op_GetRoleCredentials(self, request: Request) -> Response:
-        self._bearer(request)
+        user = self.state.access_tokens[self._bearer(request)].user
         role_name, account_id = request.arg("role_name"), request.arg("account_id")
         if not role_name or not account_id:
             raise AwsFault(400, "InvalidRequestException", "role_name and account_id are required")
@@ -361,6 +379,7 @@ class AwsBackend:
             expiration_ms=int((time.time() + self.config.role_lifetime) * 1000),
             account_id=account_id,
             role_name=role_name,
+            user=user,
         )
         self.state.credentials[cred.access_key_id] = cred
         body = cred.as_dict()
@@ -427,7 +446,7 @@ class AwsBackend:
         device_code = secrets.token_urlsafe(64)
         user_code = f"{_random(string.ascii_uppercase, 4)}-{_random(string.ascii_uppercase, 4)}"
         self.state.devices[device_code] = DeviceAuthorization(
-            client.client_id, user_code, time.time() + DEVICE_CODE_LIFETIME
+            client.client_id, user_code, time.time() + self.config.device_code_lifetime
         )
         verification = f"{start_url.rstrip('/')}/#/device"
         return json_response(
@@ -437,7 +456,7 @@ class AwsBackend:
                 "userCode": user_code,
                 "verificationUri": verification,
                 "verificationUriComplete": f"{verification}?user_code={user_code}",
-                "expiresIn": DEVICE_CODE_LIFETIME,
+                "expiresIn": self.config.device_code_lifetime,
                 "interval": self.config.device_interval,
             },
         )
@@ -446,28 +465,34 @@ class AwsBackend:
         body = self._json_body(request)
         client = self._client(body)
         grant = body.get("grantType")
+        user = None
         if grant == GRANT_DEVICE_CODE:
-            self._redeem_device_code(client, str(body.get("deviceCode") or ""))
+            user = self._redeem_device_code(client, str(body.get("deviceCode") or ""))
         elif grant == GRANT_REFRESH_TOKEN:
             token = self.state.refresh_tokens.get(str(body.get("refreshToken") or ""))
             if token is None or not token.valid or token.client_id != client.client_id:
                 raise _oidc_error("InvalidGrantException", "invalid_grant", "Invalid refresh token")
             token.valid = False  # rotation: the new response carries the replacement
+            user = token.user
         elif grant == GRANT_AUTHORIZATION_CODE:
             self._redeem_code(client, body)
         else:
             raise _oidc_error(
                 "UnsupportedGrantTypeException", "unsupported_grant_type", f"Unsupported: {grant}"
             )
-        return json_response(200, self._issue_tokens(client))
+        return json_response(200, self._issue_tokens(client, user=user))
 
-    def _redeem_device_code(self, client: Client, device_code: str) -> None:
+    def _redeem_device_code(self, client: Client, device_code: str) -> str | None:
+        """The user who approved (None: the configured user)."""
         device = self.state.devices.get(device_code)
         if device is None or device.redeemed or device.client_id != client.client_id:
             raise _oidc_error("InvalidGrantException", "invalid_grant", "Invalid device code")
         if device.expires_at <= time.time():
             raise _oidc_error("ExpiredTokenException", "expired_token", "Device code expired")
-        if device.pending_polls < self.config.approve_after_polls:
+        manual = self.config.manual_device_approval
+        if (manual and device.approved_by is None) or (
+            not manual and device.pending_polls < self.config.approve_after_polls
+        ):
             device.pending_polls += 1
             raise _oidc_error(
                 "AuthorizationPendingException",
@@ -475,6 +500,7 @@ class AwsBackend:
                 "Authorization pending",
             )
         device.redeemed = True
+        return device.approved_by
 
     def _redeem_code(self, client: Client, body: dict[str, Any]) -> None:
         code = self.state.codes.get(str(body.get("code") or ""))
@@ -543,7 +569,7 @@ class AwsBackend:
             )
         cred = self._verify_sigv4(request)
         role_id = "AROA" + _stable(f"{cred.account_id}:{cred.role_name}", 17).upper()
-        user = self.config.user_name
+        user = cred.user or self.config.user_name
         arn = assumed_role_arn(cred, user)
         xml = (
             f'<GetCallerIdentityResponse xmlns="{STS_NAMESPACE}">'

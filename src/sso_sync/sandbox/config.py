@@ -42,6 +42,11 @@ class SandboxConfig:
     registration_lifetime: int = 90 * 86400
     device_interval: int = 1
     approve_after_polls: int = 1
+    # Device codes wait for `AwsBackend.approve_device(user_code, user)` instead of approving
+    # themselves after `approve_after_polls` polls: a person approving later, perhaps as
+    # another user (whose name then shows in STS's assumed-role ARN).
+    manual_device_approval: bool = False
+    device_code_lifetime: int = 600
     page_size: int = 100
     latency: float = 0.0
     github_token: str = field(default_factory=_random_github_token)

@@ -207,6 +207,12 @@ class Sandbox:
         with self._hub.lock:
             self._aws.expire_credentials()
 
+    def approve_device(self, user_code: str, user: str | None = None) -> bool:
+        """A person approves the device code showing `user_code`, as `user` (None: the
+        configured user); with `manual_device_approval`, codes wait for this."""
+        with self._hub.lock:
+            return self._aws.approve_device(user_code, user)
+
     # --- GitHub ---------------------------------------------------------------------------
 
     def app_private_key_pem(self) -> str:
@@ -244,3 +250,8 @@ class Sandbox:
     def variables(self, scope: str) -> dict[str, str]:
         with self._hub.lock:
             return self._github.variables(scope)
+
+    def issues(self, full_name: str) -> list[Any]:
+        """A repository's issues (sandbox/github.py `Issue`), oldest first."""
+        with self._hub.lock:
+            return self._github.issues(full_name)

@@ -34,6 +34,9 @@ _VARIABLES = re.compile(
 _REPO = re.compile(r"^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)(?P<envs>/environments)?$")
 _ENV = re.compile(r"^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/environments/(?P<env>[^/]+)$")
 _ORG = re.compile(r"^/orgs/(?P<org>[^/]+)$")
+_ISSUES = re.compile(
+    r"^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/issues(?:/(?P<number>\d+)(?P<comments>/comments)?)?$"
+)
 _OWNER_REPOS = re.compile(r"^/(?P<kind>orgs|users)/(?P<owner>[^/]+)/repos$")
 
 
@@ -91,7 +94,23 @@ class ScopeKey:
 
 
 @dataclass
+class Issue:
+    number: int
+    title: str
+    body: str | None
+    user: str
+    created_at: str
+    state: str = "open"
+    state_reason: str | None = None
+    closed_at: str | None = None
+    updated_at: str = ""
+    comments: list[tuple[int, str, str]] = field(default_factory=list)  # (id, body, created_at)
+
+
+@dataclass
 class GitHubState:
+    # "owner/name" (lower case) -> the repository's issues, in the order they were opened
+    issues: dict[str, list[Issue]] = field(default_factory=dict)
     keys: dict[str, ScopeKey] = field(default_factory=dict)
     secrets: dict[str, dict[str, StoredSecret]] = field(default_factory=dict)
     variables: dict[str, dict[str, Variable]] = field(default_factory=dict)
@@ -342,7 +361,113 @@ class GitHubBackend:
             return json_response(200, self._org_json(org))
         if method == "GET" and (m := _OWNER_REPOS.match(path)):
             return self._owner_repos(request, m["kind"], unquote(m["owner"]))
+        if m := _ISSUES.match(path):
+            return self._issues(request, self._repo(m["owner"], m["repo"]), m)
         raise _not_found()
+
+    # --- issues (what the hourly check workflow and `--notify-issue` use) -------------------
+
+    def _issues(self, request: Request, repo: Repo, m: re.Match[str]) -> Response:
+        issues = self.state.issues.setdefault(repo.full_name.lower(), [])
+        method = request.method
+        if m["number"] is None:
+            if method == "GET":
+                wanted = request.arg("state") or "open"
+                found = [i for i in reversed(issues) if wanted in ("all", i.state)]
+                return self._paginate_list(
+                    request, [self._issue_json(repo, i) for i in found], 30, 100
+                )
+            if method == "POST":
+                body = request.json()
+                title = body.get("title") if isinstance(body, dict) else None
+                if not isinstance(title, str) or not title:
+                    raise _invalid("title is missing")
+                now = _now()
+                issue = Issue(
+                    len(issues) + 1, title, body.get("body"), self.config.github_login, now
+                )
+                issue.updated_at = now
+                issues.append(issue)
+                return json_response(201, self._issue_json(repo, issue))
+            raise _not_found()
+        number = int(m["number"])
+        if not 1 <= number <= len(issues):
+            raise _not_found()
+        issue = issues[number - 1]
+        if m["comments"] and method == "POST":
+            body = request.json()
+            text = body.get("body") if isinstance(body, dict) else None
+            if not isinstance(text, str) or not text:
+                raise _invalid("body is missing")
+            ident = 9000 + sum(len(i.comments) for i in issues) + 1
+            issue.comments.append((ident, text, _now()))
+            issue.updated_at = _now()
+            return json_response(201, self._comment_json(repo, issue, issue.comments[-1]))
+        if m["comments"] and method == "GET":
+            items = [self._comment_json(repo, issue, c) for c in issue.comments]
+            return self._paginate_list(request, items, 30, 100)
+        if method == "PATCH":
+            body = request.json()
+            state = body.get("state") if isinstance(body, dict) else None
+            if state in ("open", "closed"):
+                issue.state = state
+                issue.closed_at = _now() if state == "closed" else None
+                issue.state_reason = body.get("state_reason") if state == "closed" else "reopened"
+            issue.updated_at = _now()
+        elif method != "GET":
+            raise _not_found()
+        return json_response(200, self._issue_json(repo, issue))
+
+    def _issue_json(self, repo: Repo, issue: Issue) -> dict[str, Any]:
+        """Every property GitHub's description requires of an `issue`."""
+        url = f"{self.base_url}/repos/{repo.full_name}/issues/{issue.number}"
+        return {
+            "id": 7000 + issue.number,
+            "node_id": base64.b64encode(f"I_{repo.id}_{issue.number}".encode()).decode(),
+            "url": url,
+            "repository_url": f"{self.base_url}/repos/{repo.full_name}",
+            "labels_url": f"{url}/labels{{/name}}",
+            "comments_url": f"{url}/comments",
+            "events_url": f"{url}/events",
+            "html_url": f"https://github.com/{repo.full_name}/issues/{issue.number}",
+            "number": issue.number,
+            "state": issue.state,
+            "state_reason": issue.state_reason,
+            "title": issue.title,
+            "body": issue.body,
+            "user": self._owner_json(issue.user),
+            "labels": [],
+            "assignee": None,
+            "milestone": None,
+            "locked": False,
+            "comments": len(issue.comments),
+            "closed_at": issue.closed_at,
+            "created_at": issue.created_at,
+            "updated_at": issue.updated_at,
+            "author_association": "OWNER",
+        }
+
+    def _comment_json(
+        self, repo: Repo, issue: Issue, comment: tuple[int, str, str]
+    ) -> dict[str, Any]:
+        ident, body, at = comment
+        issue_url = f"{self.base_url}/repos/{repo.full_name}/issues/{issue.number}"
+        return {
+            "id": ident,
+            "node_id": base64.b64encode(f"IC_{ident}".encode()).decode(),
+            "url": f"{self.base_url}/repos/{repo.full_name}/issues/comments/{ident}",
+            "html_url": f"https://github.com/{repo.full_name}/issues/{issue.number}#issuecomment-{ident}",
+            "issue_url": issue_url,
+            "body": body,
+            "user": self._owner_json(self.config.github_login),
+            "created_at": at,
+            "updated_at": at,
+            "author_association": "OWNER",
+        }
+
+    def issues(self, full_name: str) -> list[Issue]:
+        """A repository's issues, for tests (callers hold the lock)."""
+        return list(self.state.issues.get(full_name.lower(), []))
 
     def _owner_repos(self, request: Request, kind: str, owner: str) -> Response:
         """`GET /orgs/{org}/repos` and `GET /users/{user}/repos`: a bare JSON array, paged."""
@@ -511,6 +636,9 @@ class GitHubBackend:
             "archived": repo.full_name.lower() in self._archived,
             "disabled": False,
             "has_issues": True,
+            # The caller's own rights, as GitHub tells an authenticated caller (doctor reads
+            # them for --notify-issue).
+            "permissions": dict.fromkeys(("admin", "maintain", "push", "triage", "pull"), True),
             "has_projects": False,
             "has_wiki": False,
             "has_pages": False,

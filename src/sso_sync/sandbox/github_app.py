@@ -41,6 +41,7 @@ _NEEDS = [
     (re.compile(r"^/orgs/[^/]+/actions/secrets"), "organization_secrets"),
     (re.compile(r"^/orgs/[^/]+/dependabot/secrets"), "dependabot_secrets"),
     (re.compile(r"^/orgs/[^/]+/codespaces/secrets"), "organization_codespaces_secrets"),
+    (re.compile(r"^/repos/[^/]+/[^/]+/issues"), "issues"),
     (re.compile(r"^/(?:repos|orgs|users)/"), "metadata"),
 ]
 

@@ -14,6 +14,7 @@ from sso_sync.cli.options import (
     CodeArtifactOwnerOption,
     EcrOption,
     JsonOption,
+    NotifyIssueOption,
     ProfileOption,
     RegionOption,
     TimeoutOption,
@@ -53,10 +54,12 @@ def doctor(
     codeartifact: CodeArtifactOption = None,
     codeartifact_owner: CodeArtifactOwnerOption = None,
     region: RegionOption = None,
+    notify_issue: NotifyIssueOption = None,
 ) -> None:
     """Check the set-up: AWS config and profile, sign-in, client registration, role
     credentials, GitHub auth, each target (exists, public key, permission; no secret this machine
-    wrote changed elsewhere since), the config file.
+    wrote changed elsewhere since), the notification issue's repository (with --notify-issue or a
+    set's notify-issue), the config file.
 
     With --ecr or --codeartifact DOMAIN, also whether the role may get that registry token
     (one is fetched and dropped, never shown), naming the IAM action it lacks if not.
@@ -97,7 +100,8 @@ def doctor(
         else:
             for name in profiles:
                 report.checks += _aws_checks(name, deadline, registries, several=len(profiles) > 1)
-        report.checks += _github_checks(targets, sets, targets_problem, api_url, deadline)
+        issue = notify_issue or next((s.notify_issue for s in sets if s.notify_issue), None)
+        report.checks += _github_checks(targets, sets, targets_problem, api_url, deadline, issue)
         report.checks.append(config_check)
         report.checks.append(_schedule_check(targets, sets))
         if targets_problem is not None and config_check.status != "fail":
@@ -217,8 +221,9 @@ def _github_checks(
     targets_problem: str | None,
     api_url: str | None,
     deadline: Deadline,
+    issue: str | None,
 ) -> list[Check]:
-    from sso_sync.doctor import Check, check_github_auth, check_target
+    from sso_sync.doctor import Check, check_github_auth, check_notify_issue, check_target
     from sso_sync.github.patterns import resolve_patterns
 
     try:
@@ -254,6 +259,8 @@ def _github_checks(
             checks.append(check_target(api, target, auth, set_name))
             if target in changed:
                 checks.append(changed.pop(target))
+        if issue is not None:
+            checks.append(check_notify_issue(api, issue, auth))
     finally:
         api.close()
     return checks

@@ -8,7 +8,8 @@ import typer
 
 from sso_sync.cli import ui
 from sso_sync.cli.context import Context, current
-from sso_sync.cli.groups import GitHubAuth, Writing
+from sso_sync.cli.groups import GitHubAuth, Notifying, Writing
+from sso_sync.cli.notifying import build_notifier
 from sso_sync.cli.options import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -17,6 +18,8 @@ from sso_sync.cli.options import (
     ExpirationVariableOption,
     GitHubTokenFileOption,
     JsonOption,
+    NotifyIssueOption,
+    NotifyUrlFileOption,
     PrefixOption,
     ProfileOption,
     RecordVariableOption,
@@ -66,6 +69,8 @@ def push(
     ] = None,
     record_variable: RecordVariableOption = None,
     record_who: RecordWhoOption = False,
+    notify_url_file: NotifyUrlFileOption = None,
+    notify_issue: NotifyIssueOption = None,
 ) -> None:
     """Push fresh role credentials of a profile as GitHub secrets (repository, environment,
     organization; Actions or Dependabot).
@@ -84,8 +89,12 @@ def push(
     if dry_run:
         _dry_run(ctx, targets, sets, auth, writing, as_json)
         return
+    notifier = build_notifier(
+        ctx, Notifying(notify_url_file, notify_issue), sets, auth, targets.github_app(sets)
+    )
     with command_deadline(timeout) as deadline:
         push = _push(ctx, targets, sets, auth, writing, deadline, fresh_for)
+        push.sides.notifier = notifier
         with recorded_job_run(push, ctx.environ.get(JOB_VARIABLE, "").strip()):
             # A missing token is found before the locks are taken.
             push.sides.github().close()

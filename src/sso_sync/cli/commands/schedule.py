@@ -18,7 +18,8 @@ import typer
 from sso_sync.cli import ui
 from sso_sync.cli.completion import choices
 from sso_sync.cli.context import current
-from sso_sync.cli.groups import DEFAULT_TIMEOUT, GitHubAuth, Writing
+from sso_sync.cli.groups import DEFAULT_TIMEOUT, GitHubAuth, Notifying, Writing
+from sso_sync.cli.notifying import check_for_job
 from sso_sync.cli.options import (
     DEFAULT_CONCURRENCY,
     ApiUrlOption,
@@ -26,6 +27,8 @@ from sso_sync.cli.options import (
     ExpirationVariableOption,
     GitHubTokenFileOption,
     JsonOption,
+    NotifyIssueOption,
+    NotifyUrlFileOption,
     PrefixOption,
     ProfileOption,
     RecordVariableOption,
@@ -104,6 +107,8 @@ def schedule(
     expiration_variable: ExpirationVariableOption = None,
     record_variable: RecordVariableOption = None,
     record_who: RecordWhoOption = False,
+    notify_url_file: NotifyUrlFileOption = None,
+    notify_issue: NotifyIssueOption = None,
     every: EveryOption = "15m",
     backend: BackendOption = "auto",
     dry_run: ScheduleDryRunOption = False,
@@ -129,7 +134,8 @@ def schedule(
     interval = check_every(parse_duration(every, "--every"), every)
     writing = Writing(concurrency, timeout, expiration_variable, record_variable, record_who)
     auth = GitHubAuth(api_url, github_token_file)
-    job = _job(targets, profile, prefix, auth, writing, interval, action)
+    notifying = check_for_job(Notifying(notify_url_file, notify_issue), action)
+    job = _job(targets, profile, prefix, auth, (writing, notifying), interval, action)
     chosen = choose(backend, run_command, current().environ, home)
     if action == "install":
         _warn_if_lifetime_is_shorter(job, targets, profile, prefix)
@@ -148,22 +154,23 @@ def schedule(
             ui.err(LINGER_NOTE)
         ui.err(f"log: {job.log_file}")
     elif action == "remove":
-        if dry_run:
-            ui.out(f"would remove {job.name} from {chosen.name}")
-            return
-        from sso_sync.keepfresh.state import StateStore
-        from sso_sync.state_dir import state_dir
-
-        with _scheduler_lock():
-            removed = chosen.remove(job)
-        # Its last run no longer says anything: `status` and `doctor` must not keep failing.
-        StateStore(state_dir(current().environ)).forget_job(job.name)
-        if removed:
-            ui.out(f"removed {job.name} ({chosen.name})")
-        else:
-            ui.out(f"no job {job.name} in {chosen.name}: nothing to remove")
+        _remove(job, chosen, dry_run)
     else:
         _status(job, chosen, as_json)
+
+
+def _remove(job: Job, chosen: Backend, dry_run: bool) -> None:
+    if dry_run:
+        ui.out(f"would remove {job.name} from {chosen.name}")
+        return
+    with _scheduler_lock():
+        removed = chosen.remove(job)
+    # Its last run no longer says anything: `status` and `doctor` must not keep failing.
+    current().state_store().forget_job(job.name)
+    if removed:
+        ui.out(f"removed {job.name} ({chosen.name})")
+    else:
+        ui.out(f"no job {job.name} in {chosen.name}: nothing to remove")
 
 
 def _job(
@@ -171,7 +178,7 @@ def _job(
     profile: str | None,
     prefix: str | None,
     auth: GitHubAuth,
-    writing: Writing,
+    groups: tuple[Writing, Notifying],
     interval: timedelta,
     action: str,
 ) -> Job:
@@ -189,7 +196,7 @@ def _job(
 
     sets = targets.sets(profile=profile, prefix=prefix)
     check_sets(sets)
-    writing.validate(sets)
+    groups[0].validate(sets)
     keys = [target_key(t, s.prefix) for s in sets for t in s.targets]
     name = job_name(targets.set_name, keys)
     if profile is None and any(s.profile is None for s in sets):
@@ -220,7 +227,7 @@ def _job(
             options=[
                 *dataclasses.replace(auth, token_file=file).to_argv(),
                 *_app_args(targets, app),
-                *writing.to_argv(),
+                *(word for group in groups for word in group.to_argv()),
             ],
         ),
         environment=job_environment(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 from typing import TYPE_CHECKING, Annotated, Any, Optional
@@ -10,7 +11,7 @@ import typer
 
 from sso_sync.cli import ui
 from sso_sync.cli.context import Context, current
-from sso_sync.cli.groups import GitHubAuth, Writing
+from sso_sync.cli.groups import GitHubAuth, Notifying, Writing
 from sso_sync.cli.options import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -19,6 +20,8 @@ from sso_sync.cli.options import (
     CycleTimeoutOption,
     ExpirationVariableOption,
     GitHubTokenFileOption,
+    NotifyIssueOption,
+    NotifyUrlFileOption,
     PrefixOption,
     ProfileOption,
     RecordVariableOption,
@@ -36,7 +39,9 @@ if TYPE_CHECKING:
     from sso_sync.github.rest import GitHubApi
     from sso_sync.github.targets import TargetSet
     from sso_sync.keepfresh.cycles import WatchCycles
-    from sso_sync.keepfresh.watch import Cycle
+    from sso_sync.keepfresh.notices import Notifier
+    from sso_sync.keepfresh.watch import Cycle, Watcher
+    from sso_sync.pushing import Push
 
 
 RefreshBeforeOption = Annotated[
@@ -49,6 +54,23 @@ RefreshBeforeOption = Annotated[
     ),
 ]
 
+RemoteSignInOption = Annotated[
+    bool,
+    typer.Option(
+        "--remote-sign-in",
+        help="When the session can no longer be refreshed, start a device-code sign-in and "
+        "send its link and code by webhook or desktop notification (never to an issue); "
+        "push only if the same person approves.",
+    ),
+]
+RemoteSignInForOption = Annotated[
+    str,
+    typer.Option(
+        "--remote-sign-in-for",
+        metavar="DURATION",
+        help="With --remote-sign-in: how long to keep offering new codes before giving up.",
+    ),
+]
 OnChangeOption = Annotated[
     str,
     typer.Option(
@@ -80,6 +102,10 @@ def watch(
     expiration_variable: ExpirationVariableOption = None,
     record_variable: RecordVariableOption = None,
     record_who: RecordWhoOption = False,
+    notify_url_file: NotifyUrlFileOption = None,
+    notify_issue: NotifyIssueOption = None,
+    remote_sign_in: RemoteSignInOption = False,
+    remote_sign_in_for: RemoteSignInForOption = "24h",
     on_change: OnChangeOption = "overwrite",
 ) -> None:
     """Push now (unless fresh), then again shortly before each expiry, for as long as the IAM
@@ -101,7 +127,9 @@ def watch(
     writing = Writing(concurrency, timeout, expiration_variable, record_variable, record_who)
     writing.validate(sets)
     auth = GitHubAuth(api_url, github_token_file)
-
+    notifying = Notifying(notify_url_file, notify_issue)
+    remote = (remote_sign_in, remote_sign_in_for)
+    notifier, remote_with = _notifier(ctx, notifying, sets, auth, targets, remote)
     stop = threading.Event()
     exit_code = [0]
     in_flight: list[GitHubApi] = []
@@ -115,7 +143,7 @@ def watch(
         if api is not None and stop.is_set():
             api.cancel()
 
-    cycles = _cycles(ctx, targets, sets, auth, writing, stop_sleep, on_api, on_change)
+    cycles = _cycles(ctx, targets, sets, auth, writing, stop_sleep, on_api, on_change, notifier)
     cycles.start()
 
     def on_signal(signum: int, _frame: Any) -> None:
@@ -132,11 +160,8 @@ def watch(
         ui.err(cycle.line())
         for reason in cycle.failure_lines():  # one line each, never a terminal control
             ui.err(ui.one_line(reason))
-        if cycles.current is not None:
-            cycles.current.warn_budget(warned)  # once a day, under 24 hours left
+        _after_cycle(ctx, cycles.current, cycle, warned, remember=remote_sign_in)
         if as_json:
-            import json
-
             ui.out(json.dumps({**cycle.as_dict(), "config_file": config_file_of(sets)}))
 
     watcher = Watcher(
@@ -154,10 +179,7 @@ def watch(
     stops = (signal.SIGTERM, signal.SIGINT, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []))
     previous = {s: signal.signal(s, on_signal) for s in stops}
     try:
-        watcher.run()
-    except LoginRequired as exc:
-        ctx.terminal.notify("sso-sync: sign-in needed", str(exc))
-        raise
+        _watch_until_done(ctx, watcher, cycles, stop_sleep, remote_with)
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
@@ -178,6 +200,104 @@ def _margin(refresh_before: str | None) -> timedelta | None:
     return margin
 
 
+def _notifier(
+    ctx: Context,
+    notifying: Notifying,
+    sets: tuple[TargetSet, ...],
+    auth: GitHubAuth,
+    targets: TargetOptions,
+    remote: tuple[bool, str],
+) -> tuple[Notifier, tuple[Notifier, timedelta] | None]:
+    """The notifier, and with --remote-sign-in what it needs (the notifier, the bound)."""
+    from sso_sync.cli.notifying import build_notifier
+    from sso_sync.durations import parse_duration
+    from sso_sync.keepfresh.channels import Webhook
+    from sso_sync.keepfresh.notify import can_notify
+
+    notifier = build_notifier(ctx, notifying, sets, auth, targets.github_app(sets))
+    has_webhook = any(isinstance(c, Webhook) for c in notifier.channels)
+    bound = parse_duration(remote[1], "--remote-sign-in-for")
+    if not remote[0]:
+        return notifier, None
+    if not has_webhook and not can_notify(ctx.environ):
+        raise UsageError(
+            "--remote-sign-in needs somewhere to send the sign-in link: a webhook "
+            "($SSO_SYNC_NOTIFY_URL or --notify-url-file FILE) or a desktop (notify-send)"
+        )
+    return notifier, (notifier, bound)
+
+
+def _after_cycle(
+    ctx: Context, push: Push | None, cycle: Cycle, warned: dict[str, datetime], *, remember: bool
+) -> None:
+    """The once-a-day budget warning (under 24 hours left); with --remote-sign-in, who signed
+    in, once per profile: what a sign-in by link must match."""
+    if push is None:
+        return
+    push.warn_budget(warned)
+    if remember and cycle.run is not None:
+        _remember_identities(ctx, push)
+
+
+def _watch_until_done(
+    ctx: Context,
+    watcher: Watcher,
+    cycles: WatchCycles,
+    sleep: Callable[[float], None],
+    remote: tuple[Notifier, timedelta] | None,
+) -> None:
+    """The loop; with --remote-sign-in, a sign-in needed is a sign-in by link, then the loop
+    again. The notifier hears of a sign-in needed from the push itself (Push.run)."""
+    while True:
+        try:
+            watcher.run()
+            return
+        except LoginRequired:
+            if remote is None or cycles.current is None:
+                raise
+            _sign_in_by_link(ctx, cycles.current, remote[0], sleep, remote[1])
+
+
+def _remember_identities(ctx: Context, push: Push) -> None:
+    """Who signed in, per profile, once: what a remote sign-in must match. A failed look-up
+    is tried again after the next cycle."""
+    from sso_sync.errors import SsoSyncError
+    from sso_sync.keepfresh.remote_signin import identity_of, remember, remembered
+
+    store = ctx.state_store()
+    for aws in push.aws.values():
+        if remembered(store, aws.profile.name) is None:
+            try:
+                remember(store, aws.profile.name, identity_of(aws))
+            except SsoSyncError:
+                continue
+
+
+def _sign_in_by_link(
+    ctx: Context,
+    push: Push,
+    notifier: Notifier,
+    sleep: Callable[[float], None],
+    bound: timedelta,
+) -> None:
+    """Each profile whose session is gone (IAM Identity Center refuses it, whatever the cache
+    says), signed in again by a link sent to a person."""
+    from sso_sync.keepfresh.remote_signin import RemoteSignIn
+
+    ended = []
+    for aws in push.aws.values():
+        try:
+            aws.role_credentials(allow_sign_in=False)
+        except LoginRequired:
+            ended.append(aws)
+    if not ended:  # nothing to sign in: let the sign-in needed end watch as before
+        raise LoginRequired("a sign-in is needed, but every profile's session works again")
+    for aws in ended:
+        ui.err(f"session for profile '{aws.profile.name}' ended: sending a sign-in link")
+        who = RemoteSignIn(aws, notifier, ctx.state_store(), ctx.now, sleep, bound).run()
+        ui.err(f"signed in again by link as '{who}': watching again")
+
+
 def _cycles(
     ctx: Context,
     targets: TargetOptions,
@@ -187,6 +307,7 @@ def _cycles(
     sleep: Callable[[float], None],
     on_api: Callable[[GitHubApi | None], None],
     on_change: str,
+    notifier: Notifier,
 ) -> WatchCycles:
     """The push use case, once per cycle under the cycle's own deadline; only the first cycle
     may sign in, and only with a person there. `on_change`: what to do about a secret changed
@@ -220,6 +341,7 @@ def _cycles(
         now=ctx.now,
         sleep=sleep,
         on_api=on_api,
+        notifier=notifier,
     )
     Push(request, sides)  # the profiles checked now, before the first cycle
     return WatchCycles(
