@@ -21,6 +21,7 @@ from sso_sync.cli.context import current
 from sso_sync.github.targets import APPS, VISIBILITIES
 
 if TYPE_CHECKING:
+    from sso_sync.cli.groups import Sources
     from sso_sync.github.app_auth import AppSettings
     from sso_sync.github.targets import TargetSet
 
@@ -211,11 +212,17 @@ class TargetOptions:
         return settings
 
     def sets(
-        self, *, profile: str | None, prefix: str | None, confirm: bool = True
+        self,
+        *,
+        profile: str | None,
+        prefix: str | None,
+        confirm: bool = True,
+        sources: Sources | None = None,
     ) -> tuple[TargetSet, ...]:
         """The sets to work on: from these options, else from the config file, which is then
         named on stderr (and a discovered one confirmed first, unless `confirm` is False, as
-        for `doctor`, which only reports whether it was)."""
+        for `doctor`, which only reports whether it was); `sources`, when given, say what
+        each set pushes."""
         from sso_sync.cli.config_confirm import confirm_discovered
         from sso_sync.sets import choose_sets
 
@@ -239,7 +246,7 @@ class TargetOptions:
         source = config_file_of(sets)
         if source is not None:
             ui.err(f"Using sets from {source}")
-        return sets
+        return sets if sources is None else sources.apply(sets)
 
 
 def config_file_of(sets: Sequence[TargetSet]) -> str | None:

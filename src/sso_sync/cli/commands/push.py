@@ -8,7 +8,7 @@ import typer
 
 from sso_sync.cli import ui
 from sso_sync.cli.context import Context, current
-from sso_sync.cli.groups import GitHubAuth, Writing
+from sso_sync.cli.groups import GitHubAuth, Sources, Writing
 from sso_sync.cli.options import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -23,6 +23,7 @@ from sso_sync.cli.options import (
     RecordWhoOption,
     TargetsTimeoutOption,
 )
+from sso_sync.cli.source_options import source_options
 from sso_sync.cli.target_options import TargetOptions, config_file_of, target_options
 from sso_sync.clients import command_deadline
 from sso_sync.errors import Interrupted, OperationFailed
@@ -42,8 +43,10 @@ if TYPE_CHECKING:
 
 
 @target_options
+@source_options
 def push(
     targets: TargetOptions,
+    sources: Sources,
     profile: ProfileOption = None,
     prefix: PrefixOption = None,
     api_url: ApiUrlOption = None,
@@ -75,7 +78,7 @@ def push(
     from sso_sync.durations import parse_duration
 
     ctx = current()
-    sets = targets.sets(profile=profile, prefix=prefix)
+    sets = targets.sets(profile=profile, prefix=prefix, sources=sources)
     check_sets(sets)  # names and duplicates, before any network call
     fresh_for = parse_duration(min_remaining) if min_remaining is not None else None
     writing = Writing(concurrency, timeout, expiration_variable, record_variable, record_who)

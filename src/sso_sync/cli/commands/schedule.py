@@ -18,7 +18,7 @@ import typer
 from sso_sync.cli import ui
 from sso_sync.cli.completion import choices
 from sso_sync.cli.context import current
-from sso_sync.cli.groups import DEFAULT_TIMEOUT, GitHubAuth, Writing
+from sso_sync.cli.groups import DEFAULT_TIMEOUT, GitHubAuth, Sources, Writing
 from sso_sync.cli.options import (
     DEFAULT_CONCURRENCY,
     ApiUrlOption,
@@ -31,6 +31,7 @@ from sso_sync.cli.options import (
     RecordVariableOption,
     RecordWhoOption,
 )
+from sso_sync.cli.source_options import source_options
 from sso_sync.cli.target_options import TargetOptions, target_options_after
 from sso_sync.errors import OperationFailed, UsageError
 from sso_sync.files import parse_utc_timestamp
@@ -82,8 +83,10 @@ ScheduleDryRunOption = Annotated[
 
 
 @target_options_after("action")
+@source_options
 def schedule(
     targets: TargetOptions,
+    sources: Sources,
     action: Annotated[
         str,
         # Hidden from the Arguments section (typer would add `<str>`): the usage line and the
@@ -129,7 +132,7 @@ def schedule(
     interval = check_every(parse_duration(every, "--every"), every)
     writing = Writing(concurrency, timeout, expiration_variable, record_variable, record_who)
     auth = GitHubAuth(api_url, github_token_file)
-    job = _job(targets, profile, prefix, auth, writing, interval, action)
+    job = _job(targets, sources, profile, prefix, auth, writing, interval, action)
     chosen = choose(backend, run_command, current().environ, home)
     if action == "install":
         _warn_if_lifetime_is_shorter(job, targets, profile, prefix)
@@ -168,6 +171,7 @@ def schedule(
 
 def _job(
     targets: TargetOptions,
+    sources: Sources,
     profile: str | None,
     prefix: str | None,
     auth: GitHubAuth,
@@ -187,7 +191,7 @@ def _job(
     from sso_sync.sets import find_config
     from sso_sync.state_dir import state_dir
 
-    sets = targets.sets(profile=profile, prefix=prefix)
+    sets = targets.sets(profile=profile, prefix=prefix, sources=sources)
     check_sets(sets)
     writing.validate(sets)
     keys = [target_key(t, s.prefix) for s in sets for t in s.targets]
@@ -221,6 +225,7 @@ def _job(
                 *dataclasses.replace(auth, token_file=file).to_argv(),
                 *_app_args(targets, app),
                 *writing.to_argv(),
+                *sources.to_argv(),
             ],
         ),
         environment=job_environment(
