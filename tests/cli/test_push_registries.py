@@ -176,3 +176,33 @@ def test_a_config_set_without_anything_to_push_is_refused(
         f"error: {config}: sets.deps: role-credentials = false leaves nothing to push: add "
         'ecr = true or codeartifact = "DOMAIN"'
     )
+
+
+def test_min_remaining_makes_no_request_while_every_secret_is_fresh(world: World, run) -> None:
+    world.seed_token()
+    argv = ["push", "-p", "ci", "--repo", REPO, "--org", "octo-org", *REGISTRIES]
+    assert run(*argv).exit_code == 0
+    world.sandbox.clear_requests()
+    again = run(*argv, "--min-remaining", "30m")
+    assert again.exit_code == 0, again.stderr
+    assert world.sandbox.requests == []  # not AWS, not ECR, not CodeArtifact, not GitHub
+    assert again.stdout.splitlines()[0].startswith(f"{REPO}: fresh (")
+
+
+def test_a_target_is_due_when_its_registry_token_is_short(world: World, run) -> None:
+    """Credentials for an hour, ECR passwords for ten minutes: --min-remaining 30m pushes
+    again though the credentials alone would be fresh, and says how long the password had."""
+    world.sandbox.config.ecr_token_lifetime = 600
+    world.seed_token()
+    argv = ["push", "-p", "ci", "--repo", REPO, "--ecr", "--json"]
+    first = run(*argv)
+    assert json.loads(first.stdout)["targets"][0]["remaining_seconds"] <= 600
+    again = run(*argv, "--min-remaining", "30m")
+    assert again.exit_code == 0, again.stderr
+    [target] = json.loads(again.stdout)["targets"]
+    assert target["outcome"] == "updated"
+    assert (
+        values(world, f"repos/{REPO}/actions")["ECR_PASSWORD"]
+        == issued_tokens(world)["ECR_PASSWORD"]
+    )
+    assert len(world.sandbox.issued_registry_tokens) == 2
