@@ -22,6 +22,7 @@ from sso_sync.cli.options import (
     NoRoleCredentialsOption,
     RegionOption,
 )
+from sso_sync.cli.target_options import block_parameters
 
 _SOURCE_ANNOTATIONS: dict[str, Any] = {
     "ecr": EcrOption,
@@ -41,13 +42,7 @@ def source_options(command: F) -> F:
     `sources: Sources` argument, already validated."""
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "sources"]
-    defaults = {f.name: f.default for f in fields(Sources)}
-    block = [
-        inspect.Parameter(
-            name, inspect.Parameter.KEYWORD_ONLY, default=defaults[name], annotation=hint
-        )
-        for name, hint in _SOURCE_ANNOTATIONS.items()
-    ]
+    block = block_parameters(_SOURCE_ANNOTATIONS, Sources)
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

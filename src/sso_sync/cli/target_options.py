@@ -286,17 +286,23 @@ def target_options_after(*leading: str) -> Callable[[F], F]:
     return lambda command: _with_target_block(command, leading)
 
 
+def block_parameters(annotations: dict[str, Any], group: Any) -> list[inspect.Parameter]:
+    """A block of options as typer sees them: keyword-only, each with its group's default
+    (also the source block's, cli/source_options.py)."""
+    defaults = {f.name: f.default for f in fields(group)}
+    return [
+        inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=defaults[name], annotation=hint
+        )
+        for name, hint in annotations.items()
+    ]
+
+
 def _with_target_block(command: F, leading: tuple[str, ...]) -> F:
     # Evaluated here: typer does not evaluate the string annotations of a given signature.
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "targets"]
-    defaults = {f.name: f.default for f in fields(TargetOptions)}
-    block = [
-        inspect.Parameter(
-            name, inspect.Parameter.KEYWORD_ONLY, default=defaults[name], annotation=hint
-        )
-        for name, hint in _TARGET_ANNOTATIONS.items()
-    ]
+    block = block_parameters(_TARGET_ANNOTATIONS, TargetOptions)
     first = [p for p in own if p.name in leading]
     rest = [p for p in own if p.name not in leading]
 
