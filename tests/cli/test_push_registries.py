@@ -46,9 +46,11 @@ def test_dependabot_gets_only_the_registry_tokens(world: World, run) -> None:
     assert stored == issued_tokens(world)
     assert set(stored) == {"ECR_PASSWORD", "CODEARTIFACT_AUTH_TOKEN"}
     assert values(world, f"repos/{REPO}/actions") == {}
-    assert result.stdout.splitlines()[0] == (
-        f"{REPO} (dependabot): ECR_PASSWORD created, CODEARTIFACT_AUTH_TOKEN created"
-    )
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{REPO} (dependabot): ECR_PASSWORD created, CODEARTIFACT_AUTH_TOKEN created"
+    # Each token's own expiry, after the credentials' (here the same: CodeArtifact's default).
+    assert lines[2].startswith("CODEARTIFACT_AUTH_TOKEN expires at ")
+    assert lines[3].startswith("ECR_PASSWORD expires at ") and lines[3].endswith(" left)")
     # Each token was asked for with the role credentials the sandbox issued for the profile.
     tokens = world.sandbox.issued_registry_tokens
     assert [(t["kind"], t["domain"]) for t in tokens] == [("ecr", ""), ("codeartifact", "corp")]

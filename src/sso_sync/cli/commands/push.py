@@ -196,9 +196,25 @@ def print_push(run: PushRun, as_json: bool, *, config_file: str | None = None) -
             ui.out(held.describe())
         for _name, c in run.credentials:
             ui.out(f"credentials for {c.account_id}/{c.role_name} {expire_at(c.expiration)}")
+        for line in registry_expiries(run):
+            ui.out(line)
     for v in run.variables:
         if v.error is None:
             ui.err(f"{v.target.label}: variable {v.name} {v.outcome} ({v.value})")
+
+
+def registry_expiries(run: PushRun) -> list[str]:
+    """`ECR_PASSWORD expires at ... (11 h 59 min left)`: each secret a source other than the
+    role credentials issued (a registry token keeps its own expiry), once per name and time."""
+    from sso_sync.sources import ROLE_SECRET_NAMES
+
+    seen = {
+        (name, when)
+        for issued in run.issued.values()
+        for name, when in issued.items()
+        if name not in ROLE_SECRET_NAMES
+    }
+    return [f"{n} " + expire_at(w).replace("expire", "expires", 1) for n, w in sorted(seen)]
 
 
 def _print_plan(
