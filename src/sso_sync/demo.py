@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sso_sync import clients
 from sso_sync.aws.profiles import AwsPaths
+from sso_sync.aws.registry_tokens import ECR_PASSWORD
 from sso_sync.github.targets import Target, TargetSet
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from sso_sync.sandbox import Sandbox
 
 DEMO_PROFILE = "sandbox-ci"
+# Who issued each secret the demo checks, when not IAM Identity Center.
+_ISSUER = {ECR_PASSWORD: "ECR"}
 DEMO_REPO = "octo-org/app"
 
 
@@ -51,6 +54,8 @@ sso =
 sso_oidc =
   endpoint_url = {aws_url}
 sts =
+  endpoint_url = {aws_url}
+ecr =
   endpoint_url = {aws_url}
 """
 
@@ -96,6 +101,10 @@ def run_demo(
 
         issued = credentials.as_secrets()
         received = sandbox.secrets(f"repos/{DEMO_REPO}/actions")
+        # A registry token is pushed beside them (the credential-source table's ECR row).
+        ecr = [t for t in sandbox.issued_registry_tokens if t["kind"] == "ecr"]
+        if ecr:
+            issued[ECR_PASSWORD] = ecr[-1]["value"]
         checks = {
             name: received.get(name) is not None and received[name].value == value
             for name, value in issued.items()
@@ -118,7 +127,8 @@ def run_demo(
     summary = [
         f"{DEMO_REPO}: " + ", ".join(f"{s.name} {s.outcome}" for r in results for s in r.secrets),
         *(
-            f"  {name}: {'decrypts to what SSO issued' if good else 'MISMATCH'}"
+            f"  {name}: "
+            + (f"decrypts to what {_ISSUER.get(name, 'SSO')} issued" if good else "MISMATCH")
             for name, good in checks.items()
         ),
         f"STS GetCallerIdentity with the pushed credentials: {arn}"
@@ -176,10 +186,12 @@ def _push(
     """Sign in by device code, then the push use case with a throwaway state directory."""
     from datetime import datetime, timezone
 
+    from sso_sync.aws.registry_sources import EcrSource
     from sso_sync.aws.session import AwsSession
     from sso_sync.github.rest import GitHubApi
     from sso_sync.keepfresh.state import StateStore
     from sso_sync.pushing import Push, PushRequest, PushSides
+    from sso_sync.sources import ROLE_CREDENTIALS
 
     terminal = _DemoTerminal(say)
     environ = {"HOME": str(paths.config_file.parent.parent)}
@@ -195,7 +207,10 @@ def _push(
             )
 
         owner, repo = DEMO_REPO.split("/")
-        sets = (TargetSet(None, DEMO_PROFILE, "", (Target(kind="repo", owner=owner, repo=repo),)),)
+        target = Target(kind="repo", owner=owner, repo=repo)
+        sets = (
+            TargetSet(None, DEMO_PROFILE, "", (target,), sources=(ROLE_CREDENTIALS, EcrSource())),
+        )
         state.mkdir(mode=0o700)
         sides = PushSides(
             aws=lambda _p: aws,

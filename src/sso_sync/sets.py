@@ -19,6 +19,17 @@ from sso_sync.config_trust import check_safe_to_read
 from sso_sync.errors import ConfigError, UsageError
 from sso_sync.files import read_capped
 from sso_sync.github.targets import RepoPattern, Target, TargetSet, build_patterns, build_targets
+from sso_sync.sources import CredentialSource
+
+# What a set pushes besides the role credentials, as the push options name it (without --).
+SOURCE_KEYS = {
+    "ecr",
+    "codeartifact",
+    "codeartifact-owner",
+    "codeartifact-duration",
+    "region",
+    "role-credentials",
+}
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,7 +40,7 @@ CONFIG_NAME = "sso-sync.toml"
 PYPROJECT = "pyproject.toml"
 SET_KEYS = {
     "profile", "prefix", "targets", "github-app-id", "github-app-key", "notify-url-file",
-    "notify-issue",
+    "notify-issue", *SOURCE_KEYS,
 }  # fmt: skip
 TARGET_KEYS = {"repo", "env", "org", "visibility", "selected-repos", "app", "exclude", "user"}
 
@@ -205,6 +216,7 @@ def _parse_sets(path: Path, data: dict[str, Any], root: str) -> tuple[TargetSet,
             raise ConfigError(f"{path}: {where}: github-app-id and github-app-key go together")
         url_file = _string(path, body, where, "notify-url-file", required=False)
         issue = _string(path, body, where, "notify-issue", required=False) or None
+        sources = _parse_sources(path, body, where)
         parsed.append(
             TargetSet(
                 name,
@@ -217,9 +229,43 @@ def _parse_sets(path: Path, data: dict[str, Any], root: str) -> tuple[TargetSet,
                 github_app_key=(path.parent / app_key).absolute() if app_key else None,
                 notify_url_file=(path.parent / url_file).absolute() if url_file else None,
                 notify_issue=issue,
+                sources=sources,
             )
         )
     return tuple(parsed)
+
+
+def _parse_sources(path: Path, body: dict[str, Any], where: str) -> tuple[CredentialSource, ...]:
+    """A set's registry settings (the push options of the same names) as its sources."""
+    from sso_sync.aws.registry_sources import build_sources
+    from sso_sync.sources import DEFAULT_SOURCES
+
+    if not SOURCE_KEYS & set(body):
+        return DEFAULT_SOURCES
+    for key, kind in (("ecr", bool), ("role-credentials", bool), ("codeartifact-duration", int)):
+        value = body.get(key)
+        if value is not None and (type(value) is not kind):
+            expected = "true or false" if kind is bool else "a number of seconds"
+            raise ConfigError(f"{path}: {where}.{key}: expected {expected}")
+    texts = {
+        key: _string(path, body, where, key, required=False) or None
+        for key in ("codeartifact", "codeartifact-owner", "region")
+    }
+    try:
+        return build_sources(
+            ecr=body.get("ecr", False),
+            codeartifact=texts["codeartifact"],
+            codeartifact_owner=texts["codeartifact-owner"],
+            codeartifact_duration=body.get("codeartifact-duration"),
+            region=texts["region"],
+            role_credentials=body.get("role-credentials", True),
+        )
+    except UsageError as exc:
+        # The same rule as for the options, worded with this file's keys.
+        words = str(exc).replace("--no-role-credentials", "role-credentials = false")
+        words = words.replace("--codeartifact DOMAIN", 'codeartifact = "DOMAIN"')
+        words = words.replace("add --ecr", "add ecr = true")
+        raise ConfigError(f"{path}: {where}: {words.replace('--', '')}") from None
 
 
 def _parse_target(

@@ -29,6 +29,7 @@ def test_demo_runs_the_main_line_and_leaks_nothing(isolated_env: Path) -> None:
         "AWS_SECRET_ACCESS_KEY",
         "AWS_SESSION_TOKEN",
         "AWS_CREDENTIAL_EXPIRATION",
+        "ECR_PASSWORD",  # a registry token, beside the credentials
     ]
     assert all(s["decrypts_to_issued"] and s["outcome"] == "created" for s in report["secrets"])
     assert report["caller_arn"].startswith("arn:aws:sts::111122223333:assumed-role/")
@@ -42,6 +43,7 @@ def test_demo_human_output(isolated_env: Path) -> None:
     result = CliRunner().invoke(app, ["demo"])
     assert result.exit_code == 0, result.stderr
     assert "decrypts to what SSO issued" in result.stdout
+    assert "  ECR_PASSWORD: decrypts to what ECR issued" in result.stdout.splitlines()
     assert "demo passed" in result.stdout
     assert "sign-in: device code" in result.stderr
     # It ends with the next step: the README's "Try it by hand" (tests/cli/test_try_by_hand.py).

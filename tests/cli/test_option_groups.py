@@ -14,7 +14,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from sso_sync.cli.app import app
-from sso_sync.cli.groups import GitHubAuth, Notifying, Writing
+from sso_sync.cli.groups import GitHubAuth, Notifying, Sources, Writing
 from sso_sync.cli.target_options import TargetOptions
 from tests.support.world import World
 
@@ -36,6 +36,12 @@ GROUP_PARAMETERS = {
     "record_who": Writing,
     "notify_url_file": Notifying,
     "notify_issue": Notifying,
+    "ecr": Sources,
+    "codeartifact": Sources,
+    "codeartifact_owner": Sources,
+    "codeartifact_duration": Sources,
+    "region": Sources,
+    "no_role_credentials": Sources,
 }
 
 
@@ -109,6 +115,16 @@ def test_a_scheduled_job_gets_the_webhook_files_path_never_the_url(
     assert "env-canary-path" not in result.stdout + result.stderr
 
 
+def test_the_sources_round_trip_so_a_job_pushes_the_registry_tokens() -> None:
+    given = Sources(True, "corp", "444455556666", 3600, "eu-west-1", no_role_credentials=True)
+    command = typer.main.get_command(app).commands["push"]  # type: ignore[attr-defined]
+    params = command.make_context("push", given.to_argv()).params
+    assert Sources(**{f.name: params[f.name] for f in fields(Sources)}) == given
+    assert Sources().to_argv() == []
+    for name in ("watch", "schedule", "list", "remove"):
+        assert {f.name for f in fields(Sources)} <= set(_parameters(name)), name
+
+
 @pytest.mark.parametrize("backend", ["cron", "systemd", "launchd"])
 def test_a_scheduled_job_carries_the_writing_options(
     backend: str, world: World, tmp_path: Path
@@ -120,7 +136,7 @@ def test_a_scheduled_job_carries_the_writing_options(
         ("--expiration-variable", "AWS_EXPIRY"), ("--record-variable", "SSO_SYNC_RECORD"),
         ("--concurrency", "3"), ("--timeout", "45"),
     ]  # fmt: skip
-    given = [word for pair in pairs_given for word in pair] + ["--record-who"]
+    given = [word for pair in pairs_given for word in pair] + ["--record-who", "--ecr"]
     result = CliRunner().invoke(
         app,
         ["schedule", "install", "--repo", "octo-org/app", "-p", "ci", "--backend", backend,
@@ -135,6 +151,7 @@ def test_a_scheduled_job_carries_the_writing_options(
     pairs = list(itertools.pairwise(words))
     assert [p for p in pairs_given if p not in pairs] == [], words
     assert "--record-who" in words
+    assert "--ecr" in words  # the source group reaches the job
 
 
 def test_the_target_block_round_trips_so_a_job_pushes_what_was_asked() -> None:

@@ -55,6 +55,12 @@ def pushed(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     assert CliRunner().invoke(app, ["push", "--repo", REPO, "-p", "ci"]).exit_code == 0
 
 
+def registry_tokens_pushed(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    """Signed in, and both registry tokens already on the repository for Dependabot."""
+    world.seed_token()
+    assert CliRunner().invoke(app, ["push", *REGISTRY_TARGET]).exit_code == 0
+
+
 def org_secret_selected(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     """Signed in, and the four secrets already on the organization, `selected` for one repo."""
     world.seed_token()
@@ -258,6 +264,13 @@ DEPENDABOT_CONFIG = (
 )
 DOCTOR_REGISTRIES = ("doctor", "--repo", REPO, "-p", "ci", "--ecr", "--codeartifact", "corp")
 
+# Both registry tokens for Dependabot, without the role credentials.
+REGISTRY_TARGET = (
+    *("--repo", REPO, "-p", "ci", "--app", "dependabot"),
+    *("--ecr", "--codeartifact", "corp", "--no-role-credentials"),
+)
+PUSH_REGISTRIES = ("push", *REGISTRY_TARGET)
+
 SCHEDULE_INSTALL = ("schedule", "install", "--repo", REPO, "-p", "ci", "--backend", "cron")
 
 CASES = {
@@ -297,6 +310,19 @@ CASES = {
     "doctor ok with registry tokens": Case(DOCTOR_REGISTRIES, signed_in, 0),
     "doctor fails, registry token refused": Case(DOCTOR_REGISTRIES, registry_refused, 1),
     "doctor fails, ECR token not AWS:": Case(DOCTOR_REGISTRIES, ecr_answer_not_aws, 1),
+    "push ok with registry tokens": Case(PUSH_REGISTRIES, signed_in, 0),
+    "push ok with registry tokens beside the credentials": Case(
+        (*PUSH, "--ecr", "--codeartifact", "corp", "--json"), signed_in, 0
+    ),
+    "push fails, registry token refused": Case(PUSH_REGISTRIES, registry_refused, 1),
+    "push fails, ECR token not AWS:": Case(PUSH_REGISTRIES, ecr_answer_not_aws, 1),
+    "list ok with registry tokens": Case(("list", *REGISTRY_TARGET), registry_tokens_pushed, 0),
+    "remove ok with registry tokens": Case(
+        ("remove", *REGISTRY_TARGET, "--yes"), registry_tokens_pushed, 0
+    ),
+    "watch ends after pushing registry tokens": Case(
+        ("watch", *REGISTRY_TARGET, "--refresh-before", "13h", "--json"), signed_in, 2
+    ),
     "dependabot-config ok": Case(DEPENDABOT_CONFIG, signed_in, 0),
     "dependabot-config fails, endpoint refused": Case(DEPENDABOT_CONFIG, registry_refused, 1),
     "doctor fails on github": Case(("doctor", "--repo", REPO, "-p", "ci"), bad_github_token, 1),

@@ -5,6 +5,8 @@
 - `completion`: tab completion of choices, `schedule`'s actions and profile names.
 - `options`: every option shared by several commands.
 - `target_options`: the target block, as one `TargetOptions` value (and its `to_argv`).
+- `source_options`: the source block (registry tokens, `--no-role-credentials`), as one
+  `Sources` value (cli/groups.py) for push, watch, schedule, list and remove.
 - `ui`: stdout and stderr (terminal controls stripped), progress, prompts, sign-in messages.
 - `config_confirm`: showing a discovered config file's plan and confirming it once.
 - `context`: what a command is handed (`Context`: environment, terminal, clock, and the

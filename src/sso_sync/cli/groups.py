@@ -7,6 +7,9 @@ command line a scheduled job runs is never typed twice (cibuildwheel's `BuildOpt
 - `Writing`: what a push writes beside the secrets and how (`--concurrency`, `--timeout`,
   `--expiration-variable`, `--record-variable`, `--record-who`);
 - `Notifying`: who hears when something needs a person (`--notify-url-file`, `--notify-issue`).
+- `Sources`: what a push writes besides (or instead of) the role credentials: registry tokens
+  (`--ecr`, `--codeartifact`, `--codeartifact-owner`, `--codeartifact-duration`, `--region`)
+  and `--no-role-credentials`. `list` and `remove` take it too, to know those secrets' names.
 
 A new push option a scheduled job must carry is a field here and a line in its `to_argv`;
 tests/cli/test_option_groups.py fails for an option of `push` that no group carries and that is
@@ -15,6 +18,7 @@ not named as one a job sets itself.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from sso_sync.github.targets import TargetSet
+    from sso_sync.sources import CredentialSource
 
 DEFAULT_TIMEOUT = 120.0
 
@@ -66,6 +71,8 @@ class Writing:
         ):
             if name:
                 validate_variable(name, targets, option=option)
+        if self.expiration_variable:
+            _check_role_credentials(sets)
         if self.record_who and not self.record_variable:
             raise UsageError(
                 "--record-who needs --record-variable NAME: name the variable to write"
@@ -120,3 +127,74 @@ class Notifying:
         """The file's path, never the URL."""
         argv = ["--notify-url-file", str(self.url_file.resolve())] if self.url_file else []
         return argv + (["--notify-issue", self.issue] if self.issue else [])
+
+
+def _check_role_credentials(sets: Sequence[TargetSet]) -> None:
+    """--expiration-variable is the role credentials' expiry (AWS_CREDENTIAL_EXPIRATION's value):
+    a set that pushes no role credentials has none to write."""
+    from sso_sync.sources import ROLE_CREDENTIALS
+
+    for target_set in sets:
+        if ROLE_CREDENTIALS not in target_set.sources:
+            where = f"set '{target_set.name}'" if target_set.name else "--no-role-credentials"
+            raise UsageError(
+                "--expiration-variable writes the role credentials' expiry, and "
+                f"{where} pushes none: drop one of them"
+            )
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What each set pushes: the role credentials unless `no_role_credentials`, and the
+    registry tokens asked for. Given on the command line, these replace a config set's own
+    registry settings (as --profile and --prefix beat the file's)."""
+
+    ecr: bool = False
+    codeartifact: str | None = None
+    codeartifact_owner: str | None = None
+    codeartifact_duration: int | None = None
+    region: str | None = None
+    no_role_credentials: bool = False
+
+    @property
+    def given(self) -> bool:
+        return self != Sources()
+
+    def rows(self) -> tuple[CredentialSource, ...]:
+        """The sources these options ask for; UsageError names the option to change."""
+        from sso_sync.aws.registry_sources import build_sources
+
+        return build_sources(
+            ecr=self.ecr,
+            codeartifact=self.codeartifact,
+            codeartifact_owner=self.codeartifact_owner,
+            codeartifact_duration=self.codeartifact_duration,
+            region=self.region,
+            role_credentials=not self.no_role_credentials,
+        )
+
+    def validate(self) -> None:
+        """Before any request (and before a set is read)."""
+        if self.given:
+            self.rows()
+
+    def apply(self, sets: Sequence[TargetSet]) -> tuple[TargetSet, ...]:
+        """Every set with these sources; the sets unchanged when no option was given."""
+        if not self.given:
+            return tuple(sets)
+        rows = self.rows()
+        return tuple(dataclasses.replace(s, sources=rows) for s in sets)
+
+    def to_argv(self) -> list[str]:
+        argv = ["--ecr"] if self.ecr else []
+        if self.codeartifact is not None:
+            argv += ["--codeartifact", self.codeartifact]
+        if self.codeartifact_owner is not None:
+            argv += ["--codeartifact-owner", self.codeartifact_owner]
+        if self.codeartifact_duration is not None:
+            argv += ["--codeartifact-duration", str(self.codeartifact_duration)]
+        if self.region is not None:
+            argv += ["--region", self.region]
+        if self.no_role_credentials:
+            argv.append("--no-role-credentials")
+        return argv

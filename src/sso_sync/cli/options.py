@@ -208,3 +208,21 @@ CodeArtifactOwnerOption = Annotated[
         show_default=False,
     ),
 ]
+CodeArtifactDurationOption = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--codeartifact-duration",
+        metavar="SECONDS",
+        help="How long the --codeartifact token lasts: 900 to 43200, or 0 (the default) for as "
+        "long as the role credentials.",
+        show_default=False,
+    ),
+]
+NoRoleCredentialsOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-role-credentials",
+        help="Leave out the four AWS_* secrets: push only the registry tokens (--ecr, "
+        "--codeartifact), as Dependabot needs.",
+    ),
+]

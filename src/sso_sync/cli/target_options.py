@@ -21,6 +21,7 @@ from sso_sync.cli.context import current
 from sso_sync.github.targets import APPS, VISIBILITIES
 
 if TYPE_CHECKING:
+    from sso_sync.cli.groups import Sources
     from sso_sync.github.app_auth import AppSettings
     from sso_sync.github.targets import TargetSet
 
@@ -211,11 +212,17 @@ class TargetOptions:
         return settings
 
     def sets(
-        self, *, profile: str | None, prefix: str | None, confirm: bool = True
+        self,
+        *,
+        profile: str | None,
+        prefix: str | None,
+        confirm: bool = True,
+        sources: Sources | None = None,
     ) -> tuple[TargetSet, ...]:
         """The sets to work on: from these options, else from the config file, which is then
         named on stderr (and a discovered one confirmed first, unless `confirm` is False, as
-        for `doctor`, which only reports whether it was)."""
+        for `doctor`, which only reports whether it was); `sources`, when given, say what
+        each set pushes."""
         from sso_sync.cli.config_confirm import confirm_discovered
         from sso_sync.sets import choose_sets
 
@@ -239,7 +246,7 @@ class TargetOptions:
         source = config_file_of(sets)
         if source is not None:
             ui.err(f"Using sets from {source}")
-        return sets
+        return sets if sources is None else sources.apply(sets)
 
 
 def config_file_of(sets: Sequence[TargetSet]) -> str | None:
@@ -279,17 +286,23 @@ def target_options_after(*leading: str) -> Callable[[F], F]:
     return lambda command: _with_target_block(command, leading)
 
 
+def block_parameters(annotations: dict[str, Any], group: Any) -> list[inspect.Parameter]:
+    """A block of options as typer sees them: keyword-only, each with its group's default
+    (also the source block's, cli/source_options.py)."""
+    defaults = {f.name: f.default for f in fields(group)}
+    return [
+        inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=defaults[name], annotation=hint
+        )
+        for name, hint in annotations.items()
+    ]
+
+
 def _with_target_block(command: F, leading: tuple[str, ...]) -> F:
     # Evaluated here: typer does not evaluate the string annotations of a given signature.
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "targets"]
-    defaults = {f.name: f.default for f in fields(TargetOptions)}
-    block = [
-        inspect.Parameter(
-            name, inspect.Parameter.KEYWORD_ONLY, default=defaults[name], annotation=hint
-        )
-        for name, hint in _TARGET_ANNOTATIONS.items()
-    ]
+    block = block_parameters(_TARGET_ANNOTATIONS, TargetOptions)
     first = [p for p in own if p.name in leading]
     rest = [p for p in own if p.name not in leading]
 

@@ -192,6 +192,27 @@ def check_sets(sets: Sequence[TargetSet]) -> None:
                         f"{target.label}: {name} would be written by both {other} and "
                         f"{_set_label(target_set)}: give one of them another prefix"
                     )
+    _check_one_source_per_name(sets)
+
+
+def _check_one_source_per_name(sets: Sequence[TargetSet]) -> None:
+    """A profile's secrets are issued once per run, by unprefixed name: two sets of one profile
+    asking for a name from differently set sources (two CodeArtifact domains) would both get
+    one of the values. Refused before any request; a second profile for the same role (one
+    sign-in, see the README) gives each its own."""
+    issuer: dict[tuple[str | None, str], tuple[object, str]] = {}
+    for target_set in sets:
+        for source in target_set.sources:
+            for name in source.secret_names():
+                first = issuer.setdefault(
+                    (target_set.profile, name), (source, _set_label(target_set))
+                )
+                if first[0] != source:
+                    raise UsageError(
+                        f"{first[1]} and {_set_label(target_set)} ask for {name} differently "
+                        "with the same profile: give one of them its own profile (another "
+                        "profile for the same role shares the sign-in)"
+                    )
 
 
 def plan_sets(

@@ -233,11 +233,21 @@ class Watcher:
 
 
 def lifetime_of(cycle: Cycle) -> timedelta:
-    """The shortest lifetime among the credentials the cycle pushed: as issued where known,
-    else from the cycle's start (slightly long), to the whole second."""
+    """The shortest lifetime among the credentials and the other secrets (registry tokens) the
+    cycle pushed: as issued where known, else from the cycle's start (slightly long), to the
+    whole second. A 15-minute ECR password beside 12-hour credentials is renewed by its own."""
     assert cycle.run is not None
     spans = [
         c.lifetime if c.lifetime is not None else c.expiration - cycle.at
         for _n, c in cycle.run.credentials
+    ]
+    # A secret that expires before the credentials was issued just now, for less: count it.
+    # (Cached credentials may be part-used; their full lifetime is what counts for them.)
+    soonest = min((c.expiration for _n, c in cycle.run.credentials), default=None)
+    spans += [
+        when - cycle.at
+        for issued in cycle.run.issued.values()
+        for when in issued.values()
+        if soonest is None or when < soonest
     ]
     return timedelta(seconds=round(min(spans).total_seconds()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sso_sync.cli import ui
 from sso_sync.cli.context import current
+from sso_sync.cli.groups import Sources
 from sso_sync.cli.options import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -14,6 +15,7 @@ from sso_sync.cli.options import (
     PrefixOption,
     TargetsTimeoutOption,
 )
+from sso_sync.cli.source_options import source_options
 from sso_sync.cli.target_options import TargetOptions, config_file_of, target_options
 from sso_sync.clients import command_deadline
 from sso_sync.errors import OperationFailed
@@ -21,8 +23,10 @@ from sso_sync.wording import without_label
 
 
 @target_options
+@source_options
 def list_secrets(
     targets: TargetOptions,
+    sources: Sources,
     prefix: PrefixOption = None,
     api_url: ApiUrlOption = None,
     concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
@@ -43,7 +47,7 @@ def list_secrets(
     from sso_sync.sync import target_count
 
     del profile  # accepted so that a push line works with the verb changed; nothing to sign in to
-    sets = targets.sets(profile=None, prefix=prefix)
+    sets = targets.sets(profile=None, prefix=prefix, sources=sources)
     app = targets.github_app(sets)
     permissions = run_permissions(sets, write=False, variables=False)
     with command_deadline(timeout) as deadline:

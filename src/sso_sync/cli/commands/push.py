@@ -8,7 +8,7 @@ import typer
 
 from sso_sync.cli import ui
 from sso_sync.cli.context import Context, current
-from sso_sync.cli.groups import GitHubAuth, Notifying, Writing
+from sso_sync.cli.groups import GitHubAuth, Notifying, Sources, Writing
 from sso_sync.cli.notifying import build_notifier
 from sso_sync.cli.options import (
     DEFAULT_CONCURRENCY,
@@ -26,6 +26,7 @@ from sso_sync.cli.options import (
     RecordWhoOption,
     TargetsTimeoutOption,
 )
+from sso_sync.cli.source_options import source_options
 from sso_sync.cli.target_options import TargetOptions, config_file_of, target_options
 from sso_sync.clients import command_deadline
 from sso_sync.errors import Interrupted, OperationFailed
@@ -45,8 +46,10 @@ if TYPE_CHECKING:
 
 
 @target_options
+@source_options
 def push(
     targets: TargetOptions,
+    sources: Sources,
     profile: ProfileOption = None,
     prefix: PrefixOption = None,
     api_url: ApiUrlOption = None,
@@ -80,7 +83,7 @@ def push(
     from sso_sync.durations import parse_duration
 
     ctx = current()
-    sets = targets.sets(profile=profile, prefix=prefix)
+    sets = targets.sets(profile=profile, prefix=prefix, sources=sources)
     check_sets(sets)  # names and duplicates, before any network call
     fresh_for = parse_duration(min_remaining) if min_remaining is not None else None
     writing = Writing(concurrency, timeout, expiration_variable, record_variable, record_who)
@@ -202,9 +205,25 @@ def print_push(run: PushRun, as_json: bool, *, config_file: str | None = None) -
             ui.out(held.describe())
         for _name, c in run.credentials:
             ui.out(f"credentials for {c.account_id}/{c.role_name} {expire_at(c.expiration)}")
+        for line in registry_expiries(run):
+            ui.out(line)
     for v in run.variables:
         if v.error is None:
             ui.err(f"{v.target.label}: variable {v.name} {v.outcome} ({v.value})")
+
+
+def registry_expiries(run: PushRun) -> list[str]:
+    """`ECR_PASSWORD expires at ... (11 h 59 min left)`: each secret a source other than the
+    role credentials issued (a registry token keeps its own expiry), once per name and time."""
+    from sso_sync.sources import ROLE_SECRET_NAMES
+
+    seen = {
+        (name, when)
+        for issued in run.issued.values()
+        for name, when in issued.items()
+        if name not in ROLE_SECRET_NAMES
+    }
+    return [f"{n} " + expire_at(w).replace("expire", "expires", 1) for n, w in sorted(seen)]
 
 
 def _print_plan(

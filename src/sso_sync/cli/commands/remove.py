@@ -9,6 +9,7 @@ import typer
 
 from sso_sync.cli import ui
 from sso_sync.cli.context import current
+from sso_sync.cli.groups import Sources
 from sso_sync.cli.options import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -19,6 +20,7 @@ from sso_sync.cli.options import (
     PrefixOption,
     TargetsTimeoutOption,
 )
+from sso_sync.cli.source_options import source_options
 from sso_sync.cli.target_options import TargetOptions, config_file_of, target_options
 from sso_sync.clients import command_deadline
 from sso_sync.errors import OperationFailed
@@ -33,8 +35,10 @@ if TYPE_CHECKING:
 
 
 @target_options
+@source_options
 def remove(
     targets: TargetOptions,
+    sources: Sources,
     prefix: PrefixOption = None,
     api_url: ApiUrlOption = None,
     yes: Annotated[
@@ -55,7 +59,7 @@ def remove(
     """
 
     del profile  # accepted so that a push line works with the verb changed; nothing to sign in to
-    sets = targets.sets(profile=None, prefix=prefix)
+    sets = targets.sets(profile=None, prefix=prefix, sources=sources)
     app = targets.github_app(sets)
     with command_deadline(timeout) as deadline:
         _remove(sets, app, deadline, api_url, yes, dry_run, concurrency, as_json)

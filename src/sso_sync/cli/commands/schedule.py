@@ -18,7 +18,7 @@ import typer
 from sso_sync.cli import ui
 from sso_sync.cli.completion import choices
 from sso_sync.cli.context import current
-from sso_sync.cli.groups import DEFAULT_TIMEOUT, GitHubAuth, Notifying, Writing
+from sso_sync.cli.groups import DEFAULT_TIMEOUT, GitHubAuth, Notifying, Sources, Writing
 from sso_sync.cli.notifying import check_for_job
 from sso_sync.cli.options import (
     DEFAULT_CONCURRENCY,
@@ -34,6 +34,7 @@ from sso_sync.cli.options import (
     RecordVariableOption,
     RecordWhoOption,
 )
+from sso_sync.cli.source_options import source_options
 from sso_sync.cli.target_options import TargetOptions, target_options_after
 from sso_sync.errors import OperationFailed, UsageError
 from sso_sync.files import parse_utc_timestamp
@@ -85,8 +86,10 @@ ScheduleDryRunOption = Annotated[
 
 
 @target_options_after("action")
+@source_options
 def schedule(
     targets: TargetOptions,
+    sources: Sources,
     action: Annotated[
         str,
         # Hidden from the Arguments section (typer would add `<str>`): the usage line and the
@@ -135,7 +138,7 @@ def schedule(
     writing = Writing(concurrency, timeout, expiration_variable, record_variable, record_who)
     auth = GitHubAuth(api_url, github_token_file)
     notifying = check_for_job(Notifying(notify_url_file, notify_issue), action)
-    job = _job(targets, profile, prefix, auth, (writing, notifying), interval, action)
+    job = _job(targets, sources, profile, prefix, auth, (writing, notifying), interval, action)
     chosen = choose(backend, run_command, current().environ, home)
     if action == "install":
         _warn_if_lifetime_is_shorter(job, targets, profile, prefix)
@@ -175,6 +178,7 @@ def _remove(job: Job, chosen: Backend, dry_run: bool) -> None:
 
 def _job(
     targets: TargetOptions,
+    sources: Sources,
     profile: str | None,
     prefix: str | None,
     auth: GitHubAuth,
@@ -194,7 +198,7 @@ def _job(
     from sso_sync.sets import find_config
     from sso_sync.state_dir import state_dir
 
-    sets = targets.sets(profile=profile, prefix=prefix)
+    sets = targets.sets(profile=profile, prefix=prefix, sources=sources)
     check_sets(sets)
     groups[0].validate(sets)
     keys = [target_key(t, s.prefix) for s in sets for t in s.targets]
@@ -228,6 +232,7 @@ def _job(
                 *dataclasses.replace(auth, token_file=file).to_argv(),
                 *_app_args(targets, app),
                 *(word for group in groups for word in group.to_argv()),
+                *sources.to_argv(),
             ],
         ),
         environment=job_environment(

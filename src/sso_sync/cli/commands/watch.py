@@ -11,7 +11,7 @@ import typer
 
 from sso_sync.cli import ui
 from sso_sync.cli.context import Context, current
-from sso_sync.cli.groups import GitHubAuth, Notifying, Writing
+from sso_sync.cli.groups import GitHubAuth, Notifying, Sources, Writing
 from sso_sync.cli.options import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -27,6 +27,7 @@ from sso_sync.cli.options import (
     RecordVariableOption,
     RecordWhoOption,
 )
+from sso_sync.cli.source_options import source_options
 from sso_sync.cli.target_options import TargetOptions, config_file_of, target_options
 from sso_sync.errors import EXIT_INTERRUPTED, Cancelled, LoginRequired, UsageError
 
@@ -89,8 +90,10 @@ AsJsonOption = Annotated[
 
 
 @target_options
+@source_options
 def watch(
     targets: TargetOptions,
+    sources: Sources,
     profile: ProfileOption = None,
     prefix: PrefixOption = None,
     api_url: ApiUrlOption = None,
@@ -121,7 +124,7 @@ def watch(
     from sso_sync.keepfresh.watch import Watcher
 
     ctx = current()
-    sets = targets.sets(profile=profile, prefix=prefix)
+    sets = targets.sets(profile=profile, prefix=prefix, sources=sources)
     check_sets(sets)
     margin = _margin(refresh_before)
     writing = Writing(concurrency, timeout, expiration_variable, record_variable, record_who)
