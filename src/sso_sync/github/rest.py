@@ -118,7 +118,7 @@ class GitHubApi:
         self._sleep = sleep or self._sleep_unless_cancelled
         self._clock = clock
         self._wall_clock = wall_clock
-        self._pacer = pacer or Pacer(clock=clock, sleep=self._sleep)
+        self._pacer = pacer or Pacer(clock=clock, sleep=self._sleep, wall_clock=wall_clock)
         # The command's one deadline (its watchdog cuts requests in flight); `timeout` alone
         # makes one that starts now, for callers without a command around them.
         self.deadline = deadline or Deadline(timeout, clock=clock)
@@ -140,7 +140,11 @@ class GitHubApi:
         return None if math.isinf(left) else self._clock() + left
 
     def _sleep_unless_cancelled(self, seconds: float) -> None:
-        if self._cancelled.wait(seconds):
+        from sso_sync.waiting import sliced_wait, time_left
+
+        # In slices, on both clocks: a Retry-After of many minutes must not outlast a suspend.
+        left = time_left(seconds, wall=self._wall_clock, monotonic=self._clock)
+        if sliced_wait(left, self._cancelled.wait):
             raise Cancelled("not sent: the run was stopped")
 
     def close(self) -> None:
