@@ -54,6 +54,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also issue role credentials (first account, first role) and add them to the JSON "
         "line: 'credentials' live, 'expired_credentials' already expired (STS says so)",
     )
+    parser.add_argument(
+        "--with-sso-token",
+        action="store_true",
+        help="also sign in (a refreshable session for the sso-session 'corp') and add the AWS "
+        "CLI token cache entry to the JSON line as 'sso_token', for a client in another process",
+    )
     args = parser.parse_args(argv)
 
     stopping = threading.Event()
@@ -75,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
             "region": config.region,
             "env": sandbox.env(),
         }
+        if args.with_sso_token:
+            announcement["sso_token"] = sandbox.mint_token(session_name="corp")
         if args.with_credentials:
             announcement.update(_live_and_expired_credentials(sandbox))
         sys.stdout.write(json.dumps(announcement) + "\n")
