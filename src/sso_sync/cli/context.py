@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sso_sync.github.app_auth import AppInstallations, AppSettings
     from sso_sync.github.rest import GitHubApi
     from sso_sync.keepfresh.state import StateStore
+    from sso_sync.server_clock import ServerClock
     from sso_sync.terminal import Steps, Terminal
 
 
@@ -35,15 +36,31 @@ class Context:
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     # Looked up when asked: a test runner swaps sys.stdin after this is made.
     stdin_isatty: Callable[[], bool] = field(default=lambda: sys.stdin.isatty())  # noqa: PLW0108
-    now: Callable[[], datetime] = utc_now
+    # Now by the servers' clock (server_clock.py: this machine's, corrected by the offset their
+    # `Date` headers showed), unless a test hands in its own.
+    now: Callable[[], datetime] = field(default=None)  # type: ignore[assignment]  # set below
     terminal: Terminal = field(default=None)  # type: ignore[assignment]  # set below
     json_printed: int = 0  # JSON objects printed on stdout (cli/app.py reads it on an error)
+    _server_clock: ServerClock | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.terminal is None:
             from sso_sync.cli.ui import CliTerminal
 
             self.terminal = CliTerminal(self.environ)
+        if self.now is None:
+            self.now = lambda: self.server_clock().now()
+
+    def server_clock(self) -> ServerClock:
+        """The offsets recorded in the state file, then each answer's; a change is written back."""
+        if self._server_clock is None:
+            from sso_sync.server_clock import ServerClock
+
+            store = self.state_store()
+            self._server_clock = ServerClock(
+                readings=store.read_clock(), on_change=store.record_clock
+            )
+        return self._server_clock
 
     def out_json(self, data: object) -> None:
         """The command's result as one JSON document on stdout, counted: an error that follows
@@ -83,6 +100,7 @@ class Context:
             terminal=self.terminal,
             unsaved=unsaved,
             deadline=deadline,
+            server_clock=self.server_clock(),
         )
 
     def github(
@@ -108,6 +126,7 @@ class Context:
             on_long_wait=self.terminal.say if announce_waits else None,
             app=app,
             permissions=permissions,
+            server_clock=self.server_clock(),
         )
 
     def state_store(self) -> StateStore:

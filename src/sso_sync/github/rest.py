@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sso_sync.deadline import Deadline
 from sso_sync.errors import (
@@ -21,6 +21,9 @@ from sso_sync.errors import (
 )
 from sso_sync.github.pacing import LONG_WAIT, Pacer, request_points
 from sso_sync.github.retry import RetryPolicy, backoff, is_rate_limited, server_delay, should_retry
+
+if TYPE_CHECKING:
+    from sso_sync.server_clock import ServerClock
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +104,10 @@ class GitHubApi:
         wall_clock: Callable[[], float] = time.time,
         authorizer: Authorizer | None = None,
         on_long_wait: Callable[[str], None] | None = None,
+        server_clock: ServerClock | None = None,
     ) -> None:
-        """`on_long_wait` is told, in one line, of every retry wait over `LONG_WAIT` seconds."""
+        """`on_long_wait` is told, in one line, of every retry wait over `LONG_WAIT` seconds;
+        `server_clock` of every answer's `Date` (how far this machine's clock is off)."""
         if (requester is None) == (requester_factory is None):
             raise TypeError("give exactly one of requester and requester_factory")
         self._single = requester
@@ -125,6 +130,7 @@ class GitHubApi:
         self.log = RequestLog()
         self.authorizer = authorizer
         self._on_long_wait = on_long_wait
+        self.server_clock = server_clock
 
     def cancel(self) -> None:
         """Requests not yet started fail with `Cancelled`."""
@@ -224,6 +230,8 @@ class GitHubApi:
                 why = f"GitHub could not be reached ({type(exc).__name__})"
             else:
                 self.log.add(method, path, status)
+                if self.server_clock is not None:
+                    self.server_clock.observe("github", headers)
                 if self.deadline.expired:
                     # The watchdog may have cut this answer short (a peer dripping headers
                     # parses as a complete, empty 200): past the deadline, trust no answer.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
+import time
 from dataclasses import dataclass, field
 
 _ALNUM = string.ascii_letters + string.digits
@@ -58,6 +59,12 @@ class SandboxConfig:
     # `X-OAuth-Scopes` on answers to the personal token: a classic token's; None: fine-grained.
     github_token_scopes: str | None = "repo, admin:org, workflow"
     github_login: str = "octocat"
+    # Seconds this sandbox's clock runs ahead of the machine's (negative: behind): its `Date`
+    # headers, expiries and signature checks all go by it, as a client's clock off would look.
+    clock_offset: float = 0.0
+
+    def now(self) -> float:
+        return time.time() + self.clock_offset
 
 
 @dataclass(frozen=True)

@@ -59,8 +59,8 @@ def _invalid(*errors: str) -> GitHubFault:
     return GitHubFault(422, "Invalid request.", list(errors))
 
 
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+def _iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 @dataclass
@@ -119,7 +119,7 @@ class GitHubBackend:
         self._archived = {a.lower() for a in config.archived}
         self.app = github_app.AppState()
         self._used = 0
-        self._reset_at = int(time.time()) + 3600
+        self._reset_at = int(self.config.now()) + 3600
 
     def add_repo(self, full_name: str, environments: list[str]) -> None:
         owner, name = full_name.split("/", 1)
@@ -194,7 +194,7 @@ class GitHubBackend:
         if hmac.compare_digest(token, self.config.github_token):
             return None
         installation = self.app.tokens.get(token)
-        if installation is None or installation.expires_at <= time.time():
+        if installation is None or installation.expires_at <= self.config.now():
             raise GitHubFault(401, "Bad credentials")
         return installation
 
@@ -204,7 +204,9 @@ class GitHubBackend:
         scheme, _, token = (request.header("Authorization") or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise GitHubFault(401, "A JSON web token could not be decoded")
-        problem = github_app.verify_jwt(self.app, self.config.app_id, token.strip(), time.time())
+        problem = github_app.verify_jwt(
+            self.app, self.config.app_id, token.strip(), self.config.now()
+        )
         if problem is not None:
             raise GitHubFault(401, problem)
 
@@ -230,7 +232,7 @@ class GitHubBackend:
             permissions, problem = github_app.grant(self._app_permissions(), asked)
             if permissions is None:
                 raise GitHubFault(422, problem or "Invalid request.")
-            expires = time.time() + self.config.installation_token_lifetime
+            expires = self.config.now() + self.config.installation_token_lifetime
             record = github_app.InstallationToken(ident, account, expires, permissions)
             token = github_app.new_token()
             self.app.tokens[token] = record
@@ -691,7 +693,7 @@ class GitHubBackend:
                 raise _invalid("selected_repository_ids must name repositories you can access")
             selected = list(ids)
         store = self.state.secrets.setdefault(scope, {})
-        now = _now()
+        now = _iso(self.config.now())
         existing = store.get(name)
         store[name] = StoredSecret(
             value=value,
@@ -786,7 +788,7 @@ class GitHubBackend:
                     raise _invalid("value is required")
                 if name in store:
                     raise GitHubFault(409, "Already exists - Variable already exists")
-                now = _now()
+                now = _iso(self.config.now())
                 store[name] = Variable(body["value"], now, now)
                 return json_response(201, {})
             raise _not_found()
@@ -812,7 +814,7 @@ class GitHubBackend:
                 if not isinstance(body["value"], str):
                     raise _invalid("value must be a string")
                 var.value = body["value"]
-            var.updated_at = _now()
+            var.updated_at = _iso(self.config.now())
             del store[name]
             store[new_name] = var
             return Response(204)

@@ -135,8 +135,11 @@ class SandboxServer(ThreadingHTTPServer):
     # Keep-alive clients would otherwise make server_close() wait for them to hang up.
     block_on_close = False
 
-    def __init__(self, port: int, app: App, hub: Hub) -> None:
+    def __init__(
+        self, port: int, app: App, hub: Hub, clock: Callable[[], float] = time.time
+    ) -> None:
         self.app = app
+        self.clock = clock
         self.hub = hub
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
@@ -184,6 +187,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return self.server_version
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header, by the sandbox's own clock (`SandboxConfig.clock_offset`)."""
+        server: SandboxServer = self.server  # type: ignore[assignment]
+        return super().date_time_string(server.clock() if timestamp is None else timestamp)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the sandbox must stay quiet
