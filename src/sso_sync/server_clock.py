@@ -61,13 +61,20 @@ class ServerClock:
     @property
     def offset(self) -> float:
         """The latest measurement's offset, from whichever server; 0 when none was made."""
-        with self._lock:
-            latest = max(self.readings.values(), key=lambda r: r.at, default=None)
-        return 0.0 if latest is None else latest.offset
+        return self.offset_of(None)
 
-    def time(self) -> float:
-        """Now, by the servers' clock (epoch seconds)."""
-        return self.local() + self.offset
+    def offset_of(self, source: str | None) -> float:
+        """`source`'s offset when it was measured, else the latest from any server, else 0."""
+        with self._lock:
+            reading = self.readings.get(source) if source is not None else None
+            if reading is None:
+                reading = max(self.readings.values(), key=lambda r: r.at, default=None)
+        # Within the noise of a whole-second header, this machine's clock stands as it is.
+        return 0.0 if reading is None or abs(reading.offset) < NOTE_CHANGE else reading.offset
+
+    def time(self, source: str | None = None) -> float:
+        """Now, by the servers' clock, or by `source`'s (epoch seconds)."""
+        return self.local() + self.offset_of(source)
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.time(), timezone.utc)

@@ -246,7 +246,7 @@ class AppInstallations:
         """Dated by GitHub's clock: GitHub refuses a JWT issued in its future, or that lives
         more than 10 minutes by its clock."""
         clock = self._api.server_clock if self._api is not None else None
-        now = int(clock.time() if clock is not None else time.time())
+        now = int(clock.time("github") if clock is not None else time.time())
         signed = self._sign({"iat": now - 60, "exp": now + 300, "iss": str(self.settings.app_id)})
         return signed.decode("utf-8") if isinstance(signed, bytes) else signed
 
@@ -344,7 +344,7 @@ class AppInstallations:
 
     def _refused(self, status: int, message: str, what: str) -> None:
         clock = self._api.server_clock if self._api is not None else None
-        hint = skew_hint(message, clock.offset if clock is not None else None)
+        hint = skew_hint(message, clock.offset_of("github") if clock is not None else None)
         if status == 401 and hint is not None:
             raise GitHubError(
                 f"GitHub refused GitHub App {self.settings.app_id}'s JWT while {what} ({message}): "
