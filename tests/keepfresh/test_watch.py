@@ -9,6 +9,7 @@ import signal
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -224,17 +225,26 @@ def test_cycles_sleep_until_the_margin_and_back_off_after_a_failure() -> None:
     assert lines[3].endswith("expiry 2026-11-30T13:44:45Z; next run 2026-11-30T13:29:15Z")
 
 
-def watcher_over(clock: FakeClock, cycles: list[Cycle], count: int = 2) -> Watcher:
+def fake_watcher(
+    clock: FakeClock,
+    push: Callable[[timedelta], PushRun],
+    on_cycle: Callable[[Cycle], None] = lambda c: None,
+    **options: Any,
+) -> Watcher:
+    """The loop on `clock`, never stopped, no jitter unless `options` say otherwise."""
     return Watcher(
-        push=clock.pushing(lambda _min: one_hour_run(clock)),
+        push=clock.pushing(push),
         now=clock.now,
         wait=clock.wait,
         monotonic=clock.monotonic,
         stopping=lambda: False,
-        on_cycle=cycles.append,
-        jitter=lambda limit: 0.0,
-        max_cycles=count,
+        on_cycle=on_cycle,
+        **{"jitter": lambda limit: 0.0, **options},
     )
+
+
+def watcher_over(clock: FakeClock, cycles: list[Cycle], count: int = 2) -> Watcher:
+    return fake_watcher(clock, lambda _min: one_hour_run(clock), cycles.append, max_cycles=count)
 
 
 def test_after_a_suspend_a_due_cycle_runs_within_a_slice_of_waking() -> None:
@@ -263,16 +273,8 @@ def test_a_wall_clock_set_back_neither_spins_nor_stretches_the_sleep() -> None:
 def test_a_target_due_already_is_never_pushed_again_without_a_sleep() -> None:
     # Ten seconds left against a 15-minute margin: due in the past; the next cycle still waits.
     clock = FakeClock()
-    Watcher(
-        push=clock.pushing(lambda _min: PushRun([], [], remaining={REPO: 10.0})),
-        now=clock.now,
-        wait=clock.wait,
-        monotonic=clock.monotonic,
-        stopping=lambda: False,
-        on_cycle=lambda c: None,
-        jitter=lambda limit: limit,
-        max_cycles=3,
-    ).run()
+    push = lambda _min: PushRun([], [], remaining={REPO: 10.0})  # noqa: E731
+    fake_watcher(clock, push, jitter=lambda limit: limit, max_cycles=3).run()
     assert clock.waits == [5.0, 5.0]
 
 
@@ -283,20 +285,16 @@ def test_the_lifetime_is_measured_from_when_the_credentials_arrived() -> None:
     clock = FakeClock()
     received = clock.at + timedelta(seconds=3)
     creds = RoleCredentials("1", "ci", "a", "b", "c", received + timedelta(seconds=60), received)
-    cycles: list[object] = []
-    watcher = Watcher(
-        push=lambda _min: PushRun([], [("ci", creds)], remaining={REPO: 63.0}),
-        now=clock.now,
-        wait=clock.wait,
-        monotonic=clock.monotonic,
-        stopping=lambda: False,
-        on_cycle=cycles.append,
-        jitter=lambda limit: 0.0,
+    cycles: list[Cycle] = []
+    watcher = fake_watcher(
+        clock,
+        lambda _min: PushRun([], [("ci", creds)], remaining={REPO: 63.0}),
+        cycles.append,
         refresh_before=timedelta(seconds=60),
     )
     with pytest.raises(UsageError, match="lifetime \\(60s\\)"):
         watcher.run()
-    assert [c.next_at for c in cycles] == [None]  # type: ignore[attr-defined]
+    assert [c.next_at for c in cycles] == [None]
     assert clock.waits == []
 
 
