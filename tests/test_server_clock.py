@@ -119,3 +119,12 @@ def test_a_jwt_refused_for_its_dates_is_sent_again_by_githubs_clock(
         api.close()
     assert [r.status for r in world.sandbox.requests] == [401, 200]
     assert clock.offset_of("github") == pytest.approx(-1200, abs=3)
+
+
+def test_an_unusable_state_file_does_not_fail_a_command_that_only_measures_the_clock(
+    world: World, run
+) -> None:
+    path = Path(os.environ["HOME"]) / ".local" / "state" / "sso-sync" / "targets.json"
+    path.mkdir(parents=True)  # a directory where the file should be: unreadable, unwritable
+    result = run("list", "--repo", APP)
+    assert result.exit_code == 0, result.stderr

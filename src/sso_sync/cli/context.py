@@ -6,6 +6,7 @@ own context (`CliRunner.invoke(app, argv, obj=Context(...))`) instead of patchin
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from sso_sync.github.app_auth import AppInstallations, AppSettings
     from sso_sync.github.rest import GitHubApi
     from sso_sync.keepfresh.state import StateStore
-    from sso_sync.server_clock import ServerClock
+    from sso_sync.server_clock import Reading, ServerClock
     from sso_sync.terminal import Steps, Terminal
 
 
@@ -54,12 +55,35 @@ class Context:
     def server_clock(self) -> ServerClock:
         """The offsets recorded in the state file, then each answer's; a change is written back."""
         if self._server_clock is None:
-            from sso_sync.server_clock import ServerClock
+            from sso_sync.errors import SsoSyncError
 
-            store = self.state_store()
-            self._server_clock = ServerClock(
-                readings=store.read_clock(), on_change=store.record_clock
-            )
+            # A state file that cannot be read or written must not fail a command that only
+            # measures the clock (the command that needs the file says why): the offset is
+            # still used for this run.
+            try:
+                store = self.state_store()
+                readings = store.read_clock()
+            except (OSError, SsoSyncError):
+                return self._clock_of({}, None)
+
+            def note(source: str, reading: Reading) -> None:
+                try:
+                    store.record_clock(source, reading)
+                except (OSError, SsoSyncError) as exc:
+                    logging.getLogger(__name__).debug("clock offset not recorded: %s", exc)
+
+            return self._clock_of(readings, note)
+        return self._server_clock
+
+    def _clock_of(
+        self,
+        readings: dict[str, Reading],
+        note: Callable[[str, Reading], None] | None,
+    ) -> ServerClock:
+        from sso_sync.server_clock import ServerClock
+
+        self._server_clock = ServerClock(readings=readings, on_change=note)
+        return self._server_clock
         return self._server_clock
 
     def out_json(self, data: object) -> None:
