@@ -128,3 +128,13 @@ def test_an_unusable_state_file_does_not_fail_a_command_that_only_measures_the_c
     path.mkdir(parents=True)  # a directory where the file should be: unreadable, unwritable
     result = run("list", "--repo", APP)
     assert result.exit_code == 0, result.stderr
+
+
+def test_record_who_refused_for_the_clock_says_so(world: World, run) -> None:
+    world.sandbox.config.clock_offset = -20 * 60  # STS refuses a signature 20 minutes ahead
+    world.seed_token()
+    result = run("push", "--repo", APP, "-p", "ci", "--record-variable", "AUDIT", "--record-who")
+    assert result.exit_code != 0
+    assert "STS GetCallerIdentity failed (SignatureDoesNotMatch): this machine's clock is off" in (
+        result.stdout + result.stderr
+    )
