@@ -149,8 +149,8 @@ def app(permissions: dict[str, str] | None) -> Prepare:
 
 def clock_ahead(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     # The sandbox's clock 20 minutes behind this machine's: ours is 20 minutes ahead.
-    world.seed_token()
     world.sandbox.config.clock_offset = -20 * 60
+    world.seed_token()  # valid an hour by the sandbox's clock
 
 
 P = ("-p", "ci")

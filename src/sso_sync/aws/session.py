@@ -45,6 +45,7 @@ class AwsSession:
         self.deadline = deadline
         self.environ = environ
         self.terminal = terminal
+        self.server_clock = server_clock
         self.paths = paths or AwsPaths.from_environ(environ)
         self.session = clients.aws_session(self.paths, deadline=deadline, server_clock=server_clock)
         if unsaved is None:
@@ -165,4 +166,6 @@ class AwsSession:
                 sso=self.sso,
                 sts_for=sts_for,
                 region=region,
+                # Expiries are the servers' times: judged by their clock, as far as it is known.
+                **({"now": self.server_clock.now} if self.server_clock is not None else {}),
             )
