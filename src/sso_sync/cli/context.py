@@ -84,7 +84,6 @@ class Context:
 
         self._server_clock = ServerClock(readings=readings, on_change=note)
         return self._server_clock
-        return self._server_clock
 
     def out_json(self, data: object) -> None:
         """The command's result as one JSON document on stdout, counted: an error that follows
