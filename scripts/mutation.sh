@@ -47,7 +47,7 @@ text = open(path, encoding="utf-8").read()
 extra = f"pytest_add_cli_args_test_selection = {shlex.split(tests)!r}\n".replace("'", '"')
 # A mutant that makes a wait endless (pacing, a backoff) is killed by the per-test limit; no
 # test in the selection needs more than a few seconds, so a short limit keeps the run short.
-extra += f"pytest_add_cli_args = {['-p', 'no:cacheprovider', f'--timeout={timeout}']!r}\n".replace(
+extra += f"pytest_add_cli_args = {['-p', 'no:cacheprovider', '-n', '0', f'--timeout={timeout}']!r}\n".replace(
     "'", '"'
 )
 # Whatever the tests read at the top of the tree (README, docs, action.yml, ...), not only the

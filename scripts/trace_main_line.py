@@ -8,6 +8,7 @@ back up into it.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import tempfile
@@ -30,7 +31,7 @@ def layer(module: str) -> str:
     return "bottom"
 
 
-def main() -> int:  # noqa: PLR0915
+def main() -> int:
     from typer.testing import CliRunner
 
     from sso_sync.sandbox import Sandbox, SandboxConfig
@@ -63,7 +64,8 @@ def main() -> int:  # noqa: PLR0915
             caller = frame.f_back.f_globals.get("__name__", "") if frame.f_back else None
             with lock:
                 calls.append((module, caller))
-                if layer(module) == "cli" and caller and layer(caller) not in ("cli", "?"):
+                below = caller and caller.startswith("sso_sync.") and layer(caller) != "cli"
+                if layer(module) == "cli" and below:
                     up.append(f"{caller} -> {module}.{frame.f_code.co_name}")
             if (
                 module == "sso_sync.github.rest"
@@ -81,13 +83,13 @@ def main() -> int:  # noqa: PLR0915
             threading.setprofile(None)  # type: ignore[arg-type]
     modules = list(dict.fromkeys(m for m, _ in calls))
     layers = [layer(m) for m, _ in calls]
-    switches = sum(1 for a, b in zip(layers, layers[1:]) if a != b)
-    enters_cli = sum(1 for a, b in zip(layers, layers[1:]) if b == "cli" and a != "cli")
+    switches = sum(1 for a, b in itertools.pairwise(layers) if a != b)
+    enters_cli = sum(1 for a, b in itertools.pairwise(layers) if b == "cli" and a != "cli")
     callbacks = len(up)
     print(f"modules of ours run before the first PUT: {len(modules)}")
     for m in modules:
         print(f"  {layer(m):9} {m}")
-    print(f"layer switches: {switches}; entries into cli/: {enters_cli}; calls up into cli/: {callbacks}")
+    print(f"layer switches: {switches}; entries into cli/: {enters_cli}; calls up: {callbacks}")
     for line in dict.fromkeys(up):
         print(f"  up: {line}")
     return 0

@@ -20,11 +20,15 @@ from tests.support.world import World, assert_no_leak, write_config
 
 # Prism and its session sandbox for the contract tests: registered here, once, so that Prism
 # starts once per session however many modules use it.
-pytest_plugins = ["tests.support.prism"]
+pytest_plugins = ["tests.support.prism", "tests.support.parallel", "tests.support.process_state"]
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_env(
+    inherited_state_unchanged: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    # inherited_state_unchanged first: it must see the environment as it is after monkeypatch
+    # has undone this test's changes (tests/support/process_state.py).
     for name in list(os.environ):
         if name.startswith(("AWS_", "GH_", "GITHUB_", "XDG_", "SSO_SYNC_")) or name in (
             "CI",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +38,19 @@ if TYPE_CHECKING:
     from sso_sync.github.app_auth import AppInstallations, AppSettings
     from sso_sync.github.rest import GitHubApi
     from sso_sync.server_clock import ServerClock
+
+# What `-v` has said about a command's GitHub token, by the command's deadline: a command that
+# builds its client twice (a token check, then the push) names the source once.
+_TOKEN_SOURCES_TOLD: weakref.WeakKeyDictionary[Deadline, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _tell_token_source(deadline: Deadline, url: str, source: object) -> None:
+    line = f"GitHub token for {url_origin(url)} from {source}"
+    told = _TOKEN_SOURCES_TOLD.setdefault(deadline, set())
+    if line not in told:
+        told.add(line)
+        log.info("%s", line)
+
 
 CONNECT_TIMEOUT = 10
 READ_TIMEOUT = 30
@@ -307,11 +321,11 @@ def github_api(
     file = token_file_path(token_file, environ)
     if file is not None:
         token = read_token_file(file)
-        log.info("GitHub token for %s from %s", url_origin(url), file)
+        _tell_token_source(deadline, url, file)
     else:
         resolved = resolve_token(url, environ)
         token = resolved.value
-        log.info("GitHub token for %s from %s", url_origin(url), resolved.source)
+        _tell_token_source(deadline, url, resolved.source)
     return GitHubApi(
         requester_factory=lambda: github_requester(token, url, per_request),
         deadline=deadline,

@@ -39,7 +39,7 @@ def check_safe_to_read(path: Path) -> None:
                 "copy it to a file of your own and pass --config"
             )
         if info.st_mode & stat.S_IWOTH:
-            raise ConfigError(f"{path}: refusing a config file others can write: chmod o-w it")
+            raise ConfigError(f"{path}: refusing a config file others can write: chmod o-w {path}")
         if parent.st_mode & stat.S_IWOTH and not parent.st_mode & stat.S_ISVTX:
             raise ConfigError(
                 f"{path}: refusing a config file in a directory others can write "

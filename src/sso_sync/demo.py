@@ -55,6 +55,13 @@ sts =
 """
 
 
+# The demo's last line: where to go once it has passed.
+NEXT_STEP = (
+    "next: drive each command yourself against the sandbox (`python -m sso_sync.sandbox`): "
+    'see "Try it by hand" in the README'
+)
+
+
 def run_demo(
     say: Callable[[str], None], make_sandbox: Callable[[], Sandbox] | None = None
 ) -> dict[str, Any]:
@@ -119,6 +126,7 @@ def run_demo(
         else "STS check skipped: GitHub did not receive all the credentials",
         f"demo {'passed' if ok else 'FAILED'} in {time.monotonic() - started:.1f} s; "
         "sandbox stopped, temporary files removed",
+        NEXT_STEP,
     ]
     return {
         "ok": ok,

@@ -7,7 +7,6 @@ token refresh, the role cache): never a secret, never to GitHub. A check that do
 
 from __future__ import annotations
 
-import os
 import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -77,24 +76,24 @@ def check_config_file(
     once someone confirmed it at a terminal."""
     if path is None:
         return Check("config file", "not applicable", "none found")
+    from sso_sync.config_trust import check_safe_to_read
+
+    try:
+        # What `push` refuses, in `push`'s words (each names its fix).
+        check_safe_to_read(path)
+    except SsoSyncError as exc:
+        return Check("config file", "fail", str(exc))
     try:
         load(path)
     except SsoSyncError as exc:
         return Check("config file", "fail", str(exc), "correct the file")
     info = path.stat()
-    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+    if info.st_mode & stat.S_IWGRP:
         return Check(
             "config file",
             "fail",
-            f"{path} is writable by others (mode {stat.S_IMODE(info.st_mode):04o})",
-            f"chmod go-w {path}",
-        )
-    if info.st_uid not in (os.getuid(), 0):
-        return Check(
-            "config file",
-            "fail",
-            f"{path} belongs to another user (uid {info.st_uid})",
-            "use a config file you own",
+            f"{path}: a config file its group can write (mode {stat.S_IMODE(info.st_mode):04o})"
+            f": chmod g-w {path}",
         )
     if confirmed is not None and not confirmed(path):
         return Check(
@@ -191,12 +190,15 @@ def check_github_auth(
     return Check(name, "ok", f"{source}: accepted, {kind} of {login or 'an unknown user'}"), auth
 
 
-def check_target(api: GitHubApi, target: Target, auth: GitHubAuth) -> Check:
-    """It exists, its public key can be read, and whether the credentials may write there."""
+def check_target(
+    api: GitHubApi, target: Target, auth: GitHubAuth, set_name: str | None = None
+) -> Check:
+    """It exists, its public key can be read, and whether the credentials may write there.
+    Named as `list` and `push` name it: with its set, when it comes from one."""
     from sso_sync.github.app_auth import permissions_for
     from sso_sync.github.rest import raise_for_status
 
-    name = target.label
+    name = target.label + (f" [{set_name}]" if set_name else "")
     try:
         if target.kind == "org":
             where = f"/orgs/{target.owner}"

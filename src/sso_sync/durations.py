@@ -11,7 +11,7 @@ Three readings of a duration, each kept where people already see it:
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from sso_sync.errors import UsageError
 
@@ -74,3 +74,8 @@ def human_duration(seconds: float) -> str:
     if hours:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     return f"{minutes} min" if minutes else f"{seconds} s"
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC: what expiries are compared with."""
+    return datetime.now(timezone.utc)

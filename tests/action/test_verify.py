@@ -1,5 +1,9 @@
 """`sso-sync verify` against two real STS peers: the sandbox (real SigV4 checks, real expiry)
-and moto's STS in auth mode (temporary credentials minted by its own AssumeRole)."""
+and moto's STS in auth mode (temporary credentials minted by its own AssumeRole).
+
+Every case runs both ways: `sso-sync verify` (botocore), and the action's fast path
+(`action/fast_path.py`, the AWS CLI of the test extras asking STS): same verdicts, problem
+codes, exit codes and runner output."""
 
 from __future__ import annotations
 
@@ -24,7 +28,6 @@ from tests.support.verify import (
     assert_masked_first,
     iso_z,
     read_outputs,
-    run_cli_merged,
     sandbox_credentials,
     start_moto,
 )
@@ -56,8 +59,8 @@ def one_line(text: str) -> str:
 # --- the sandbox's STS -----------------------------------------------------------------------
 
 
-def test_live_credentials_pass_and_say_who_and_how_long(world: World, run, live) -> None:
-    result = run("verify", "--expected-account", ACCOUNT, "--expected-role", "*_ci_*")
+def test_live_credentials_pass_and_say_who_and_how_long(world: World, verify, live) -> None:
+    result = verify("--expected-account", ACCOUNT, "--expected-role", "*_ci_*")
     assert result.exit_code == 0, result.stderr
     line = one_line(result.stdout)
     assert line.startswith(f"valid: arn:aws:sts::{ACCOUNT}:assumed-role/AWSReservedSSO_ci_")
@@ -78,7 +81,7 @@ def sts_regions(world: World) -> list[str]:
     ],
 )
 def test_sts_is_called_in_the_step_s_region(
-    world: World, run, live, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], region: str
+    world: World, verify, live, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], region: str
 ) -> None:
     """The region the request was signed for, as the sandbox's STS saw it."""
     for name, value in env.items():
@@ -87,13 +90,13 @@ def test_sts_is_called_in_the_step_s_region(
     if prefix:
         for name, value in live.items():
             monkeypatch.setenv("P_" + name, value)
-    result = run("verify", *prefix)
+    result = verify(*prefix)
     assert result.exit_code == 0, result.stderr
     assert sts_regions(world) == [region]
 
 
-def test_json_is_one_stable_object(world: World, run, live) -> None:
-    result = run("verify", "--json", "--min-remaining", "30m")
+def test_json_is_one_stable_object(world: World, verify, live) -> None:
+    result = verify("--json", "--min-remaining", "30m")
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert set(report) == {
@@ -112,12 +115,12 @@ def test_json_is_one_stable_object(world: World, run, live) -> None:
 
 
 def test_expired_credentials_fail_with_how_long_ago_and_the_push_command(
-    world: World, run, live, monkeypatch: pytest.MonkeyPatch
+    world: World, verify, live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world.sandbox.expire_credentials()
     ended = datetime.now(timezone.utc) - timedelta(hours=2, minutes=1)
     monkeypatch.setenv("AWS_CREDENTIAL_EXPIRATION", iso_z(ended))
-    result = run("verify")
+    result = verify()
     assert result.exit_code == 1
     line = one_line(result.stderr)
     assert "expired 2 h 1 min ago" in line
@@ -126,11 +129,11 @@ def test_expired_credentials_fail_with_how_long_ago_and_the_push_command(
 
 
 def test_expired_by_sts_without_a_stored_expiration_still_says_expired(
-    world: World, run, live, monkeypatch: pytest.MonkeyPatch
+    world: World, verify, live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world.sandbox.expire_credentials()
     monkeypatch.delenv("AWS_CREDENTIAL_EXPIRATION")
-    result = run("verify", "--json")
+    result = verify("--json")
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert report["problem"] == "expired"
@@ -138,10 +141,10 @@ def test_expired_by_sts_without_a_stored_expiration_still_says_expired(
 
 
 def test_garbage_session_token_fails_as_unrecognised(
-    world: World, run, live, monkeypatch: pytest.MonkeyPatch
+    world: World, verify, live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_SESSION_TOKEN", live["AWS_SESSION_TOKEN"][:40])
-    result = run("verify")
+    result = verify()
     assert result.exit_code == 1
     line = one_line(result.stderr)
     assert "STS does not recognise these credentials (InvalidClientTokenId" in line
@@ -150,37 +153,39 @@ def test_garbage_session_token_fails_as_unrecognised(
 
 
 def test_wrong_secret_key_fails_as_a_bad_signature(
-    world: World, run, live, monkeypatch: pytest.MonkeyPatch
+    world: World, verify, live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x" * 40)
-    result = run("verify")
+    result = verify()
     assert result.exit_code == 1
     assert "SignatureDoesNotMatch" in one_line(result.stderr)
 
 
-def test_wrong_account_fails_naming_both_accounts(world: World, run, live) -> None:
-    result = run("verify", "--expected-account", "444455556666", "--expected-account", "1" * 12)
+def test_wrong_account_fails_naming_both_accounts(world: World, verify, live) -> None:
+    result = verify("--expected-account", "444455556666", "--expected-account", "1" * 12)
     assert result.exit_code == 1
     line = one_line(result.stderr)
     assert f"for account {ACCOUNT}, expected 444455556666, 111111111111" in line
     assert "push the profile of the right account" in line
 
 
-def test_expected_accounts_may_come_as_one_comma_separated_value(world: World, run, live) -> None:
-    result = run("verify", "--expected-account", f"444455556666, {ACCOUNT}")
+def test_expected_accounts_may_come_as_one_comma_separated_value(
+    world: World, verify, live
+) -> None:
+    result = verify("--expected-account", f"444455556666, {ACCOUNT}")
     assert result.exit_code == 0, result.stderr
 
 
-def test_wrong_role_fails_naming_the_caller_and_the_pattern(world: World, run, live) -> None:
-    result = run("verify", "--expected-role", "*AWSReservedSSO_Deployer_*")
+def test_wrong_role_fails_naming_the_caller_and_the_pattern(world: World, verify, live) -> None:
+    result = verify("--expected-role", "*AWSReservedSSO_Deployer_*")
     assert result.exit_code == 1
     line = one_line(result.stderr)
     assert "does not match the expected role '*AWSReservedSSO_Deployer_*'" in line
     assert "assumed-role/AWSReservedSSO_ci_" in line
 
 
-def test_too_little_lifetime_left_fails_with_what_is_left(world: World, run, live) -> None:
-    result = run("verify", "--min-remaining", "1h30m")
+def test_too_little_lifetime_left_fails_with_what_is_left(world: World, verify, live) -> None:
+    result = verify("--min-remaining", "1h30m")
     assert result.exit_code == 1
     line = one_line(result.stderr)
     assert "left (until " + live["AWS_CREDENTIAL_EXPIRATION"] in line
@@ -189,10 +194,10 @@ def test_too_little_lifetime_left_fails_with_what_is_left(world: World, run, liv
 
 
 def test_min_remaining_without_an_expiration_is_a_usage_error_before_any_call(
-    world: World, run, live, monkeypatch: pytest.MonkeyPatch
+    world: World, verify, live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("AWS_CREDENTIAL_EXPIRATION")
-    result = run("verify", "--min-remaining", "30m")
+    result = verify("--min-remaining", "30m")
     assert result.exit_code == 2
     assert "--min-remaining needs the expiration" in one_line(result.stderr)
     assert sts_calls(world) == []
@@ -209,35 +214,35 @@ def test_min_remaining_without_an_expiration_is_a_usage_error_before_any_call(
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_no_call(
-    world: World, run, live, monkeypatch: pytest.MonkeyPatch, args, env, message
+    world: World, verify, live, monkeypatch: pytest.MonkeyPatch, args, env, message
 ) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    result = run("verify", *args)
+    result = verify(*args)
     assert result.exit_code == 2
     assert message in one_line(result.stderr)
     assert sts_calls(world) == []
 
 
 def test_prefixed_names_are_read_with_prefix(
-    world: World, run, live, monkeypatch: pytest.MonkeyPatch
+    world: World, verify, live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name, value in live.items():
         monkeypatch.delenv(name)
         monkeypatch.setenv(f"PROD_{name}", value)
-    result = run("verify", "--prefix", "PROD_", "--min-remaining", "30m")
+    result = verify("--prefix", "PROD_", "--min-remaining", "30m")
     assert result.exit_code == 0, result.stderr
 
 
 def test_sts_unreachable_fails_with_the_endpoint_to_check(
-    world: World, run, live, monkeypatch: pytest.MonkeyPatch
+    world: World, verify, live, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.support.verify import free_port
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", f"http://127.0.0.1:{free_port()}")
-    result = run("verify")
+    result = verify()
     assert result.exit_code == 1
-    assert "cannot reach STS" in one_line(result.stderr)
+    assert "cannot reach STS (EndpointConnectionError)" in one_line(result.stderr)
     assert "AWS_ENDPOINT_URL_STS" in result.stderr
 
 
@@ -256,10 +261,10 @@ def runner_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path,
 
 
 def test_in_actions_masks_come_first_then_outputs_and_summary(
-    world: World, live, runner_files
+    world: World, merged, live, runner_files
 ) -> None:
     output, summary = runner_files
-    result = run_cli_merged("verify", "--expected-account", ACCOUNT, "--min-remaining", "30m")
+    result = merged("--expected-account", ACCOUNT, "--min-remaining", "30m")
     assert result.returncode == 0, result.lines
     secrets = {live[n] for n in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
     assert_masked_first(result.lines, secrets)
@@ -279,10 +284,10 @@ def test_in_actions_masks_come_first_then_outputs_and_summary(
 
 
 def test_in_actions_a_failure_writes_valid_false_and_an_error_annotation(
-    world: World, live, runner_files
+    world: World, merged, live, runner_files
 ) -> None:
     output, summary = runner_files
-    result = run_cli_merged("verify", "--expected-account", "444455556666")
+    result = merged("--expected-account", "444455556666")
     assert result.returncode == 1
     secrets = {live[n] for n in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
     assert_masked_first(result.lines, secrets)
@@ -296,11 +301,11 @@ def test_in_actions_a_failure_writes_valid_false_and_an_error_annotation(
 
 
 def test_in_actions_bad_input_still_masks_and_reports(
-    world: World, live, runner_files, monkeypatch: pytest.MonkeyPatch
+    world: World, merged, live, runner_files, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     output, _ = runner_files
     monkeypatch.setenv("AWS_CREDENTIAL_EXPIRATION", "not a date")
-    result = run_cli_merged("verify")
+    result = merged()
     assert result.returncode == 2
     secrets = {live[n] for n in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
     assert_masked_first(result.lines, secrets)
@@ -310,9 +315,9 @@ def test_in_actions_bad_input_still_masks_and_reports(
 
 
 def test_outside_actions_nothing_is_masked_and_no_file_is_needed(
-    world: World, live, tmp_path: Path
+    world: World, merged, live, tmp_path: Path
 ) -> None:
-    result = run_cli_merged("verify")
+    result = merged()
     assert result.returncode == 0
     assert not any(line.startswith("::") for line in result.lines)
 
@@ -340,22 +345,14 @@ def moto_env(moto: Moto, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return creds
 
 
-def test_moto_live_assumed_role_credentials_pass(moto_env, capsys) -> None:
-    from typer.testing import CliRunner
-
-    from sso_sync.cli.app import app
-
-    result = CliRunner().invoke(
-        app,
-        [
-            "verify",
-            "--expected-account",
-            "123456789012",
-            "--expected-role",
-            "*AWSReservedSSO_Deployer_*",
-            "--min-remaining",
-            "30m",
-        ],
+def test_moto_live_assumed_role_credentials_pass(moto_env, verify) -> None:
+    result = verify(
+        "--expected-account",
+        "123456789012",
+        "--expected-role",
+        "*AWSReservedSSO_Deployer_*",
+        "--min-remaining",
+        "30m",
     )
     assert result.exit_code == 0, result.stderr
     assert f"assumed-role/{MOTO_ROLE}/gha" in result.stdout
@@ -381,15 +378,11 @@ def assert_no_secret(result, creds: dict[str, str]) -> None:
     ],
 )
 def test_moto_each_problem_has_its_own_verdict(
-    moto_env, monkeypatch: pytest.MonkeyPatch, change, args, problem, message
+    moto_env, verify, monkeypatch: pytest.MonkeyPatch, change, args, problem, message
 ) -> None:
-    from typer.testing import CliRunner
-
-    from sso_sync.cli.app import app
-
     for name, value in change.items():
         monkeypatch.setenv(name, value)
-    result = CliRunner().invoke(app, ["verify", "--json", *args])
+    result = verify("--json", *args)
     assert result.exit_code == 1, result.stderr
     report = json.loads(result.stdout)
     assert report["valid"] is False

@@ -150,8 +150,10 @@ def test_action_has_the_promised_inputs_and_outputs_and_the_readme_lists_them() 
         "expected-role",
         "min-remaining",
         "fail-on-error",
+        "install",
     }
     assert action["inputs"]["fail-on-error"]["default"] == "true"
+    assert action["inputs"]["install"]["default"] == "auto"
     assert {"valid", "account", "arn", "expires-at", "remaining-minutes"} <= set(action["outputs"])
     readme = (ROOT / "README.md").read_text()
     for name in [*action["inputs"], *action["outputs"]]:

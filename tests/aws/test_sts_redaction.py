@@ -6,30 +6,16 @@ from __future__ import annotations
 import json
 
 from sso_sync.aws.sts_errors import redact
-from tests.support.faults import aws_fault
+from tests.support.faults import sts_quoting_the_request
 from tests.support.verify import sandbox_credentials
 from tests.support.world import ACCOUNT, ROLE, World
-
-
-def _quoting_fault(world: World, access_key_id: str) -> None:
-    aws_fault(
-        world.sandbox,
-        "sts",
-        "POST",
-        r"^/$",
-        400,
-        "IncompleteSignature",
-        f"Authorization header requires 'Credential' parameter. Authorization=AWS4-HMAC-SHA256 "
-        f"Credential={access_key_id}/20261130/us-east-1/sts/aws4_request\nsecond line",
-        times=-1,
-    )
 
 
 def test_status_redacts_what_sts_quotes(world: World, run) -> None:
     world.seed_token()
     assert run("status", "--profile", "ci").exit_code == 0
     [issued] = world.sandbox.issued_credentials
-    _quoting_fault(world, issued["accessKeyId"])
+    sts_quoting_the_request(world.sandbox, issued["accessKeyId"])
     result = run("status", "--profile", "ci", "--json")
     verdict = json.loads(result.stdout)["caller_identity"]["verdict"]
     assert verdict.startswith("STS refused the credentials: IncompleteSignature")
@@ -42,7 +28,7 @@ def test_verify_redacts_the_same_way(world: World, run, monkeypatch) -> None:
     live = sandbox_credentials(world.sandbox, ACCOUNT, ROLE)
     for name, value in live.items():
         monkeypatch.setenv(name, value)
-    _quoting_fault(world, live["AWS_ACCESS_KEY_ID"])
+    sts_quoting_the_request(world.sandbox, live["AWS_ACCESS_KEY_ID"])
     result = run("verify", "--json")
     assert result.exit_code == 1
     assert "Credential=***/" in result.stdout

@@ -62,3 +62,61 @@ def test_install_completion_writes_the_shell_startup_file(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert "completion installed" in result.stdout
     assert "sso-sync" in (tmp_path / ".bashrc").read_text()
+
+
+def _complete(line: str, **env: str) -> list[str]:
+    result = sso_sync(
+        _SSO_SYNC_COMPLETE="complete_bash",
+        COMP_WORDS=line,
+        COMP_CWORD=str(len(line.split(" ")) - 1),
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+@pytest.mark.parametrize(
+    ("line", "offered"),
+    [
+        ("sso-sync export --format cr", ["credential-process"]),
+        ("sso-sync export -f ", ["env", "dotenv", "json", "credential-process", "ini"]),
+        ("sso-sync schedule ", ["install", "status", "remove"]),
+        ("sso-sync schedule st", ["status"]),
+        ("sso-sync schedule install --backend sy", ["systemd"]),
+        ("sso-sync push --visibility ", ["all", "private", "selected"]),
+        ("sso-sync remove --app d", ["dependabot"]),
+    ],
+)
+def test_completion_offers_an_options_choices_and_schedules_actions(line, offered) -> None:
+    assert _complete(line) == offered
+
+
+def test_completion_offers_the_profiles_of_the_aws_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "elsewhere"
+    config.write_text(
+        "[default]\nregion = eu-west-1\n[profile ci]\nsso_session = corp\n"
+        "[sso-session corp]\nsso_region = eu-west-1\n[profile  ci-prod ]\n"
+    )
+    env = {"AWS_CONFIG_FILE": str(config)}
+    assert _complete("sso-sync push --profile ci", **env) == ["ci", "ci-prod"]
+    assert _complete("sso-sync list -p ", **env) == ["default", "ci", "ci-prod"]
+    assert _complete("sso-sync status --profile x", **env) == []
+    env["AWS_CONFIG_FILE"] = str(tmp_path / "missing")
+    assert _complete("sso-sync push --profile ", **env) == []
+
+
+def test_the_completion_functions_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same answers without a shell (the subprocess tests above never see a mutant)."""
+    from sso_sync.cli.completion import choices, profile_names
+
+    assert choices(("env", "dotenv", "json"))("") == ["env", "dotenv", "json"]
+    assert choices(("env", "dotenv", "json"))("d") == ["dotenv"]
+    config = tmp_path / "config"
+    config.write_text("[default]\n[profile ci]\n[sso-session corp]\n[ profile  ci ]\n[profile x]\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    assert profile_names("") == ["default", "ci", "x"]
+    assert profile_names("c") == ["ci"]
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "missing"))
+    assert profile_names("") == []

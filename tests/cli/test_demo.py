@@ -44,6 +44,11 @@ def test_demo_human_output(isolated_env: Path) -> None:
     assert "decrypts to what SSO issued" in result.stdout
     assert "demo passed" in result.stdout
     assert "sign-in: device code" in result.stderr
+    # It ends with the next step: the README's "Try it by hand" (tests/cli/test_try_by_hand.py).
+    assert result.stdout.splitlines()[-1] == (
+        "next: drive each command yourself against the sandbox (`python -m sso_sync.sandbox`): "
+        'see "Try it by hand" in the README'
+    )
 
 
 def test_demo_output_holds_none_of_the_values_its_sandbox_minted() -> None:

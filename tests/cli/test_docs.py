@@ -85,3 +85,70 @@ def test_contributing_names_only_paths_that_exist() -> None:
     text = (ROOT / "CONTRIBUTING.md").read_text()
     for path in re.findall(r"`((?:src|tests|benchmarks)/[\w/.]+)`", text):
         assert (ROOT / path).exists(), path
+
+
+def _command_rows() -> dict[str, str]:
+    """The README's command table: the row's first cell, by command name."""
+    rows = {}
+    for line in README.splitlines():
+        found = re.match(r"\| `sso-sync ([a-z-]+)(.*?)` \|", line)
+        if found:
+            rows.setdefault(found[1], found[0])
+    return rows
+
+
+# Options a row may leave out: the target block (`[TARGETS]`: the Targets, Config file and
+# GitHub App sections describe it).
+TARGET_BLOCK = {"--repo", "--env", "--org", "--visibility", "--selected-repo", "--user", "--app"}
+TARGET_BLOCK |= {"--config", "--exclude", "--concurrency", "--api-url", "--github-app-id"}
+TARGET_BLOCK |= {"--github-app-key", "--github-app-installation-id"}
+
+
+def test_each_command_row_lists_the_commands_own_options() -> None:
+    rows = _commands()
+    table = _command_rows()
+    for name, command in rows.items():
+        if not name or name == "watch":  # watch's row refers to push's options
+            continue
+        row = table[name]
+        for param in command.params:
+            opts = [o for o in param.opts if o.startswith("--")]
+            if param.param_type_name != "option" or param.name == "help" or not opts:
+                continue
+            if set(opts) & TARGET_BLOCK:
+                continue
+            assert any(re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", row) for o in opts), (
+                f"the README row of {name} lacks {opts[0]}"
+            )
+
+
+def test_the_readme_states_each_timeout_default() -> None:
+    """One default in the One deadline paragraph; a command with another is named there."""
+    stated = re.search(r"`--timeout` \(default (\d+) s([^)]*)\)", README)
+    assert stated is not None
+    for name, command in _commands().items():
+        for param in command.params:
+            if "--timeout" in getattr(param, "opts", []):
+                default = int(param.default)
+                if default != int(stated[1]):
+                    assert f"`{name}` {default} s" in stated[2], (name, default)
+
+
+def test_the_readme_node_version_meets_every_test_peers_engines() -> None:
+    """`npm ci` warns EBADENGINE when a peer asks for a newer Node than the README says (Prism
+    5.16 asks for 24.18); CI's Node is the README's too."""
+    import json
+
+    stated = re.search(r"Node\.js (\d+)\.(\d+) or newer", README)
+    assert stated is not None, "the README states no Node.js version"
+    readme = (int(stated[1]), int(stated[2]))
+    lock = json.loads((ROOT / "tests" / "package-lock.json").read_text())
+    for name, package in lock["packages"].items():
+        wanted = (package.get("engines") or {}).get("node", "")
+        if isinstance(wanted, str) and "||" not in wanted:
+            floor = re.fullmatch(r">=\s*(\d+)(?:\.(\d+))?(?:\.\d+)?", wanted.strip())
+            if floor:
+                assert readme >= (int(floor[1]), int(floor[2] or 0)), (name, wanted)
+    for workflow in (ROOT / ".github" / "workflows").glob("*.yml"):
+        for major in re.findall(r'node-version: "(\d+)"', workflow.read_text()):
+            assert int(major) >= readme[0], (workflow.name, major)

@@ -108,6 +108,11 @@ def no_token(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     mp.setenv("PATH", str(tmp))  # and no `gh` either
 
 
+def aws_config_file_missing(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    world.seed_token()
+    mp.setenv("AWS_CONFIG_FILE", str(tmp / "elsewhere" / "config"))
+
+
 def narrow_classic_token(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     world.seed_token()
     world.sandbox.config.github_token_scopes = "repo"
@@ -163,6 +168,11 @@ CASES: dict[str, tuple[Prepare, tuple[str, ...], int]] = {
     "fine-grained token, not checkable": (fine_grained_token, (*TARGETS, *P), 0),
     "incomplete profile": (signed_in, ("--repo", "octo-org/app", "-p", "static"), 1),
     "unknown profile": (signed_in, ("--repo", "octo-org/app", "-p", "nope"), 1),
+    "AWS_CONFIG_FILE names a missing file": (
+        aws_config_file_missing,
+        ("-R", "octo-org/app", *P),
+        1,
+    ),
     "not signed in": (not_signed_in, (*TARGETS, *P), 1),
     "registration expired": (registration_expired, (*TARGETS, *P), 1),
     "role refused": (role_refused, (*TARGETS, *P), 1),

@@ -183,8 +183,8 @@ def test_the_sandbox_help_describes_every_option() -> None:
     ("args", "code", "message"),
     [
         (("status", "--json", "--profile", "nope"), 2, "profile 'nope' not found"),
-        (("push", "--json", "--no-such-flag"), 2, "No such option: --no-such-flag"),
-        (("status", "--json", "--profile"), 2, "requires an argument"),
+        (("push", "--json", "--no-such-flag"), 2, "no such option: --no-such-flag"),
+        (("status", "--json", "--profile"), 2, "--profile needs a value"),
         (("push", "--json", "--repo", "o/r", "--timeout", "x"), 2, "--timeout"),
     ],
 )

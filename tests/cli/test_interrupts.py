@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from tests.support.bounds import within
 from tests.support.world import World, assert_no_leak
 
 REPO = "octo-org/app"
@@ -81,6 +82,7 @@ def test_remove_confirmation_on_a_terminal(pushed: World, keys, code, needle) ->
 def test_remove_confirmed_on_a_terminal_deletes(pushed: World) -> None:
     code, output = run_on_a_terminal(["remove", "--repo", REPO], b"y\n")
     assert code == 0, output
+    assert "Delete 4 secrets from 1 target?" in output  # one target: no plural
     assert pushed.sandbox.secrets(f"repos/{REPO}/actions") == {}
 
 
@@ -172,7 +174,7 @@ def test_one_ctrl_c_ends_a_list_stalled_on_github(world: World) -> None:
         )
         stdout, stderr, took = _interrupt_after(proc, lambda: peer.requests > 0)
     assert proc.returncode == 130, stderr
-    assert took < 10
+    assert took < within(0.0, idle_slack=10.0)  # Ctrl-C ends it at once, not after a wait
     assert stderr.strip().splitlines()[-1] == "interrupted"
     assert "Traceback" not in stdout + stderr
 
@@ -193,7 +195,7 @@ def test_ctrl_c_mid_push_reports_the_finished_target_first(world: World) -> None
     done = lambda: len(world.sandbox.secrets(f"repos/{REPO}/actions")) == 4  # noqa: E731
     stdout, stderr, took = _interrupt_after(proc, done)
     assert proc.returncode == 130, stderr
-    assert took < 10
+    assert took < within(0.0, idle_slack=10.0)  # Ctrl-C ends it at once, not after a wait
     lines = stdout.splitlines()
     assert lines[0] == f"{REPO}: " + ", ".join(
         f"{n} created"

@@ -62,7 +62,8 @@ def test_to_argv_round_trips_through_pushs_own_parser() -> None:
     command = typer.main.get_command(app).commands["push"]  # type: ignore[attr-defined]
     ctx = command.make_context("push", [*auth.to_argv(), *writing.to_argv()])
     params = ctx.params
-    assert (params["api_url"], params["github_token_file"]) == (auth.api_url, auth.token_file)
+    given = (params["api_url"], Path(params["github_token_file"]))
+    assert given == (auth.api_url, auth.token_file)
     again = Writing(
         params["concurrency"],
         params["timeout"],

@@ -23,11 +23,18 @@ def test_status_says_until_when_unattended_pushes_can_go_on(world: World, run) -
 
 
 def test_a_refresh_token_end_recorded_in_the_cache_limits_the_budget(world: World, run) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from sso_sync.files import utc_timestamp
+
     entry = world.seed_token()
-    entry["refreshTokenExpiresAt"] = "2026-12-01T00:00:00Z"
+    # Before the registration ends (the sandbox's, counted from now) on whatever date this runs:
+    # a fixed date stops being the earliest end once the calendar passes it.
+    ends = utc_timestamp(datetime.now(timezone.utc) + timedelta(days=1))
+    entry["refreshTokenExpiresAt"] = ends
     world.token_file().write_text(json.dumps(entry))
     budget = json.loads(run("status", "--profile", "ci", "--json").stdout)["session_budget"]
-    assert budget == {**budget, "until": "2026-12-01T00:00:00Z", "limited_by": "the refresh token"}
+    assert budget == {**budget, "until": ends, "limited_by": "the refresh token"}
 
 
 def test_without_a_refresh_token_the_budget_is_the_access_token(world: World, run) -> None:

@@ -273,9 +273,13 @@ def test_a_wall_clock_set_back_neither_spins_nor_stretches_the_sleep() -> None:
 def test_a_target_due_already_is_never_pushed_again_without_a_sleep() -> None:
     # Ten seconds left against a 15-minute margin: due in the past; the next cycle still waits.
     clock = FakeClock()
-    push = lambda _min: PushRun([], [], remaining={REPO: 10.0})  # noqa: E731
-    fake_watcher(clock, push, jitter=lambda limit: limit, max_cycles=3).run()
+    three_cycles(clock, lambda _min: PushRun([], [], remaining={REPO: 10.0}))
     assert clock.waits == [5.0, 5.0]
+
+
+def three_cycles(clock: FakeClock, push: Callable[[timedelta], PushRun]) -> None:
+    """Three cycles on the fake clock, the most jitter each time."""
+    fake_watcher(clock, push, jitter=lambda limit: limit, max_cycles=3).run()
 
 
 def test_the_lifetime_is_measured_from_when_the_credentials_arrived() -> None:
@@ -335,3 +339,37 @@ def test_a_signal_while_asleep_ends_watch_at_once(
     assert err.strip().splitlines()[-1] == (
         "interrupted" if code else "stopped: the state file is up to date"
     )
+
+
+def _one_hour_and_a_missing_repository(clock: FakeClock, missing_error: str) -> PushRun:
+    from sso_sync.github.push import SecretResult, TargetResult
+    from sso_sync.github.targets import Target
+
+    run = one_hour_run(clock)
+    run.results = [
+        TargetResult(
+            Target("repo", "nobody", "none"),
+            [SecretResult("AWS_ACCESS_KEY_ID", "failed", missing_error)],
+            missing_error,
+        )
+    ]
+    return run
+
+
+@pytest.mark.parametrize(
+    ("error", "waits"),
+    [
+        # GitHub says it does not exist: tried again with the next regular cycle, not in 5 s.
+        (None, [45 * 60 - 30, 45 * 60 - 30]),
+        # It may pass by itself: the quick retry, backing off.
+        ("cannot reach GitHub (ConnectionError): check the network", [5, 10]),
+    ],
+)
+def test_a_repository_that_does_not_exist_waits_for_the_next_regular_cycle(error, waits) -> None:
+    from sso_sync.github.targets import Target
+
+    clock = FakeClock()
+    missing = Target("repo", "nobody", "none")
+    text = error or f"fetching the public key: {missing.not_found_hint}"
+    three_cycles(clock, lambda _min: _one_hour_and_a_missing_repository(clock, text))
+    assert clock.waits == waits

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 from sso_sync.sandbox import SandboxConfig
+from tests.support.bounds import within
 from tests.support.hostile import HostilePeer
 from tests.support.watch import Watch
 from tests.support.world import World, assert_no_leak, issued_as_secrets
 
 REPO = "octo-org/app"
-BOUND = 10.0  # seconds, for --timeout 3 (generous: a loaded machine)
+DEADLINE = 3.0  # the cycles' --timeout (seconds)
 
 
 @pytest.fixture
@@ -109,13 +110,15 @@ def test_watch_refuses_an_app_key_others_can_read_at_start(
 # --- each cycle's --timeout bounds its AWS calls ----------------------------------------------
 
 
-def first_cycle(world: World, monkeypatch: pytest.MonkeyPatch, variable: str) -> tuple[str, float]:
-    """watch --timeout 3 with `variable` (an AWS endpoint) pointing at a stalling peer: the
-    first cycle's line, and how long it took to come."""
+def first_cycle(
+    world: World, monkeypatch: pytest.MonkeyPatch, variable: str, deadline: float = DEADLINE
+) -> tuple[str, float]:
+    """watch --timeout `deadline` with `variable` (an AWS endpoint) pointing at a stalling peer:
+    the first cycle's line, and how long it took to come."""
     with HostilePeer("stall") as peer:
         monkeypatch.setenv(variable, peer.url)
         started = time.monotonic()
-        with Watch("--repo", REPO, "-p", "ci", "--timeout", "3", "--json") as watch:
+        with Watch("--repo", REPO, "-p", "ci", "--timeout", f"{deadline:g}", "--json") as watch:
             line = watch.next_line(timeout=60)
             while " cycle " not in line:  # a warning first: the refresh had no answer in time
                 line = watch.next_line(timeout=60)
@@ -132,7 +135,7 @@ def test_a_stalled_get_role_credentials_ends_with_the_cycles_deadline(
 ) -> None:
     world.seed_token()
     line, took = first_cycle(world, monkeypatch, "AWS_ENDPOINT_URL_SSO")
-    assert took < BOUND, line
+    assert took < within(DEADLINE), line
     assert "FAILED 1 (octo-org/app)" in line, line
     assert stored(world, REPO) == {}
 
@@ -141,8 +144,10 @@ def test_a_stalled_silent_refresh_ends_within_the_cycles_deadline(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world.seed_token(expires_in=300)  # due for a refresh, still valid: used when it stalls
-    line, took = first_cycle(world, monkeypatch, "AWS_ENDPOINT_URL_SSO_OIDC")
-    assert took < BOUND, line
+    # The refresh gets a third of the deadline; the push needs the rest to succeed, which on a
+    # loaded 2-core machine 2 s is not: 9 s leaves it 6.
+    line, took = first_cycle(world, monkeypatch, "AWS_ENDPOINT_URL_SSO_OIDC", deadline=9.0)
+    assert took < within(9.0), line
     assert "pushed 1 (octo-org/app)" in line, line
     assert stored(world, REPO) == issued_as_secrets(world)
 

@@ -60,3 +60,19 @@ def role_refused(sandbox: Sandbox) -> None:
     """The next GetRoleCredentials is refused: the user has no access to the role."""
     aws_fault(sandbox, "sso", "GET", r"^/federation/credentials$", 403, "ForbiddenException",
               "No access")  # fmt: skip
+
+
+def sts_quoting_the_request(sandbox: Sandbox, access_key_id: str) -> None:
+    """STS refuses with IncompleteSignature and quotes the Authorization header, access key ID
+    included, over two lines, as the real one can."""
+    aws_fault(
+        sandbox,
+        "sts",
+        "POST",
+        r"^/$",
+        400,
+        "IncompleteSignature",
+        f"Authorization header requires 'Credential' parameter. Authorization=AWS4-HMAC-SHA256 "
+        f"Credential={access_key_id}/20261130/us-east-1/sts/aws4_request\nsecond line",
+        times=-1,
+    )

@@ -9,8 +9,10 @@ give.
 
 Prism takes 5-7 s and ~350 MB to load the 13 MB description, so it is started once per test
 session (the `prism` fixture below, registered for the whole suite by `pytest_plugins` in
-conftest.py) in front of one session-wide sandbox. Clients talk to a small tap in front of Prism
-that keeps what Prism answered, so a failure can quote Prism's validation messages.
+conftest.py) in front of one session-wide sandbox; with parallel workers, the contract tests all
+run on one worker (tests/support/parallel.py), so there is still one Prism. Clients talk to a
+small tap in front of Prism that keeps what Prism answered, so a failure can quote Prism's
+validation messages.
 """
 
 from __future__ import annotations
@@ -362,6 +364,11 @@ _EARLY = pytest.StashKey[_EarlyPrism]()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workerinput"):
+        # An xdist worker collects every test but runs only its share; the contract tests all
+        # go to one worker (tests/support/parallel.py), which starts Prism when its
+        # first contract test asks: one Prism per run, not one per worker.
+        return
     needs_prism = any("prism" in getattr(item, "fixturenames", ()) for item in session.items)
     if needs_prism and missing_peers() is None:
         session.config.stash[_EARLY] = _EarlyPrism()

@@ -72,12 +72,11 @@ class Run:
     lines: list[str]  # stdout and stderr merged, in the order written
 
 
-def run_cli_merged(*args: str, env: Mapping[str, str] | None = None) -> Run:
-    """The CLI in a child process with stderr merged into stdout, as a runner's log sees it."""
-    code = "from sso_sync.cli import main; main()"
+def run_merged(argv: list[str], env: Mapping[str, str]) -> Run:
+    """A child process with stderr merged into stdout, as a runner's log sees it."""
     merged = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        env=dict(env or os.environ),
+        argv,
+        env=dict(env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -85,6 +84,12 @@ def run_cli_merged(*args: str, env: Mapping[str, str] | None = None) -> Run:
         check=False,
     )
     return Run(merged.returncode, merged.stdout.splitlines())
+
+
+def run_cli_merged(*args: str, env: Mapping[str, str] | None = None) -> Run:
+    """The CLI in a child process, its output as a runner's log sees it."""
+    code = "from sso_sync.cli import main; main()"
+    return run_merged([sys.executable, "-c", code, *args], env or os.environ)
 
 
 def assert_masked_first(lines: list[str], secrets: set[str]) -> None:
@@ -206,3 +211,62 @@ def start_moto(moto_server: Path) -> Iterator[Moto]:
 
 
 ARN_RE = re.compile(r"^arn:aws:sts::\d{12}:assumed-role/")
+
+
+# --- both ways: `sso-sync verify` (botocore) and the action's fast path (the AWS CLI) ----------
+
+ROOT = Path(__file__).resolve().parents[2]
+FAST_PATH = ROOT / "src" / "sso_sync" / "action" / "fast_path.py"
+# The action's own command line for the fast path; a test checks action.yml runs exactly this.
+FAST_PATH_COMMAND = 'python3 -I "$GITHUB_ACTION_PATH/src/sso_sync/action/fast_path.py"'
+
+
+def aws_cli_dir() -> Path:
+    """The directory of the test extras' AWS CLI (v1, next to this interpreter)."""
+    here = Path(sys.executable).parent
+    assert (here / "aws").exists(), "the AWS CLI (awscli) comes with the test extras"
+    return here
+
+
+def path_without_aws(path: str, scratch: Path) -> str:
+    """`path` with every `aws` hidden: a directory holding one is replaced by a copy made of
+    symlinks to all its other entries (python3 and aws may share a directory)."""
+    parts = []
+    for index, entry in enumerate(path.split(os.pathsep)):
+        folder = Path(entry)
+        if not (folder / "aws").exists():
+            parts.append(entry)
+            continue
+        shadow = scratch / f"no-aws-{index}"
+        shadow.mkdir(parents=True, exist_ok=True)
+        for item in folder.iterdir():
+            if item.name != "aws" and not (shadow / item.name).exists():
+                (shadow / item.name).symlink_to(item)
+        parts.append(str(shadow))
+    return os.pathsep.join(parts)
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_fast_path(*args: str, env: Mapping[str, str] | None = None) -> Result:
+    """The fast path in this process (so mutants are seen), the real AWS CLI as its peer."""
+    import contextlib
+    import io
+
+    from sso_sync.action import fast_path
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = fast_path.main(list(args), dict(env or os.environ))
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def run_fast_path_merged(*args: str, env: Mapping[str, str] | None = None) -> Run:
+    """The fast path as action.yml starts it, stderr merged into stdout as a runner's log."""
+    environ = {**(env or os.environ), "GITHUB_ACTION_PATH": str(ROOT)}
+    return run_merged(["bash", "-c", f'{FAST_PATH_COMMAND} "$@"', "fast-path", *args], environ)

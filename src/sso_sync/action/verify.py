@@ -12,14 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sso_sync.durations import brief_duration, parse_duration
 from sso_sync.errors import UsageError
 from sso_sync.files import utc_timestamp
-
-if TYPE_CHECKING:
-    from mypy_boto3_sts import STSClient
 
 # STS answers GetCallerIdentity in every region; this one exists in every account.
 DEFAULT_REGION = "us-east-1"
@@ -173,19 +170,30 @@ def push_hint(environ: Mapping[str, str], prefix: str = "") -> str:
     return f"sso-sync push --repo {repo}{extra} --profile PROFILE"
 
 
-def verify(
-    sts: STSClient,
+@dataclass(frozen=True)
+class StsAnswer:
+    """What STS said to GetCallerIdentity, whichever client asked (botocore in `sso-sync
+    verify`, the AWS CLI in the action's fast path): who the caller is, or STS's refusal (its
+    error code and message), or no answer at all (`unreachable`: what failed, such as
+    EndpointConnectionError)."""
+
+    account: str = ""
+    arn: str = ""
+    error_code: str | None = None
+    error_message: str = field(default="", repr=False)  # may quote the request: redact it
+    unreachable: str | None = None
+
+
+def judge(
+    answer: StsAnswer,
     credentials: EnvCredentials,
     checks: Checks,
     *,
     push_command: str,
     now: datetime | None = None,
 ) -> Verdict:
-    """Ask STS, then apply the checks in order; the first problem found is the verdict."""
-    from botocore.exceptions import BotoCoreError, ClientError
-    from botocore.exceptions import ConnectionError as BotoConnectionError
-
-    from sso_sync.aws.sts_errors import redact, sts_refusal
+    """STS's answer, then the checks in order; the first problem found is the verdict."""
+    from sso_sync.aws.sts_errors import redact
 
     moment = now or datetime.now(timezone.utc)
     expires = credentials.expiration
@@ -197,11 +205,14 @@ def verify(
         return Verdict(False, problem, message, expires_at=expires, now=moment, **found)
 
     fix = f"run `{push_command}` where you can sign in"
-    try:
-        identity = sts.get_caller_identity()
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", ""))
+    if answer.unreachable is not None:
+        return bad(
+            "unreachable",
+            f"cannot reach STS ({answer.unreachable}): check the network, AWS_REGION, and "
+            "AWS_ENDPOINT_URL_STS if you set it",
+        )
+    if answer.error_code is not None:
+        code = answer.error_code
         if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
             when = _expired_phrase(expires, moment)
             return bad("expired", f"the credentials {when}: {fix}")
@@ -217,20 +228,15 @@ def verify(
                 "STS rejects the signature (SignatureDoesNotMatch: the secret access key does "
                 f"not belong to the access key ID): {fix}",
             )
-        _, message = sts_refusal(error, credentials.secret_values())
+        lines = answer.error_message.splitlines()
+        message = lines[0] if lines else ""
         return bad(
             "sts-error",
             f"STS refused GetCallerIdentity ({code or 'no error code'}"
             f"{': ' + message if message else ''}): check the credentials and the region",
         )
-    except (BotoConnectionError, BotoCoreError) as exc:
-        return bad(
-            "unreachable",
-            f"cannot reach STS ({type(exc).__name__}): check the network, AWS_REGION, and "
-            "AWS_ENDPOINT_URL_STS if you set it",
-        )
 
-    account, arn = str(identity["Account"]), str(identity["Arn"])
+    account, arn = answer.account, answer.arn
     found = {"account": account, "arn": arn}
     # STS may still accept a set for a short while (and moto never expires them): trust the clock.
     if expires is not None and expires <= moment:

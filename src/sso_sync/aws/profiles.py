@@ -94,6 +94,13 @@ def load_profile(session: Session, name: str, config_file: Path) -> SsoProfile:
         # (the config or the shared credentials file), never its content.
         raise ConfigError(f"{exc}: fix that file, then retry") from None
     profiles: Mapping[str, Mapping[str, str]] = full.get("profiles", {})
+    if name not in profiles and not config_file.exists():
+        # botocore reads a missing file as an empty one: say which file is missing.
+        raise ConfigError(
+            f"profile '{name}' not found: the AWS config file {config_file} does not exist: "
+            f"create it with `sso-sync configure --profile {name}`, or point AWS_CONFIG_FILE "
+            "at the file you use"
+        )
     if name not in profiles:
         known = ", ".join(sorted(_config_file_profiles(config_file))) or "none"
         raise ConfigError(

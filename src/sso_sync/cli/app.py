@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 
 from sso_sync import __version__
 from sso_sync.cli import ui
+from sso_sync.cli.usage import UsageProblem, option_missing_its_value, usage_line
 from sso_sync.errors import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -83,6 +84,24 @@ def _wants_json(args: list[str]) -> bool:
     return "--json" in (args[: args.index("--")] if "--" in args else args)
 
 
+def _global_flags_first(args: list[str]) -> list[str]:
+    """`push ... -v` as `-v push ...`: the global flags (they take no value) are accepted after
+    the command too, up to a `--`, since that is where a newcomer adds them."""
+    command = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
+    if command is None:
+        return args
+    end = args.index("--") if "--" in args else len(args)
+    moved = [a for a in args[command + 1 : end] if _is_global_flag(a)]
+    if not moved:
+        return args
+    rest = [a for a in args[command + 1 : end] if not _is_global_flag(a)]
+    return [*args[:command], *moved, args[command], *rest, *args[end:]]
+
+
+def _is_global_flag(arg: str) -> bool:
+    return arg in ("--verbose", "--debug") or (len(arg) > 1 and arg.strip("v") == "-")
+
+
 def _usage_error(exc: Exception) -> tuple[int, str] | None:
     """Exit code and message of a click usage error (typer may vendor click: duck-typed)."""
     code, message = getattr(exc, "exit_code", None), getattr(exc, "format_message", None)
@@ -133,7 +152,7 @@ class _JsonErrorsGroup(TyperGroup):
     ) -> Any:
         wants_json = _wants_json(list(args))
         try:
-            ctx = super().make_context(info_name, args, parent, **extra)
+            ctx = super().make_context(info_name, _global_flags_first(list(args)), parent, **extra)
         except Exception as exc:
             _json_usage_error(exc, wants_json)
             raise
@@ -144,14 +163,32 @@ class _JsonErrorsGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            _json_usage_error(exc, bool(ctx.meta.get("sso_sync.json")))
+            command = ctx.meta.get("sso_sync.command", ctx.command_path)
+            _json_usage_error(exc, bool(ctx.meta.get("sso_sync.json")), command)
             raise
 
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta["sso_sync.command"] = f"{ctx.command_path} {name}"
+        problem = None if command is None else option_missing_its_value(command, rest)
+        if problem is not None:
+            _json_usage_error(
+                UsageProblem(problem, f"{ctx.command_path} {name}"),
+                ctx.meta.get("sso_sync.json", False),
+            )
+        return name, command, rest
 
-def _json_usage_error(exc: Exception, wants_json: bool) -> None:
-    usage = _usage_error(exc) if wants_json else None
-    if usage is not None:
-        ui.out_json_error(*usage)
+
+def _json_usage_error(exc: Exception, wants_json: bool, command: str = "sso-sync") -> None:
+    """A usage error as one `error:` line on stderr (and one JSON object with --json), exit 2."""
+    usage = _usage_error(exc)
+    if usage is None:
+        return
+    line = usage_line(exc, command)
+    ui.err(line)
+    if wants_json:
+        ui.out_json_error(usage[0], line.removeprefix("error: "))
+    raise typer.Exit(usage[0])
 
 
 app = typer.Typer(

@@ -6,6 +6,7 @@ own context (`CliRunner.invoke(app, argv, obj=Context(...))`) instead of patchin
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -13,7 +14,7 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,10 +27,6 @@ if TYPE_CHECKING:
     from sso_sync.keepfresh.state import StateStore
     from sso_sync.server_clock import Reading, ServerClock
     from sso_sync.terminal import Steps, Terminal
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -105,6 +102,22 @@ class Context:
     def home(self) -> Path:
         return Path(self.environ.get("HOME") or Path.home())
 
+    def aws_factory(
+        self, deadline: Deadline | None, paths: AwsPaths | None = None
+    ) -> Callable[..., AwsSession]:
+        """Makes a profile's AWS side (`factory(profile)`), every call within `deadline`: what
+        the core is handed, so it calls `AwsSession` itself, not back into the CLI."""
+        from sso_sync.aws.session import AwsSession
+
+        return functools.partial(
+            AwsSession,
+            paths=paths,
+            environ=self.environ,
+            terminal=self.terminal,
+            deadline=deadline,
+            server_clock=self.server_clock(),
+        )
+
     def aws(
         self,
         profile: str | None,
@@ -114,15 +127,32 @@ class Context:
         unsaved: SsoProfile | None = None,
     ) -> AwsSession:
         """A profile's AWS side, every call within `deadline`."""
-        from sso_sync.aws.session import AwsSession
+        return self.aws_factory(deadline, paths)(profile, unsaved=unsaved)
 
-        return AwsSession(
-            profile,
-            paths,
-            environ=self.environ,
-            terminal=self.terminal,
-            unsaved=unsaved,
-            deadline=deadline,
+    def github_factory(
+        self,
+        api_url: str | None,
+        deadline: float | Deadline,
+        token_file: Path | None = None,
+        *,
+        announce_waits: bool = True,
+        app: AppSettings | AppInstallations | None = None,
+        permissions: Mapping[str, str] | None = None,
+    ) -> Callable[[], GitHubApi]:
+        """Makes GitHub clients: `announce_waits` says on stderr what a wait of more than ~2 s
+        waits for (not in `watch`, whose cycle lines are its only progress messages); `app`
+        authenticates as that GitHub App; else the token file or the token sources."""
+        from sso_sync import clients
+
+        return functools.partial(
+            clients.github_api,
+            api_url,
+            self.environ,
+            deadline,
+            token_file,
+            on_long_wait=self.terminal.say if announce_waits else None,
+            app=app,
+            permissions=permissions,
             server_clock=self.server_clock(),
         )
 
@@ -136,21 +166,15 @@ class Context:
         app: AppSettings | AppInstallations | None = None,
         permissions: Mapping[str, str] | None = None,
     ) -> GitHubApi:
-        """The GitHub client: `announce_waits` says on stderr what a wait of more than ~2 s
-        waits for (not in `watch`, whose cycle lines are its only progress messages); `app`
-        authenticates as that GitHub App; else the token file or the token sources."""
-        from sso_sync import clients
-
-        return clients.github_api(
+        """A GitHub client (see `github_factory`)."""
+        return self.github_factory(
             api_url,
-            self.environ,
             deadline,
             token_file,
-            on_long_wait=self.terminal.say if announce_waits else None,
+            announce_waits=announce_waits,
             app=app,
             permissions=permissions,
-            server_clock=self.server_clock(),
-        )
+        )()
 
     def state_store(self) -> StateStore:
         from sso_sync.keepfresh.state import StateStore

@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 import typer
 
 from sso_sync.cli import ui
+from sso_sync.cli.completion import choices, profile_names
 from sso_sync.cli.context import current
 from sso_sync.cli.groups import DEFAULT_TIMEOUT
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY
+from sso_sync.github.targets import APPS, VISIBILITIES
 
 if TYPE_CHECKING:
     from sso_sync.github.app_auth import AppSettings
@@ -36,6 +38,7 @@ ProfileOption = Annotated[
         "-p",
         metavar="NAME",
         help="AWS CLI profile (IAM Identity Center). Default: $AWS_PROFILE.",
+        autocompletion=profile_names,
     ),
 ]
 # `list` and `remove` need no AWS access: `--profile` is taken and ignored there, so a `push`
@@ -47,6 +50,7 @@ IgnoredProfileOption = Annotated[
         "-p",
         metavar="NAME",
         help="Accepted and ignored (no AWS access needed), so a push line works as it is.",
+        autocompletion=profile_names,
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout.")]
@@ -209,6 +213,7 @@ VisibilityOption = Annotated[
     typer.Option(
         "--visibility",
         metavar="all|private|selected",
+        autocompletion=choices(VISIBILITIES),
         help="Which repositories of the --org may use the secrets: all, private, selected. "
         "Default: an existing secret keeps its own; a new one is private.",
         show_default=False,
@@ -238,6 +243,7 @@ AppOption = Annotated[
         "--app",
         "-a",
         metavar="actions|dependabot|codespaces",
+        autocompletion=choices(APPS),
         help="Whose secrets: GitHub Actions' (default), Dependabot's or Codespaces'.",
     ),
 ]

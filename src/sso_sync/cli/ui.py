@@ -5,13 +5,16 @@ Commands print only through these functions, so stdout carries nothing but the r
 
 from __future__ import annotations
 
-import re
 import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 import typer
+
+# Re-exported: commands call them as ui.clean and ui.one_line.
+from sso_sync.wording import clean as clean  # noqa: PLC0414
+from sso_sync.wording import one_line as one_line  # noqa: PLC0414
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -21,28 +24,8 @@ if TYPE_CHECKING:
     from sso_sync.deadline import Deadline
 
 
-# C0 controls but tab and newline, DEL, and C1 controls: ESC starts CSI and OSC sequences (colours,
-# window titles, hyperlinks, clipboard writes), and C1 has one-byte forms of them. Text from
-# outside (config files, server messages, names GitHub or AWS return) can carry them.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def clean(text: str) -> str:
-    """`text` without terminal control characters, safe to print whatever its origin."""
-    return _CONTROL.sub("", text)
-
-
 def err(message: str) -> None:
     typer.echo(clean(message), err=True)
-
-
-def one_line(text: str) -> str:
-    """`text` with control characters shown escaped (`\\n`, `\\x1b`): a message quoting what
-    it was given (a name with a newline, a server's text with terminal escapes) stays one line
-    and cannot drive the terminal."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def out(message: str) -> None:

@@ -78,7 +78,8 @@ class RemoveResult:
             "outcome": self.outcome,
             "ok": self.ok,
             "mixed": self.mixed,
-            "error": self.error,
+            # A target whose listing failed was never deleted from: the listing says why.
+            "error": self.error or self.listing.error,
             "secrets": [{"name": n, "outcome": o} for n, o in self.outcomes],
         }
 

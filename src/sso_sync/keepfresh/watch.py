@@ -75,6 +75,14 @@ class Cycle:
     pushed: list[str] = field(default_factory=list)
     fresh: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    # Failed targets GitHub says do not exist (404): they will not exist 5 s later either.
+    not_found: list[str] = field(default_factory=list)
+
+    @property
+    def retry_soon(self) -> bool:
+        """Whether a failure here may pass by itself: not when the only failures are targets
+        that do not exist; those are tried again with the next regular cycle."""
+        return bool(self.error or self.warnings or set(self.failed) - set(self.not_found))
 
     def line(self) -> str:
         """The one progress line on stderr."""
@@ -157,7 +165,7 @@ class Watcher:
                     cycle.next_at = None  # this cycle's push happened: report it, then stop
                     self.on_cycle(cycle)
                     raise
-            failures = failures + 1 if (cycle.error or cycle.failed or cycle.warnings) else 0
+            failures = failures + 1 if cycle.retry_soon else 0
             cycle.next_at = next_at = self._next(cycle, margin, failures)
             self.on_cycle(cycle)
             if self.max_cycles is not None and number >= self.max_cycles:
@@ -194,6 +202,9 @@ class Watcher:
         cycle.pushed = [r.label for r in run.results if r.ok]
         cycle.failed = [r.label for r in run.results if not r.ok]
         cycle.failed += [h.label for h in run.held if not h.ok]
+        cycle.not_found = [
+            r.label for r in run.results if not r.ok and r.target.not_found_hint in (r.error or "")
+        ]
         cycle.fresh = [h.label for h in run.held if h.ok]
         left = [s for s in run.remaining.values() if s is not None]
         left += [h.remaining_seconds for h in run.held if h.remaining_seconds is not None]

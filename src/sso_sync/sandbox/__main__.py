@@ -1,16 +1,21 @@
 """``python -m sso_sync.sandbox``: print the URLs as one JSON line, serve until SIGINT/SIGTERM.
 
 ``--with-credentials`` adds a live and an expired set of role credentials to that line (for
-the action's self-test workflow, which has no other way to get some).
+the action's self-test workflow, which has no other way to get some). ``--env-file`` writes the
+same environment as `export` lines a shell can source, and ``--app-key-file`` the sandbox GitHub
+App's private key: trying sso-sync by hand (the README's "Try it by hand") needs both. Both
+files are mode 0600, written before the JSON line, and removed when the sandbox stops.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -60,6 +65,20 @@ def main(argv: list[str] | None = None) -> int:
         help="also sign in (a refreshable session for the sso-session 'corp') and add the AWS "
         "CLI token cache entry to the JSON line as 'sso_token', for a client in another process",
     )
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        metavar="FILE",
+        help="also write the environment as `export` lines to FILE (mode 0600; `. FILE` in a "
+        "shell), removed when the sandbox stops",
+    )
+    parser.add_argument(
+        "--app-key-file",
+        type=Path,
+        metavar="FILE",
+        help="write the sandbox GitHub App's private key to FILE (mode 0600; its App id is in "
+        "the JSON line as 'app_id'), removed when the sandbox stops",
+    )
     args = parser.parse_args(argv)
 
     stopping = threading.Event()
@@ -72,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
 
     config = SandboxConfig(role_lifetime=args.role_lifetime)
     sandbox = Sandbox(config, aws_port=args.aws_port, github_port=args.github_port).start()
+    written: list[Path] = []
     try:
         announcement = {
             "aws_url": sandbox.aws_url,
@@ -80,11 +100,13 @@ def main(argv: list[str] | None = None) -> int:
             "start_url": config.start_url,
             "region": config.region,
             "env": sandbox.env(),
+            "app_id": config.app_id,
         }
         if args.with_sso_token:
             announcement["sso_token"] = sandbox.mint_token(session_name="corp")
         if args.with_credentials:
             announcement.update(_live_and_expired_credentials(sandbox))
+        written += _write_files(sandbox, args.env_file, args.app_key_file)
         sys.stdout.write(json.dumps(announcement) + "\n")
         sys.stdout.flush()
         # A timed wait keeps the main thread responsive to signals on every platform.
@@ -92,7 +114,24 @@ def main(argv: list[str] | None = None) -> int:
             pass
     finally:
         sandbox.stop()
+        for path in written:
+            path.unlink(missing_ok=True)
     return 0
+
+
+def _write_files(sandbox: Sandbox, env_file: Path | None, app_key_file: Path | None) -> list[Path]:
+    """The files asked for, each written whole (0600) before anyone is told to read it."""
+    from sso_sync.files import write_private_text
+
+    written: list[Path] = []
+    if env_file is not None:
+        lines = [f"export {name}={shlex.quote(value)}" for name, value in sandbox.env().items()]
+        write_private_text(env_file, "\n".join(lines) + "\n")
+        written.append(env_file)
+    if app_key_file is not None:
+        write_private_text(app_key_file, sandbox.app_private_key_pem())
+        written.append(app_key_file)
+    return written
 
 
 def _live_and_expired_credentials(sandbox: Sandbox) -> dict[str, Any]:

@@ -105,10 +105,8 @@ def _aws_checks(profile: str | None, deadline: Deadline, *, several: bool) -> li
     try:
         aws = current().aws(profile, deadline=deadline)
     except SsoSyncError as exc:
-        return [
-            Check(label, "fail", str(exc), "fix ~/.aws/config, or `sso-sync configure`"),
-            not_checked("sign-in", "no usable profile"),
-        ]
+        # Every such message names its file (AWS_CONFIG_FILE's, if set) and the fix already.
+        return [Check(label, "fail", str(exc)), not_checked("sign-in", "no usable profile")]
     p = aws.profile
     how = f"sso-session {p.session_name}" if p.session_name else "legacy SSO profile"
     checks = [
@@ -143,7 +141,7 @@ def _github_checks(
     api_url: str | None,
     deadline: Deadline,
 ) -> list[Check]:
-    from sso_sync.doctor import Check, check_github_auth, check_target, not_checked
+    from sso_sync.doctor import Check, check_github_auth, check_target
     from sso_sync.github.patterns import resolve_patterns
 
     try:
@@ -155,8 +153,9 @@ def _github_checks(
         # An App's token reads whatever the installation was granted: doctor compares that
         # with what a push needs.
         api = current().github(api_url, deadline, app=app, permissions=None)
-    except SsoSyncError as exc:
-        return [Check("GitHub auth", "fail", str(exc), "set GH_TOKEN, or `gh auth login`")]
+    except SsoSyncError as exc:  # its message says what to set or run
+        failed = [Check("GitHub auth", "fail", str(exc))]
+        return failed if targets_problem is not None else [*failed, _not_checked_targets(sets)]
     owners = [t.owner for s in sets for t in s.targets if t.kind != "user"]
     owners = list(dict.fromkeys(owners + [p.owner for s in sets for p in s.patterns]))
     checks: list[Check] = []
@@ -168,16 +167,27 @@ def _github_checks(
         if targets_problem is not None:
             return checks
         if auth is None:
-            return [*checks, not_checked("targets", "GitHub auth failed")]
+            return [*checks, _not_checked_targets(sets)]
         try:
             resolved = resolve_patterns(api, sets)
         except SsoSyncError as exc:
             return [*checks, Check("targets", "fail", str(exc))]
-        for target in dict.fromkeys(t for s in resolved for t in s.targets):
-            checks.append(check_target(api, target, auth))
+        for target, set_name in dict.fromkeys((t, s.name) for s in resolved for t in s.targets):
+            checks.append(check_target(api, target, auth, set_name))
     finally:
         api.close()
     return checks
+
+
+def _not_checked_targets(sets: tuple[TargetSet, ...]) -> Check:
+    """The targets line stays when GitHub auth failed: which targets went unchecked."""
+    from sso_sync.doctor import not_checked
+
+    labels = [t.label for s in sets for t in s.targets] + [
+        p.label for s in sets for p in s.patterns
+    ]
+    named = f" ({', '.join(dict.fromkeys(labels))})" if labels else ""
+    return not_checked("targets", f"GitHub auth failed{named}")
 
 
 def _print(report: DoctorReport, as_json: bool) -> None:

@@ -7,10 +7,13 @@ from typing import Annotated, Optional
 
 import typer
 
+from sso_sync.aws.export import FORMATS
 from sso_sync.cli import ui
+from sso_sync.cli.completion import choices
 from sso_sync.cli.context import current
 from sso_sync.cli.options import DEFAULT_TIMEOUT, ProfileOption, TimeoutOption
 from sso_sync.clients import command_deadline
+from sso_sync.wording import expire_at
 
 
 def export_credentials(
@@ -20,6 +23,7 @@ def export_credentials(
             "--format",
             "-f",
             metavar="FORMAT",
+            autocompletion=choices(FORMATS),
             help="env | dotenv | json | credential-process | ini (writes the credentials file).",
         ),
     ] = "env",
@@ -70,9 +74,7 @@ def export_credentials(
     if fmt == "ini":
         path = credentials_file(current().environ)
         write_credentials_section(path, target, credentials)
-        ui.err(
-            f"wrote [{target}] in {path}; the credentials expire at {credentials.expiration_text}"
-        )
+        ui.err(f"wrote [{target}] in {path}; the credentials {expire_at(credentials.expiration)}")
         return
     sys.stdout.write(render(credentials, fmt))
     sys.stdout.flush()

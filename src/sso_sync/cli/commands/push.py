@@ -31,7 +31,7 @@ from sso_sync.errors import Interrupted, OperationFailed
 from sso_sync.github.plan import check_sets
 from sso_sync.keepfresh.schedule.job import JOB_VARIABLE
 from sso_sync.pushing import Push, PushRequest, PushSides, recorded_job_run
-from sso_sync.wording import without_label
+from sso_sync.wording import expire_at, without_label
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 
     from sso_sync.deadline import Deadline
     from sso_sync.github.plan import PlannedSecret, PushPlan
-    from sso_sync.github.rest import GitHubApi
     from sso_sync.github.targets import TargetSet
     from sso_sync.push_run import PushRun
 
@@ -118,9 +117,7 @@ def _push(
     permissions = run_permissions(sets, write=True, variables=writing.variables)
     app = prepare_app(targets.github_app(sets), permissions)
 
-    def github() -> GitHubApi:
-        return ctx.github(auth.api_url, deadline, auth.token_file, app=app)
-
+    github = ctx.github_factory(auth.api_url, deadline, auth.token_file, app=app)
     if any(s.patterns for s in sets):
         api = github()
         try:
@@ -139,7 +136,7 @@ def _push(
         allow_sign_in=ctx.interactive(),
     )
     sides = PushSides(
-        aws=lambda p: ctx.aws(p, deadline=deadline),
+        aws=ctx.aws_factory(deadline),
         github=github,
         store=ctx.state_store(),
         terminal=ctx.terminal,
@@ -197,7 +194,7 @@ def print_push(run: PushRun, as_json: bool, *, config_file: str | None = None) -
         for held in run.held:
             ui.out(held.describe())
         for _name, c in run.credentials:
-            ui.out(f"credentials for {c.account_id}/{c.role_name} expire at {c.expiration_text}")
+            ui.out(f"credentials for {c.account_id}/{c.role_name} {expire_at(c.expiration)}")
     for v in run.variables:
         if v.error is None:
             ui.err(f"{v.target.label}: variable {v.name} {v.outcome} ({v.value})")

@@ -24,12 +24,13 @@ from sso_sync.cli.options import (
 )
 from sso_sync.clients import command_deadline
 from sso_sync.errors import OperationFailed
-from sso_sync.wording import without_label
+from sso_sync.wording import plural, without_label
 
 if TYPE_CHECKING:
     from sso_sync.deadline import Deadline
     from sso_sync.github.app_auth import AppSettings
-    from sso_sync.github.removal import RemoveResult
+    from sso_sync.github.listing import Listing
+    from sso_sync.github.removal import RemovePlan, RemoveResult
     from sso_sync.github.targets import TargetSet
 
 
@@ -86,50 +87,39 @@ def _remove(
         plan = plan_remove([li for li in listings if li.error is None])
         todo = [(li, names) for li, names in plan.targets if names]
         failed = [li for li in listings if li.error is not None]
-        if dry_run or not todo:
-            for li, names in todo:
-                ui.err(f"{li.label}: would delete {', '.join(names)}")
-            if not as_json:
-                for li in failed:  # each target that could not be read, and why
-                    ui.out(f"{li.label}: {li.outcome}: {li.error}")
-            ui.err(
-                "dry run: nothing was deleted"
-                if dry_run
-                else "nothing deleted"
-                if failed
-                else "nothing to remove"
-            )
-            if as_json:
-                data = plan.as_dict(dry_run=dry_run)
-                data["targets"] += [li.as_dict() for li in failed]
-                data["config_file"] = config_file_of(sets)
-                current().out_json(data)
+        if dry_run:
+            _print_dry_run(plan, failed, as_json, config_file_of(sets))
             failure = failed_listings(listings)
             if failure:
                 raise OperationFailed(failure)
             return
-        if not yes:
+        if todo and not yes:
             if not sys.stdin.isatty():
                 raise UsageError(
-                    f"refusing to delete {plan.count} secrets without confirmation and there "
-                    "is no terminal to ask: re-run with --yes (see --dry-run first)"
+                    f"refusing to delete {plural(plan.count, 'secret')} without confirmation and "
+                    "there is no terminal to ask: re-run with --yes (see --dry-run first)"
                 )
             for li, names in todo:
                 ui.err(f"{li.label}: {', '.join(names)}")
             # A person is reading the list: that wait is not the network's.
             confirmed = ui.PatientPrompter(deadline).confirm(
-                f"Delete {plan.count} secrets from {len(todo)} targets?"
+                f"Delete {plural(plan.count, 'secret')} from {plural(len(todo), 'target')}?"
             )
             if not confirmed:
                 ui.err("nothing deleted")
                 return
-        with current().progress(len(plan.targets), "removing") as progress:
-            results = apply_remove(
-                api,
-                plan,
-                concurrency=concurrency,
-                on_done=lambda r: progress.step(r.listing.label, r.status),
-            )
+        if not todo:  # nothing to ask about or to send: each target is reported all the same
+            results = [RemoveResult(li) for li, _ in plan.targets]
+            if not failed:
+                ui.err("nothing to remove")
+        else:
+            with current().progress(len(plan.targets), "removing") as progress:
+                results = apply_remove(
+                    api,
+                    plan,
+                    concurrency=concurrency,
+                    on_done=lambda r: progress.step(r.listing.label, r.status),
+                )
     finally:
         api.close()
     results += [RemoveResult(li) for li in failed]
@@ -137,6 +127,24 @@ def _remove(
     failure = removal_failure(results, listings)
     if failure:
         raise OperationFailed(failure)
+
+
+def _print_dry_run(
+    plan: RemovePlan, failed: list[Listing], as_json: bool, config_file: str | None
+) -> None:
+    for li, names in plan.targets:
+        if names:
+            ui.err(f"{li.label}: would delete {', '.join(names)}")
+    if as_json:
+        data = plan.as_dict(dry_run=True)
+        data["ok"] = not failed
+        data["targets"] += [li.as_dict() for li in failed]
+        data["config_file"] = config_file
+        current().out_json(data)
+    else:
+        for li in failed:  # each target that could not be read, and why
+            ui.out(f"{li.label}: {li.outcome}: {without_label(li.target.label, li.error or '')}")
+    ui.err("dry run: nothing was deleted")
 
 
 def _print_remove(results: list[RemoveResult], as_json: bool, config_file: str | None) -> None:

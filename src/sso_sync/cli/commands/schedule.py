@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sso_sync.cli import ui
+from sso_sync.cli.completion import choices
 from sso_sync.cli.context import current
 from sso_sync.cli.groups import DEFAULT_TIMEOUT, GitHubAuth, Writing
 from sso_sync.cli.options import (
@@ -29,6 +30,7 @@ from sso_sync.cli.options import (
     target_options_after,
 )
 from sso_sync.errors import OperationFailed, UsageError
+from sso_sync.keepfresh.schedule.choose import BACKENDS
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -56,7 +58,12 @@ def schedule(
         str,
         # Hidden from the Arguments section (typer would add `<str>`): the usage line and the
         # docstring say it.
-        typer.Argument(metavar="install|status|remove", help="What to do.", hidden=True),
+        typer.Argument(
+            metavar="install|status|remove",
+            help="What to do.",
+            hidden=True,
+            autocompletion=choices(ACTIONS),
+        ),
     ],
     profile: ProfileOption = None,
     prefix: PrefixOption = None,
@@ -81,6 +88,7 @@ def schedule(
         typer.Option(
             "--backend",
             metavar="auto|systemd|cron|launchd",
+            autocompletion=choices(BACKENDS),
             help="The scheduler: auto picks launchd on macOS, a systemd user timer when "
             "`systemctl --user` answers, else the crontab.",
         ),

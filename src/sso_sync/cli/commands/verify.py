@@ -11,10 +11,10 @@ from sso_sync.cli import ui
 from sso_sync.cli.context import current
 from sso_sync.cli.options import DEFAULT_TIMEOUT, JsonOption, TimeoutOption
 from sso_sync.clients import command_deadline
-from sso_sync.errors import OperationFailed, SsoSyncError
+from sso_sync.errors import OperationFailed
 
 if TYPE_CHECKING:
-    from sso_sync.action.verify import Checks, EnvCredentials, Verdict
+    from sso_sync.action.verify import EnvCredentials, StsAnswer
     from sso_sync.deadline import Deadline
 
 
@@ -56,27 +56,15 @@ def verify(
 ) -> None:
     """Check the AWS credentials in the environment with STS: alive, right account and role,
     enough lifetime left. Exit 0 valid, 1 not. In GitHub Actions: masks, outputs, summary."""
-    from sso_sync.action import runner as actions
-    from sso_sync.action import verify as checks_module
+    from sso_sync.action.step import Request, run_step
 
-    environ = current().environ
-    in_actions = actions.in_github_actions(environ)
-    if in_actions:
-        # Before anything else is printed, so no later line of this job can show them.
-        for line in actions.mask_commands(checks_module.secret_values_in(environ, prefix)):
-            ui.err(line)
-    try:
-        credentials = checks_module.read_credentials(environ, prefix)
-        checks = checks_module.make_checks(expected_account or [], expected_role, min_remaining)
-        checks_module.require_inputs(credentials, checks)
+    def ask_sts(credentials: EnvCredentials) -> StsAnswer:
+        # The deadline covers the STS call; a bad --timeout is reported like any bad input.
         with command_deadline(timeout) as deadline:
-            verdict = _verify_with_sts(credentials, checks, prefix, deadline)
-    except SsoSyncError as exc:
-        if in_actions:
-            _report_to_actions(str(exc), None, None)
-        raise
-    if in_actions:
-        _report_to_actions(verdict.message, verdict, checks)
+            return _ask_sts(credentials, deadline)
+
+    request = Request(prefix, expected_account or [], expected_role, min_remaining)
+    verdict = run_step(current().environ, request, ask_sts, ui.err)
     if as_json:
         current().out_json(verdict.as_dict())
     elif verdict.valid:
@@ -85,12 +73,12 @@ def verify(
         raise OperationFailed(verdict.message)
 
 
-def _verify_with_sts(
-    credentials: EnvCredentials, checks: Checks, prefix: str, deadline: Deadline
-) -> Verdict:
+def _ask_sts(credentials: EnvCredentials, deadline: Deadline) -> StsAnswer:
+    """GetCallerIdentity through botocore, its answer or refusal as a `StsAnswer`."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     from sso_sync import clients
-    from sso_sync.action.verify import push_hint
-    from sso_sync.action.verify import verify as verify_credentials
+    from sso_sync.action.verify import StsAnswer
 
     session = clients.aws_session(AwsPaths.from_environ(current().environ), deadline=deadline)
     # botocore reads AWS_DEFAULT_REGION only; credentials.region already honours AWS_REGION.
@@ -102,23 +90,12 @@ def _verify_with_sts(
         session_token=credentials.session_token,
         deadline=deadline,
     )
-    return verify_credentials(
-        sts, credentials, checks, push_command=push_hint(current().environ, prefix)
-    )
-
-
-def _report_to_actions(message: str, verdict: Verdict | None, checks: Checks | None) -> None:
-    from sso_sync.action import runner as actions
-    from sso_sync.action.verify import action_outputs, summary_rows
-
-    if verdict is None or checks is None:
-        outputs = {"valid": "false", "message": message}
-        rows = [("verdict", "NOT checked"), ("what to do", message)]
-    else:
-        outputs, rows = action_outputs(verdict), summary_rows(verdict, checks)
-    actions.append_to_file(current().environ, "GITHUB_OUTPUT", actions.output_block(outputs))
-    actions.append_to_file(
-        current().environ, "GITHUB_STEP_SUMMARY", actions.markdown_table("AWS credentials", rows)
-    )
-    if verdict is None or not verdict.valid:
-        ui.err(actions.error_command(message, "AWS credentials"))
+    try:
+        identity = sts.get_caller_identity()
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        code, message = str(error.get("Code", "") or ""), str(error.get("Message", "") or "")
+        return StsAnswer(error_code=code, error_message=message)
+    except BotoCoreError as exc:  # botocore's ConnectionError and timeouts among them
+        return StsAnswer(unreachable=type(exc).__name__)
+    return StsAnswer(account=str(identity["Account"]), arn=str(identity["Arn"]))

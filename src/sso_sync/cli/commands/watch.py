@@ -189,7 +189,7 @@ def _cycles(
         progress=False,  # the cycle lines are watch's progress
     )
     sides = PushSides(
-        aws=lambda p: ctx.aws(p, deadline=request.deadline),
+        aws=ctx.aws_factory(request.deadline),
         github=lambda: github(request.deadline, None),
         store=ctx.state_store(),
         terminal=ctx.terminal,
@@ -201,7 +201,7 @@ def _cycles(
     return WatchCycles(
         request=request,
         sides=sides,
-        aws_for=lambda p, deadline: ctx.aws(p, deadline=deadline),
+        aws_for=lambda p, deadline: ctx.aws_factory(deadline)(p),
         github_for=github,
         given=sets,
         timeout=writing.timeout,
