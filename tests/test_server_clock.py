@@ -138,3 +138,38 @@ def test_record_who_refused_for_the_clock_says_so(world: World, run) -> None:
     assert "STS GetCallerIdentity failed (SignatureDoesNotMatch): this machine's clock is off" in (
         result.stdout + result.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("offset", "words"),
+    [
+        (3725, "1 h 2 min behind"),
+        (3600, "1 h 0 min behind"),
+        (60, "1 min behind"),
+        (59.4, "59 s behind"),
+        (-45, "45 s ahead of"),
+        (0.0, "0 s ahead of"),
+    ],
+)
+def test_an_offset_in_words(offset: float, words: str) -> None:
+    assert describe_offset(offset) == words
+
+
+def test_github_is_dated_by_githubs_own_offset_when_the_two_differ() -> None:
+    clock = ServerClock(
+        local=lambda: 5000.0,
+        readings={"github": Reading(-1200.0, 100.0), "aws": Reading(600.0, 200.0)},
+    )
+    assert clock.offset_of("github") == -1200.0
+    assert clock.time("github") == 3800.0
+    assert clock.offset == 600.0  # the latest, from whichever server
+    assert clock.offset_of("elsewhere") == 600.0
+    assert ServerClock(readings={"aws": Reading(1.5, 1.0)}).offset == 0.0  # noise
+    assert ServerClock().offset == 0.0
+
+
+def test_an_answer_without_a_date_measures_nothing() -> None:
+    clock = ServerClock()
+    clock.observe("github", {"Content-Type": "application/json"})
+    assert clock.readings == {}
+    assert skew_hint("RequestExpired", 0.5) == skew_hint("RequestExpired")  # no "(0 s ...)"

@@ -85,3 +85,21 @@ def test_a_wait_with_nothing_left_does_not_wait(seconds: float) -> None:
     machine = Machine()
     sliced_wait(time_left(seconds, wall=machine.wall, monotonic=machine.monotonic), machine.wait)
     assert machine.waits == []
+
+
+def test_a_stop_during_a_slice_ends_the_wait_at_once() -> None:
+    machine = Machine()
+    asked: list[float] = []
+
+    def stopped(seconds: float) -> bool:
+        asked.append(seconds)
+        return True
+
+    assert sliced_wait(time_left(3000, wall=machine.wall, monotonic=machine.monotonic), stopped)
+    assert asked == [WAKE_SLICE]
+
+
+def test_the_last_slice_is_what_is_left() -> None:
+    machine = Machine()
+    sliced_wait(time_left(45.5, wall=machine.wall, monotonic=machine.monotonic), machine.wait)
+    assert machine.waits == [WAKE_SLICE, 15.5]
