@@ -326,12 +326,24 @@ def github_api(
         resolved = resolve_token(url, environ)
         token = resolved.value
         _tell_token_source(deadline, url, resolved.source)
+    check_token_text(token, str(file) if file is not None else resolved.source)
     return GitHubApi(
         requester_factory=lambda: github_requester(token, url, per_request),
         deadline=deadline,
         on_long_wait=on_long_wait,
         server_clock=server_clock,
     )
+
+
+def check_token_text(token: str, source: str) -> None:
+    """A token goes into an HTTP header: a line break would end the header (requests refuses
+    it deep inside a worker, as an internal error), a space would split it. No GitHub token
+    holds either, so it is refused here, with where it came from and never its value."""
+    if not (token.isascii() and token.isprintable()) or " " in token:
+        raise UsageError(
+            f"the GitHub token from {source} holds a line break, space or other character no "
+            "token has: set it again, as `gh auth token` prints it"
+        )
 
 
 @contextmanager

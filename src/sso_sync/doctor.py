@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sso_sync.github.app_auth import AppInstallations
     from sso_sync.github.rest import GitHubApi
     from sso_sync.github.targets import Target
+    from sso_sync.keepfresh.elsewhere import ChangedSecret
     from sso_sync.server_clock import Reading
 
 Status = Literal["ok", "fail", "not applicable", "not checkable"]
@@ -246,6 +247,29 @@ def check_target(
         f"{exists}; write permission not checkable: GitHub tells a fine-grained token's "
         "permissions only when a write is refused",
     )
+
+
+def changed_checks(changed: Sequence[ChangedSecret]) -> dict[Target, Check]:
+    """Per target, a failing check naming each secret another writer changed since this
+    machine wrote it, when, and the fixes (keepfresh/elsewhere.py)."""
+    from sso_sync.keepfresh.elsewhere import FIX
+
+    by_target: dict[Target, list[ChangedSecret]] = {}
+    for c in changed:
+        by_target.setdefault(c.target, []).append(c)
+    return {
+        target: Check(
+            found[0].label,  # with its set, as the target's own check is named
+            "fail",
+            "; ".join(
+                f"{c.name} changed elsewhere at {c.updated_at} (this machine wrote it at "
+                f"{c.written_at}): it no longer holds this machine's credentials"
+                for c in found
+            ),
+            FIX,
+        )
+        for target, found in by_target.items()
+    }
 
 
 def _fix_for(exc: SsoSyncError) -> str | None:

@@ -90,6 +90,10 @@ class OperationFailed(SsoSyncError):
     """Some targets failed; the per-target report has already been printed."""
 
 
+class ChangedElsewhere(OperationFailed):
+    """`watch --on-change stop` found a secret another writer changed: it stops (exit 1)."""
+
+
 def traceback_without_messages(exc: BaseException) -> str:
     """The traceback of `exc` and of the exceptions it was raised from, for `--debug`.
 

@@ -218,6 +218,11 @@ def read_json(path: Path) -> dict[str, Any] | None:
         data = json.loads(raw.decode("utf-8"))
     except ValueError:
         return None
+    except RecursionError:  # nested past Python's limit: nothing we write looks like that
+        raise ConfigError(
+            f"{path} is nested too deeply to be a file sso-sync or the AWS CLI wrote: move it "
+            "away, then retry"
+        ) from None
     return data if isinstance(data, dict) else None
 
 

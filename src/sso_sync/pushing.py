@@ -49,6 +49,9 @@ class PushRequest:
     record_who: bool = False
     allow_sign_in: bool = False  # a person is there to sign in, if the session has ended
     progress: bool = True  # per-target progress on the terminal
+    # Target keys due whatever their recorded expiry: a secret there was changed elsewhere and
+    # is to be overwritten (keepfresh/elsewhere.py).
+    overwrite: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -99,6 +102,7 @@ class Push:
             now=self.sides.now,
             empty_run=lambda: PushRun([], []),
             role_of=lambda p: (self.aws[p].profile.account_id, self.aws[p].profile.role_name),
+            force=self.request.overwrite,
         )
 
     def secrets_for(self, profile: str | None) -> ProfileSecrets:
@@ -180,6 +184,8 @@ def recorded_job_run(push: Push, job: str) -> Iterator[None]:
 
     entry: dict[str, object] = {"ok": False, "error": "interrupted", "sign_in": None}
     try:
+        if job:
+            entry["elsewhere_checked_at"] = check_elsewhere_hourly(push, job)
         yield
         entry.update(ok=True, error=None)
         if job:
@@ -194,6 +200,39 @@ def recorded_job_run(push: Push, job: str) -> Iterator[None]:
         if job:
             entry["at"] = utc_timestamp(push.sides.now())
             push.sides.store.record_job(job, entry)
+
+
+def check_elsewhere_hourly(push: Push, job: str) -> str | None:
+    """The scheduled push's look for secrets changed elsewhere, at most once an hour (the job's
+    last look is in its record): one listing per target this machine wrote, before the push.
+    Each change is said, notified, and overwritten (made due, whatever its expiry), since the
+    credentials this machine pushes are the fresh ones. Returns when it last looked."""
+    import dataclasses
+
+    from sso_sync.files import utc_timestamp
+    from sso_sync.keepfresh.elsewhere import FIX, due_for_check, find_changed, notify_new
+
+    last = (push.sides.store.read_job(job) or {}).get("elsewhere_checked_at")
+    now = push.sides.now()
+    if not due_for_check(last, now):
+        return last if isinstance(last, str) else None
+    api = push.sides.github()
+    try:
+        found, failed = find_changed(
+            api, push.request.sets, push.sides.store.read(), concurrency=push.request.concurrency
+        )
+    finally:
+        api.close()
+    changed = [dataclasses.replace(c, done="this push writes it again") for c in found]
+    for line in failed + [c.describe() for c in changed]:
+        push.sides.terminal.say(line)
+    if changed:
+        push.sides.terminal.say(f"fix: {FIX}")
+        notify_new(push.sides.terminal, changed, set())
+        keys = push.request.overwrite | {c.key for c in changed}
+        push.request = dataclasses.replace(push.request, overwrite=frozenset(keys))
+    # A failed listing is looked at again next run, not in an hour.
+    return utc_timestamp(now) if not failed else (last if isinstance(last, str) else None)
 
 
 def _warn_budget(push: Push, job: str) -> dict[str, str]:

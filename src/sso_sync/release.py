@@ -13,6 +13,7 @@ editable install, a branch, another host) is a development install: nothing is p
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sys
@@ -30,6 +31,7 @@ MAX_DIRECT_URL_BYTES = 16 * 1024
 _OWNER_NAME = r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+"
 _REPOSITORY = re.compile(_OWNER_NAME)
 _GITHUB_URL = re.compile(rf"https://github\.com/({_OWNER_NAME})")
+_SUBDIRECTORY = re.compile(r"[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*/?")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 # vX.Y.Z, or a PEP 440 pre-, post- or dev-release of it in any spelling PEP 440 normalises
 # (v1.2.3-rc.1 is 1.2.3rc1): the release workflow compares the normalised forms with the
@@ -45,11 +47,16 @@ class Release:
     repository: str
     commit: str
     tag: str
+    # Where in the repository the package (and its action.yml) is, for an install from a
+    # subdirectory (PEP 610 `subdirectory`); "" at the root.
+    path: str = ""
 
     @property
     def action(self) -> str:
-        """The composite action of this release, pinned by commit."""
-        return f"{self.repository}@{self.commit}"
+        """The composite action of this release, pinned by commit (`uses:` names an action
+        in a subdirectory as OWNER/NAME/PATH@REF)."""
+        where = f"{self.repository}/{self.path}" if self.path else self.repository
+        return f"{where}@{self.commit}"
 
     @classmethod
     def checked(cls, repository: str, commit: str, tag: str) -> Release:
@@ -117,10 +124,20 @@ def from_direct_url(raw: bytes) -> Release | None:
     match = _GITHUB_URL.fullmatch(url.removesuffix(".git"))
     if match is None or not match.group(1).split("/")[1].strip("."):
         return None
+    subdirectory = data.get("subdirectory", "")
+    if not isinstance(subdirectory, str) or (
+        subdirectory
+        and (
+            not _SUBDIRECTORY.fullmatch(subdirectory)
+            or any(part in (".", "..") for part in subdirectory.split("/"))
+        )
+    ):
+        return None  # not a path `uses:` can name: no default pin rather than a wrong one
     try:
-        return Release.checked(match.group(1), vcs["commit_id"], vcs["requested_revision"])
+        release = Release.checked(match.group(1), vcs["commit_id"], vcs["requested_revision"])
     except (UsageError, TypeError, KeyError):
         return None
+    return dataclasses.replace(release, path=subdirectory.strip("/"))
 
 
 def stamp(package_dir: Path, environ: Mapping[str, str]) -> Release:

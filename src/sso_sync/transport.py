@@ -10,6 +10,7 @@ to those never leaves the machine, which is what the sandbox, the tests and the 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,12 +46,51 @@ def url_origin(url: str) -> str:
     return f"{parts.scheme}://{host}{port}"
 
 
+# A host as every parser reads it alike: a DNS name or IPv4 address of ASCII letters, digits, dots
+# and hyphens, or a bracketed IPv6 address; then an optional port.
+_PLAIN_AUTHORITY = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
+def ambiguity(url: str) -> str | None:
+    """Why two URL parsers could read `url` as two hosts, or None when they cannot.
+
+    `urlsplit` and urllib3 disagree on a backslash (urllib3, like browsers, ends the host at
+    it), on user-info before an `@`, and on control characters and whitespace (some strip them,
+    some stop there); non-ASCII and percent-encoded hosts are normalised differently (U+3002
+    is a dot to IDNA). The check that allows plain http to loopback reads the host with one
+    parser and the request is sent by another, so only a URL both must read alike passes.
+    """
+    if "\\" in url:
+        return "a backslash"
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
+        return "a control character or whitespace"
+    if not url.isascii():
+        return "a non-ASCII character"
+    _scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None  # no host at all: the scheme check says what is wrong
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if "@" in authority:
+        return "a user name or password (user-info before '@')"
+    if not _PLAIN_AUTHORITY.fullmatch(authority):
+        return "a host that is not a plain name or address"
+    return None
+
+
 def require_safe_transport(url: str, *, what: str, setting: str) -> None:
-    """Refuse `url` (UsageError, exit 2) when it would carry a token in clear over a network.
+    """Refuse `url` (UsageError, exit 2) when it would carry a token in clear over a network,
+    or when its host could be read two ways (then the check below would check another host
+    than the one the request goes to).
 
     `what` names the receiver ("the GitHub API"), `setting` where the URL came from, so the
-    message can say what to change.
+    message can say what to change. The URL is not echoed: its user-info may be a token.
     """
+    problem = ambiguity(url)
+    if problem is not None:
+        raise UsageError(
+            f"{setting} points {what} at a URL holding {problem}, which URL parsers read as "
+            "different hosts: give a plain https://HOST[:PORT]/PATH"
+        )
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "https":

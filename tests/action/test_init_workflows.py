@@ -130,3 +130,20 @@ def test_outside_a_git_repository_exits_2(tmp_path: Path, monkeypatch: pytest.Mo
     assert result.exit_code == 2
     assert "not inside a git repository" in result.stderr
     assert not (tmp_path / ".github").exists()
+
+
+@pytest.mark.parametrize("link", [".github", ".github/workflows"])
+def test_a_symlinked_workflows_directory_is_refused_and_nothing_written_through_it(
+    repo: Path, tmp_path: Path, link: str
+) -> None:
+    """A cloned repository can hold `.github` as a link to anywhere (here, outside the
+    repository): writing through it would put files where `git status` never shows them."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (repo / link).parent.mkdir(parents=True, exist_ok=True)
+    (repo / link).symlink_to(outside, target_is_directory=True)
+    result = invoke()
+    assert result.exit_code == 2, result.stdout
+    assert f"{link} is a symbolic link" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert list(outside.rglob("*")) == []

@@ -53,6 +53,28 @@ def test_a_release_tag_from_github_is_a_release(url: str, revision: str) -> None
 
 
 @pytest.mark.parametrize(
+    ("subdirectory", "action"),
+    [
+        ("tools/sso-sync", f"my-org/mono/tools/sso-sync@{COMMIT}"),
+        ("tools/sso-sync/", f"my-org/mono/tools/sso-sync@{COMMIT}"),
+        ("", f"my-org/mono@{COMMIT}"),
+        ("../other", None),
+        ("a/../../b", None),
+        ("a b", None),
+        ("/abs", None),
+    ],
+)
+def test_an_install_from_a_subdirectory_pins_the_action_there(
+    subdirectory: str, action: str | None
+) -> None:
+    """PEP 610's `subdirectory`: the package, and its action.yml, are there, and `uses:` names
+    such an action as OWNER/NAME/PATH@REF; a path `uses:` cannot name pins nothing."""
+    data = {**record(url="https://github.com/my-org/mono"), "subdirectory": subdirectory}
+    release = from_direct_url(as_bytes(data))
+    assert (release.action if release else None) == action
+
+
+@pytest.mark.parametrize(
     "raw",
     [
         pytest.param(as_bytes(record(revision="main")), id="branch"),

@@ -80,7 +80,7 @@ def _complete(line: str, **env: str) -> list[str]:
     [
         ("sso-sync export --format cr", ["credential-process"]),
         ("sso-sync export -f ", ["env", "dotenv", "json", "credential-process", "ini"]),
-        ("sso-sync schedule ", ["install", "status", "remove"]),
+        ("sso-sync schedule ", ["install", "status", "remove", "list"]),
         ("sso-sync schedule st", ["status"]),
         ("sso-sync schedule install --backend sy", ["systemd"]),
         ("sso-sync push --visibility ", ["all", "private", "selected"]),

@@ -87,6 +87,15 @@ def test_contributing_names_only_paths_that_exist() -> None:
         assert (ROOT / path).exists(), path
 
 
+def test_every_schedule_action_is_in_the_command_table() -> None:
+    from sso_sync.cli.commands.schedule import ACTIONS
+
+    row = next(ln for ln in README.splitlines() if ln.startswith("| `sso-sync schedule "))
+    usage = row.split("`")[1]
+    for action in ACTIONS:
+        assert re.search(rf"(?<![\w-]){action}(?![\w-])", usage), f"schedule {action}"
+
+
 def _command_rows() -> dict[str, str]:
     """The README's command table: the row's first cell, by command name."""
     rows = {}

@@ -158,6 +158,19 @@ def clock_ahead(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     world.seed_token()  # valid an hour by the sandbox's clock
 
 
+def changed_elsewhere(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    """This machine pushed; then another writer set one secret (as `gh secret set` would)."""
+    from typer.testing import CliRunner
+
+    from sso_sync.cli.app import app
+    from tests.support.elsewhere import hand_edit
+
+    world.seed_token()
+    pushed = CliRunner().invoke(app, ["push", "--repo", "octo-org/app", "-p", "ci"])
+    assert pushed.exit_code == 0, pushed.stderr
+    hand_edit(world, "/repos/octo-org/app/actions/secrets", "AWS_SESSION_TOKEN", "by-hand")
+
+
 P = ("-p", "ci")
 # case: (prepare, argv, exit code); the output is in golden/doctor/CASE.txt.
 CASES: dict[str, tuple[Prepare, tuple[str, ...], int]] = {
@@ -192,6 +205,7 @@ CASES: dict[str, tuple[Prepare, tuple[str, ...], int]] = {
     "config not confirmed": (config_file(0o644, GOOD_CONFIG, confirmed=False), (), 1),
     "clock 20 minutes ahead": (clock_ahead, (*TARGETS, *P), 1),
     "config invalid": (config_file(0o644, '[sets.ci]\ntargets = [{ org = "-x-" }]\n'), (), 1),
+    "secret changed elsewhere": (changed_elsewhere, ("--repo", "octo-org/app", *P), 1),
 }
 
 
@@ -258,4 +272,25 @@ def test_the_schedule_check_reads_the_jobs_last_run(world: World, run, ok: bool)
         assert line == (
             f"✘ schedule: job {name}: last run 2026-11-30T03:00:00Z failed: the sign-in ended "
             "(fix: run `sso-sync login --profile ci`)"
+        )
+
+
+@pytest.mark.parametrize("mode", [0o620, 0o664, 0o660, 0o602])
+def test_doctor_fails_a_config_file_its_group_or_others_may_write(
+    mode: int, world: World, run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Not only 0666: a group that may write the file may point pushes elsewhere too."""
+    config_file(mode, GOOD_CONFIG)(world, monkeypatch, tmp_path)
+    result = run("doctor")
+    assert result.exit_code == 1, result.stdout
+    config = tmp_path / "sso-sync.toml"
+    line = next(x for x in result.stdout.splitlines() if "config file:" in x)
+    if mode & 0o002:
+        assert line == f"✘ config file: {config}: refusing a config file others can write: " + (
+            f"chmod o-w {config}"
+        )
+    else:
+        assert line == (
+            f"✘ config file: {config}: a config file its group can write (mode {mode:04o}): "
+            f"chmod g-w {config}"
         )

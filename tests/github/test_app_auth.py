@@ -284,3 +284,35 @@ def test_dry_run_as_an_app_asks_for_read_only(world: World, run, key_file: Path)
         {"metadata": "read", "secrets": "read"}
     ]
     assert world.sandbox.secrets("repos/octo-org/api/actions") == {}
+
+
+@pytest.mark.parametrize("status", [302, 200])
+def test_an_installation_token_is_taken_only_from_a_201(
+    status: int, world: World, run, key_file: Path
+) -> None:
+    """GitHub mints with 201 Created: a redirect (or a 200) whose body holds a "token" is not
+    GitHub's token, and it is never sent anywhere."""
+    world.seed_token()
+    planted = "ghs_PLANTEDbyaredirect000000000000000001"
+    world.sandbox.inject_fault(
+        "github", "POST", r"^/app/installations/\d+/access_tokens$", status, times=-1,
+        headers={"Location": "https://elsewhere.example/"},
+        body={"token": planted, "expires_at": "2099-01-01T00:00:00Z"},
+    )  # fmt: skip
+    result = run("push", "-p", "ci", "--repo", "octo-org/api", *app_args(key_file))
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert f"GitHub answered {status} instead of 201 Created" in result.stdout + result.stderr
+    # Nothing was asked with it: no public key fetched, no secret written.
+    used = [p for m, p in github_paths(world) if m == "PUT" or p.endswith("/public-key")]
+    assert used == []
+    assert planted not in result.stdout + result.stderr
+    assert world.sandbox.secrets("repos/octo-org/api/actions") == {}
+
+
+def test_a_key_file_with_non_ascii_bytes_is_exit_2(world: World, run, key_file: Path) -> None:
+    key_file.write_bytes("clé de l'App\n".encode() + key_file.read_bytes())
+    key_file.chmod(0o600)
+    result = run("push", "-p", "ci", "--repo", "octo-org/api", *app_args(key_file))
+    assert result.exit_code == 2, result.stderr
+    assert "not ASCII" in result.stderr and result.stderr.count("\n") == 1
+    assert github_paths(world) == []

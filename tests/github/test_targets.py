@@ -556,7 +556,9 @@ def test_list_shows_managed_secrets_with_updated_at(world: World, run) -> None:
     by_target = {t["target"]: t for t in report["targets"]}
     stored = world.sandbox.secrets(f"repos/{APP}/actions")
     assert by_target[APP]["secrets"] == [
-        {"name": f"CI_{n}", "updated_at": stored[f"CI_{n}"].updated_at} for n in NAMES
+        # Written by this machine and untouched since: not changed elsewhere.
+        {"name": f"CI_{n}", "updated_at": stored[f"CI_{n}"].updated_at, "changed_elsewhere": False}
+        for n in NAMES
     ]
     assert by_target[WEB]["secrets"] == []
     plain = run("list", "--repo", APP, "--prefix", "CI_")

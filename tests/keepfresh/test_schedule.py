@@ -14,37 +14,26 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from sso_sync.cli.app import app
+from tests.support.schedule import FAKE_LAUNCHCTL, cli, install_fakes, write_sso_profile
 from tests.support.world import World, assert_no_leak, issued_as_secrets
 
 GOLDEN = Path(__file__).parent / "golden"
 REPO = "octo-org/app"
-FAKE_CRONTAB = """#!/bin/sh
-# crontab -l / crontab - over one file, as the real one does for the invoking user.
-store="$HOME/.fake-crontab"
-case "$1" in
-  -l) if [ -f "$store" ]; then cat "$store"; else echo "no crontab for $(id -un)" >&2; exit 1; fi ;;
-  -) cat > "$store" ;;
-  *) echo "usage" >&2; exit 2 ;;
-esac
-"""
-FAKE_SYSTEMCTL = """#!/bin/sh
-echo "$*" >> "$HOME/.systemctl-calls"
-exit ${FAKE_SYSTEMCTL_RC:-0}
-"""
 
 
 @pytest.fixture
 def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for name, text in (("crontab", FAKE_CRONTAB), ("systemctl", FAKE_SYSTEMCTL)):
-        (bin_dir / name).write_text(text)
-        (bin_dir / name).chmod(0o755)
+    bin_dir = install_fakes(tmp_path / "bin")
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     return bin_dir
+
+
+@pytest.fixture(autouse=True)
+def sso_profile(isolated_env: Path) -> None:
+    """The profile `ci` the jobs here name (install refuses a profile the config lacks); the
+    sandbox's own config when a test has one."""
+    write_sso_profile(Path(os.environ["AWS_CONFIG_FILE"]))
 
 
 @pytest.fixture
@@ -53,13 +42,6 @@ def token_file(tmp_path: Path) -> Path:
     path.write_text("ghp_not_a_real_token_for_dry_runs_000000\n")
     path.chmod(0o600)
     return path
-
-
-def cli(*args: str):  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(app, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
 
 
 def normalized(text: str, home: Path, token: Path) -> str:
@@ -404,15 +386,6 @@ def test_every_allowed_every_gives_a_valid_cron_line_and_systemd_timer(
     ]
     assert len(times) == 3, calendar.stdout
     assert {b - a for a, b in pairwise(times)} == {span}
-
-
-FAKE_LAUNCHCTL = """#!/bin/sh
-echo "$*" >> "$HOME/.launchctl-calls"
-case "$1" in
-  bootout) exit 3 ;;  # not loaded: what launchctl answers before the first install
-  *) exit 0 ;;
-esac
-"""
 
 
 def test_launchd_install_status_remove_with_launchctl(

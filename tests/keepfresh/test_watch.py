@@ -72,7 +72,10 @@ def test_watch_pushes_new_credentials_every_cycle_and_rides_out_faults(world: Wo
     assert all(c["pushed"] == [REPO] for c in cycles[:3])
     state = json.loads((state_dir(os.environ) / "targets.json").read_text())
     [record] = state["targets"].values()
-    assert record["target"] == REPO and record["outcome"] in ("updated", "failed", "mixed")
+    # Where the signal lands depends on timing: in the writes (they finish), or before them
+    # (each cycle lists the target first, for changes made elsewhere: then nothing is sent).
+    outcomes = ("updated", "failed", "mixed", "not-attempted")
+    assert record["target"] == REPO and record["outcome"] in outcomes
     assert_no_leak(out + err + json.dumps(state), world.secret_values())
 
 

@@ -28,6 +28,7 @@ import sso_sync.sandbox
 from sso_sync.cli.app import app
 from sso_sync.sandbox import Sandbox
 from tests.support import faults
+from tests.support.schedule import FAKE_CRONTAB
 from tests.support.verify import free_port, sandbox_credentials
 from tests.support.world import ACCOUNT, ROLE, World, assert_no_leak, sandbox_issued_secrets
 
@@ -198,15 +199,6 @@ def unprintable_credentials(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> 
     )
 
 
-FAKE_CRONTAB = """#!/bin/sh
-store="$HOME/.fake-crontab"
-case "$1" in
-  -l) if [ -f "$store" ]; then cat "$store"; else echo "no crontab" >&2; exit 1; fi ;;
-  -) cat > "$store" ;;
-esac
-"""
-
-
 def scheduled_with_a_token_file(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     """Signed in; a fake `crontab` on PATH; the job's GitHub token (the sandbox's, a canary)
     in a file only its owner can read, named by SSO_SYNC_GITHUB_TOKEN_FILE."""
@@ -342,6 +334,8 @@ CASES = {
         scheduled_installed,
         0,
     ),
+    "schedule list ok": Case(("schedule", "list", "--backend", "cron"), scheduled_installed, 0),
+    "schedule list fails": Case(("schedule", "list", "--backend", "nope"), signed_in, 2),
     "init-workflows ok": Case(("init-workflows", "--action", PIN), in_a_git_repository, 0),
     "init-workflows fails": Case(("init-workflows", "--action", PIN), outside_a_git_repository, 2),
     "init-workflows without a release": Case(("init-workflows",), in_a_git_repository, 2),
@@ -375,6 +369,11 @@ def test_the_cases_cover_every_command() -> None:
     assert commands - covered == {"demo"}
     failing = {case.argv[0] for case in CASES.values() if case.exit_code != 0}
     assert failing == covered
+    # Each of schedule's actions too: they are commands of their own to a user.
+    from sso_sync.cli.commands.schedule import ACTIONS
+
+    actions = {c.argv[1] for c in CASES.values() if c.argv[0] == "schedule"}
+    assert actions == set(ACTIONS)
 
 
 # --- demo: its own sandbox, so the canary needs that sandbox's values ------------------------

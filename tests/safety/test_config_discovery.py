@@ -166,3 +166,30 @@ def test_list_and_remove_name_the_file(world: World, run, tmp_path) -> None:
     flags = run("list", "--repo", REPO, "--json")
     assert json.loads(flags.stdout)["config_file"] is None
     assert "Using sets" not in flags.stderr
+
+
+def test_the_confirmation_lists_patterns_excludes_and_the_app_and_escapes_names(
+    world: World, tmp_path: Path
+) -> None:
+    """A pattern reaches every repository it matches, so the prompt spells it out with its
+    excludes and the App it signs in as; a newline in a set name cannot fake a line of it."""
+    world.seed_token()
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    world.app_key_file(project)
+    fake = "prod\\n  set fake: credentials of profile ci to\\n    octo-org/harmless"
+    (project / "sso-sync.toml").write_text(
+        f'[sets."{fake}"]\nprofile = "ci"\ngithub-app-id = 31337\ngithub-app-key = "app.pem"\n'
+        'targets = [{ repo = "octo-org/*", exclude = ["*-old", "legacy-*"], env = "prod" }]\n'
+    )
+    shown = run_sso_sync(
+        "push", env=dict(os.environ), stdin_tty=True, stderr_tty=True, typed="n\n", cwd=project
+    )
+    assert shown.returncode == 2, shown.terminal
+    plan = shown.terminal.replace("\r\n", "\n")
+    assert "every repository of octo-org matching * (secrets, environments prod)" in plan
+    assert "except those matching *-old, legacy-*" in plan
+    assert f"as GitHub App 31337, with the key in {project / 'app.pem'}" in plan
+    assert "set prod\\n  set fake: credentials of profile ci to\\n    octo-org/harmless:" in plan
+    assert "\n  set fake:" not in plan and "\n    octo-org/harmless\n" not in plan
+    assert world.sandbox.requests == []

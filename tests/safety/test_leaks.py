@@ -8,13 +8,10 @@ import sys
 
 import pytest
 import typer
-from botocore.stub import Stubber
 from typer.testing import CliRunner
 
 import sso_sync.cli.app as cli
-from sso_sync import clients
-from sso_sync.action.verify import Checks, EnvCredentials, verify
-from sso_sync.aws.profiles import AwsPaths
+from sso_sync.action.verify import Checks, EnvCredentials, StsAnswer, judge
 from sso_sync.aws.signin.auth_code import CallbackServer
 from sso_sync.errors import ConfigError
 from tests.support.world import World, assert_no_leak
@@ -84,6 +81,8 @@ def test_push_under_debug_prints_only_our_own_loggers(world: World, run) -> None
 
 
 def test_sts_messages_that_quote_the_request_are_redacted(world: World) -> None:
+    """STS's refusal text can quote the request, credentials and all: whichever client asked
+    (botocore here, the AWS CLI in the action's fast path), the verdict redacts it."""
     credentials = EnvCredentials(
         access_key_id="AKIACANARY0123456789",
         secret_access_key=CANARY,
@@ -91,23 +90,13 @@ def test_sts_messages_that_quote_the_request_are_redacted(world: World) -> None:
         expiration=None,
         region="us-east-1",
     )
-    sts = clients.sts_client(
-        clients.aws_session(AwsPaths.from_environ({"HOME": str(world.home)})),
-        "us-east-1",
-        access_key_id=credentials.access_key_id,
-        secret_access_key=credentials.secret_access_key,
-        session_token=credentials.session_token,
-    )
     quoted = (
         "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
         f"Authorization=AWS4-HMAC-SHA256 Credential={credentials.access_key_id}/20261126, "
         f"X-Amz-Security-Token={credentials.session_token}"
     )
-    with Stubber(sts) as stub:
-        stub.add_client_error(
-            "get_caller_identity", service_error_code="IncompleteSignature", service_message=quoted
-        )
-        verdict = verify(sts, credentials, Checks(), push_command="sso-sync push")
+    answer = StsAnswer(error_code="IncompleteSignature", error_message=quoted)
+    verdict = judge(answer, credentials, Checks(), push_command="sso-sync push")
     assert not verdict.valid
     assert "IncompleteSignature" in verdict.message
     assert "***" in verdict.message

@@ -111,6 +111,7 @@ def plan(
 ) -> list[PlannedFile]:
     validate(prefix, environment, action)
     target = root / ".github" / "workflows"
+    _refuse_links(root, target)
     return [
         PlannedFile(
             path=target / name,
@@ -119,6 +120,19 @@ def plan(
         )
         for name in TEMPLATES
     ]
+
+
+def _refuse_links(root: Path, target: Path) -> None:
+    """The workflows are written inside the repository only: a `.github` or `workflows` that is
+    a symbolic link (a cloned repository can hold one) would have them written wherever it
+    points, outside anything `git status` shows."""
+    for place in (root / ".github", target):
+        if place.is_symlink():
+            raise UsageError(
+                f"{place.relative_to(root)} is a symbolic link (to {place.readlink()}): "
+                "init-workflows writes only inside the repository; replace it with a directory, "
+                "then retry"
+            )
 
 
 def apply(planned: list[PlannedFile], root: Path, *, force: bool) -> None:

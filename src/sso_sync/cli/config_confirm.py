@@ -17,13 +17,34 @@ if TYPE_CHECKING:
 
 
 def describe(config: ConfigFile) -> list[str]:
-    """The plan a config file asks for: each set, its profile and prefix, and its targets."""
+    """The plan a config file asks for: each set, its profile and prefix, the GitHub App it
+    signs in as, its targets and its repository patterns (which reach every repository a
+    pattern matches, so they are spelled out with their excludes). Every name from the file is
+    shown escaped (`ui.one_line`): a newline in a set name cannot fake a line of the plan."""
+    shown = ui.one_line
     lines = []
     for target_set in config.sets:
-        profile = target_set.profile or "--profile / $AWS_PROFILE"
-        prefix = f", prefix {target_set.prefix}" if target_set.prefix else ""
-        lines.append(f"  set {target_set.name}: credentials of profile {profile}{prefix} to")
-        lines.extend(f"    {t.label}" for t in target_set.targets)
+        profile = shown(target_set.profile or "--profile / $AWS_PROFILE")
+        prefix = f", prefix {shown(target_set.prefix)}" if target_set.prefix else ""
+        lines.append(
+            f"  set {shown(target_set.name or '')}: credentials of profile {profile}{prefix} to"
+        )
+        lines.extend(f"    {shown(t.label)}" for t in target_set.targets)
+        for pattern in target_set.patterns:
+            where = f"{pattern.app} secrets" if pattern.app != "actions" else "secrets"
+            envs = ", ".join(shown(e) for e in pattern.environments)
+            lines.append(
+                f"    every repository of {shown(pattern.owner)} matching "
+                f"{shown(pattern.glob)} ({where}{', environments ' + envs if envs else ''})"
+            )
+            if pattern.excludes:
+                excluded = ", ".join(shown(x) for x in pattern.excludes)
+                lines.append(f"      except those matching {excluded}")
+        if target_set.github_app_id is not None:
+            key = shown(str(target_set.github_app_key))
+            lines.append(
+                f"    as GitHub App {shown(target_set.github_app_id)}, with the key in {key}"
+            )
     return lines
 
 
@@ -41,7 +62,7 @@ def confirm_discovered(config: ConfigFile) -> None:
             "has changed since): run the command once at a terminal to review and confirm it, "
             f"or name it with --config {path}"
         )
-    ui.err(f"{path} was found by searching upward from here. It asks for:")
+    ui.err(f"{ui.one_line(str(path))} was found by searching upward from here. It asks for:")
     for line in describe(config):
         ui.err(line)
     if not ui.TerminalPrompter().confirm(f"Use {path}?"):

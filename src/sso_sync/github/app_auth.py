@@ -114,6 +114,11 @@ def load_private_key(path: Path) -> str:
 
     shown = str(path)
     data = read_private(path, "GitHub App key", KEY_MAX_BYTES)
+    if not data.isascii():  # cryptography would read the PEM block and skip the rest
+        raise UsageError(
+            f"GitHub App key {shown} holds bytes that are not ASCII, which a .pem file never "
+            "does: download the private key from the App's settings page again"
+        )
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
@@ -296,6 +301,12 @@ class AppInstallations:
             if response.status == 404:
                 continue
             self._refused(response.status, response.message, f"finding its installation on {owner}")
+            if response.status != 200:
+                raise GitHubError(
+                    f"GitHub answered {response.status} instead of 200 while finding GitHub App "
+                    f"{self.settings.app_id}'s installation on {owner}: check --api-url",
+                    status=response.status,
+                )
             data = response.data if isinstance(response.data, dict) else {}
             granted = data.get("permissions")
             ident = data.get("id")
@@ -337,9 +348,21 @@ class AppInstallations:
                 status=422,
             )
         self._refused(response.status, response.message, "minting an installation token")
+        if response.status != 201:
+            # GitHub mints with 201 Created; a redirect or a 200 carrying a "token" is not a
+            # token GitHub minted, whatever its body says.
+            raise GitHubError(
+                f"GitHub answered {response.status} instead of 201 Created while minting an "
+                f"installation token for GitHub App {self.settings.app_id}: check --api-url",
+                status=response.status,
+            )
         token = response.data.get("token") if isinstance(response.data, dict) else None
         if not isinstance(token, str) or not token:
             raise GitHubError("GitHub's answer to the installation token request has no token")
+        if not (token.isascii() and token.isprintable()) or " " in token:
+            raise GitHubError(
+                "GitHub's installation token holds characters no token has: check --api-url"
+            )
         return token
 
     def _refused(self, status: int, message: str, what: str) -> None:

@@ -21,6 +21,9 @@ class ManagedSecret:
     name: str
     updated_at: str | None
     visibility: str | None = None
+    # GitHub's `updated_at` is over a minute later than when this machine's last write of it
+    # landed (keepfresh/elsewhere.py); None: this machine has no record of writing it.
+    changed_elsewhere: bool | None = None
 
 
 @dataclass
@@ -46,7 +49,11 @@ class Listing:
             "outcome": self.outcome,
             "error": self.error,
             "secrets": [
-                {"name": s.name, "updated_at": s.updated_at}
+                {
+                    "name": s.name,
+                    "updated_at": s.updated_at,
+                    "changed_elsewhere": s.changed_elsewhere,
+                }
                 | ({"visibility": s.visibility} if s.visibility else {})
                 for s in self.secrets
             ],

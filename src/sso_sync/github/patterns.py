@@ -16,7 +16,13 @@ from typing import Any
 
 from sso_sync.errors import GitHubError, UsageError
 from sso_sync.github.rest import GitHubApi, raise_for_status
-from sso_sync.github.targets import RepoPattern, Target, TargetSet, check_environment
+from sso_sync.github.targets import (
+    REPO_RE,
+    RepoPattern,
+    Target,
+    TargetSet,
+    check_environment,
+)
 
 PER_PAGE = 100
 # A server that always says there is another page must not keep a run going.
@@ -76,6 +82,20 @@ def _owner_of(repo: dict[str, Any]) -> str:
     return str(owner.get("login", "")) if isinstance(owner, dict) else ""
 
 
+def _checked_name(repo: dict[str, Any], owner: str) -> str:
+    """A listed name becomes a path segment of the PUTs (`svc-a/../../x` would reach another
+    owner's repository) and a line of output (a newline, U+202E): only a name GitHub could
+    give passes, and a listing holding another is not GitHub's."""
+    name = str(repo["name"])
+    if not REPO_RE.fullmatch(name) or name in (".", ".."):
+        shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)[:100]
+        raise GitHubError(
+            f"listing the repositories of {owner}: '{shown}' is not a repository name GitHub "
+            "gives (letters, digits, '.', '-', '_'): check --api-url / GITHUB_API_URL"
+        )
+    return name
+
+
 def resolve_patterns(api: GitHubApi, sets: Sequence[TargetSet]) -> tuple[TargetSet, ...]:
     """`sets` with every pattern replaced by its repositories; one listing per owner.
 
@@ -94,7 +114,7 @@ def resolve_patterns(api: GitHubApi, sets: Sequence[TargetSet]) -> tuple[TargetS
             if key not in listings:
                 listings[key] = owner_repositories(api, pattern.owner, installation=installation)
             names = sorted(
-                str(r["name"])
+                _checked_name(r, pattern.owner)
                 for r in listings[key]
                 if not r.get("archived")
                 and isinstance(r.get("name"), str)

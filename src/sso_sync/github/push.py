@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from sso_sync.errors import Cancelled, DeadlineReached, GitHubError, Interrupted, UsageError
@@ -123,6 +124,9 @@ class SecretResult:
     name: str
     outcome: Outcome
     error: str | None = None
+    # When GitHub stored it, by GitHub's clock (the PUT answer's `Date`): `list` compares the
+    # secret's `updated_at` with it to tell a change made elsewhere.
+    written_at: datetime | None = None
 
 
 @dataclass
@@ -276,4 +280,5 @@ def _put_secret(
         if exc.status == 401:
             raise
         return SecretResult(planned.name, "failed", str(exc))
-    return SecretResult(planned.name, "created" if response.status == 201 else "updated")
+    outcome: Outcome = "created" if response.status == 201 else "updated"
+    return SecretResult(planned.name, outcome, written_at=response.date)

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sso_sync.deadline import Deadline
@@ -66,6 +67,17 @@ class Response:
         if isinstance(self.data, dict):
             return str(self.data.get("message", ""))
         return ""
+
+    @property
+    def date(self) -> datetime | None:
+        """When the server answered, by its own clock (the `Date` header), or None."""
+        from email.utils import parsedate_to_datetime
+
+        try:
+            moment = parsedate_to_datetime(self.headers.get("date") or "")
+        except (TypeError, ValueError):
+            return None
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass
@@ -135,6 +147,10 @@ class GitHubApi:
     def cancel(self) -> None:
         """Requests not yet started fail with `Cancelled`."""
         self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
 
     def abort(self) -> None:
         """Ctrl-C: nothing more is sent, and requests in flight are cut off now."""

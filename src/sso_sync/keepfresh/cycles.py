@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sso_sync.clients import command_deadline
-from sso_sync.errors import SsoSyncError
+from sso_sync.errors import Cancelled, ChangedElsewhere, SsoSyncError
+from sso_sync.keepfresh.elsewhere import DONE, FIX, ChangedSecret, Policy
 from sso_sync.pushing import Push, PushRequest, PushSides
 
 if TYPE_CHECKING:
@@ -51,8 +52,11 @@ class WatchCycles:
     permissions: dict[str, str]  # the installation tokens', as push asks for them
     targets: tuple[TargetSet, ...] = ()  # patterns resolved: the last list
     current: Push | None = None  # the push of the cycle running (or last run)
+    on_change: Policy = "overwrite"  # a secret changed elsewhere: keepfresh/elsewhere.py
     _listed_at_start: bool = False
     _warnings: list[str] = field(default_factory=list)
+    _changed: list[ChangedSecret] = field(default_factory=list)
+    _told: set[tuple[str, str, str]] = field(default_factory=set)
 
     def start(self) -> None:
         """Before the first cycle, as `push` would: the App's key, the GitHub token (a missing
@@ -73,8 +77,20 @@ class WatchCycles:
                 except SsoSyncError as exc:
                     self._warnings.append(f"{exc} (pushed to the repositories listed before)")
             self._listed_at_start = False
+            changed = self._check(deadline, app)
+            if changed and self.on_change == "stop":
+                raise ChangedElsewhere(
+                    f"{len(changed)} secret{'s' if len(changed) > 1 else ''} changed elsewhere "
+                    f"({', '.join(dict.fromkeys(c.label for c in changed))}): stopped, as "
+                    f"--on-change stop asks; fix: {FIX}"
+                )
+            keys = frozenset(c.key for c in changed)
             request = dataclasses.replace(
-                self.request, sets=self.targets, deadline=deadline, min_remaining=min_remaining
+                self.request,
+                sets=_without(self.targets, keys) if self.on_change == "keep" else self.targets,
+                deadline=deadline,
+                min_remaining=min_remaining,
+                overwrite=keys if self.on_change == "overwrite" else frozenset(),
             )
             sides = dataclasses.replace(
                 self.sides,
@@ -92,6 +108,36 @@ class WatchCycles:
         """What failed in the cycle just run without stopping it (Watcher's `warnings`)."""
         taken, self._warnings = self._warnings, []
         return taken
+
+    def changed(self) -> list[ChangedSecret]:
+        """The secrets the cycle just run found changed elsewhere (Watcher's `changed`)."""
+        taken, self._changed = self._changed, []
+        return taken
+
+    def _check(self, deadline: Deadline, app: AppInstallations | None) -> list[ChangedSecret]:
+        """One listing per target this machine wrote; each change found is reported with what
+        the policy does about it, and notified once."""
+        from sso_sync.keepfresh.elsewhere import find_changed, notify_new
+
+        api = self.github_for(deadline, app)
+        self.sides.on_api(api)
+        try:
+            found, failed = find_changed(
+                api, self.targets, self.sides.store.read(), concurrency=self.request.concurrency
+            )
+            if api.cancelled:  # a signal came while the listings were in flight
+                raise Cancelled("stopped by a signal before any write")
+        except Cancelled:
+            raise  # a signal: the cycle ends here, before any write
+        except SsoSyncError as exc:
+            found, failed = [], [f"not checked for changes made elsewhere: {exc}"]
+        finally:
+            self.sides.on_api(None)
+            api.close()
+        self._warnings += failed
+        self._changed = [dataclasses.replace(c, done=DONE[self.on_change]) for c in found]
+        notify_new(self.sides.terminal, self._changed, self._told)
+        return self._changed
 
     def _new_app(self) -> AppInstallations | None:
         from sso_sync.github.app_auth import prepare_app
@@ -113,3 +159,16 @@ class WatchCycles:
             api.close()
         check_sets(resolved)  # the resolved repositories may now collide across sets
         return resolved
+
+
+def _without(sets: tuple[TargetSet, ...], keys: frozenset[str]) -> tuple[TargetSet, ...]:
+    """The sets without the targets `keys` name (kept as another writer left them)."""
+    from sso_sync.keepfresh.state import target_key
+
+    kept = (
+        dataclasses.replace(
+            s, targets=tuple(t for t in s.targets if target_key(t, s.prefix) not in keys)
+        )
+        for s in sets
+    )
+    return tuple(s for s in kept if s.targets)

@@ -45,12 +45,14 @@ def push_when_due(
     now: Callable[[], datetime],
     empty_run: Callable[[], PushRun],
     role_of: Callable[[str | None], tuple[str, str]] | None = None,
+    force: frozenset[str] = frozenset(),
 ) -> PushRun:
     """Push `sets` (through `push`, which is `run_push` with its clients) to every target that
     is due, under the targets' locks; record each outcome in `store`.
 
     `role_of(profile)` gives the (account, role) a set's profile would push: a target recorded
-    with another account or role is due whatever its expiry."""
+    with another account or role is due whatever its expiry, and so is a target whose key is in
+    `force` (a secret changed elsewhere, to be overwritten)."""
     keys = {
         (index, target): target_key(target, target_set.prefix)
         for index, target_set in enumerate(sets)
@@ -74,6 +76,7 @@ def push_when_due(
                     and record is not None
                     and left is not None
                     and left >= min_remaining.total_seconds()
+                    and key not in force
                     and (role_of is None or _same_role(record, role_of(target_set.profile)))
                 ):
                     held.append(HeldTarget(target, target_set.name, "fresh", left))
@@ -149,6 +152,7 @@ def _records_of(
             account_id=creds.account_id if creds else None,
             role_name=creds.role_name if creds else None,
             error=result.error,
+            written={s.name: s.written_at for s in result.secrets if s.written_at is not None},
         )
     return out
 

@@ -5,9 +5,12 @@ credentials expire, whose they are (account, role), and how the last attempt end
 credential value or a token. The file is 0600, replaced atomically, and read-modify-written
 under a lock, so a scheduled run and a manual one never lose each other's entries.
 
+Freshness is this machine's record only: a push from elsewhere, `remove`, or `gh secret set` is
+not seen here. What is kept for seeing it later: when GitHub stored each secret this machine
+wrote, by GitHub's clock (`written`; keepfresh/elsewhere.py compares it with `updated_at`). A
+file without it (older versions) reads as "no record", never as "changed".
 `clock` holds how far this machine's clock was from AWS's and GitHub's at their last answers
-(server_clock.py). Freshness is this machine's record only: a push from elsewhere, `remove`,
-or `gh secret set` is not seen here.
+(server_clock.py).
 """
 
 from __future__ import annotations
@@ -69,6 +72,8 @@ class TargetRecord:
     account_id: str | None = None
     role_name: str | None = None
     error: str | None = None  # the last attempt's one-line reason, when it failed
+    # Each secret this machine wrote (as on GitHub) and when GitHub stored it, by its `Date`.
+    written: dict[str, str] | None = None
 
     @property
     def expiry(self) -> datetime | None:
@@ -83,11 +88,12 @@ class TargetRecord:
         fields: dict[str, Any] = {name: data.get(name) for name in cls.__dataclass_fields__}
         if not all(isinstance(fields[n], str) for n in ("target", "kind", "owner", "outcome")):
             return None
-        secrets = fields["secrets"]
-        if not isinstance(secrets, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in secrets.items()
-        ):
-            fields["secrets"] = None
+        for name in ("secrets", "written"):
+            table = fields[name]
+            if not isinstance(table, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in table.items()
+            ):
+                fields[name] = None
         return cls(**fields)
 
 
@@ -103,9 +109,11 @@ def new_record(
     account_id: str | None = None,
     role_name: str | None = None,
     error: str | None = None,
+    written: Mapping[str, datetime] | None = None,
 ) -> TargetRecord:
     """The record after an attempt. Only a whole push moves `pushed_at` and `expires_at`: after a
-    failed one the target still holds the previous credentials."""
+    failed one the target still holds the previous credentials. `written` (when GitHub stored
+    each secret written now) is merged whatever the outcome: a secret written is written."""
     landed = outcome in ("created", "updated") and expires_at is not None
     # A mixed target holds two generations of credentials, which do not work together (and an
     # interrupted one may): it is due at once, whatever the previous push's expiry was.
@@ -134,7 +142,16 @@ def new_record(
         account_id=account_id if landed else (kept.account_id if kept else None),
         role_name=role_name if landed else (kept.role_name if kept else None),
         error=error,
+        written=_merged_writes(previous, written),
     )
+
+
+def _merged_writes(
+    previous: TargetRecord | None, written: Mapping[str, datetime] | None
+) -> dict[str, str] | None:
+    merged = dict(previous.written or {}) if previous is not None else {}
+    merged.update({n: utc_timestamp(t) for n, t in (written or {}).items()})
+    return merged or None
 
 
 class StateStore:
@@ -209,6 +226,16 @@ class StateStore:
             if isinstance(offset, (int, float)) and isinstance(at, (int, float)):
                 out[str(source)] = Reading(float(offset), float(at))
         return out
+
+    def forget_job(self, name: str) -> None:
+        """Drop a removed job's last run: `schedule status` and `doctor` judge a job by it."""
+        with locked(self.path):
+            data = read_json(self.path) or {}
+            jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
+            assert isinstance(jobs, dict)
+            if jobs.pop(name, None) is None:
+                return
+            self._write(data, jobs=jobs)
 
     def read_job(self, name: str) -> dict[str, Any] | None:
         data = read_json(self.path) or {}

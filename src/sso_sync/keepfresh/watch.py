@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sso_sync.errors import LoginRequired, SsoSyncError, UsageError
+from sso_sync.errors import ChangedElsewhere, LoginRequired, SsoSyncError, UsageError
 from sso_sync.files import utc_timestamp
 from sso_sync.wording import without_label
 
 if TYPE_CHECKING:
+    from sso_sync.keepfresh.elsewhere import ChangedSecret
     from sso_sync.push_run import PushRun
 
 DEFAULT_REFRESH_BEFORE = timedelta(minutes=15)
@@ -71,6 +72,9 @@ class Cycle:
     error: str | None = None  # the cycle as a whole failed (AWS unreachable, a bad token)
     # What failed without stopping the cycle: a repository listing (the last list was used).
     warnings: list[str] = field(default_factory=list)
+    # Secrets another writer changed since this machine wrote them, and what was done about it.
+    changed: list[ChangedSecret] = field(default_factory=list)
+    fatal: SsoSyncError | None = None  # ends watch once the cycle is reported (--on-change stop)
     expires_at: datetime | None = None  # the earliest expiry among the targets
     pushed: list[str] = field(default_factory=list)
     fresh: list[str] = field(default_factory=list)
@@ -97,6 +101,9 @@ class Cycle:
                 head += f", fresh {len(self.fresh)}"
             if self.failed:
                 head += f", FAILED {len(self.failed)} (" + ", ".join(self.failed) + ")"
+            if self.changed:
+                labels = dict.fromkeys(c.label for c in self.changed)
+                head += f", CHANGED ELSEWHERE {len(self.changed)} (" + ", ".join(labels) + ")"
         head += "".join(f"; {w}" for w in self.warnings)
         expiry = f"; expiry {utc_timestamp(self.expires_at)}" if self.expires_at else ""
         if self.next_at is None:
@@ -105,10 +112,14 @@ class Cycle:
 
     def failure_lines(self) -> list[str]:
         """Under the cycle line: why each failed target failed, one line each, as `push`
-        reports it."""
+        reports it; and each secret changed elsewhere, with the fix."""
+        from sso_sync.keepfresh.elsewhere import FIX
+
+        changed = [f"  {c.describe()}" for c in self.changed]
+        changed += [f"  fix: {FIX}"] if self.changed else []
         if self.run is None:
-            return []
-        lines = [
+            return changed
+        lines = changed + [
             f"  {r.label}: {r.status}: {without_label(r.target.label, r.error or '')}"
             for r in self.run.results
             if not r.ok
@@ -126,6 +137,7 @@ class Cycle:
             "pushed": self.pushed,
             "fresh": self.fresh,
             "failed": self.failed,
+            "changed_elsewhere": [c.as_dict() for c in self.changed],
             "expires_at": utc_timestamp(self.expires_at) if self.expires_at else None,
             "next_run": utc_timestamp(self.next_at) if self.next_at else None,
             "targets": self.run.as_dict()["targets"] if self.run is not None else [],
@@ -145,6 +157,8 @@ class Watcher:
     refresh_before: timedelta | None = None  # None: the default
     # After each push: what failed without stopping it (watch_cycle.py's listing failures).
     warnings: Callable[[], list[str]] = list
+    # After each push: the secrets found changed elsewhere (cycles.py's check).
+    changed: Callable[[], list[ChangedSecret]] = list
     max_cycles: int | None = None  # for tests and the benchmark
     monotonic: Callable[[], float] = time.monotonic  # bounds a wait when the wall clock is set back
 
@@ -158,6 +172,10 @@ class Watcher:
         while not self.stopping():
             number += 1
             cycle = self._cycle(number, margin + timedelta(seconds=jitter_limit(margin) + 1))
+            if cycle.fatal is not None:
+                cycle.next_at = None  # reported, then watch ends
+                self.on_cycle(cycle)
+                raise cycle.fatal
             if cycle.run is not None and cycle.run.credentials:
                 try:
                     margin = refresh_margin(self.refresh_before, lifetime_of(cycle))
@@ -196,8 +214,11 @@ class Watcher:
         except SsoSyncError as exc:
             cycle.error = str(exc)
             cycle.warnings = self.warnings()
+            cycle.changed = self.changed()
+            cycle.fatal = exc if isinstance(exc, ChangedElsewhere) else None
             return cycle
         cycle.warnings = self.warnings()
+        cycle.changed = self.changed()
         cycle.run = run
         cycle.pushed = [r.label for r in run.results if r.ok]
         cycle.failed = [r.label for r in run.results if not r.ok]

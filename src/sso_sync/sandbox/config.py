@@ -59,12 +59,19 @@ class SandboxConfig:
     # `X-OAuth-Scopes` on answers to the personal token: a classic token's; None: fine-grained.
     github_token_scopes: str | None = "repo, admin:org, workflow"
     github_login: str = "octocat"
+    # Seconds GitHub's clock (its `Date` header and every `updated_at`) is ahead of this
+    # machine's: a test moves it forward to make a later write (a hand edit) a minute later.
+    github_clock_offset: float = 0.0
     # Seconds this sandbox's clock runs ahead of the machine's (negative: behind): its `Date`
     # headers, expiries and signature checks all go by it, as a client's clock off would look.
     clock_offset: float = 0.0
 
     def now(self) -> float:
         return time.time() + self.clock_offset
+
+    def github_now(self) -> float:
+        """GitHub's clock: the sandbox's, moved on by `github_clock_offset`."""
+        return self.now() + self.github_clock_offset
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import unquote, urlencode
 
@@ -119,7 +120,7 @@ class GitHubBackend:
         self._archived = {a.lower() for a in config.archived}
         self.app = github_app.AppState()
         self._used = 0
-        self._reset_at = int(self.config.now()) + 3600
+        self._reset_at = int(self.config.github_now()) + 3600
 
     def add_repo(self, full_name: str, environments: list[str]) -> None:
         owner, name = full_name.split("/", 1)
@@ -152,6 +153,8 @@ class GitHubBackend:
         response.headers.setdefault("x-ratelimit-used", str(self._used))
         response.headers.setdefault("x-ratelimit-resource", "core")
         response.headers.setdefault("x-github-api-version-selected", "2022-11-28")
+        # GitHub's clock, as `updated_at` is: a test moves both with `github_clock_offset`.
+        response.headers.setdefault("Date", formatdate(self.config.github_now(), usegmt=True))
 
     def handle(self, request: Request, service: str, operation: str) -> Response:
         try:
@@ -194,7 +197,7 @@ class GitHubBackend:
         if hmac.compare_digest(token, self.config.github_token):
             return None
         installation = self.app.tokens.get(token)
-        if installation is None or installation.expires_at <= self.config.now():
+        if installation is None or installation.expires_at <= self.config.github_now():
             raise GitHubFault(401, "Bad credentials")
         return installation
 
@@ -205,7 +208,7 @@ class GitHubBackend:
         if scheme.lower() != "bearer" or not token.strip():
             raise GitHubFault(401, "A JSON web token could not be decoded")
         problem = github_app.verify_jwt(
-            self.app, self.config.app_id, token.strip(), self.config.now()
+            self.app, self.config.app_id, token.strip(), self.config.github_now()
         )
         if problem is not None:
             raise GitHubFault(401, problem)
@@ -232,7 +235,7 @@ class GitHubBackend:
             permissions, problem = github_app.grant(self._app_permissions(), asked)
             if permissions is None:
                 raise GitHubFault(422, problem or "Invalid request.")
-            expires = self.config.now() + self.config.installation_token_lifetime
+            expires = self.config.github_now() + self.config.installation_token_lifetime
             record = github_app.InstallationToken(ident, account, expires, permissions)
             token = github_app.new_token()
             self.app.tokens[token] = record
@@ -693,7 +696,7 @@ class GitHubBackend:
                 raise _invalid("selected_repository_ids must name repositories you can access")
             selected = list(ids)
         store = self.state.secrets.setdefault(scope, {})
-        now = _iso(self.config.now())
+        now = _iso(self.config.github_now())
         existing = store.get(name)
         store[name] = StoredSecret(
             value=value,
@@ -788,7 +791,7 @@ class GitHubBackend:
                     raise _invalid("value is required")
                 if name in store:
                     raise GitHubFault(409, "Already exists - Variable already exists")
-                now = _iso(self.config.now())
+                now = _iso(self.config.github_now())
                 store[name] = Variable(body["value"], now, now)
                 return json_response(201, {})
             raise _not_found()
@@ -814,7 +817,7 @@ class GitHubBackend:
                 if not isinstance(body["value"], str):
                     raise _invalid("value must be a string")
                 var.value = body["value"]
-            var.updated_at = _iso(self.config.now())
+            var.updated_at = _iso(self.config.github_now())
             del store[name]
             store[new_name] = var
             return Response(204)

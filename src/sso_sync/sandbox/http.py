@@ -178,6 +178,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
     # Headers and body go out in two writes; with Nagle on, the second waits for the client's
     # delayed ACK (~40 ms a response), which no real server makes its clients pay.
     disable_nagle_algorithm = True
+    _date: str | None = None  # the answer's own `Date`, when its backend gave one
 
     def setup(self) -> None:
         # Named for its server, so that a test can tell this sandbox's handlers from another's.
@@ -187,11 +188,6 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return self.server_version
-
-    def date_time_string(self, timestamp: float | None = None) -> str:
-        """The `Date` header, by the sandbox's own clock (`SandboxConfig.clock_offset`)."""
-        server: SandboxServer = self.server  # type: ignore[assignment]
-        return super().date_time_string(server.clock() if timestamp is None else timestamp)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the sandbox must stay quiet
@@ -276,11 +272,21 @@ class SandboxHandler(BaseHTTPRequestHandler):
         except Exception as exc:  # a sandbox bug must not hang the client
             return json_response(500, {"message": f"sandbox error: {exc!r}"})
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # A backend that keeps its own clock (GitHub's, moved by `github_clock_offset`) names
+        # the answer's `Date` itself; `send_response` writes it here.
+        # Otherwise the sandbox's own clock (`SandboxConfig.clock_offset`).
+        server: SandboxServer = self.server  # type: ignore[assignment]
+        return self._date or super().date_time_string(
+            server.clock() if timestamp is None else timestamp
+        )
+
     def _send(self, response: Response) -> None:
+        self._date = response.headers.get("Date")
         self.send_response(response.status)
         has_body = response.status not in (204, 304) and response.status >= 200
         for name, value in response.headers.items():
-            if name.lower() != "content-length":
+            if name.lower() not in ("content-length", "date"):
                 self.send_header(name, value)
         if has_body:
             self.send_header("Content-Length", str(len(response.body)))

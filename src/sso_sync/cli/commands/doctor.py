@@ -21,7 +21,8 @@ from sso_sync.errors import OperationFailed, SsoSyncError, UsageError
 if TYPE_CHECKING:
     from sso_sync.deadline import Deadline
     from sso_sync.doctor import Check, DoctorReport
-    from sso_sync.github.targets import TargetSet
+    from sso_sync.github.rest import GitHubApi
+    from sso_sync.github.targets import Target, TargetSet
 
 DOCTOR_TIMEOUT = 60.0
 
@@ -35,7 +36,8 @@ def doctor(
     as_json: JsonOption = False,
 ) -> None:
     """Check the set-up: AWS config and profile, sign-in, client registration, role
-    credentials, GitHub auth, each target (exists, public key, permission), the config file.
+    credentials, GitHub auth, each target (exists, public key, permission; no secret this machine
+    wrote changed elsewhere since), the config file.
 
     SET names one set of sso-sync.toml; with neither SET nor target options, every set. Writes
     nothing but what `status` writes (a silent token refresh, the role cache); never prints a
@@ -172,11 +174,27 @@ def _github_checks(
             resolved = resolve_patterns(api, sets)
         except SsoSyncError as exc:
             return [*checks, Check("targets", "fail", str(exc))]
+        changed = _changed_elsewhere(api, resolved)
         for target, set_name in dict.fromkeys((t, s.name) for s in resolved for t in s.targets):
             checks.append(check_target(api, target, auth, set_name))
+            if target in changed:
+                checks.append(changed.pop(target))
     finally:
         api.close()
     return checks
+
+
+def _changed_elsewhere(api: GitHubApi, sets: tuple[TargetSet, ...]) -> dict[Target, Check]:
+    """The targets where another writer changed a secret this machine wrote: one listing per
+    target this machine has a record of writing (none without one). A listing that fails is
+    left to the target's own check, which fails too."""
+    from sso_sync.doctor import changed_checks
+    from sso_sync.github.fanout import DEFAULT_CONCURRENCY
+    from sso_sync.keepfresh.elsewhere import find_changed
+
+    records = current().state_store().read()
+    found, _failed = find_changed(api, sets, records, concurrency=DEFAULT_CONCURRENCY)
+    return changed_checks(found)
 
 
 def _not_checked_targets(sets: tuple[TargetSet, ...]) -> Check:

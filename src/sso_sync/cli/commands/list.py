@@ -33,13 +33,15 @@ def list_secrets(
     profile: IgnoredProfileOption = None,
 ) -> None:
     """List the secrets sso-sync manages on each target (with the prefix), and when each was
-    last updated. Values are never readable.
+    last updated. Values are never readable. A secret updated over a minute after this
+    machine's last write of it is marked "changed-elsewhere" (another writer set it).
 
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
     from sso_sync.github.app_auth import run_permissions
     from sso_sync.github.listing import failed_listings, list_managed
     from sso_sync.github.patterns import resolve_patterns
+    from sso_sync.keepfresh.elsewhere import mark
     from sso_sync.sync import target_count
 
     del profile  # accepted so that a push line works with the verb changed; nothing to sign in to
@@ -59,6 +61,7 @@ def list_secrets(
                 )
         finally:
             api.close()
+    mark(listings, current().state_store().read())
     if as_json:
         current().out_json(
             {
@@ -77,7 +80,8 @@ def list_secrets(
                     + (f" with prefix {li.prefix}" if li.prefix else "")
                 )
             for secret in li.secrets:
-                ui.out(f"{li.label}\t{secret.name}\t{secret.updated_at or '-'}")
+                word = "\tchanged-elsewhere" if secret.changed_elsewhere else ""
+                ui.out(f"{li.label}\t{secret.name}\t{secret.updated_at or '-'}{word}")
     failure = failed_listings(listings)
     if failure:
         raise OperationFailed(failure)

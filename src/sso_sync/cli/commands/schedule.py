@@ -1,13 +1,17 @@
-"""`sso-sync schedule install|status|remove`: a user-level job that runs the push unattended."""
+"""`sso-sync schedule install|status|remove|list`: a user-level job that runs the push
+unattended."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import shlex
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -30,6 +34,7 @@ from sso_sync.cli.options import (
     target_options_after,
 )
 from sso_sync.errors import OperationFailed, UsageError
+from sso_sync.files import parse_utc_timestamp
 from sso_sync.keepfresh.schedule.choose import BACKENDS
 
 if TYPE_CHECKING:
@@ -39,7 +44,7 @@ if TYPE_CHECKING:
     from sso_sync.keepfresh.schedule.backend import Backend
     from sso_sync.keepfresh.schedule.job import Job
 
-ACTIONS = ("install", "status", "remove")
+ACTIONS = ("install", "status", "remove", "list")
 JobTimeoutOption = Annotated[
     float,
     typer.Option(
@@ -59,7 +64,7 @@ def schedule(
         # Hidden from the Arguments section (typer would add `<str>`): the usage line and the
         # docstring say it.
         typer.Argument(
-            metavar="install|status|remove",
+            metavar="install|status|remove|list",
             help="What to do.",
             hidden=True,
             autocompletion=choices(ACTIONS),
@@ -102,7 +107,8 @@ def schedule(
     """Install, show or remove a job that runs `sso-sync push --min-remaining` for these targets
     with nobody there. One job per SET, or per target list; never prompts (runs as with CI set).
 
-    status exits 1 when the job's last run failed.
+    status exits 1 when the job's last run failed. list shows every job installed, with what
+    it runs and its last run, and needs no targets.
     """
     from sso_sync.durations import parse_duration
     from sso_sync.keepfresh.schedule.backend import run_command
@@ -110,21 +116,26 @@ def schedule(
     from sso_sync.keepfresh.schedule.job import check_every
 
     if action not in ACTIONS:
-        raise UsageError(f"schedule {action}: choose install, status or remove")
+        raise UsageError(f"schedule {action}: choose install, status, remove or list")
+    home = Path(current().environ.get("HOME") or Path.home())
+    if action == "list":
+        _list(backend, home, as_json)
+        return
     interval = check_every(parse_duration(every, "--every"), every)
     writing = Writing(concurrency, timeout, expiration_variable, record_variable, record_who)
     auth = GitHubAuth(api_url, github_token_file)
     job = _job(targets, profile, prefix, auth, writing, interval, action)
-    home = Path(current().environ.get("HOME") or Path.home())
     chosen = choose(backend, run_command, current().environ, home)
     if action == "install":
+        _warn_if_lifetime_is_shorter(job, targets, profile, prefix)
         if dry_run:
             ui.out(f"backend: {chosen.name}")
             for planned in chosen.plan(job):
                 ui.out(f"--- would write {planned.where}:\n{planned.content.rstrip()}")
             ui.out("dry run: nothing was written")
             return
-        where = chosen.install(job)
+        with _scheduler_lock():
+            where = chosen.install(job)
         ui.out(f"installed {job.name} ({chosen.name}, every {every}) in {where}")
         if chosen.name == "systemd":
             from sso_sync.keepfresh.schedule.systemd import LINGER_NOTE
@@ -135,7 +146,14 @@ def schedule(
         if dry_run:
             ui.out(f"would remove {job.name} from {chosen.name}")
             return
-        if chosen.remove(job):
+        from sso_sync.keepfresh.state import StateStore
+        from sso_sync.state_dir import state_dir
+
+        with _scheduler_lock():
+            removed = chosen.remove(job)
+        # Its last run no longer says anything: `status` and `doctor` must not keep failing.
+        StateStore(state_dir(current().environ)).forget_job(job.name)
+        if removed:
             ui.out(f"removed {job.name} ({chosen.name})")
         else:
             ui.out(f"no job {job.name} in {chosen.name}: nothing to remove")
@@ -186,7 +204,7 @@ def _job(
     logs = state_dir(current().environ) / "logs"
     exe = _executable()
     path = os.pathsep.join(dict.fromkeys([str(exe.parent), *_gh_dirs(), "/usr/bin", "/bin"]))
-    return Job(
+    job = Job(  # refuses a control character in any value (exit 2), first of all
         name=name,
         every=interval,
         argv=push_argv(
@@ -209,6 +227,105 @@ def _job(
         ),
         log_file=logs / f"{name}.log",
     )
+    if action == "install":
+        _check_as_push_would(auth.api_url, {profile, *(s.profile for s in sets)} - {None})
+    return job
+
+
+def _check_as_push_would(api_url: str | None, profiles: set[str | None]) -> None:
+    """What `push` would refuse, refused at install rather than at every run: a URL written
+    into the job that would carry a token in clear or to another host (user-info, plain
+    http), and a profile the AWS config does not have."""
+    from sso_sync.aws.profiles import AwsPaths, load_profile
+    from sso_sync.clients import aws_session
+    from sso_sync.github.token_sources import resolve_api_url
+    from sso_sync.transport import require_safe_transport
+
+    resolve_api_url(api_url, current().environ)
+    for key, value in sorted(current().environ.items()):
+        if key.startswith("AWS_ENDPOINT_URL") and value:
+            require_safe_transport(value, what="AWS", setting=key)
+    paths = AwsPaths.from_environ(current().environ)
+    for name in sorted(p for p in profiles if p is not None):
+        load_profile(aws_session(paths, name), name, paths.config_file)
+
+
+def _warn_if_lifetime_is_shorter(
+    job: Job, targets: TargetOptions, profile: str | None, prefix: str | None
+) -> None:
+    """Warned, not refused: the lifetime is known only from this machine's last push (a
+    permission set's session duration can change since), or assumed to be the default."""
+    from sso_sync.keepfresh.schedule.job import lifetime_warning
+    from sso_sync.keepfresh.state import StateStore, target_key
+    from sso_sync.state_dir import state_dir
+
+    sets = targets.sets(profile=profile, prefix=prefix)
+    records = StateStore(state_dir(current().environ)).read()
+    lifetimes = []
+    for key in (target_key(t, s.prefix) for s in sets for t in s.targets):
+        record = records.get(key)
+        pushed = parse_utc_timestamp(record.pushed_at) if record else None
+        if record is not None and record.expiry is not None and pushed is not None:
+            lifetimes.append(record.expiry - pushed)
+    warning = lifetime_warning(job.every, lifetimes)
+    if warning:
+        ui.err(warning)
+
+
+@contextmanager
+def _scheduler_lock() -> Iterator[None]:
+    """One install or remove at a time: each reads the crontab (or unit files), changes it and
+    writes it back, and two at once would lose one's change."""
+    from sso_sync.files import locked
+    from sso_sync.state_dir import state_dir
+
+    with locked(state_dir(current().environ) / "schedule"):
+        yield
+
+
+def _list(backend: str, home: Path, as_json: bool) -> None:
+    """Every job installed in the chosen backend (for auto: in every backend this platform has
+    that answers), by name, with what it runs and its last run."""
+    from sso_sync.keepfresh.schedule.backend import run_command
+    from sso_sync.keepfresh.schedule.choose import make
+    from sso_sync.keepfresh.state import StateStore
+    from sso_sync.state_dir import state_dir
+
+    names = [backend] if backend != "auto" else _platform_backends()
+    store = StateStore(state_dir(current().environ))
+    jobs: list[dict[str, Any]] = []
+    for name in names:
+        chosen = make(name, run_command, current().environ, home)
+        if name == "cron" and not chosen.available():
+            continue
+        for found in chosen.installed():
+            jobs.append(
+                {
+                    "job": found.name,
+                    "backend": name,
+                    "where": found.where,
+                    "command": shlex.join(found.command[1:]),
+                    "last_run": store.read_job(found.name),
+                }
+            )
+    if as_json:
+        ui.out_json({"jobs": jobs})
+        return
+    if not jobs:
+        ui.out(f"no sso-sync job installed ({', '.join(names)})")
+    for job in jobs:
+        last = job["last_run"]
+        ran = (
+            "no run recorded yet"
+            if last is None
+            else f"last run {last['at']}: " + ("ok" if last["ok"] else "FAILED")
+        )
+        ui.out(ui.one_line(f"{job['job']} ({job['backend']}): {ran}"))
+        ui.out(ui.one_line(f"  runs: sso-sync {job['command']}"))
+
+
+def _platform_backends() -> list[str]:
+    return ["launchd"] if sys.platform == "darwin" else ["systemd", "cron"]
 
 
 def _target_args(targets: TargetOptions, prefix: str | None, found: Path | None) -> list[str]:

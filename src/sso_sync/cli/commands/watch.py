@@ -31,7 +31,7 @@ from sso_sync.errors import EXIT_INTERRUPTED, Cancelled, LoginRequired, UsageErr
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
     from sso_sync.deadline import Deadline
     from sso_sync.github.app_auth import AppInstallations
@@ -48,6 +48,18 @@ RefreshBeforeOption = Annotated[
         metavar="DURATION",
         help="Push again this long before the credentials expire (default 15m; a third of "
         "their life when they live under 45 minutes).",
+    ),
+]
+
+OnChangeOption = Annotated[
+    str,
+    typer.Option(
+        "--on-change",
+        metavar="POLICY",
+        help="When a secret was changed elsewhere (updated over a minute after this machine "
+        "wrote it): overwrite (push this machine's credentials again, and warn), keep (leave "
+        "it, and stop writing that target), or stop (exit 1). Reported and notified in every "
+        "case.",
     ),
 ]
 
@@ -70,6 +82,7 @@ def watch(
     expiration_variable: ExpirationVariableOption = None,
     record_variable: RecordVariableOption = None,
     record_who: RecordWhoOption = False,
+    on_change: OnChangeOption = "overwrite",
 ) -> None:
     """Push now (unless fresh), then again shortly before each expiry, for as long as the IAM
     Identity Center sign-in lasts. --timeout bounds each cycle. Repository patterns
@@ -80,16 +93,13 @@ def watch(
     """
     import random
 
-    from sso_sync.durations import parse_duration
     from sso_sync.github.plan import check_sets
     from sso_sync.keepfresh.watch import Watcher
 
     ctx = current()
     sets = targets.sets(profile=profile, prefix=prefix)
     check_sets(sets)
-    margin = parse_duration(refresh_before, "--refresh-before") if refresh_before else None
-    if margin is not None and margin.total_seconds() <= 0:
-        raise UsageError("--refresh-before must be longer than zero: give e.g. 15m")
+    margin = _margin(refresh_before)
     writing = Writing(concurrency, timeout, expiration_variable, record_variable, record_who)
     writing.validate(sets)
     auth = GitHubAuth(api_url, github_token_file)
@@ -107,7 +117,7 @@ def watch(
         if api is not None and stop.is_set():
             api.cancel()
 
-    cycles = _cycles(ctx, targets, sets, auth, writing, stop_sleep, on_api)
+    cycles = _cycles(ctx, targets, sets, auth, writing, stop_sleep, on_api, on_change)
     cycles.start()
 
     def on_signal(signum: int, _frame: Any) -> None:
@@ -140,6 +150,7 @@ def watch(
         jitter=lambda limit: random.uniform(0, limit),  # noqa: S311 - spread, not secrecy
         refresh_before=margin,
         warnings=cycles.warnings,
+        changed=cycles.changed,
     )
     # SIGHUP (the terminal closed, an ssh session dropped) stops it as SIGTERM does.
     stops = (signal.SIGTERM, signal.SIGINT, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []))
@@ -159,6 +170,16 @@ def watch(
         ui.err("stopped: the state file is up to date")
 
 
+def _margin(refresh_before: str | None) -> timedelta | None:
+    """--refresh-before, if given: a duration longer than zero."""
+    from sso_sync.durations import parse_duration
+
+    margin = parse_duration(refresh_before, "--refresh-before") if refresh_before else None
+    if margin is not None and margin.total_seconds() <= 0:
+        raise UsageError("--refresh-before must be longer than zero: give e.g. 15m")
+    return margin
+
+
 def _cycles(
     ctx: Context,
     targets: TargetOptions,
@@ -167,13 +188,18 @@ def _cycles(
     writing: Writing,
     sleep: Callable[[float], None],
     on_api: Callable[[GitHubApi | None], None],
+    on_change: str,
 ) -> WatchCycles:
     """The push use case, once per cycle under the cycle's own deadline; only the first cycle
-    may sign in, and only with a person there."""
+    may sign in, and only with a person there. `on_change`: what to do about a secret changed
+    elsewhere (keepfresh/elsewhere.py)."""
     from sso_sync.clients import checked_deadline
     from sso_sync.github.app_auth import run_permissions
     from sso_sync.keepfresh.cycles import WatchCycles
+    from sso_sync.keepfresh.elsewhere import policy
     from sso_sync.pushing import Push, PushRequest, PushSides
+
+    chosen = policy(on_change)
 
     def github(deadline: Deadline, app: AppInstallations | None) -> GitHubApi:
         return ctx.github(auth.api_url, deadline, auth.token_file, announce_waits=False, app=app)
@@ -207,4 +233,5 @@ def _cycles(
         timeout=writing.timeout,
         app=targets.github_app(sets),
         permissions=run_permissions(sets, write=True, variables=writing.variables),
+        on_change=chosen,
     )

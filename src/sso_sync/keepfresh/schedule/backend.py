@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from sso_sync.keepfresh.schedule.job import Job
@@ -56,6 +57,45 @@ def run_command(argv: Sequence[str], stdin: str | None) -> Completed:
     return Completed(result.returncode, result.stdout, result.stderr)
 
 
+def read_text(path: Path) -> str | None:
+    """A scheduler file's text, or None when there is none (or it cannot be read as text)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def owned_by_us(path: Path, head: str) -> bool:
+    """True when `path` is missing or opens with `head`, as `install` writes it: a file of the
+    same name that does not is the user's, never to be replaced or deleted."""
+    if not path.exists() and not path.is_symlink():
+        return True
+    if path.is_symlink():
+        return False
+    text = read_text(path)
+    return text is not None and text.startswith(head)
+
+
+def restore(files: list[tuple[Path, str | None]]) -> None:
+    """Put files back as they were before a failed install: the old text, or no file."""
+    from sso_sync.files import write_private_text
+
+    for path, text in files:
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            write_private_text(path, text)
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A job a backend holds, found without knowing its targets (`schedule list`)."""
+
+    name: str
+    command: tuple[str, ...]  # the job's argv, the sso-sync executable first
+    where: str
+
+
 class Backend(Protocol):
     name: str
 
@@ -66,5 +106,7 @@ class Backend(Protocol):
     def remove(self, job: Job) -> bool: ...
 
     def status(self, job: Job) -> Status: ...
+
+    def installed(self) -> list[Installed]: ...
 
     def available(self) -> bool: ...

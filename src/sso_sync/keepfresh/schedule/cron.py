@@ -2,16 +2,23 @@
 kept byte for byte.
 
 cron runs the command line with /bin/sh and turns `%` into a newline, so every word is quoted
-for sh and `%` escaped.
+for sh and `%` escaped. cron reads `\\\\%` as an escaped backslash and then a bare `%` (which
+cuts the command there), so a `%` is never written after a value's backslash: each `%` stands
+outside sh's quotes, as `\\%`.
+
+A block is ours only as `install` writes it, three lines: the exact BEGIN line, the job's line,
+the exact END line. A user's own `# BEGIN sso-sync-...` comment, or a BEGIN with no END, is
+left alone.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 
 from sso_sync.errors import SsoSyncError
-from sso_sync.keepfresh.schedule.backend import Planned, Runner, Status
+from sso_sync.keepfresh.schedule.backend import Installed, Planned, Runner, Status
 from sso_sync.keepfresh.schedule.job import Job
 
 
@@ -24,35 +31,48 @@ def schedule_of(job: Job) -> str:
 
 
 def _word(text: str) -> str:
-    return shlex.quote(text).replace("%", "\\%")
+    # a\%b is written 'a\'\%'b': sh's quotes are closed before each `%`, so no backslash of
+    # the value precedes it.
+    return "\\%".join(shlex.quote(part) for part in text.split("%"))
+
+
+def begin_line(name: str) -> str:
+    return (
+        f"# BEGIN {name} (written by `sso-sync schedule install`; remove with "
+        "`sso-sync schedule remove`)"
+    )
 
 
 def block(job: Job) -> str:
     env = " ".join(f"{key}={_word(value)}" for key, value in job.environment)
     command = " ".join(_word(arg) for arg in job.argv)
-    return (
-        f"# BEGIN {job.name} (written by `sso-sync schedule install`; remove with "
-        "`sso-sync schedule remove`)\n"
-        f"{schedule_of(job)} {env} {command}\n"
-        f"# END {job.name}\n"
-    )
+    return f"{begin_line(job.name)}\n{schedule_of(job)} {env} {command}\n# END {job.name}\n"
+
+
+BEGIN = re.compile(r"# BEGIN (sso-sync-[A-Za-z0-9_-]+) \(written by `sso-sync schedule install`")
+
+
+def blocks(text: str) -> list[tuple[int, str, str]]:
+    """Every block install wrote: (index of its BEGIN line, job name, the job's line)."""
+    lines = text.splitlines()
+    found = []
+    for index, line in enumerate(lines[:-2]):
+        match = BEGIN.match(line)
+        if (
+            match
+            and line == begin_line(match[1])
+            and lines[index + 2] == f"# END {match[1]}"
+            and not lines[index + 1].startswith("#")
+        ):
+            found.append((index, match[1], lines[index + 1]))
+    return found
 
 
 def _without(text: str, name: str) -> tuple[str, bool]:
     """The crontab without the job's block, and whether there was one."""
     lines = text.splitlines(keepends=True)
-    out: list[str] = []
-    inside = found = False
-    for line in lines:
-        if line.startswith(f"# BEGIN {name} ") or line.rstrip("\n") == f"# BEGIN {name}":
-            inside = found = True
-            continue
-        if inside:
-            if line.rstrip("\n") == f"# END {name}":
-                inside = False
-            continue
-        out.append(line)
-    return "".join(out), found
+    drop = {i + k for i, found, _line in blocks(text) if found == name for k in range(3)}
+    return "".join(ln for i, ln in enumerate(lines) if i not in drop), bool(drop)
 
 
 @dataclass
@@ -95,6 +115,15 @@ class Cron:
     def status(self, job: Job) -> Status:
         _rest, found = _without(self._read(), job.name)
         return Status(installed=found, schedule=schedule_of(job), next_run=None)
+
+    def installed(self) -> list[Installed]:
+        found = []
+        for _index, name, line in blocks(self._read()):
+            words = shlex.split(line.replace("\\%", "%"))[5:]
+            while words and re.match(r"[A-Za-z_][A-Za-z0-9_]*=", words[0]):
+                words.pop(0)
+            found.append(Installed(name, tuple(words), "the crontab"))
+        return found
 
     def available(self) -> bool:
         result = self.run(["crontab", "-l"], None)

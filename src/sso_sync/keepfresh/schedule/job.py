@@ -26,6 +26,13 @@ PASSED_VARIABLES = ("AWS_CONFIG_FILE", "GITHUB_API_URL", "GH_CONFIG_DIR", "XDG_S
 PASSED_PREFIXES = ("AWS_ENDPOINT_URL",)
 JOB_VARIABLE = "SSO_SYNC_JOB"  # the running job's name, so push records its run for `status`
 LOG_VARIABLE = "SSO_SYNC_LOG_FILE"
+# What ends or splits a line in a crontab, a unit file or a plist's reader, or drives a
+# terminal: a newline in a profile name would be a crontab line of its own, which cron runs.
+UNSAFE_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Every --every that check_every allows, in minutes.
+ALLOWED_MINUTES = (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440)
+# IAM Identity Center's default session duration (a permission set's may be up to 12 h).
+DEFAULT_SESSION = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,35 @@ class Job:
     argv: tuple[str, ...]
     environment: tuple[tuple[str, str], ...]
     log_file: Path
+
+    def __post_init__(self) -> None:
+        # Checked here, whoever builds the job, so no backend can write an unchecked value.
+        for what, value in self.values():
+            if UNSAFE_CHARACTERS.search(value):
+                shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in value)
+                raise UsageError(
+                    f"{what} ('{shown[:120]}') holds a control character (a newline, tab or "
+                    "such), which would break out of the scheduled job's line: remove it"
+                )
+
+    def values(self) -> list[tuple[str, str]]:
+        """Every value written into the job, each with what to call it in a message."""
+        named = [("the job name", self.name), ("the log file", str(self.log_file))]
+        for index, arg in enumerate(self.argv):
+            before = self.argv[index - 1] if index else ""
+            what = (
+                "the sso-sync executable's path"
+                if index == 0
+                else f"the value of {before}"
+                if before.startswith("--")
+                else f"the argument '{arg}'"
+                if arg.isprintable()
+                else "the set name"
+            )
+            named.append((what, arg))
+        for key, value in self.environment:
+            named += [(f"the variable name {key!r}", key), (key, value)]
+        return named
 
     @property
     def minutes(self) -> int:
@@ -72,7 +108,13 @@ def min_remaining_for(every: timedelta) -> timedelta:
 def job_name(set_name: str | None, target_keys: Sequence[str]) -> str:
     """One job per set, or per target list (a short hash of what it pushes where)."""
     if set_name:
-        return "sso-sync-" + re.sub(r"[^A-Za-z0-9_-]", "_", set_name)[:60]
+        safe = re.sub(r"[^A-Za-z0-9_-]", "_", set_name)
+        if safe != set_name or len(safe) > 60:
+            # `a.b` and `a_b` would share one name, so one install would replace the other's
+            # job: a name that had to change carries a hash of the real one.
+            digest = hashlib.sha256(set_name.encode("utf-8")).hexdigest()[:8]
+            safe = f"{safe[:51]}-{digest}"
+        return "sso-sync-" + safe
     digest = hashlib.sha256("\n".join(sorted(target_keys)).encode("utf-8")).hexdigest()
     return "sso-sync-" + digest[:10]
 
@@ -114,3 +156,30 @@ def push_argv(
     if profile is not None:
         argv += ["--profile", profile]
     return (*argv, *options)
+
+
+def lifetime_warning(every: timedelta, lifetimes: Sequence[timedelta]) -> str | None:
+    """A warning when credentials may lapse between two runs: each run pushes credentials that
+    last `lifetime`, and the next run comes `every` later (plus the run's own time, within
+    MARGIN). `lifetimes`: what this machine's last pushes of the job's targets lasted; none
+    known means IAM Identity Center's default session."""
+    known = min(lifetimes) if lifetimes else None
+    lifetime = known if known is not None else DEFAULT_SESSION
+    if every + MARGIN <= lifetime:
+        return None
+    # Recorded when the push ended, a few seconds after they were issued: 59m59s reads as 1h.
+    shown = timedelta(minutes=round(lifetime.total_seconds() / 60))
+    source = (
+        "the last push's credentials lasted"
+        if known is not None
+        else "IAM Identity Center's default session lasts"
+    )
+    fitting = [m for m in ALLOWED_MINUTES if timedelta(minutes=m) + MARGIN <= lifetime]
+    advice = (
+        f"use --every {duration_text(timedelta(minutes=fitting[-1] if fitting else 1))} or less"
+    )
+    return (
+        f"warning: --every {duration_text(every)} is longer than the credentials' lifetime "
+        f"allows ({source} {duration_text(shown)}): GitHub's copy will be expired for part "
+        f"of each interval; {advice}, or lengthen the permission set's session duration"
+    )
