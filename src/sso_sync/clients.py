@@ -30,10 +30,13 @@ if TYPE_CHECKING:
     from botocore.config import Config
     from botocore.session import Session
     from github.Requester import Requester
+    from mypy_boto3_codeartifact import CodeArtifactClient
+    from mypy_boto3_ecr import ECRClient
     from mypy_boto3_sso import SSOClient
     from mypy_boto3_sso_oidc import SSOOIDCClient
     from mypy_boto3_sts import STSClient
 
+    from sso_sync.aws.role_credentials import RoleCredentials
     from sso_sync.deadline import Deadline
     from sso_sync.github.app_auth import AppInstallations, AppSettings
     from sso_sync.github.rest import GitHubApi
@@ -217,9 +220,40 @@ def sts_client(
     session_token: str | None,
     deadline: Deadline | None = None,
 ) -> STSClient:
-    return _create_client(  # type: ignore[no-any-return]
+    return _signed_client(  # type: ignore[no-any-return]
+        session, "sts", region, (access_key_id, secret_access_key, session_token), deadline
+    )
+
+
+def ecr_client(
+    session: Session, region: str, credentials: RoleCredentials, deadline: Deadline | None = None
+) -> ECRClient:
+    """ECR, signed with the role credentials (`AWS_ENDPOINT_URL_ECR` honoured)."""
+    keys = (credentials.access_key_id, credentials.secret_access_key, credentials.session_token)
+    return _signed_client(session, "ecr", region, keys, deadline)  # type: ignore[no-any-return]
+
+
+def codeartifact_client(
+    session: Session, region: str, credentials: RoleCredentials, deadline: Deadline | None = None
+) -> CodeArtifactClient:
+    """CodeArtifact, signed with the role credentials (`AWS_ENDPOINT_URL_CODEARTIFACT`)."""
+    keys = (credentials.access_key_id, credentials.secret_access_key, credentials.session_token)
+    return _signed_client(  # type: ignore[no-any-return]
+        session, "codeartifact", region, keys, deadline
+    )
+
+
+def _signed_client(
+    session: Session,
+    service: str,
+    region: str,
+    keys: tuple[str, str, str | None],
+    deadline: Deadline | None,
+) -> Any:
+    access_key_id, secret_access_key, session_token = keys
+    return _create_client(
         session,
-        "sts",
+        service,
         region,
         config=_config(region, signed=True, deadline=deadline),
         aws_access_key_id=access_key_id,

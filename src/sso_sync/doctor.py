@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sso_sync.errors import SsoSyncError
 
 if TYPE_CHECKING:
+    from sso_sync.aws.registry_tokens import RegistryToken
     from sso_sync.aws.status import StatusReport
     from sso_sync.github.app_auth import AppInstallations
     from sso_sync.github.rest import GitHubApi
@@ -139,6 +140,30 @@ def aws_checks(report: StatusReport, login_hint: str) -> list[Check]:
         verdict = who.verdict if role.expires_at is not None else role.verdict
         roles = Check("role credentials", "fail", f"{where}: {verdict}", fix)
     return [sign_in, registration, roles]
+
+
+def check_registry_token(name: str, fetch: Callable[[], RegistryToken]) -> Check:
+    """Whether the role may get a registry token: one is fetched (and dropped, never shown);
+    a refusal names the IAM actions to grant."""
+    from sso_sync.errors import PermissionMissing
+
+    try:
+        token = fetch()
+    except PermissionMissing as exc:
+        actions = " and ".join(exc.actions)
+        return Check(
+            name,
+            "fail",
+            f"AWS refused it: the role's permission set does not allow {actions}",
+            f"add {actions} to the permission set",
+        )
+    except SsoSyncError as exc:
+        return Check(name, "fail", str(exc))
+    return Check(
+        name,
+        "ok",
+        f"the role may get one (fetched, not shown; valid until {token.expiration_text})",
+    )
 
 
 # --- GitHub ------------------------------------------------------------------------------

@@ -50,6 +50,15 @@ class AwsError(SsoSyncError):
     """IAM Identity Center or STS refused or failed."""
 
 
+class PermissionMissing(AwsError):
+    """AWS refused a call the role's permission set does not allow; `actions` names the IAM
+    actions it needs (the one AWS named, when it named one)."""
+
+    def __init__(self, message: str, *, actions: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.actions = actions
+
+
 class GitHubError(SsoSyncError):
     """The GitHub API refused or failed."""
 

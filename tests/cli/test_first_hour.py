@@ -171,7 +171,12 @@ def test_the_sandbox_help_describes_every_option() -> None:
     ).stdout
     assert "loopback IAM Identity Center" in out
     options = out.split("options:", 1)[1]
-    for option in ("--aws-port PORT", "--github-port PORT", "--role-lifetime SECONDS"):
+    for option in (
+        "--aws-port PORT",
+        "--github-port PORT",
+        "--role-lifetime SECONDS",
+        "--ecr-lifetime SECONDS",
+    ):
         described = options.split(option, 1)[1].split("--", 1)[0]
         assert len(described.split()) >= 4, option
 

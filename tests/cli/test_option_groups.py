@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from sso_sync.cli.app import app
 from sso_sync.cli.groups import GitHubAuth, Writing
-from sso_sync.cli.options import TargetOptions
+from sso_sync.cli.target_options import TargetOptions
+from tests.support.world import World
 
 # What a job does not take from push's options, and why.
 NOT_FOR_A_JOB = {
@@ -77,7 +78,7 @@ def test_to_argv_round_trips_through_pushs_own_parser() -> None:
 
 @pytest.mark.parametrize("backend", ["cron", "systemd", "launchd"])
 def test_a_scheduled_job_carries_the_writing_options(
-    backend: str, isolated_env: Path, tmp_path: Path
+    backend: str, world: World, tmp_path: Path
 ) -> None:
     token = tmp_path / "gh-token"
     token.write_text("ghp_not_a_real_token_for_dry_runs_000000\n")
@@ -101,3 +102,35 @@ def test_a_scheduled_job_carries_the_writing_options(
     pairs = list(itertools.pairwise(words))
     assert [p for p in pairs_given if p not in pairs] == [], words
     assert "--record-who" in words
+
+
+def test_the_target_block_round_trips_so_a_job_pushes_what_was_asked() -> None:
+    """Every target option reaches the job (an --exclude or --user left out would push to more
+    repositories, or to others, than the person asked); the App's options are written by
+    `schedule` itself, which resolves the key's path."""
+    given = TargetOptions(
+        set_name=None,
+        repo=["octo-org/svc-*", "octo-org/app"],
+        env=["production"],
+        org=["octo-org"],
+        visibility="selected",
+        selected_repo=["octo-org/app"],
+        app_name="dependabot",
+        config=Path("/etc/sso-sync.toml"),
+        exclude=["svc-legacy*"],
+        user=True,
+    )
+    command = typer.main.get_command(app).commands["push"]  # type: ignore[attr-defined]
+    params = command.make_context("push", given.to_argv("CI_")).params
+    app_fields = {"github_app_id", "github_app_key", "github_app_installation_id"}
+    for field in fields(TargetOptions):
+        if field.name in app_fields:
+            continue
+        back = params[field.name]
+        wanted = getattr(given, field.name)
+        if isinstance(back, tuple):
+            back = list(back)
+        if field.name == "config":
+            back = Path(back)
+        assert back == wanted, field.name
+    assert params["prefix"] == "CI_"

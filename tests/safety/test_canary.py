@@ -199,6 +199,22 @@ def unprintable_credentials(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> 
     )
 
 
+def registry_refused(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    """Signed in; the role may read nothing from CodeArtifact, not even an endpoint."""
+    world.seed_token()
+    world.sandbox.deny_actions("codeartifact:ReadFromRepository", "sts:GetServiceBearerToken")
+
+
+def ecr_answer_not_aws(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    """Signed in; ECR answers a token that is not `AWS:password` (a canary inside it)."""
+    import base64
+
+    world.seed_token()
+    token = base64.b64encode(b"NOTAWS:CANARYsecret").decode()
+    item = {"authorizationToken": token, "expiresAt": 4102444800}
+    world.sandbox.inject_fault("ecr", "POST", "^/$", 200, body={"authorizationData": [item]})
+
+
 def scheduled_with_a_token_file(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     """Signed in; a fake `crontab` on PATH; the job's GitHub token (the sandbox's, a canary)
     in a file only its owner can read, named by SSO_SYNC_GITHUB_TOKEN_FILE."""
@@ -234,6 +250,13 @@ CONFIGURE = (
     *("--session-name", "corp", "--account-id", ACCOUNT, "--role-name", "ci"),
     *("--profile", "made-here"),
 )
+
+DEPENDABOT_CONFIG = (
+    "dependabot-config",
+    *("-p", "ci", "--ecr", "--codeartifact", "corp"),
+    *("--codeartifact-repository", "internal", "--format", "npm"),
+)
+DOCTOR_REGISTRIES = ("doctor", "--repo", REPO, "-p", "ci", "--ecr", "--codeartifact", "corp")
 
 SCHEDULE_INSTALL = ("schedule", "install", "--repo", REPO, "-p", "ci", "--backend", "cron")
 
@@ -271,6 +294,11 @@ CASES = {
     "list ok as a GitHub App": Case(("list", "--repo", "octo-org/*"), app_key, 0),
     "doctor ok with a refresh": Case(("doctor", "--repo", REPO, "-p", "ci"), due_for_refresh, 0),
     "doctor ok as a GitHub App": Case(("doctor", "--repo", REPO, "-p", "ci"), app_key, 0),
+    "doctor ok with registry tokens": Case(DOCTOR_REGISTRIES, signed_in, 0),
+    "doctor fails, registry token refused": Case(DOCTOR_REGISTRIES, registry_refused, 1),
+    "doctor fails, ECR token not AWS:": Case(DOCTOR_REGISTRIES, ecr_answer_not_aws, 1),
+    "dependabot-config ok": Case(DEPENDABOT_CONFIG, signed_in, 0),
+    "dependabot-config fails, endpoint refused": Case(DEPENDABOT_CONFIG, registry_refused, 1),
     "doctor fails on github": Case(("doctor", "--repo", REPO, "-p", "ci"), bad_github_token, 1),
     "doctor fails, App JWT refused": Case(("doctor", "--org", "octo-org"), app_key_refused, 1),
     "status ok with a refresh": Case(("status", "--profile", "ci", "--json"), due_for_refresh, 0),

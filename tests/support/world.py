@@ -133,6 +133,9 @@ def sandbox_issued_secrets(sandbox: Sandbox) -> set[str]:
     values: set[str] = set()
     for cred in sandbox.issued_credentials:
         values.update({cred["accessKeyId"], cred["secretAccessKey"], cred["sessionToken"]})
+    # ECR passwords and CodeArtifact tokens, in the form pushed and the form sent.
+    for token in sandbox.issued_registry_tokens:
+        values.update({token["value"], token["wire"]})
     # GitHub App auth: every installation token minted, and the App's private key (line by line:
     # its PEM header is the same for every key, its body is not).
     values.update(sandbox.installation_tokens)

@@ -1,4 +1,5 @@
-"""Everything AWS: the AWS CLI's own files, IAM Identity Center sign-in, role credentials.
+"""Everything AWS: the AWS CLI's own files, IAM Identity Center sign-in, role credentials,
+registry tokens.
 
 - `session`: `AwsSession`, the AWS side of one command as one facade (profile, botocore
   session, token cache, sign-in through the core's `Terminal`, role credentials, status).
@@ -13,4 +14,6 @@
   accounts and roles a sign-in reaches, and choosing one of each); `budget`: until
   when unattended pushes can go on (for `status`, `watch` and scheduled pushes).
 - `sts_errors`: STS's refusal text, redacted (status and verify print it).
+- `registry_tokens`: ECR's password and CodeArtifact's token (each with its expiry) and a
+  CodeArtifact repository's endpoint, from the role credentials.
 """

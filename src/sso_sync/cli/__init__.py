@@ -3,7 +3,8 @@
 - `app`: the typer app, the table of commands, the one place errors become exit codes, `main`.
 - `usage`: click's usage errors as one `error:` line with the fix; an option missing its value.
 - `completion`: tab completion of choices, `schedule`'s actions and profile names.
-- `options`: every option shared by several commands, and the target block (`TargetOptions`).
+- `options`: every option shared by several commands.
+- `target_options`: the target block, as one `TargetOptions` value (and its `to_argv`).
 - `ui`: stdout and stderr (terminal controls stripped), progress, prompts, sign-in messages.
 - `config_confirm`: showing a discovered config file's plan and confirming it once.
 - `context`: what a command is handed (`Context`: environment, terminal, clock, and the

@@ -52,6 +52,11 @@ COMMANDS: list[tuple[str, str, str]] = [
         "Write the credentials-check and deploy workflows.",
     ),
     ("logout", "logout:logout", "Sign out of IAM Identity Center, as `aws sso logout` does."),
+    (
+        "dependabot-config",
+        "dependabot_config:dependabot_config",
+        "Print dependabot.yml registries for ECR, CodeArtifact.",
+    ),
 ]
 
 

@@ -13,4 +13,5 @@
 - `patterns`: `--repo OWNER/GLOB` resolved into repositories from the owner's listing.
 - `app_auth`: GitHub App authentication (JWT, installations, installation tokens per owner).
 - `token_file`: `--github-token-file`, the token of a scheduled job, from a 0600 file.
+- `dependabot_yml`: the dependabot.yml `dependabot-config` prints (registries, updates).
 """

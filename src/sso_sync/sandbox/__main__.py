@@ -25,7 +25,8 @@ from . import Sandbox, SandboxConfig
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sso_sync.sandbox",
-        description="A loopback IAM Identity Center (sso, sso-oidc, STS) and GitHub REST API for "
+        description="A loopback IAM Identity Center (sso, sso-oidc, STS), ECR and CodeArtifact "
+        "(their token calls) and GitHub REST API for "
         "trying sso-sync without an AWS account: prints its URLs, a GitHub token and the "
         "environment variables that point the clients at it as one JSON line on stdout, then "
         "serves until interrupted (Ctrl-C or SIGTERM).",
@@ -52,6 +53,13 @@ def main(argv: list[str] | None = None) -> int:
         default=3600,
         metavar="SECONDS",
         help="how long the role credentials it issues last (default: 3600)",
+    )
+    parser.add_argument(
+        "--ecr-lifetime",
+        type=int,
+        default=12 * 3600,
+        metavar="SECONDS",
+        help="how long the ECR passwords it issues last (default: 43200, as ECR's own)",
     )
     parser.add_argument(
         "--with-credentials",
@@ -89,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
-    config = SandboxConfig(role_lifetime=args.role_lifetime)
+    config = SandboxConfig(role_lifetime=args.role_lifetime, ecr_token_lifetime=args.ecr_lifetime)
     sandbox = Sandbox(config, aws_port=args.aws_port, github_port=args.github_port).start()
     written: list[Path] = []
     try:

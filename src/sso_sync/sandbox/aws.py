@@ -1,4 +1,5 @@
-"""Fake IAM Identity Center (sso, sso-oidc) and STS, following botocore's service models."""
+"""Fake IAM Identity Center (sso, sso-oidc) and STS, following botocore's service models; ECR's
+and CodeArtifact's token calls share the port (`registries`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 from xml.sax.saxutils import escape
 
+from . import registries
 from .config import SandboxConfig
 from .http import Request, Response, json_response, status_phrase
 
@@ -132,6 +134,7 @@ class AwsState:
     access_tokens: dict[str, AccessToken] = field(default_factory=dict)
     refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
     credentials: dict[str, RoleCredential] = field(default_factory=dict)
+    registry_tokens: list[registries.IssuedRegistryToken] = field(default_factory=list)
 
 
 _ROUTES: dict[tuple[str, str], tuple[str, str]] = {
@@ -159,6 +162,9 @@ class AwsBackend:
     # --- dispatch -------------------------------------------------------------------------
 
     def classify(self, request: Request) -> tuple[str, str]:
+        registry = registries.classify(request)
+        if registry is not None:
+            return registry
         route = _ROUTES.get((request.method, request.path.rstrip("/") or "/"))
         if route is not None:
             return route
@@ -171,6 +177,8 @@ class AwsBackend:
         try:
             if service == "sts":
                 return self._sts(request, operation)
+            if service in ("ecr", "codeartifact"):
+                return registries.handle(self, request, service, operation)
             handler = getattr(self, f"_op_{operation}", None)
             if handler is None:
                 raise AwsFault(404, "ResourceNotFoundException", "Unknown operation")
@@ -199,6 +207,8 @@ class AwsBackend:
         if service == "sso-oidc":
             payload = {"error": err.oauth_error, "error_description": err.message}
             return json_response(err.status, payload, headers)
+        if service == "ecr":  # JSON 1.1 names the error in the body
+            return json_response(err.status, {"__type": err.code, "message": err.message}, headers)
         return json_response(err.status, {"message": err.message}, headers)
 
     # --- shared token bookkeeping ---------------------------------------------------------
@@ -285,6 +295,9 @@ class AwsBackend:
 
     def issued_credentials(self) -> list[dict[str, Any]]:
         return [c.as_dict() for c in self.state.credentials.values()]
+
+    def issued_registry_tokens(self) -> list[dict[str, Any]]:
+        return [t.as_dict() for t in self.state.registry_tokens]
 
     # --- sso ------------------------------------------------------------------------------
 
@@ -532,12 +545,8 @@ class AwsBackend:
             )
         cred = self._verify_sigv4(request)
         role_id = "AROA" + _stable(f"{cred.account_id}:{cred.role_name}", 17).upper()
-        suffix = _stable(f"{cred.account_id}/{cred.role_name}", 16)
         user = self.config.user_name
-        arn = (
-            f"arn:aws:sts::{cred.account_id}:assumed-role/"
-            f"AWSReservedSSO_{cred.role_name}_{suffix}/{user}"
-        )
+        arn = assumed_role_arn(cred, user)
         xml = (
             f'<GetCallerIdentityResponse xmlns="{STS_NAMESPACE}">'
             "<GetCallerIdentityResult>"
@@ -618,6 +627,15 @@ def _check_signed_at(stamp: str, now: float) -> None:
             f"Signature not yet current: {stamp} is still later than "
             f"{fmt(now + SIGNATURE_WINDOW)} ({fmt(now)} + 15 min.)",
         )
+
+
+def assumed_role_arn(cred: RoleCredential, user: str) -> str:
+    """The ARN STS names a role session of IAM Identity Center by."""
+    suffix = _stable(f"{cred.account_id}/{cred.role_name}", 16)
+    return (
+        f"arn:aws:sts::{cred.account_id}:assumed-role/"
+        f"AWSReservedSSO_{cred.role_name}_{suffix}/{user}"
+    )
 
 
 def _stable(seed: str, length: int) -> str:

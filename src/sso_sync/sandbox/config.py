@@ -62,6 +62,15 @@ class SandboxConfig:
     # Seconds GitHub's clock (its `Date` header and every `updated_at`) is ahead of this
     # machine's: a test moves it forward to make a later write (a hand edit) a minute later.
     github_clock_offset: float = 0.0
+    # ECR and CodeArtifact (sandbox/registries.py): how long an ECR password lasts (ECR's own is
+    # 12 hours), the CodeArtifact domains (name -> repositories) and the account that owns them,
+    # and the IAM actions the roles' permission set lacks ("ecr:GetAuthorizationToken", ...).
+    ecr_token_lifetime: int = 12 * 3600
+    codeartifact_owner: str = "111122223333"
+    codeartifact_domains: dict[str, list[str]] = field(
+        default_factory=lambda: {"corp": ["internal", "upstream"]}
+    )
+    denied_actions: list[str] = field(default_factory=list)
     # Seconds this sandbox's clock runs ahead of the machine's (negative: behind): its `Date`
     # headers, expiries and signature checks all go by it, as a client's clock off would look.
     clock_offset: float = 0.0

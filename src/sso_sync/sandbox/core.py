@@ -13,11 +13,12 @@ from .config import RequestRecord, SandboxConfig, StoredSecret
 from .github import GitHubBackend
 from .http import App, Fault, Hub, SandboxServer, handler_thread_name
 
-SERVICES = ("sso", "sso-oidc", "sts", "github")
+SERVICES = ("sso", "sso-oidc", "sts", "ecr", "codeartifact", "github")
 
 
 class Sandbox:
-    """Loopback fakes of IAM Identity Center, STS and the GitHub REST API."""
+    """Loopback fakes of IAM Identity Center, STS, ECR and CodeArtifact's token calls, and the
+    GitHub REST API."""
 
     def __init__(
         self, config: SandboxConfig | None = None, *, aws_port: int = 0, github_port: int = 0
@@ -84,6 +85,8 @@ class Sandbox:
             "AWS_ENDPOINT_URL_SSO": self.aws_url,
             "AWS_ENDPOINT_URL_SSO_OIDC": self.aws_url,
             "AWS_ENDPOINT_URL_STS": self.aws_url,
+            "AWS_ENDPOINT_URL_ECR": self.aws_url,
+            "AWS_ENDPOINT_URL_CODEARTIFACT": self.aws_url,
             "GITHUB_API_URL": self.github_url,
             "GH_TOKEN": self.github_token,
         }
@@ -158,6 +161,19 @@ class Sandbox:
     def issued_credentials(self) -> list[dict[str, Any]]:
         with self._hub.lock:
             return self._aws.issued_credentials()
+
+    @property
+    def issued_registry_tokens(self) -> list[dict[str, Any]]:
+        """Every ECR password and CodeArtifact token issued: kind, value (what a push stores),
+        wire (the form sent), expires_at (epoch seconds), account_id, role_name, domain."""
+        with self._hub.lock:
+            return self._aws.issued_registry_tokens()
+
+    def deny_actions(self, *actions: str) -> None:
+        """Take IAM actions ("ecr:GetAuthorizationToken", "sts:GetServiceBearerToken", ...) out
+        of every role's permission set: the registry calls needing them are refused, named."""
+        with self._hub.lock:
+            self.config.denied_actions.extend(actions)
 
     def mint_token(
         self,

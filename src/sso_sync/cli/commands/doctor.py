@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,22 +10,36 @@ from sso_sync.cli import ui
 from sso_sync.cli.context import current
 from sso_sync.cli.options import (
     ApiUrlOption,
+    CodeArtifactOption,
+    CodeArtifactOwnerOption,
+    EcrOption,
     JsonOption,
     ProfileOption,
-    TargetOptions,
+    RegionOption,
     TimeoutOption,
-    target_options,
 )
+from sso_sync.cli.target_options import TargetOptions, target_options
 from sso_sync.clients import command_deadline
 from sso_sync.errors import OperationFailed, SsoSyncError, UsageError
 
 if TYPE_CHECKING:
+    from sso_sync.aws.session import AwsSession
     from sso_sync.deadline import Deadline
     from sso_sync.doctor import Check, DoctorReport
     from sso_sync.github.rest import GitHubApi
     from sso_sync.github.targets import Target, TargetSet
 
 DOCTOR_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class _Registries:
+    """The registry tokens doctor was asked about (none: no registry checks)."""
+
+    ecr: bool = False
+    codeartifact: str | None = None
+    codeartifact_owner: str | None = None
+    region: str | None = None
 
 
 @target_options
@@ -34,10 +49,17 @@ def doctor(
     api_url: ApiUrlOption = None,
     timeout: TimeoutOption = DOCTOR_TIMEOUT,
     as_json: JsonOption = False,
+    ecr: EcrOption = False,
+    codeartifact: CodeArtifactOption = None,
+    codeartifact_owner: CodeArtifactOwnerOption = None,
+    region: RegionOption = None,
 ) -> None:
     """Check the set-up: AWS config and profile, sign-in, client registration, role
     credentials, GitHub auth, each target (exists, public key, permission; no secret this machine
     wrote changed elsewhere since), the config file.
+
+    With --ecr or --codeartifact DOMAIN, also whether the role may get that registry token
+    (one is fetched and dropped, never shown), naming the IAM action it lacks if not.
 
     SET names one set of sso-sync.toml; with neither SET nor target options, every set. Writes
     nothing but what `status` writes (a silent token refresh, the role cache); never prints a
@@ -47,6 +69,9 @@ def doctor(
     from sso_sync.doctor import DoctorReport, check_clock, check_config_file, not_checked
     from sso_sync.sets import find_config, load_config
 
+    registries = _Registries(ecr, codeartifact, codeartifact_owner, region)
+    if codeartifact is None and codeartifact_owner is not None:
+        raise UsageError("--codeartifact-owner needs --codeartifact DOMAIN")
     with command_deadline(timeout) as deadline:
         report = DoctorReport()
         home = Path(current().environ.get("HOME") or "/")
@@ -71,7 +96,7 @@ def doctor(
             report.checks.append(not_checked("AWS profile", "the config file names it"))
         else:
             for name in profiles:
-                report.checks += _aws_checks(name, deadline, several=len(profiles) > 1)
+                report.checks += _aws_checks(name, deadline, registries, several=len(profiles) > 1)
         report.checks += _github_checks(targets, sets, targets_problem, api_url, deadline)
         report.checks.append(check_clock(current().server_clock().readings))
         report.checks.append(config_check)
@@ -100,7 +125,9 @@ def _schedule_check(targets: TargetOptions, sets: tuple[TargetSet, ...]) -> Chec
     return check_schedule(name, StateStore(state_dir(current().environ)).read_job(name))
 
 
-def _aws_checks(profile: str | None, deadline: Deadline, *, several: bool) -> list[Check]:
+def _aws_checks(
+    profile: str | None, deadline: Deadline, registries: _Registries, *, several: bool
+) -> list[Check]:
     from sso_sync.doctor import Check, aws_checks, not_checked
 
     label = f"AWS profile {profile}" if several and profile else "AWS profile"
@@ -124,9 +151,58 @@ def _aws_checks(profile: str | None, deadline: Deadline, *, several: bool) -> li
     except SsoSyncError as exc:
         return [*checks, Check("sign-in", "fail", str(exc))]
     found = aws_checks(status, p.login_hint)
+    if registries.ecr or registries.codeartifact is not None:
+        if found[-1].status == "ok":
+            found += _registry_checks(aws, registries, deadline)
+        else:
+            found.append(not_checked("registry tokens", "no role credentials"))
     if several:
         found = [type(c)(f"{c.name} ({p.name})", c.status, c.detail, c.fix) for c in found]
     return checks + found
+
+
+def _registry_checks(aws: AwsSession, registries: _Registries, deadline: Deadline) -> list[Check]:
+    from sso_sync.aws.registry_tokens import (
+        CODEARTIFACT_MIN_DURATION,
+        codeartifact_token,
+        default_region,
+        ecr_password,
+    )
+    from sso_sync.doctor import Check, check_registry_token
+
+    try:
+        credentials = aws.role_credentials(allow_sign_in=False)
+    except SsoSyncError as exc:
+        return [Check("registry tokens", "fail", str(exc))]
+    region = registries.region or default_region(
+        current().environ, aws.session.full_config, aws.profile
+    )
+    checks = []
+    if registries.ecr:
+        checks.append(
+            check_registry_token(
+                f"ECR password ({region})",
+                lambda: ecr_password(aws.session, credentials, region, deadline),
+            )
+        )
+    domain = registries.codeartifact
+    if domain is not None:
+        checks.append(
+            check_registry_token(
+                f"CodeArtifact token ({domain}, {region})",
+                # The shortest life CodeArtifact grants: this one is dropped at once.
+                lambda: codeartifact_token(
+                    aws.session,
+                    credentials,
+                    region,
+                    deadline,
+                    domain=domain,
+                    owner=registries.codeartifact_owner,
+                    duration_seconds=CODEARTIFACT_MIN_DURATION,
+                ),
+            )
+        )
+    return checks
 
 
 def _token_source() -> str:

@@ -21,11 +21,9 @@ from sso_sync.cli.options import (
     ProfileOption,
     RecordVariableOption,
     RecordWhoOption,
-    TargetOptions,
     TargetsTimeoutOption,
-    config_file_of,
-    target_options,
 )
+from sso_sync.cli.target_options import TargetOptions, config_file_of, target_options
 from sso_sync.clients import command_deadline
 from sso_sync.errors import Interrupted, OperationFailed
 from sso_sync.github.plan import check_sets

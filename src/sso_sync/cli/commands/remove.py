@@ -17,11 +17,9 @@ from sso_sync.cli.options import (
     IgnoredProfileOption,
     JsonOption,
     PrefixOption,
-    TargetOptions,
     TargetsTimeoutOption,
-    config_file_of,
-    target_options,
 )
+from sso_sync.cli.target_options import TargetOptions, config_file_of, target_options
 from sso_sync.clients import command_deadline
 from sso_sync.errors import OperationFailed
 from sso_sync.wording import plural, without_label

@@ -30,9 +30,8 @@ from sso_sync.cli.options import (
     ProfileOption,
     RecordVariableOption,
     RecordWhoOption,
-    TargetOptions,
-    target_options_after,
 )
+from sso_sync.cli.target_options import TargetOptions, target_options_after
 from sso_sync.errors import OperationFailed, UsageError
 from sso_sync.files import parse_utc_timestamp
 from sso_sync.keepfresh.schedule.choose import BACKENDS
@@ -53,6 +52,32 @@ JobTimeoutOption = Annotated[
         metavar="SECONDS",
         help="Passed on: seconds for each scheduled push, every AWS and GitHub call included.",
     ),
+]
+
+EveryOption = Annotated[
+    str,
+    typer.Option(
+        "--every",
+        metavar="DURATION",
+        help="How often the job runs: whole minutes dividing an hour or hours dividing a "
+        "day. It pushes targets with less than 2 x this + 15 min left.",
+    ),
+]
+
+BackendOption = Annotated[
+    str,
+    typer.Option(
+        "--backend",
+        metavar="auto|systemd|cron|launchd",
+        autocompletion=choices(BACKENDS),
+        help="The scheduler: auto picks launchd on macOS, a systemd user timer when "
+        "`systemctl --user` answers, else the crontab.",
+    ),
+]
+
+ScheduleDryRunOption = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Print exactly what install would write where; do nothing."),
 ]
 
 
@@ -79,29 +104,9 @@ def schedule(
     expiration_variable: ExpirationVariableOption = None,
     record_variable: RecordVariableOption = None,
     record_who: RecordWhoOption = False,
-    every: Annotated[
-        str,
-        typer.Option(
-            "--every",
-            metavar="DURATION",
-            help="How often the job runs: whole minutes dividing an hour or hours dividing a "
-            "day. It pushes targets with less than 2 x this + 15 min left.",
-        ),
-    ] = "15m",
-    backend: Annotated[
-        str,
-        typer.Option(
-            "--backend",
-            metavar="auto|systemd|cron|launchd",
-            autocompletion=choices(BACKENDS),
-            help="The scheduler: auto picks launchd on macOS, a systemd user timer when "
-            "`systemctl --user` answers, else the crontab.",
-        ),
-    ] = "auto",
-    dry_run: Annotated[
-        bool,
-        typer.Option("--dry-run", help="Print exactly what install would write where; do nothing."),
-    ] = False,
+    every: EveryOption = "15m",
+    backend: BackendOption = "auto",
+    dry_run: ScheduleDryRunOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Install, show or remove a job that runs `sso-sync push --min-remaining` for these targets
@@ -191,7 +196,7 @@ def _job(
         profile = current().environ.get("AWS_PROFILE") or None
         if profile is None:
             raise UsageError("which profile should the job use? give --profile NAME")
-    args = _target_args(targets, prefix, find_config(Path.cwd()))
+    args = targets.to_argv(prefix, find_config(Path.cwd()))
     app = targets.github_app(sets)
     if app is not None and action == "install":
         load_private_key(app.key_file)  # exit 2 when missing, or readable by others
@@ -326,30 +331,6 @@ def _list(backend: str, home: Path, as_json: bool) -> None:
 
 def _platform_backends() -> list[str]:
     return ["launchd"] if sys.platform == "darwin" else ["systemd", "cron"]
-
-
-def _target_args(targets: TargetOptions, prefix: str | None, found: Path | None) -> list[str]:
-    args: list[str] = []
-    if targets.set_name:
-        args.append(targets.set_name)
-    for option, values in (
-        ("--repo", targets.repo),
-        ("--env", targets.env),
-        ("--org", targets.org),
-        ("--selected-repo", targets.selected_repo),
-    ):
-        for value in values or []:
-            args += [option, value]
-    if targets.visibility:
-        args += ["--visibility", targets.visibility]
-    if targets.app_name:
-        args += ["--app", targets.app_name]
-    config = targets.config or (found if not (targets.repo or targets.org) else None)
-    if config is not None:
-        args += ["--config", str(config.resolve())]
-    if prefix is not None:
-        args += ["--prefix", prefix]
-    return args
 
 
 def _app_args(targets: TargetOptions, app: AppSettings | None) -> list[str]:

@@ -23,10 +23,8 @@ from sso_sync.cli.options import (
     ProfileOption,
     RecordVariableOption,
     RecordWhoOption,
-    TargetOptions,
-    config_file_of,
-    target_options,
 )
+from sso_sync.cli.target_options import TargetOptions, config_file_of, target_options
 from sso_sync.errors import EXIT_INTERRUPTED, Cancelled, LoginRequired, UsageError
 
 if TYPE_CHECKING:
