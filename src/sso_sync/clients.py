@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from sso_sync.deadline import Deadline
     from sso_sync.github.app_auth import AppInstallations, AppSettings
     from sso_sync.github.rest import GitHubApi
+    from sso_sync.server_clock import ServerClock
 
 # What `-v` has said about a command's GitHub token, by the command's deadline: a command that
 # builds its client twice (a token check, then the push) names the source once.
@@ -61,7 +62,11 @@ GITHUB_TIMEOUT = 30
 
 
 def aws_session(
-    paths: AwsPaths, profile: str | None = None, *, deadline: Deadline | None = None
+    paths: AwsPaths,
+    profile: str | None = None,
+    *,
+    deadline: Deadline | None = None,
+    server_clock: ServerClock | None = None,
 ) -> Session:
     """A botocore session reading `paths.config_file`, as the AWS CLI would.
 
@@ -86,7 +91,21 @@ def aws_session(
         session.set_config_variable("profile", profile)
     if deadline is not None:
         bind_deadline(session, deadline)
+    if server_clock is not None:
+        watch_clock(session, server_clock)
     return session
+
+
+def watch_clock(session: Session, server_clock: ServerClock) -> None:
+    """Every AWS answer's `Date`, errors' included (botocore emits `after-call` before it
+    raises), told to `server_clock`."""
+
+    def after_call(http_response: Any = None, **_: Any) -> None:
+        headers = getattr(http_response, "headers", None)
+        if headers is not None:
+            server_clock.observe("aws", dict(headers))
+
+    session.register("after-call", after_call)
 
 
 def bind_deadline(session: Session, deadline: Deadline) -> None:
@@ -300,6 +319,7 @@ def github_api(
     on_long_wait: Callable[[str], None] | None = None,
     app: AppSettings | AppInstallations | None = None,
     permissions: Mapping[str, str] | None = None,
+    server_clock: ServerClock | None = None,
 ) -> GitHubApi:
     """The GitHub client of one command: URL and token resolved, within the command's deadline
     (or `timeout` seconds from now). Sources in order: GitHub App settings when given, then the
@@ -327,6 +347,7 @@ def github_api(
             deadline=deadline,
             authorizer=installations,
             on_long_wait=on_long_wait,
+            server_clock=server_clock,
         )
         installations.bind(api)
         return api
@@ -344,6 +365,7 @@ def github_api(
         requester_factory=lambda: github_requester(token, url, per_request),
         deadline=deadline,
         on_long_wait=on_long_wait,
+        server_clock=server_clock,
     )
 
 

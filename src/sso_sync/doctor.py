@@ -8,7 +8,7 @@ token refresh, the role cache): never a secret, never to GitHub. A check that do
 from __future__ import annotations
 
 import stat
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sso_sync.github.rest import GitHubApi
     from sso_sync.github.targets import Target
     from sso_sync.keepfresh.elsewhere import ChangedSecret
+    from sso_sync.server_clock import Reading
 
 Status = Literal["ok", "fail", "not applicable", "not checkable"]
 MARK: dict[Status, str] = {"ok": "✔", "fail": "✘", "not applicable": "-", "not checkable": "?"}
@@ -360,6 +361,34 @@ def check_schedule(job: str, last_run: Mapping[str, Any] | None) -> Check:
     return Check(
         "schedule", "fail", f"job {job}: last run {when} failed: {last_run.get('error')}", fix
     )
+
+
+_SERVER_NAMES = {"aws": "AWS", "github": "GitHub"}
+
+
+def check_clock(readings: Mapping[str, Reading]) -> Check:
+    """This machine's clock against AWS's and GitHub's, by the `Date` of their answers (this
+    run's, else the last ones recorded): beyond SKEW_LIMIT, signing and App JWTs fail."""
+    from sso_sync.server_clock import SET_CLOCK_FIX, SKEW_LIMIT, describe_offset
+
+    if not readings:
+        return Check("clock", "not checkable", "no answer from AWS or GitHub to compare it with")
+
+    def named(sources: Iterable[str]) -> str:
+        return "'s and ".join(_SERVER_NAMES.get(s, s) for s in sorted(sources)) + "'s"
+
+    worst = max((r.offset for r in readings.values()), key=abs)
+    off = [s for s, r in readings.items() if abs(r.offset) > SKEW_LIMIT]
+    if off:
+        return Check(
+            "clock",
+            "fail",
+            f"this machine's clock is {describe_offset(worst)} {named(off)} (by the Date of "
+            "their answers): AWS refuses requests signed more than 5 to 15 minutes off, GitHub "
+            "an App JWT from its future",
+            SET_CLOCK_FIX,
+        )
+    return Check("clock", "ok", f"within {int(SKEW_LIMIT // 60)} minutes of {named(readings)}")
 
 
 def not_checked(name: str, why: str) -> Check:

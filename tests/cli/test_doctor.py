@@ -23,6 +23,7 @@ ARN = "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_ci_f4df9640c8b6d98a
 
 def normalise(text: str, world: World, tmp: Path) -> str:
     text = text.replace(str(world.home), "~").replace(str(tmp), "<tmp>")
+    text = re.sub(r"\d{8}T\d{6}Z", "<time>", text)  # as SigV4 writes times
     return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "<time>", text)
 
 
@@ -43,6 +44,7 @@ HEALTHY_GITHUB = """\
 ✔ GitHub auth: GH_TOKEN: accepted, a classic token with scopes repo, admin:org, workflow of octocat
 ✔ octo-org/app env production: exists, public key readable; the token has the repo scope
 ✔ org octo-org: exists, public key readable; the token has the admin:org scope
+✔ clock: within 5 minutes of AWS's and GitHub's
 """
 TAIL = """\
 - config file: none found
@@ -56,7 +58,7 @@ def test_healthy_json(world: World, run) -> None:
     assert result.exit_code == 0
     report = json.loads(result.stdout)
     assert report["ok"] is True
-    assert [c["status"] for c in report["checks"]] == ["ok"] * 7 + ["not applicable"] * 2
+    assert [c["status"] for c in report["checks"]] == ["ok"] * 8 + ["not applicable"] * 2
     assert set(report["checks"][0]) == {"name", "status", "detail", "fix"}
 
 
@@ -150,6 +152,12 @@ def app(permissions: dict[str, str] | None) -> Prepare:
     return prepare
 
 
+def clock_ahead(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
+    # The sandbox's clock 20 minutes behind this machine's: ours is 20 minutes ahead.
+    world.sandbox.config.clock_offset = -20 * 60
+    world.seed_token()  # valid an hour by the sandbox's clock
+
+
 def changed_elsewhere(world: World, mp: pytest.MonkeyPatch, tmp: Path) -> None:
     """This machine pushed; then another writer set one secret (as `gh secret set` would)."""
     from typer.testing import CliRunner
@@ -210,6 +218,7 @@ CASES: dict[str, tuple[Prepare, tuple[str, ...], int]] = {
     ),
     "config writable by others": (config_file(0o666, GOOD_CONFIG), (), 1),
     "config not confirmed": (config_file(0o644, GOOD_CONFIG, confirmed=False), (), 1),
+    "clock 20 minutes ahead": (clock_ahead, (*TARGETS, *P), 1),
     "config invalid": (config_file(0o644, '[sets.ci]\ntargets = [{ org = "-x-" }]\n'), (), 1),
     "secret changed elsewhere": (changed_elsewhere, ("--repo", "octo-org/app", *P), 1),
 }

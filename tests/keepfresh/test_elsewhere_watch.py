@@ -66,8 +66,10 @@ def watch_cycles(
     watch.start()
     seen: list[Cycle] = []
     edits = [1]
+    ticks = [0.0]  # the monotonic clock: a wait's slice passes at once
 
-    def between(_delay: float) -> bool:
+    def between(delay: float) -> bool:
+        ticks[0] += delay
         if edits:
             edits.pop()
             hand_edit(
@@ -79,6 +81,7 @@ def watch_cycles(
         push=watch.run,
         now=ctx.now,
         wait=between,
+        monotonic=lambda: ticks[0],
         stopping=lambda: False,
         on_cycle=seen.append,
         jitter=lambda _limit: 0.0,

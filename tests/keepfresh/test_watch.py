@@ -9,14 +9,16 @@ import signal
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
 from sso_sync.errors import AwsError, LoginRequired, UsageError
-from sso_sync.keepfresh.watch import Watcher, refresh_margin
+from sso_sync.keepfresh.watch import Cycle, Watcher, refresh_margin
 from sso_sync.push_run import PushRun
 from sso_sync.sandbox import SandboxConfig
 from sso_sync.state_dir import state_dir
+from sso_sync.waiting import WAKE_SLICE
 from tests.support.watch import Watch
 from tests.support.world import World, assert_no_leak, issued_as_secrets
 
@@ -156,14 +158,35 @@ class FakeClock:
     def __init__(self) -> None:
         self.at = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
         self.waits: list[float] = []
+        self.slices: list[float] = []
+        self._asleep = False
+        self.ticks = 0.0  # the monotonic clock: it runs while awake only
+        self.jumps: dict[int, timedelta] = {}  # at the n-th slice (from 1), the wall clock jumps
+
+    def monotonic(self) -> float:
+        return self.ticks
 
     def now(self) -> datetime:
         return self.at
 
     def wait(self, seconds: float) -> bool:
-        self.waits.append(seconds)
-        self.at += timedelta(seconds=seconds)
+        """One slice of a sleep: `waits` adds up each sleep between two pushes."""
+        self.slices.append(seconds)
+        if self._asleep:
+            self.waits[-1] += seconds
+        else:
+            self.waits.append(seconds)
+        self._asleep = True
+        self.at += timedelta(seconds=seconds) + self.jumps.get(len(self.slices), timedelta())
+        self.ticks += seconds
         return False
+
+    def pushing(self, push: Callable[[timedelta], PushRun]) -> Callable[[timedelta], PushRun]:
+        def woken(min_remaining: timedelta) -> PushRun:
+            self._asleep = False
+            return push(min_remaining)
+
+        return woken
 
 
 def one_hour_run(clock: FakeClock) -> PushRun:
@@ -189,9 +212,10 @@ def test_cycles_sleep_until_the_margin_and_back_off_after_a_failure() -> None:
         return one_hour_run(clock)
 
     Watcher(
-        push=push,
+        push=clock.pushing(push),
         now=clock.now,
         wait=clock.wait,
+        monotonic=clock.monotonic,
         stopping=lambda: False,
         on_cycle=lambda c: lines.append(c.line()),
         jitter=lambda limit: limit,
@@ -204,6 +228,51 @@ def test_cycles_sleep_until_the_margin_and_back_off_after_a_failure() -> None:
     assert lines[3].endswith("expiry 2026-11-30T13:44:45Z; next run 2026-11-30T13:29:15Z")
 
 
+def fake_watcher(
+    clock: FakeClock,
+    push: Callable[[timedelta], PushRun],
+    on_cycle: Callable[[Cycle], None] = lambda c: None,
+    **options: Any,
+) -> Watcher:
+    """The loop on `clock`, never stopped, no jitter unless `options` say otherwise."""
+    return Watcher(
+        push=clock.pushing(push),
+        now=clock.now,
+        wait=clock.wait,
+        monotonic=clock.monotonic,
+        stopping=lambda: False,
+        on_cycle=on_cycle,
+        **{"jitter": lambda limit: 0.0, **options},
+    )
+
+
+def watcher_over(clock: FakeClock, cycles: list[Cycle], count: int = 2) -> Watcher:
+    return fake_watcher(clock, lambda _min: one_hour_run(clock), cycles.append, max_cycles=count)
+
+
+def test_after_a_suspend_a_due_cycle_runs_within_a_slice_of_waking() -> None:
+    # Ten minutes into the 45-minute sleep the lid closes for 55 minutes: the monotonic clock
+    # stops (it does on Linux), the wall clock does not.
+    clock = FakeClock()
+    clock.jumps[20] = timedelta(minutes=55)
+    cycles: list[Cycle] = []
+    watcher_over(clock, cycles).run()
+    woke = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc) + timedelta(minutes=10 + 55)
+    assert cycles[1].at > cycles[0].next_at  # type: ignore[operator]
+    assert cycles[1].at - woke <= timedelta(seconds=WAKE_SLICE)
+    assert max(clock.slices) <= WAKE_SLICE
+
+
+def test_a_wall_clock_set_back_neither_spins_nor_stretches_the_sleep() -> None:
+    clock = FakeClock()
+    clock.jumps[3] = -timedelta(hours=2)
+    cycles: list[Cycle] = []
+    watcher_over(clock, cycles).run()
+    # The sleep asked for (45 minutes) passes on the monotonic clock, in whole slices.
+    assert clock.waits == [45 * 60]
+    assert len(clock.slices) == 45 * 60 / WAKE_SLICE
+
+
 def test_a_target_due_already_is_never_pushed_again_without_a_sleep() -> None:
     # Ten seconds left against a 15-minute margin: due in the past; the next cycle still waits.
     clock = FakeClock()
@@ -213,15 +282,7 @@ def test_a_target_due_already_is_never_pushed_again_without_a_sleep() -> None:
 
 def three_cycles(clock: FakeClock, push: Callable[[timedelta], PushRun]) -> None:
     """Three cycles on the fake clock, the most jitter each time."""
-    Watcher(
-        push=push,
-        now=clock.now,
-        wait=clock.wait,
-        stopping=lambda: False,
-        on_cycle=lambda c: None,
-        jitter=lambda limit: limit,
-        max_cycles=3,
-    ).run()
+    fake_watcher(clock, push, jitter=lambda limit: limit, max_cycles=3).run()
 
 
 def test_the_lifetime_is_measured_from_when_the_credentials_arrived() -> None:
@@ -231,19 +292,16 @@ def test_the_lifetime_is_measured_from_when_the_credentials_arrived() -> None:
     clock = FakeClock()
     received = clock.at + timedelta(seconds=3)
     creds = RoleCredentials("1", "ci", "a", "b", "c", received + timedelta(seconds=60), received)
-    cycles: list[object] = []
-    watcher = Watcher(
-        push=lambda _min: PushRun([], [("ci", creds)], remaining={REPO: 63.0}),
-        now=clock.now,
-        wait=clock.wait,
-        stopping=lambda: False,
-        on_cycle=cycles.append,
-        jitter=lambda limit: 0.0,
+    cycles: list[Cycle] = []
+    watcher = fake_watcher(
+        clock,
+        lambda _min: PushRun([], [("ci", creds)], remaining={REPO: 63.0}),
+        cycles.append,
         refresh_before=timedelta(seconds=60),
     )
     with pytest.raises(UsageError, match="lifetime \\(60s\\)"):
         watcher.run()
-    assert [c.next_at for c in cycles] == [None]  # type: ignore[attr-defined]
+    assert [c.next_at for c in cycles] == [None]
     assert clock.waits == []
 
 
@@ -257,6 +315,7 @@ def test_a_sign_in_needed_ends_the_loop() -> None:
         push=push,
         now=clock.now,
         wait=clock.wait,
+        monotonic=clock.monotonic,
         stopping=lambda: False,
         on_cycle=lambda c: None,
         jitter=lambda limit: 0.0,

@@ -14,13 +14,14 @@ from types import TracebackType
 class Watch:
     """`sso-sync watch` in its own process; stderr lines arrive on a queue as they are written."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        """`env`: added to this process's environment for the child."""
         self.proc = subprocess.Popen(
             [str(Path(sys.executable).with_name("sso-sync")), "watch", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=dict(os.environ),
+            env={**os.environ, **(env or {})},
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.stderr: list[str] = []

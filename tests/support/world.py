@@ -23,9 +23,13 @@ NAMES = [
 
 
 def write_config(home: Path, sandbox: Sandbox) -> Path:
+    return write_config_for(home, sandbox.config.start_url, sandbox.config.region)
+
+
+def write_config_for(home: Path, start: str, region: str) -> Path:
+    """The AWS config of the test world, for a sandbox at `start` (in this process or not)."""
     config = home / ".aws" / "config"
     config.parent.mkdir(parents=True, exist_ok=True)
-    start, region = sandbox.config.start_url, sandbox.config.region
     config.write_text(
         f"""\
 # a comment the tools must leave alone

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from sso_sync.aws.signin.flow import SignInResult
     from sso_sync.aws.status import StatusReport
     from sso_sync.deadline import Deadline
+    from sso_sync.server_clock import ServerClock
     from sso_sync.terminal import Terminal
 
 
@@ -32,6 +33,7 @@ class AwsSession:
         terminal: Terminal,
         unsaved: SsoProfile | None = None,
         deadline: Deadline | None = None,
+        server_clock: ServerClock | None = None,
     ) -> None:
         """`unsaved` is a profile not (yet) in the config file, as `configure` signs in for.
         `deadline` bounds every AWS call (the command's `--timeout`); a sign-in talks to the
@@ -43,8 +45,9 @@ class AwsSession:
         self.deadline = deadline
         self.environ = environ
         self.terminal = terminal
+        self.server_clock = server_clock
         self.paths = paths or AwsPaths.from_environ(environ)
-        self.session = clients.aws_session(self.paths, deadline=deadline)
+        self.session = clients.aws_session(self.paths, deadline=deadline, server_clock=server_clock)
         if unsaved is None:
             name = profile_name_or_default(profile, environ)
             self.profile = load_profile(self.session, name, self.paths.config_file)
@@ -163,4 +166,6 @@ class AwsSession:
                 sso=self.sso,
                 sts_for=sts_for,
                 region=region,
+                # Expiries are the servers' times: judged by their clock, as far as it is known.
+                **({"now": self.server_clock.now} if self.server_clock is not None else {}),
             )

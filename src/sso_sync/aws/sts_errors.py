@@ -26,6 +26,11 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 
 def sts_refusal(error: Mapping[str, Any], secrets: Iterable[str]) -> tuple[str, str]:
     """(code, the first line of the message, redacted) of a botocore ClientError's `Error`."""
+    from sso_sync.server_clock import skew_hint
+
     code = str(error.get("Code", "") or "")
     lines = str(error.get("Message", "") or "").splitlines()
-    return code, redact(lines[0], secrets) if lines else ""
+    message = redact(lines[0], secrets) if lines else ""
+    # "Signature expired", RequestExpired: the request's time, not the credentials, is wrong.
+    hint = skew_hint(f"{code} {message}")
+    return code, f"{message}: {hint}" if hint else message

@@ -7,6 +7,7 @@ own context (`CliRunner.invoke(app, argv, obj=Context(...))`) instead of patchin
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -17,8 +18,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sso_sync.durations import utc_now
-
 if TYPE_CHECKING:
     from sso_sync.aws.profiles import AwsPaths, SsoProfile
     from sso_sync.aws.session import AwsSession
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
     from sso_sync.github.app_auth import AppInstallations, AppSettings
     from sso_sync.github.rest import GitHubApi
     from sso_sync.keepfresh.state import StateStore
+    from sso_sync.server_clock import Reading, ServerClock
     from sso_sync.terminal import Steps, Terminal
 
 
@@ -34,15 +34,53 @@ class Context:
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     # Looked up when asked: a test runner swaps sys.stdin after this is made.
     stdin_isatty: Callable[[], bool] = field(default=lambda: sys.stdin.isatty())  # noqa: PLW0108
-    now: Callable[[], datetime] = utc_now
+    # Now by the servers' clock (server_clock.py: this machine's, corrected by the offset their
+    # `Date` headers showed), unless a test hands in its own.
+    now: Callable[[], datetime] = field(default=None)  # type: ignore[assignment]  # set below
     terminal: Terminal = field(default=None)  # type: ignore[assignment]  # set below
     json_printed: int = 0  # JSON objects printed on stdout (cli/app.py reads it on an error)
+    _server_clock: ServerClock | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.terminal is None:
             from sso_sync.cli.ui import CliTerminal
 
             self.terminal = CliTerminal(self.environ)
+        if self.now is None:
+            self.now = lambda: self.server_clock().now()
+
+    def server_clock(self) -> ServerClock:
+        """The offsets recorded in the state file, then each answer's; a change is written back."""
+        if self._server_clock is None:
+            from sso_sync.errors import SsoSyncError
+
+            # A state file that cannot be read or written must not fail a command that only
+            # measures the clock (the command that needs the file says why): the offset is
+            # still used for this run.
+            try:
+                store = self.state_store()
+                readings = store.read_clock()
+            except (OSError, SsoSyncError):
+                return self._clock_of({}, None)
+
+            def note(source: str, reading: Reading) -> None:
+                try:
+                    store.record_clock(source, reading)
+                except (OSError, SsoSyncError) as exc:
+                    logging.getLogger(__name__).debug("clock offset not recorded: %s", exc)
+
+            return self._clock_of(readings, note)
+        return self._server_clock
+
+    def _clock_of(
+        self,
+        readings: dict[str, Reading],
+        note: Callable[[str, Reading], None] | None,
+    ) -> ServerClock:
+        from sso_sync.server_clock import ServerClock
+
+        self._server_clock = ServerClock(readings=readings, on_change=note)
+        return self._server_clock
 
     def out_json(self, data: object) -> None:
         """The command's result as one JSON document on stdout, counted: an error that follows
@@ -72,7 +110,12 @@ class Context:
         from sso_sync.aws.session import AwsSession
 
         return functools.partial(
-            AwsSession, paths=paths, environ=self.environ, terminal=self.terminal, deadline=deadline
+            AwsSession,
+            paths=paths,
+            environ=self.environ,
+            terminal=self.terminal,
+            deadline=deadline,
+            server_clock=self.server_clock(),
         )
 
     def aws(
@@ -110,6 +153,7 @@ class Context:
             on_long_wait=self.terminal.say if announce_waits else None,
             app=app,
             permissions=permissions,
+            server_clock=self.server_clock(),
         )
 
     def github(

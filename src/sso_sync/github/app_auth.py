@@ -1,29 +1,32 @@
 """GitHub App authentication: the App's key, its installations, installation tokens per owner.
 
 As GitHub documents it ("Authenticating as a GitHub App installation"): a JWT signed with the
-App's private key (made by PyGithub's `Auth.AppAuth`: RS256, `iss` the App id, issued 60 s back,
-5 minutes' life) finds the installation of each target owner (`GET
-/repos/{owner}/{repo}/installation`, `/orgs/{org}/installation`, `/users/{username}/installation`,
-once per owner per run) and mints an installation token (`POST
-/app/installations/{id}/access_tokens`, once per installation per run) limited to the
-permissions the run needs. Tokens live in memory only, never on disk or in output. Every request,
-the JWT's included, goes through `GitHubApi` (pacing, retries, the run's deadline).
+App's private key (RS256 with PyGithub's signer, `iss` the App id, issued 60 s back, 5 minutes'
+life, dated by GitHub's clock as its answers' `Date` tells it: server_clock.py) finds the
+installation of each target owner (`GET /repos/{owner}/{repo}/installation`,
+`/orgs/{org}/installation`, `/users/{username}/installation`, once per owner per run) and mints
+an installation token (`POST /app/installations/{id}/access_tokens`, once per installation per
+run) limited to the permissions the run needs. Tokens live in memory only, never on disk or in
+output. Every request, the JWT's included, goes through `GitHubApi` (pacing, retries, the run's
+deadline).
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from sso_sync.errors import GitHubError, UsageError
+from sso_sync.server_clock import skew_hint
 
 if TYPE_CHECKING:
-    from sso_sync.github.rest import GitHubApi
+    from sso_sync.github.rest import GitHubApi, Response
     from sso_sync.github.targets import Target, TargetSet
 
 APP_ID_ENV = "SSO_SYNC_GITHUB_APP_ID"
@@ -223,7 +226,7 @@ class AppInstallations:
         from github import Auth
 
         self.settings = settings
-        self._auth = Auth.AppAuth(int(settings.app_id), private_key_pem)
+        self._sign = Auth.AppAuth.create_jwt_sign(private_key_pem, "RS256")
         self._permissions = None if permissions is None else dict(permissions)
         self._granted: dict[int, dict[str, str]] = {}
         self._api: GitHubApi | None = None
@@ -237,12 +240,29 @@ class AppInstallations:
 
     def header(self, path: str, owner: str | None) -> str:
         if _APP_PATH.match(path.split("?", 1)[0]):
-            return f"Bearer {self._auth.token}"
+            return f"Bearer {self._jwt()}"
         parsed = _owner_of(path)
         name = parsed[1] if parsed else owner
         if name is None:
             raise GitHubError(f"{path}: no owner to choose a GitHub App installation for")
         return f"token {self._token(self._installation(name, path))}"
+
+    def _jwt(self) -> str:
+        """Dated by GitHub's clock: GitHub refuses a JWT issued in its future, or that lives
+        more than 10 minutes by its clock."""
+        clock = self._api.server_clock if self._api is not None else None
+        now = int(clock.time("github") if clock is not None else time.time())
+        signed = self._sign({"iat": now - 60, "exp": now + 300, "iss": str(self.settings.app_id)})
+        return signed.decode("utf-8") if isinstance(signed, bytes) else signed
+
+    def _app_request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Response:
+        """A request as the App. A JWT refused for its dates is sent once more: the refusal's
+        `Date` has just told how far off this machine's clock is."""
+        assert self._api is not None, "bind() the GitHubApi first"
+        response = self._api.request(method, path, body)
+        if response.status == 401 and skew_hint(response.message) is not None:
+            response = self._api.request(method, path, body)
+        return response
 
     def granted(self, owner: str) -> dict[str, str] | None:
         """What the owner's installation was granted, once it has been looked up."""
@@ -277,7 +297,7 @@ class AppInstallations:
         else:
             tries = [f"/orgs/{o}/installation", f"/users/{o}/installation"]
         for attempt in tries:
-            response = self._api.request("GET", attempt)
+            response = self._app_request("GET", attempt)
             if response.status == 404:
                 continue
             self._refused(response.status, response.message, f"finding its installation on {owner}")
@@ -315,7 +335,7 @@ class AppInstallations:
         if permissions is None:
             with self._lock:
                 permissions = dict.fromkeys(self._granted.get(installation_id, {}), "read")
-        response = self._api.request(
+        response = self._app_request(
             "POST",
             f"/app/installations/{installation_id}/access_tokens",
             {"permissions": permissions} if permissions else {},
@@ -346,6 +366,14 @@ class AppInstallations:
         return token
 
     def _refused(self, status: int, message: str, what: str) -> None:
+        clock = self._api.server_clock if self._api is not None else None
+        hint = skew_hint(message, clock.offset_of("github") if clock is not None else None)
+        if status == 401 and hint is not None:
+            raise GitHubError(
+                f"GitHub refused GitHub App {self.settings.app_id}'s JWT while {what} ({message}): "
+                + hint,
+                status=401,
+            )
         if status == 401:
             raise GitHubError(
                 f"GitHub refused GitHub App {self.settings.app_id}'s JWT while {what}: check "

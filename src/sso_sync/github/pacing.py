@@ -50,14 +50,19 @@ class Pacer:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.policy = policy or PacingPolicy()
         self._clock = clock
+        self._wall_clock = wall_clock
         self._sleep = sleep
         self._lock = threading.Lock()
         self._tokens = self.policy.burst_points
         self._updated = clock()
         self._paused_until = 0.0
+        # The same pause's end on the wall clock: a pause (a rate-limit reset, up to an hour)
+        # also ends when the wall clock gets there, as after a suspend it does first.
+        self._paused_until_wall = 0.0
         self._pause_why = ""
         self._pause_told = True  # nothing to tell until a pause is asked for
 
@@ -67,6 +72,7 @@ class Pacer:
         with self._lock:
             if when > self._paused_until:
                 self._paused_until, self._pause_why, self._pause_told = when, why, told
+                self._paused_until_wall = self._wall_clock() + (when - self._clock())
 
     def acquire(
         self,
@@ -85,6 +91,9 @@ class Pacer:
                 self._tokens = min(cap, self._tokens + (now - self._updated) * rate)
                 self._updated = now
                 wait = max(0.0, self._paused_until - now)
+                by_wall = self._paused_until_wall - self._wall_clock()
+                if by_wall < wait - 1.0:  # the machine slept through part of the pause
+                    wait = max(0.0, by_wall)
                 if wait == 0.0 and self._tokens >= points:
                     self._tokens -= points
                     return None

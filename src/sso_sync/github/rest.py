@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sso_sync.deadline import Deadline
 from sso_sync.errors import (
@@ -22,6 +22,9 @@ from sso_sync.errors import (
 )
 from sso_sync.github.pacing import LONG_WAIT, Pacer, request_points
 from sso_sync.github.retry import RetryPolicy, backoff, is_rate_limited, server_delay, should_retry
+
+if TYPE_CHECKING:
+    from sso_sync.server_clock import ServerClock
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +116,10 @@ class GitHubApi:
         wall_clock: Callable[[], float] = time.time,
         authorizer: Authorizer | None = None,
         on_long_wait: Callable[[str], None] | None = None,
+        server_clock: ServerClock | None = None,
     ) -> None:
-        """`on_long_wait` is told, in one line, of every retry wait over `LONG_WAIT` seconds."""
+        """`on_long_wait` is told, in one line, of every retry wait over `LONG_WAIT` seconds;
+        `server_clock` of every answer's `Date` (how far this machine's clock is off)."""
         if (requester is None) == (requester_factory is None):
             raise TypeError("give exactly one of requester and requester_factory")
         self._single = requester
@@ -130,13 +135,14 @@ class GitHubApi:
         self._sleep = sleep or self._sleep_unless_cancelled
         self._clock = clock
         self._wall_clock = wall_clock
-        self._pacer = pacer or Pacer(clock=clock, sleep=self._sleep)
+        self._pacer = pacer or Pacer(clock=clock, sleep=self._sleep, wall_clock=wall_clock)
         # The command's one deadline (its watchdog cuts requests in flight); `timeout` alone
         # makes one that starts now, for callers without a command around them.
         self.deadline = deadline or Deadline(timeout, clock=clock)
         self.log = RequestLog()
         self.authorizer = authorizer
         self._on_long_wait = on_long_wait
+        self.server_clock = server_clock
 
     def cancel(self) -> None:
         """Requests not yet started fail with `Cancelled`."""
@@ -156,7 +162,11 @@ class GitHubApi:
         return None if math.isinf(left) else self._clock() + left
 
     def _sleep_unless_cancelled(self, seconds: float) -> None:
-        if self._cancelled.wait(seconds):
+        from sso_sync.waiting import sliced_wait, time_left
+
+        # In slices, on both clocks: a Retry-After of many minutes must not outlast a suspend.
+        left = time_left(seconds, wall=self._wall_clock, monotonic=self._clock)
+        if sliced_wait(left, self._cancelled.wait):
             raise Cancelled("not sent: the run was stopped")
 
     def close(self) -> None:
@@ -236,6 +246,8 @@ class GitHubApi:
                 why = f"GitHub could not be reached ({type(exc).__name__})"
             else:
                 self.log.add(method, path, status)
+                if self.server_clock is not None:
+                    self.server_clock.observe("github", headers)
                 if self.deadline.expired:
                     # The watchdog may have cut this answer short (a peer dripping headers
                     # parses as a complete, empty 200): past the deadline, trust no answer.

@@ -8,6 +8,7 @@ does not keep this run from the targets that are free.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ class TargetLockWait:
     clock: Callable[[], float]  # monotonic
     sleep: Callable[[float], None]
     poll: float = 0.1
+    # The wall clock ends the wait too: the monotonic one stops while the machine sleeps.
+    wall: Callable[[], float] = time.time
 
 
 class Lock(Protocol):
@@ -34,7 +37,7 @@ def acquire_all(paths: Mapping[str, Path], wait: TargetLockWait) -> dict[str, Lo
     """Every lock it can take before `wait` runs out, by key."""
     from filelock import FileLock, Timeout
 
-    deadline = wait.clock() + wait.seconds
+    deadline, wall_deadline = wait.clock() + wait.seconds, wait.wall() + wait.seconds
     pending = dict(paths)
     held: dict[str, Lock] = {}
     try:
@@ -50,7 +53,7 @@ def acquire_all(paths: Mapping[str, Path], wait: TargetLockWait) -> dict[str, Lo
                     raise unusable_file(path, exc) from None
                 held[key] = file_lock
                 del pending[key]
-            left = deadline - wait.clock()
+            left = min(deadline - wait.clock(), wall_deadline - wait.wall())
             if not pending or left <= 0:
                 return held
             wait.sleep(min(wait.poll, left))

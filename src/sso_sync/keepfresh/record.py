@@ -102,6 +102,14 @@ def sts_caller(session: AwsSession, credentials: RoleCredentials) -> Caller:
         try:
             arn = sts.get_caller_identity()["Arn"]
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            raise AwsError(f"--record-who: STS GetCallerIdentity failed ({code})") from None
+            from sso_sync.server_clock import skew_hint
+
+            error = exc.response.get("Error", {})
+            code = error.get("Code", "")
+            # Only the hint, never STS's message: it can quote the request's signature.
+            hint = skew_hint(f"{code} {error.get('Message', '')}")
+            raise AwsError(
+                f"--record-who: STS GetCallerIdentity failed ({code})"
+                + (f": {hint}" if hint else "")
+            ) from None
     return caller_of(arn)

@@ -9,6 +9,8 @@ Freshness is this machine's record only: a push from elsewhere, `remove`, or `gh
 not seen here. What is kept for seeing it later: when GitHub stored each secret this machine
 wrote, by GitHub's clock (`written`; keepfresh/elsewhere.py compares it with `updated_at`). A
 file without it (older versions) reads as "no record", never as "changed".
+`clock` holds how far this machine's clock was from AWS's and GitHub's at their last answers
+(server_clock.py).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 from sso_sync.files import locked, parse_utc_timestamp, read_json, utc_timestamp, write_private_json
 from sso_sync.github.targets import Target
 from sso_sync.keepfresh.locks import TargetLockWait, acquire_all
+from sso_sync.server_clock import Reading
 
 STATE_FILE = "targets.json"
 # 2: each secret's own expiry (`secrets`); a version-1 file is read as it is (its one expiry
@@ -179,11 +182,7 @@ class StateStore:
             data = read_json(self.path) or {}
             current = {k: asdict(v) for k, v in self.read().items()}
             current.update({k: asdict(v) for k, v in records.items()})
-            jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
-            # Other sections (`notices`) are kept as they are.
-            write_private_json(
-                self.path, {**data, "version": VERSION, "targets": current, "jobs": jobs}
-            )
+            self._write(data, targets=current)
 
     def record_job(self, name: str, run: Mapping[str, Any]) -> None:
         """A scheduled job's last run (`at`, `ok`, `error`, `sign_in`), for `schedule status`."""
@@ -192,10 +191,43 @@ class StateStore:
             jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
             assert isinstance(jobs, dict)
             jobs[name] = dict(run)
-            targets = {k: asdict(v) for k, v in self.read().items()}
-            write_private_json(
-                self.path, {**data, "version": VERSION, "targets": targets, "jobs": jobs}
-            )
+            self._write(data, jobs=jobs)
+
+    def _write(self, data: Mapping[str, Any], **changed: Any) -> None:
+        """The file with `changed` sections replaced and the others kept (under the lock)."""
+        jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
+        clock = data.get("clock") if isinstance(data.get("clock"), dict) else {}
+        # Other sections (`notices`, ...) are kept as they are.
+        whole = {
+            **data,
+            "version": VERSION,
+            "targets": {k: asdict(v) for k, v in self.read().items()},
+            "jobs": jobs,
+            "clock": clock,
+        }
+        write_private_json(self.path, {**whole, **changed})
+
+    def record_clock(self, source: str, reading: Reading) -> None:
+        """How far this machine's clock is from `source`'s (server_clock.py), and when that
+        was measured: the offset `doctor` checks and freshness is judged by."""
+        with locked(self.path):
+            data = read_json(self.path) or {}
+            clock = dict(data.get("clock") or {}) if isinstance(data.get("clock"), dict) else {}
+            clock[source] = {"offset_seconds": reading.offset, "measured_at": reading.at}
+            self._write(data, clock=clock)
+
+    def read_clock(self) -> dict[str, Reading]:
+        """The offsets recorded, by source; none in a file written before they were."""
+        data = read_json(self.path) or {}
+        clock = data.get("clock")
+        out: dict[str, Reading] = {}
+        for source, entry in clock.items() if isinstance(clock, dict) else ():
+            if not isinstance(entry, dict):
+                continue
+            offset, at = entry.get("offset_seconds"), entry.get("measured_at")
+            if isinstance(offset, (int, float)) and isinstance(at, (int, float)):
+                out[str(source)] = Reading(float(offset), float(at))
+        return out
 
     def read_section(self, name: str) -> dict[str, Any]:
         """A section of the file other than the targets and jobs (`notices`); {} when absent."""
@@ -223,8 +255,7 @@ class StateStore:
             assert isinstance(jobs, dict)
             if jobs.pop(name, None) is None:
                 return
-            targets = {k: asdict(v) for k, v in self.read().items()}
-            write_private_json(self.path, {"version": VERSION, "targets": targets, "jobs": jobs})
+            self._write(data, jobs=jobs)
 
     def read_job(self, name: str) -> dict[str, Any] | None:
         data = read_json(self.path) or {}

@@ -2,7 +2,9 @@
 as the IAM Identity Center sign-in lasts.
 
 Each cycle is one `push --min-remaining` (its own client, its own `--timeout`). Between cycles
-the process sleeps on an event, so it uses no CPU, and a signal wakes it at once. When a target
+the process sleeps on an event, so it uses no CPU, and a signal wakes it at once. The sleep is
+cut into slices re-measured on the wall clock (waiting.py): after a laptop's suspend, a cycle
+that fell due while it slept runs within `WAKE_SLICE` seconds of waking. When a target
 fails, the next cycle comes sooner (backing off), but never lets the others' credentials lapse.
 A browser sign-in needed ends the loop: that `LoginRequired` goes up to the CLI (exit 3).
 
@@ -11,6 +13,7 @@ The clock, the wait and the jitter are passed in, so the tests drive the loop wi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -157,6 +160,7 @@ class Watcher:
     # After each push: the secrets found changed elsewhere (cycles.py's check).
     changed: Callable[[], list[ChangedSecret]] = list
     max_cycles: int | None = None  # for tests and the benchmark
+    monotonic: Callable[[], float] = time.monotonic  # bounds a wait when the wall clock is set back
 
     def run(self) -> None:
         """Until stopped (returns) or a sign-in is needed (raises LoginRequired). An explicit
@@ -184,9 +188,21 @@ class Watcher:
             self.on_cycle(cycle)
             if self.max_cycles is not None and number >= self.max_cycles:
                 return
-            delay = (next_at - self.now()).total_seconds()
-            if delay > 0 and self.wait(delay):
+            if self._sleep_until(next_at):
                 return
+
+    def _sleep_until(self, next_at: datetime) -> bool:
+        """Until `next_at` by the wall clock (a suspend moves it on), or as long as was asked by
+        the monotonic clock (a wall clock set back does not stretch it); True when stopped."""
+        from sso_sync.waiting import sliced_wait
+
+        asked = (next_at - self.now()).total_seconds()
+        monotonic_end = self.monotonic() + asked
+
+        def left() -> float:
+            return min((next_at - self.now()).total_seconds(), monotonic_end - self.monotonic())
+
+        return sliced_wait(left, self.wait)
 
     def _cycle(self, number: int, min_remaining: timedelta) -> Cycle:
         at = self.now()

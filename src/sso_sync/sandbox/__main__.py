@@ -68,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
         "line: 'credentials' live, 'expired_credentials' already expired (STS says so)",
     )
     parser.add_argument(
+        "--with-sso-token",
+        action="store_true",
+        help="also sign in (a refreshable session for the sso-session 'corp') and add the AWS "
+        "CLI token cache entry to the JSON line as 'sso_token', for a client in another process",
+    )
+    parser.add_argument(
         "--env-file",
         type=Path,
         metavar="FILE",
@@ -104,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             "env": sandbox.env(),
             "app_id": config.app_id,
         }
+        if args.with_sso_token:
+            announcement["sso_token"] = sandbox.mint_token(session_name="corp")
         if args.with_credentials:
             announcement.update(_live_and_expired_credentials(sandbox))
         written += _write_files(sandbox, args.env_file, args.app_key_file)

@@ -223,7 +223,7 @@ class AwsBackend:
         grant_types: list[str],
         redirect_uris: list[str],
     ) -> Client:
-        now = int(time.time())
+        now = int(self.config.now())
         client = Client(
             client_id=_random(string.ascii_letters + string.digits + "-_", 22),
             client_secret=base64.urlsafe_b64encode(os.urandom(96)).decode(),
@@ -243,7 +243,7 @@ class AwsBackend:
         lifetime = self.config.access_token_lifetime if expires_in is None else expires_in
         access = "aoa" + secrets.token_urlsafe(96)
         self.state.access_tokens[access] = AccessToken(
-            client.client_id, time.time() + lifetime, user=user
+            client.client_id, self.config.now() + lifetime, user=user
         )
         result: dict[str, Any] = {
             "accessToken": access,
@@ -267,7 +267,7 @@ class AwsBackend:
             "startUrl": self.config.start_url,
             "region": self.config.region,
             "accessToken": tokens["accessToken"],
-            "expiresAt": iso_z(time.time() + tokens["expiresIn"]),
+            "expiresAt": iso_z(self.config.now() + tokens["expiresIn"]),
         }
         if refreshable:
             cached |= {
@@ -294,7 +294,7 @@ class AwsBackend:
         self.revoke_refresh_tokens()
 
     def expire_credentials(self) -> None:
-        expired = int(time.time() * 1000) - 1000
+        expired = int(self.config.now() * 1000) - 1000
         for cred in self.state.credentials.values():
             cred.expiration_ms = min(cred.expiration_ms, expired)
 
@@ -320,7 +320,7 @@ class AwsBackend:
     def _bearer(self, request: Request) -> str:
         token = request.header("x-amz-sso_bearer_token") or ""
         info = self.state.access_tokens.get(token)
-        if info is None or not info.valid or info.expires_at <= time.time():
+        if info is None or not info.valid or info.expires_at <= self.config.now():
             raise _unauthorized()
         return token
 
@@ -376,7 +376,7 @@ class AwsBackend:
             access_key_id="ASIA" + _random(_UPPER_ALNUM, 16),
             secret_access_key=_random(string.ascii_letters + string.digits + "+/", 40),
             session_token=base64.b64encode(os.urandom(240)).decode(),
-            expiration_ms=int((time.time() + self.config.role_lifetime) * 1000),
+            expiration_ms=int((self.config.now() + self.config.role_lifetime) * 1000),
             account_id=account_id,
             role_name=role_name,
             user=user,
@@ -408,7 +408,7 @@ class AwsBackend:
         if (
             client is None
             or not hmac.compare_digest(client.client_secret, str(body.get("clientSecret") or ""))
-            or client.expires_at <= time.time()
+            or client.expires_at <= self.config.now()
         ):
             raise _oidc_error("InvalidClientException", "invalid_client", "Invalid client")
         return client
@@ -446,7 +446,7 @@ class AwsBackend:
         device_code = secrets.token_urlsafe(64)
         user_code = f"{_random(string.ascii_uppercase, 4)}-{_random(string.ascii_uppercase, 4)}"
         self.state.devices[device_code] = DeviceAuthorization(
-            client.client_id, user_code, time.time() + self.config.device_code_lifetime
+            client.client_id, user_code, self.config.now() + self.config.device_code_lifetime
         )
         verification = f"{start_url.rstrip('/')}/#/device"
         return json_response(
@@ -487,7 +487,7 @@ class AwsBackend:
         device = self.state.devices.get(device_code)
         if device is None or device.redeemed or device.client_id != client.client_id:
             raise _oidc_error("InvalidGrantException", "invalid_grant", "Invalid device code")
-        if device.expires_at <= time.time():
+        if device.expires_at <= self.config.now():
             raise _oidc_error("ExpiredTokenException", "expired_token", "Device code expired")
         manual = self.config.manual_device_approval
         if (manual and device.approved_by is None) or (
@@ -520,7 +520,7 @@ class AwsBackend:
         client = self.state.clients.get(request.arg("client_id") or "")
         redirect_uri = request.arg("redirect_uri") or ""
         challenge = request.arg("code_challenge") or ""
-        if client is None or client.expires_at <= time.time():
+        if client is None or client.expires_at <= self.config.now():
             raise _oidc_error("InvalidClientException", "invalid_client", "Unknown client")
         if (
             request.arg("response_type") != "code"
@@ -616,9 +616,41 @@ class AwsBackend:
                 "provided. Check your AWS Secret Access Key and signing method. Consult the "
                 "service documentation for details.",
             )
-        if cred.expiration_ms <= time.time() * 1000:
+        _check_signed_at(request.header("X-Amz-Date") or "", self.config.now())
+        if cred.expiration_ms <= self.config.now() * 1000:
             raise AwsFault(400, "ExpiredToken", _EXPIRED)
         return cred
+
+
+SIGNATURE_WINDOW = 15 * 60  # SigV4: a request signed more than 15 minutes off is refused
+
+
+def _check_signed_at(stamp: str, now: float) -> None:
+    """As STS words it when the signer's clock is off by more than the window."""
+    import calendar
+
+    try:
+        signed = calendar.timegm(time.strptime(stamp, "%Y%m%dT%H%M%SZ"))
+    except ValueError:
+        raise AwsFault(403, "IncompleteSignature", "X-Amz-Date is malformed") from None
+
+    def fmt(epoch: float) -> str:
+        return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(epoch))
+
+    if signed < now - SIGNATURE_WINDOW:
+        raise AwsFault(
+            403,
+            "SignatureDoesNotMatch",
+            f"Signature expired: {stamp} is now earlier than {fmt(now - SIGNATURE_WINDOW)} "
+            f"({fmt(now)} - 15 min.)",
+        )
+    if signed > now + SIGNATURE_WINDOW:
+        raise AwsFault(
+            403,
+            "SignatureDoesNotMatch",
+            f"Signature not yet current: {stamp} is still later than "
+            f"{fmt(now + SIGNATURE_WINDOW)} ({fmt(now)} + 15 min.)",
+        )
 
 
 def assumed_role_arn(cred: RoleCredential, user: str) -> str:

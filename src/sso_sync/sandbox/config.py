@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
+import time
 from dataclasses import dataclass, field
 
 _ALNUM = string.ascii_letters + string.digits
@@ -75,6 +76,16 @@ class SandboxConfig:
         default_factory=lambda: {"corp": ["internal", "upstream"]}
     )
     denied_actions: list[str] = field(default_factory=list)
+    # Seconds this sandbox's clock runs ahead of the machine's (negative: behind): its `Date`
+    # headers, expiries and signature checks all go by it, as a client's clock off would look.
+    clock_offset: float = 0.0
+
+    def now(self) -> float:
+        return time.time() + self.clock_offset
+
+    def github_now(self) -> float:
+        """GitHub's clock: the sandbox's, moved on by `github_clock_offset`."""
+        return self.now() + self.github_clock_offset
 
 
 @dataclass(frozen=True)

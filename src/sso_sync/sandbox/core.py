@@ -40,7 +40,7 @@ class Sandbox:
             return self
         apps: tuple[App, App] = (self._aws, self._github)
         for port, app in zip(self._ports, apps, strict=True):
-            self._servers.append(SandboxServer(port, app, self._hub))
+            self._servers.append(SandboxServer(port, app, self._hub, self.config.now))
         self.aws_url, self.github_url = (s.url for s in self._servers)
         self._aws.base_url, self._github.base_url = self.aws_url, self.github_url
         for server in self._servers:

@@ -63,8 +63,8 @@ def _invalid(*errors: str) -> GitHubFault:
     return GitHubFault(422, "Invalid request.", list(errors))
 
 
-def _now(offset: float = 0.0) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset))
+def _iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 @dataclass
@@ -139,7 +139,7 @@ class GitHubBackend:
         self._archived = {a.lower() for a in config.archived}
         self.app = github_app.AppState()
         self._used = 0
-        self._reset_at = int(time.time()) + 3600
+        self._reset_at = int(self.config.github_now()) + 3600
 
     def add_repo(self, full_name: str, environments: list[str]) -> None:
         owner, name = full_name.split("/", 1)
@@ -173,9 +173,7 @@ class GitHubBackend:
         response.headers.setdefault("x-ratelimit-resource", "core")
         response.headers.setdefault("x-github-api-version-selected", "2022-11-28")
         # GitHub's clock, as `updated_at` is: a test moves both with `github_clock_offset`.
-        response.headers.setdefault(
-            "Date", formatdate(time.time() + self.config.github_clock_offset, usegmt=True)
-        )
+        response.headers.setdefault("Date", formatdate(self.config.github_now(), usegmt=True))
 
     def handle(self, request: Request, service: str, operation: str) -> Response:
         try:
@@ -218,7 +216,7 @@ class GitHubBackend:
         if hmac.compare_digest(token, self.config.github_token):
             return None
         installation = self.app.tokens.get(token)
-        if installation is None or installation.expires_at <= time.time():
+        if installation is None or installation.expires_at <= self.config.github_now():
             raise GitHubFault(401, "Bad credentials")
         return installation
 
@@ -228,7 +226,9 @@ class GitHubBackend:
         scheme, _, token = (request.header("Authorization") or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise GitHubFault(401, "A JSON web token could not be decoded")
-        problem = github_app.verify_jwt(self.app, self.config.app_id, token.strip(), time.time())
+        problem = github_app.verify_jwt(
+            self.app, self.config.app_id, token.strip(), self.config.github_now()
+        )
         if problem is not None:
             raise GitHubFault(401, problem)
 
@@ -254,7 +254,7 @@ class GitHubBackend:
             permissions, problem = github_app.grant(self._app_permissions(), asked)
             if permissions is None:
                 raise GitHubFault(422, problem or "Invalid request.")
-            expires = time.time() + self.config.installation_token_lifetime
+            expires = self.config.github_now() + self.config.installation_token_lifetime
             record = github_app.InstallationToken(ident, account, expires, permissions)
             token = github_app.new_token()
             self.app.tokens[token] = record
@@ -382,7 +382,7 @@ class GitHubBackend:
                 title = body.get("title") if isinstance(body, dict) else None
                 if not isinstance(title, str) or not title:
                     raise _invalid("title is missing")
-                now = _now()
+                now = _iso(self.config.github_now())
                 issue = Issue(
                     len(issues) + 1, title, body.get("body"), self.config.github_login, now
                 )
@@ -400,8 +400,8 @@ class GitHubBackend:
             if not isinstance(text, str) or not text:
                 raise _invalid("body is missing")
             ident = 9000 + sum(len(i.comments) for i in issues) + 1
-            issue.comments.append((ident, text, _now()))
-            issue.updated_at = _now()
+            issue.comments.append((ident, text, _iso(self.config.github_now())))
+            issue.updated_at = _iso(self.config.github_now())
             return json_response(201, self._comment_json(repo, issue, issue.comments[-1]))
         if m["comments"] and method == "GET":
             items = [self._comment_json(repo, issue, c) for c in issue.comments]
@@ -411,9 +411,9 @@ class GitHubBackend:
             state = body.get("state") if isinstance(body, dict) else None
             if state in ("open", "closed"):
                 issue.state = state
-                issue.closed_at = _now() if state == "closed" else None
+                issue.closed_at = _iso(self.config.github_now()) if state == "closed" else None
                 issue.state_reason = body.get("state_reason") if state == "closed" else "reopened"
-            issue.updated_at = _now()
+            issue.updated_at = _iso(self.config.github_now())
         elif method != "GET":
             raise _not_found()
         return json_response(200, self._issue_json(repo, issue))
@@ -824,7 +824,7 @@ class GitHubBackend:
                 raise _invalid("selected_repository_ids must name repositories you can access")
             selected = list(ids)
         store = self.state.secrets.setdefault(scope, {})
-        now = _now(self.config.github_clock_offset)
+        now = _iso(self.config.github_now())
         existing = store.get(name)
         store[name] = StoredSecret(
             value=value,
@@ -919,7 +919,7 @@ class GitHubBackend:
                     raise _invalid("value is required")
                 if name in store:
                     raise GitHubFault(409, "Already exists - Variable already exists")
-                now = _now(self.config.github_clock_offset)
+                now = _iso(self.config.github_now())
                 store[name] = Variable(body["value"], now, now)
                 return json_response(201, {})
             raise _not_found()
@@ -945,7 +945,7 @@ class GitHubBackend:
                 if not isinstance(body["value"], str):
                     raise _invalid("value must be a string")
                 var.value = body["value"]
-            var.updated_at = _now(self.config.github_clock_offset)
+            var.updated_at = _iso(self.config.github_now())
             del store[name]
             store[new_name] = var
             return Response(204)

@@ -135,8 +135,11 @@ class SandboxServer(ThreadingHTTPServer):
     # Keep-alive clients would otherwise make server_close() wait for them to hang up.
     block_on_close = False
 
-    def __init__(self, port: int, app: App, hub: Hub) -> None:
+    def __init__(
+        self, port: int, app: App, hub: Hub, clock: Callable[[], float] = time.time
+    ) -> None:
         self.app = app
+        self.clock = clock
         self.hub = hub
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
@@ -272,7 +275,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def date_time_string(self, timestamp: float | None = None) -> str:
         # A backend that keeps its own clock (GitHub's, moved by `github_clock_offset`) names
         # the answer's `Date` itself; `send_response` writes it here.
-        return self._date or super().date_time_string(timestamp)
+        # Otherwise the sandbox's own clock (`SandboxConfig.clock_offset`).
+        server: SandboxServer = self.server  # type: ignore[assignment]
+        return self._date or super().date_time_string(
+            server.clock() if timestamp is None else timestamp
+        )
 
     def _send(self, response: Response) -> None:
         self._date = response.headers.get("Date")

@@ -14,7 +14,6 @@ import base64
 import os
 import re
 import secrets
-import time
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -125,7 +124,7 @@ def _ecr_get_authorization_token(
     _allow(backend, cred, "ecr:GetAuthorizationToken", "*")
     password = base64.b64encode(os.urandom(288)).decode()
     wire = base64.b64encode(f"AWS:{password}".encode()).decode()
-    expires = time.time() + backend.config.ecr_token_lifetime
+    expires = backend.config.now() + backend.config.ecr_token_lifetime
     region = _region(request)
     _record(
         backend,
@@ -181,7 +180,7 @@ def _codeartifact_get_authorization_token(
             f"durationSeconds must be 0 or between {_MIN_DURATION} and {_MAX_DURATION}",
         )
     # 0: as long as the credentials that asked.
-    expires = cred.expiration_ms / 1000 if duration == 0 else time.time() + duration
+    expires = cred.expiration_ms / 1000 if duration == 0 else backend.config.now() + duration
     token = secrets.token_urlsafe(384)
     _record(
         backend,

@@ -69,7 +69,7 @@ def doctor(
     secret. Exit 0 when every applicable check passes, 1 otherwise.
     """
     from sso_sync.config_trust import is_trusted
-    from sso_sync.doctor import DoctorReport, check_config_file, not_checked
+    from sso_sync.doctor import DoctorReport, check_clock, check_config_file, not_checked
     from sso_sync.sets import find_config, load_config
 
     registries = _Registries(ecr, codeartifact, codeartifact_owner, region)
@@ -102,6 +102,7 @@ def doctor(
                 report.checks += _aws_checks(name, deadline, registries, several=len(profiles) > 1)
         issue = notify_issue or next((s.notify_issue for s in sets if s.notify_issue), None)
         report.checks += _github_checks(targets, sets, targets_problem, api_url, deadline, issue)
+        report.checks.append(check_clock(current().server_clock().readings))
         report.checks.append(config_check)
         report.checks.append(_schedule_check(targets, sets))
         if targets_problem is not None and config_check.status != "fail":
