@@ -171,3 +171,22 @@ def test_a_version_1_state_file_is_read_and_written_back_as_version_2(tmp_path: 
     assert data["version"] == VERSION == 2
     assert data["targets"][target_key(APP, "")]["expires_at"] == "2026-12-07T11:00:00Z"
     assert set(data["jobs"]) == {"sso-sync-a", "sso-sync-b"}
+
+
+def test_a_source_added_to_a_pushed_target_makes_it_due_at_once(world: World) -> None:
+    """A job that gains a registry token (or any new row) pushes it on its next run, however
+    long the role credentials it already pushed have left."""
+    import os
+
+    world.seed_token()
+    ctx = Context(environ=dict(os.environ), terminal=Quiet(), stdin_isatty=lambda: False)
+    roles_only = (TargetSet(None, "ci", "", (APP,)),)
+    assert _push(world, ctx, roles_only).ok
+    still_fresh = _push(world, ctx, roles_only, min_remaining=timedelta(minutes=10))
+    assert [h.outcome for h in still_fresh.held] == ["fresh"]
+    token = ShortLivedToken()
+    widened = (TargetSet(None, "ci", "", (APP,), sources=(ROLE_CREDENTIALS, token)),)
+    run = _push(world, ctx, widened, min_remaining=timedelta(minutes=10))
+    assert run.held == [] and run.results and run.results[0].ok
+    stored = world.sandbox.secrets("repos/octo-org/app/actions")
+    assert stored["TEST_REGISTRY_TOKEN"].value == token.value

@@ -99,3 +99,19 @@ def test_credentials_that_would_break_a_line_are_refused_when_issued(
     assert result.exit_code == 1
     assert world.sandbox.secrets(f"repos/{REPO}/actions") == {}
     assert not list((world.home / ".aws" / "cli" / "cache").glob("*.json"))
+
+
+def test_a_newline_in_the_config_path_cannot_fake_a_line_of_output(
+    world: World, run, tmp_path: Path
+) -> None:
+    """`Using sets from PATH` quotes a path the user's directory names chose: a newline in it
+    is shown escaped, so it cannot add a line that looks like the tool's own."""
+    folder = tmp_path / "team\nerror: forged line"
+    folder.mkdir()
+    config = folder / "sso-sync.toml"
+    config.write_text(f'[sets.app]\ntargets = [{{ repo = "{REPO}" }}]\nprofile = "ci"\n')
+    world.seed_token()
+    result = run("push", "app", "--config", str(config), "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert not [line for line in result.stderr.splitlines() if line.startswith("error: forged")]
+    assert "team\\nerror: forged line" in result.stderr

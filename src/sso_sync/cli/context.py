@@ -7,7 +7,6 @@ own context (`CliRunner.invoke(app, argv, obj=Context(...))`) instead of patchin
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
     from sso_sync.github.app_auth import AppInstallations, AppSettings
     from sso_sync.github.rest import GitHubApi
     from sso_sync.keepfresh.state import StateStore
-    from sso_sync.server_clock import Reading, ServerClock
+    from sso_sync.server_clock import LazyClock, ServerClock
     from sso_sync.terminal import Steps, Terminal
 
 
@@ -39,48 +38,25 @@ class Context:
     now: Callable[[], datetime] = field(default=None)  # type: ignore[assignment]  # set below
     terminal: Terminal = field(default=None)  # type: ignore[assignment]  # set below
     json_printed: int = 0  # JSON objects printed on stdout (cli/app.py reads it on an error)
-    _server_clock: ServerClock | None = field(default=None, repr=False)
+    _lazy_clock: LazyClock = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        from sso_sync.keepfresh.state import recorded_clock, store_for
+        from sso_sync.server_clock import LazyClock
+
+        store = functools.partial(store_for, self.environ)
+        self._lazy_clock = LazyClock(functools.partial(recorded_clock, store))
         if self.terminal is None:
             from sso_sync.cli.ui import CliTerminal
 
             self.terminal = CliTerminal(self.environ)
         if self.now is None:
-            self.now = lambda: self.server_clock().now()
+            self.now = self._lazy_clock.now  # read when first asked: `--help` reads no file
 
     def server_clock(self) -> ServerClock:
-        """The offsets recorded in the state file, then each answer's; a change is written back."""
-        if self._server_clock is None:
-            from sso_sync.errors import SsoSyncError
-
-            # A state file that cannot be read or written must not fail a command that only
-            # measures the clock (the command that needs the file says why): the offset is
-            # still used for this run.
-            try:
-                store = self.state_store()
-                readings = store.read_clock()
-            except (OSError, SsoSyncError):
-                return self._clock_of({}, None)
-
-            def note(source: str, reading: Reading) -> None:
-                try:
-                    store.record_clock(source, reading)
-                except (OSError, SsoSyncError) as exc:
-                    logging.getLogger(__name__).debug("clock offset not recorded: %s", exc)
-
-            return self._clock_of(readings, note)
-        return self._server_clock
-
-    def _clock_of(
-        self,
-        readings: dict[str, Reading],
-        note: Callable[[str, Reading], None] | None,
-    ) -> ServerClock:
-        from sso_sync.server_clock import ServerClock
-
-        self._server_clock = ServerClock(readings=readings, on_change=note)
-        return self._server_clock
+        """The offsets recorded in the state file, then each answer's; a change is written back
+        (keepfresh/state.py `recorded_clock`), made when first asked."""
+        return self._lazy_clock.clock()
 
     def out_json(self, data: object) -> None:
         """The command's result as one JSON document on stdout, counted: an error that follows
@@ -177,10 +153,9 @@ class Context:
         )()
 
     def state_store(self) -> StateStore:
-        from sso_sync.keepfresh.state import StateStore
-        from sso_sync.state_dir import state_dir
+        from sso_sync.keepfresh.state import store_for
 
-        return StateStore(state_dir(self.environ))
+        return store_for(self.environ)
 
 
 # The running command's context, set by the app's callback before the command runs (typer 0.29

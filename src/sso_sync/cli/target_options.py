@@ -245,7 +245,7 @@ class TargetOptions:
         )
         source = config_file_of(sets)
         if source is not None:
-            ui.err(f"Using sets from {source}")
+            ui.err(f"Using sets from {ui.one_line(source)}")
         return sets if sources is None else sources.apply(sets)
 
 

@@ -77,6 +77,7 @@ def push_when_due(
                     and left is not None
                     and left >= min_remaining.total_seconds()
                     and key not in force
+                    and _holds_every_secret(record, target_set)
                     and (role_of is None or _same_role(record, role_of(target_set.profile)))
                 ):
                     held.append(HeldTarget(target, target_set.name, "fresh", left))
@@ -102,6 +103,19 @@ def push_when_due(
         run.held = held
         run.remaining = _remaining(run, due_sets, now())
         return run
+
+
+def _holds_every_secret(record: TargetRecord, target_set: TargetSet) -> bool:
+    """Whether the target holds every secret the set now pushes, by this machine's record: a
+    source added since (`--ecr` on a job that pushed role credentials only) makes it due at once,
+    however long the older secrets have left. A record from before each secret was recorded
+    (state file version 1) held the role credentials alone."""
+    from sso_sync.sources import ROLE_CREDENTIALS
+
+    if record.secrets is None:
+        return target_set.sources == (ROLE_CREDENTIALS,)
+    held = {name.upper() for name in record.secrets}
+    return all(name.upper() in held for name in target_set.secret_names())
 
 
 def _same_role(record: TargetRecord, role: tuple[str, str]) -> bool:

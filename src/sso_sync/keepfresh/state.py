@@ -26,7 +26,7 @@ from typing import Any
 from sso_sync.files import locked, parse_utc_timestamp, read_json, utc_timestamp, write_private_json
 from sso_sync.github.targets import Target
 from sso_sync.keepfresh.locks import TargetLockWait, acquire_all
-from sso_sync.server_clock import Reading
+from sso_sync.server_clock import Reading, ServerClock
 
 STATE_FILE = "targets.json"
 # 2: each secret's own expiry (`secrets`); a version-1 file is read as it is (its one expiry
@@ -276,3 +276,33 @@ class StateStore:
         finally:
             for lock in held.values():
                 lock.release()
+
+
+def store_for(environ: Mapping[str, str]) -> StateStore:
+    """This user's state file and locks, under `$XDG_STATE_HOME/sso-sync/` (state_dir.py)."""
+    from sso_sync.state_dir import state_dir
+
+    return StateStore(state_dir(environ))
+
+
+def recorded_clock(store: Callable[[], StateStore]) -> ServerClock:
+    """The servers' clock as this machine recorded it, each new measurement written back. A
+    state file that cannot be read or written must not fail a command that only measures the
+    clock (the command that needs the file says why): the offset is still used for the run."""
+    import logging
+
+    from sso_sync.errors import SsoSyncError
+
+    try:
+        opened = store()
+        readings = opened.read_clock()
+    except (OSError, SsoSyncError):
+        return ServerClock()
+
+    def note(source: str, reading: Reading) -> None:
+        try:
+            opened.record_clock(source, reading)
+        except (OSError, SsoSyncError) as exc:
+            logging.getLogger(__name__).debug("clock offset not recorded: %s", exc)
+
+    return ServerClock(readings=readings, on_change=note)
