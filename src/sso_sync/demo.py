@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +68,24 @@ NEXT_STEP = (
 )
 
 
+@contextmanager
+def _own_endpoints_only() -> Iterator[None]:
+    """botocore reads `AWS_ENDPOINT_URL*` (and a profile name) from the process environment
+    over a config file's `[services]`: a shell that exported another sandbox's environment
+    would send the demo's sign-in there. For the demo's length they are set aside."""
+    import os
+
+    outside = {
+        k: os.environ.pop(k)
+        for k in list(os.environ)
+        if k.startswith("AWS_ENDPOINT_URL") or k in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+    }
+    try:
+        yield
+    finally:
+        os.environ.update(outside)
+
+
 def run_demo(
     say: Callable[[str], None], make_sandbox: Callable[[], Sandbox] | None = None
 ) -> dict[str, Any]:
@@ -75,7 +94,11 @@ def run_demo(
 
     started = time.monotonic()
     sandbox_cm = (make_sandbox or Sandbox)()
-    with tempfile.TemporaryDirectory(prefix="sso-sync-demo-") as tmp, sandbox_cm as sandbox:
+    with (
+        _own_endpoints_only(),
+        tempfile.TemporaryDirectory(prefix="sso-sync-demo-") as tmp,
+        sandbox_cm as sandbox,
+    ):
         say(
             f"sandbox: IAM Identity Center and STS at {sandbox.aws_url}; "
             f"GitHub at {sandbox.github_url}"

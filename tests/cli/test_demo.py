@@ -73,3 +73,19 @@ def test_demo_output_holds_none_of_the_values_its_sandbox_minted() -> None:
         values |= {cred["accessKeyId"], cred["secretAccessKey"], cred["sessionToken"]}
     assert len(values) == 4
     assert not [v for v in values if v in text]
+
+
+def test_demo_uses_its_own_sandbox_whatever_endpoints_the_shell_exports(
+    isolated_env: Path, monkeypatch
+) -> None:
+    """A shell with another sandbox's environment loaded (as "Try it by hand" does) must not
+    redirect the demo: botocore reads AWS_ENDPOINT_URL_* over the demo's `[services]`."""
+    import os
+
+    for name in ("AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_STS"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # discard: nothing answers there
+    monkeypatch.setenv("AWS_PROFILE", "not-the-demos")
+    result = CliRunner().invoke(app, ["demo", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["ok"] is True
+    assert os.environ["AWS_ENDPOINT_URL_STS"] == "http://127.0.0.1:9"  # given back afterwards

@@ -11,8 +11,9 @@
 - `config_confirm`: showing a discovered config file's plan and confirming it once.
 - `context`: what a command is handed (`Context`: environment, terminal, clock, and the
   factories for the AWS side and the GitHub client); tests hand in their own.
-- `groups`: option groups as data (`GitHubAuth`, `Writing`, `Notifying`) that validate themselves
-  and write themselves back out as arguments (`to_argv`) for a scheduled job.
+- `groups`: option groups as data (`GitHubAuth`, `Writing`, `Notifying`, `Sources`) that
+  validate themselves and write themselves back out as arguments (`to_argv`) for a scheduled
+  job.
 - `notifying`: the notifier a command runs with (webhook, desktop, GitHub issue).
 - `commands/`: one short module per command: parse, call the core, print.
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
@@ -32,7 +33,7 @@ from sso_sync.cli.target_options import TargetOptions, config_file_of, target_op
 from sso_sync.errors import EXIT_INTERRUPTED, Cancelled, LoginRequired, UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from datetime import datetime, timedelta
 
     from sso_sync.deadline import Deadline
@@ -133,29 +134,11 @@ def watch(
     notifying = Notifying(notify_url_file, notify_issue)
     remote = (remote_sign_in, remote_sign_in_for)
     notifier, remote_with = _notifier(ctx, notifying, sets, auth, targets, remote)
-    stop = threading.Event()
-    exit_code = [0]
-    in_flight: list[GitHubApi] = []
-
-    def stop_sleep(seconds: float) -> None:
-        if stop.wait(seconds):
-            raise Cancelled("stopped by a signal")
-
-    def on_api(api: GitHubApi | None) -> None:
-        in_flight[:] = [api] if api is not None else []
-        if api is not None and stop.is_set():
-            api.cancel()
-
-    cycles = _cycles(ctx, targets, sets, auth, writing, stop_sleep, on_api, on_change, notifier)
+    stop = _Stop()
+    cycles = _cycles(
+        ctx, targets, sets, auth, writing, stop.sleep, stop.on_api, on_change, notifier
+    )
     cycles.start()
-
-    def on_signal(signum: int, _frame: Any) -> None:
-        # Between requests: those not sent yet are not sent; those in flight finish and are
-        # reported; the state file is written as usual.
-        exit_code[0] = EXIT_INTERRUPTED if signum == signal.SIGINT else 0
-        stop.set()
-        for api in list(in_flight):
-            api.cancel()
 
     warned: dict[str, datetime] = {}
 
@@ -170,27 +153,59 @@ def watch(
     watcher = Watcher(
         push=cycles.run,
         now=ctx.now,
-        wait=stop.wait,
-        stopping=stop.is_set,
+        wait=stop.event.wait,
+        stopping=stop.event.is_set,
         on_cycle=on_cycle,
         jitter=lambda limit: random.uniform(0, limit),  # noqa: S311 - spread, not secrecy
         refresh_before=margin,
         warnings=cycles.warnings,
         changed=cycles.changed,
     )
-    # SIGHUP (the terminal closed, an ssh session dropped) stops it as SIGTERM does.
-    stops = (signal.SIGTERM, signal.SIGINT, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []))
-    previous = {s: signal.signal(s, on_signal) for s in stops}
-    try:
-        _watch_until_done(ctx, watcher, cycles, stop_sleep, remote_with)
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-    if exit_code[0] == EXIT_INTERRUPTED:
+    with stop.on_signals():
+        _watch_until_done(ctx, watcher, cycles, stop.sleep, remote_with)
+    if stop.exit_code == EXIT_INTERRUPTED:
         ui.err("interrupted")
         raise typer.Exit(EXIT_INTERRUPTED)
-    if stop.is_set():
+    if stop.event.is_set():
         ui.err("stopped: the state file is up to date")
+
+
+class _Stop:
+    """How a signal stops `watch` between requests: those not sent yet are not sent, those in
+    flight finish and are reported, the state file is written as usual; SIGINT is exit 130,
+    SIGTERM and SIGHUP (the terminal closed, an ssh session dropped) exit 0."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.exit_code = 0
+        self._in_flight: list[GitHubApi] = []
+
+    def sleep(self, seconds: float) -> None:
+        if self.event.wait(seconds):
+            raise Cancelled("stopped by a signal")
+
+    def on_api(self, api: GitHubApi | None) -> None:
+        self._in_flight[:] = [api] if api is not None else []
+        if api is not None and self.event.is_set():
+            api.cancel()
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        self.exit_code = EXIT_INTERRUPTED if signum == signal.SIGINT else 0
+        self.event.set()
+        for api in list(self._in_flight):
+            api.cancel()
+
+    @contextmanager
+    def on_signals(self) -> Iterator[None]:
+        hup = [signal.SIGHUP] if hasattr(signal, "SIGHUP") else []
+        previous = {
+            s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT, *hup)
+        }
+        try:
+            yield
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
 
 def _margin(refresh_before: str | None) -> timedelta | None:
