@@ -190,3 +190,20 @@ def test_a_source_added_to_a_pushed_target_makes_it_due_at_once(world: World) ->
     assert run.held == [] and run.results and run.results[0].ok
     stored = world.sandbox.secrets("repos/octo-org/app/actions")
     assert stored["TEST_REGISTRY_TOKEN"].value == token.value
+
+
+def test_a_state_file_from_a_newer_version_is_refused_not_rewritten(world: World, run) -> None:
+    """Its unknown fields would be lost on the next write: exit 2 with the fix, file as it was."""
+    import os
+
+    from sso_sync.state_dir import state_dir
+
+    world.seed_token()
+    assert run("push", "--repo", "octo-org/app", "-p", "ci").exit_code == 0
+    path = state_dir(os.environ) / "targets.json"
+    newer = {**json.loads(path.read_text()), "version": 99, "future": {"kept": True}}
+    path.write_text(json.dumps(newer))
+    result = run("push", "--repo", "octo-org/app", "-p", "ci")
+    assert result.exit_code == 2, result.stderr
+    assert "written by a newer sso-sync (state version 99" in result.stderr
+    assert json.loads(path.read_text()) == newer

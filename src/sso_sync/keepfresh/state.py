@@ -164,6 +164,7 @@ class StateStore:
     def read(self) -> dict[str, TargetRecord]:
         """Every record; a missing or unreadable-as-JSON file is an empty record."""
         data = read_json(self.path) or {}
+        self._check_version(data)
         targets = data.get("targets")
         if not isinstance(targets, dict):
             return {}
@@ -193,8 +194,21 @@ class StateStore:
             jobs[name] = dict(run)
             self._write(data, jobs=jobs)
 
+    def _check_version(self, data: Mapping[str, Any]) -> None:
+        """A file a newer sso-sync wrote may hold what this one would drop on its next write:
+        refused (exit 2), never rewritten as an older version."""
+        from sso_sync.errors import ConfigError
+
+        version = data.get("version")
+        if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+            raise ConfigError(
+                f"{self.path} was written by a newer sso-sync (state version {version}, this "
+                f"one reads up to {VERSION}): upgrade sso-sync, or move the file away"
+            )
+
     def _write(self, data: Mapping[str, Any], **changed: Any) -> None:
         """The file with `changed` sections replaced and the others kept (under the lock)."""
+        self._check_version(data)
         jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
         clock = data.get("clock") if isinstance(data.get("clock"), dict) else {}
         # Other sections (`notices`, ...) are kept as they are.
@@ -240,6 +254,7 @@ class StateStore:
         """Replace a section by `change(section)` under the file's lock; returns the new one."""
         with locked(self.path):
             data = read_json(self.path) or {}
+            self._check_version(data)
             old = data.get(name)
             new = change(dict(old) if isinstance(old, dict) else {})
             if new != old:  # most pushes change nothing here: no write
