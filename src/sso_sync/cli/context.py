@@ -137,20 +137,10 @@ class Context:
         api_url: str | None,
         deadline: float | Deadline,
         token_file: Path | None = None,
-        *,
-        announce_waits: bool = True,
-        app: AppSettings | AppInstallations | None = None,
-        permissions: Mapping[str, str] | None = None,
+        **options: Any,
     ) -> GitHubApi:
-        """A GitHub client (see `github_factory`)."""
-        return self.github_factory(
-            api_url,
-            deadline,
-            token_file,
-            announce_waits=announce_waits,
-            app=app,
-            permissions=permissions,
-        )()
+        """A GitHub client (`options` as `github_factory` takes them)."""
+        return self.github_factory(api_url, deadline, token_file, **options)()
 
     def state_store(self) -> StateStore:
         from sso_sync.keepfresh.state import store_for
