@@ -81,13 +81,25 @@ def secret_names(prefix: str, sources: tuple[CredentialSource, ...]) -> list[str
     return [prefix + name for source in sources for name in source.secret_names()]
 
 
+def source_key(source: CredentialSource, name: str) -> str:
+    """A value's key among one profile's: its source (with the source's own settings) and its
+    name, so two sets of one profile asking for one name from two sources (two CodeArtifact
+    domains, each set with its own prefix) each get their own value."""
+    return f"{source!r}:{name}"
+
+
+def name_of(key: str) -> str:
+    """The secret's name (unprefixed) in a `source_key`."""
+    return key.rsplit(":", 1)[-1]
+
+
 def fetch_all(
     sources: tuple[CredentialSource, ...], credentials: Credentials, aws: Any
 ) -> dict[str, IssuedSecret]:
-    """Every source's values for one profile, by unprefixed name."""
+    """Every source's values for one profile, by `source_key`."""
     issued: dict[str, IssuedSecret] = {}
     for source in sources:
-        issued.update((s.name, s) for s in source.fetch(credentials, aws))
+        issued.update((source_key(source, s.name), s) for s in source.fetch(credentials, aws))
     return issued
 
 

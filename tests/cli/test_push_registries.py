@@ -154,15 +154,19 @@ def test_config_sets_take_the_same_settings(
     result = run("push", "deps", "--config", "sso-sync.toml")
     assert result.exit_code == 0, result.stderr
     assert values(world, f"repos/{REPO}/dependabot") == issued_tokens(world)
-    # Two domains with one profile: refused before any request, naming the way out.
-    world.sandbox.clear_requests()
+    # Two domains with one profile, each set with its own prefix: each gets its own domain's
+    # token (a profile's values are told apart by their source, not by name alone).
+    world.sandbox.config.codeartifact_domains["other"] = ["internal"]
     both = run("push", "--config", "sso-sync.toml")
-    assert both.exit_code == 2
-    assert (
-        "set 'deps' and set 'other' ask for CODEARTIFACT_AUTH_TOKEN differently with the "
-        "same profile: give one of them its own profile"
-    ) in both.stderr
-    assert world.sandbox.requests == []
+    assert both.exit_code == 0, both.stderr
+    by_domain = {
+        t["domain"]: t["value"]
+        for t in world.sandbox.issued_registry_tokens
+        if t["kind"] == "codeartifact"
+    }
+    deps = values(world, f"repos/{REPO}/dependabot")["CODEARTIFACT_AUTH_TOKEN"]
+    other = values(world, "repos/octo-org/api/actions")["OTHER_CODEARTIFACT_AUTH_TOKEN"]
+    assert deps == by_domain["corp"] and other == by_domain["other"] and deps != other
 
 
 def test_a_config_set_without_anything_to_push_is_refused(

@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeAlias
 
 from sso_sync.errors import GitHubError, UsageError
 from sso_sync.github.targets import Target, TargetSet, Visibility, validate_secret_names
+from sso_sync.sources import source_key
 
 Action = Literal["create", "update", "set"]
 
@@ -192,27 +193,6 @@ def check_sets(sets: Sequence[TargetSet]) -> None:
                         f"{target.label}: {name} would be written by both {other} and "
                         f"{_set_label(target_set)}: give one of them another prefix"
                     )
-    _check_one_source_per_name(sets)
-
-
-def _check_one_source_per_name(sets: Sequence[TargetSet]) -> None:
-    """A profile's secrets are issued once per run, by unprefixed name: two sets of one profile
-    asking for a name from differently set sources (two CodeArtifact domains) would both get
-    one of the values. Refused before any request; a second profile for the same role (one
-    sign-in, see the README) gives each its own."""
-    issuer: dict[tuple[str | None, str], tuple[object, str]] = {}
-    for target_set in sets:
-        for source in target_set.sources:
-            for name in source.secret_names():
-                first = issuer.setdefault(
-                    (target_set.profile, name), (source, _set_label(target_set))
-                )
-                if first[0] != source:
-                    raise UsageError(
-                        f"{first[1]} and {_set_label(target_set)} ask for {name} differently "
-                        "with the same profile: give one of them its own profile (another "
-                        "profile for the same role shares the sign-in)"
-                    )
 
 
 def plan_sets(
@@ -233,7 +213,8 @@ def plan_sets(
     plans: list[TargetPlan] = []
     for target_set in sets:
         names = target_set.secret_names()
-        unprefixed = [n for source in target_set.sources for n in source.secret_names()]
+        # Each value is looked up by its source too (sources.source_key).
+        unprefixed = [source_key(src, n) for src in target_set.sources for n in src.secret_names()]
         for target in dict.fromkeys(target_set.targets):  # a target named twice is pushed once
             known = None if existing is None else existing.get(target)
             ids: tuple[int, ...] = ()

@@ -180,8 +180,15 @@ def _secret_expiry(
     issued = run.issued.get(profile)
     if issued is None and len(run.issued) == 1:
         issued = next(iter(run.issued.values()))
-    wanted = {n for source in target_set.sources for n in source.secret_names()}
-    return {target_set.prefix + n: t for n, t in (issued or {}).items() if n in wanted}
+    from sso_sync.sources import source_key
+
+    out: dict[str, datetime] = {}
+    for source in target_set.sources:
+        for name in source.secret_names():
+            when = (issued or {}).get(source_key(source, name))
+            if when is not None:
+                out[target_set.prefix + name] = when
+    return out
 
 
 def _remaining(run: PushRun, sets: Sequence[TargetSet], at: datetime) -> dict[str, float | None]:

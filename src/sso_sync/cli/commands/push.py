@@ -215,13 +215,13 @@ def print_push(run: PushRun, as_json: bool, *, config_file: str | None = None) -
 def registry_expiries(run: PushRun) -> list[str]:
     """`ECR_PASSWORD expires at ... (11 h 59 min left)`: each secret a source other than the
     role credentials issued (a registry token keeps its own expiry), once per name and time."""
-    from sso_sync.sources import ROLE_SECRET_NAMES
+    from sso_sync.sources import ROLE_SECRET_NAMES, name_of
 
     seen = {
-        (name, when)
+        (name_of(key), when)
         for issued in run.issued.values()
-        for name, when in issued.items()
-        if name not in ROLE_SECRET_NAMES
+        for key, when in issued.items()
+        if name_of(key) not in ROLE_SECRET_NAMES
     }
     return [f"{n} " + expire_at(w).replace("expire", "expires", 1) for n, w in sorted(seen)]
 
