@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -127,6 +128,13 @@ def test_list_and_remove_know_the_names_with_the_same_options(world: World, run)
     assert listed.exit_code == 0, listed.stderr
     [target] = json.loads(listed.stdout)["targets"]
     assert [s["name"] for s in target["secrets"]] == ["ECR_PASSWORD", "CODEARTIFACT_AUTH_TOKEN"]
+    # Each secret's own expiry, as this machine pushed it: the ECR password outlives the
+    # credentials the CodeArtifact token is tied to.
+    expiry = {s["name"]: s["expires_at"] for s in target["secrets"]}
+    credentials = world.sandbox.issued_credentials[-1]["expiration"] // 1000
+    tied = datetime.fromtimestamp(credentials, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert expiry["CODEARTIFACT_AUTH_TOKEN"] == tied
+    assert expiry["ECR_PASSWORD"] > tied
     removed = run("remove", *push, "--yes")
     assert removed.exit_code == 0, removed.stderr
     assert values(world, f"repos/{REPO}/dependabot") == {}

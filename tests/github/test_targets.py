@@ -555,9 +555,16 @@ def test_list_shows_managed_secrets_with_updated_at(world: World, run) -> None:
     report = json.loads(result.stdout)
     by_target = {t["target"]: t for t in report["targets"]}
     stored = world.sandbox.secrets(f"repos/{APP}/actions")
+    # Written by this machine and untouched since: not changed elsewhere; each expires when
+    # the credentials this machine pushed do.
+    expires = issued_as_secrets(world, 0)["AWS_CREDENTIAL_EXPIRATION"]  # the CI_ push
     assert by_target[APP]["secrets"] == [
-        # Written by this machine and untouched since: not changed elsewhere.
-        {"name": f"CI_{n}", "updated_at": stored[f"CI_{n}"].updated_at, "changed_elsewhere": False}
+        {
+            "name": f"CI_{n}",
+            "updated_at": stored[f"CI_{n}"].updated_at,
+            "changed_elsewhere": False,
+            "expires_at": expires,
+        }
         for n in NAMES
     ]
     assert by_target[WEB]["secrets"] == []

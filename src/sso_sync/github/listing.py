@@ -24,6 +24,9 @@ class ManagedSecret:
     # GitHub's `updated_at` is over a minute later than when this machine's last write of it
     # landed (keepfresh/elsewhere.py); None: this machine has no record of writing it.
     changed_elsewhere: bool | None = None
+    # When the value this machine last pushed expires (each secret its own: a registry token
+    # lives apart from the role credentials); None: no record of it here.
+    expires_at: str | None = None
 
 
 @dataclass
@@ -53,6 +56,7 @@ class Listing:
                     "name": s.name,
                     "updated_at": s.updated_at,
                     "changed_elsewhere": s.changed_elsewhere,
+                    "expires_at": s.expires_at,
                 }
                 | ({"visibility": s.visibility} if s.visibility else {})
                 for s in self.secrets

@@ -81,12 +81,17 @@ def written_record(
 
 
 def mark(listings: Sequence[Listing], records: Mapping[str, TargetRecord]) -> None:
-    """Set each listed secret's `changed_elsewhere` from this machine's record."""
+    """Set each listed secret's `changed_elsewhere`, and its own expiry, from this machine's
+    record."""
     for listing in listings:
         written = written_record(records, listing.target, listing.prefix)
+        record = records.get(target_key(listing.target, listing.prefix))
+        expiry = {n.upper(): t for n, t in ((record.secrets if record else None) or {}).items()}
         listing.secrets = [
             dataclasses.replace(
-                s, changed_elsewhere=changed_since(written.get(s.name.upper()), s.updated_at)
+                s,
+                changed_elsewhere=changed_since(written.get(s.name.upper()), s.updated_at),
+                expires_at=expiry.get(s.name.upper()),
             )
             for s in listing.secrets
         ]
