@@ -1,7 +1,10 @@
-"""A push's GitHub requests reuse open connections: the key fetches' workers hand theirs on to
-the writes' workers (github/rest.py lends idle requesters), so a push opens at most one
-connection per request in flight (`--concurrency`), not one per worker thread of each phase.
-On GitHub each connection saved is a TLS handshake saved."""
+"""How a push spends its round trips and connections to GitHub.
+
+Its requests reuse open connections: the key fetches' workers hand theirs on to the writes'
+workers (github/rest.py lends idle requesters), so a push opens at most one connection per
+request in flight (`--concurrency`), not one per request or per worker thread of each phase. On
+GitHub each connection saved is a TLS handshake saved. And every key fetch is made before the
+writes start, none left to a write that would hold its target's other writes waiting."""
 
 from __future__ import annotations
 
@@ -33,3 +36,22 @@ def test_a_push_opens_no_more_github_connections_than_requests_in_flight(
     # worker per phase would open 5 + 8 (or 3 + 3) connections.
     assert world.sandbox.peak_in_flight("github") <= concurrency
     assert 1 <= world.sandbox.connections("github") <= concurrency
+
+
+def test_every_key_is_fetched_before_the_first_write_even_when_the_credentials_come_first(
+    world: World, run
+) -> None:
+    world.seed_token()
+    # 2 in flight and 50 ms a request: GetRoleCredentials is back after one round, while the
+    # 5 key fetches need three. The writes still wait for the last key.
+    world.sandbox.set_latency(0.05)
+    world.sandbox.clear_requests()
+    targets = [arg for repo in REPOS for arg in ("--repo", repo)]
+    result = run("push", *targets, "--profile", "ci", "--concurrency", "2")
+    assert result.exit_code == 0, result.stderr
+    github = sorted(
+        (r for r in world.sandbox.requests if r.service == "github"), key=lambda r: r.started
+    )
+    methods = [r.method for r in github]
+    assert methods.count("GET") == len(REPOS)
+    assert methods == ["GET"] * len(REPOS) + ["PUT"] * len(REPOS) * len(NAMES), methods
