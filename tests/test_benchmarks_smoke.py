@@ -88,3 +88,12 @@ def test_adhoc_watch_idle_reports_a_cycle_and_the_idle_table() -> None:
 def test_adhoc_hostile_peers_prints_its_table() -> None:
     result = _run_adhoc("hostile_peers.py", "--quick")
     assert re.search(r"^\| html \| github \| list .* \| \d+\.\d s \| 1 \|$", result.stdout, re.M)
+
+
+def test_adhoc_push_profile_prints_the_profile_of_a_fresh_push() -> None:
+    result = _run_adhoc("push_profile.py", "--repos", "1", "--runs", "1", "--top", "5", "--ours")
+    assert re.search(r"^fresh push, 1 repos at 0 ms: median \d+\.\d+ s of 1", result.stdout, re.M)
+    assert "cProfile, whole run" in result.stdout
+    # Only our own functions with --ours, each with its share of the run.
+    rows = re.findall(r"^ *\d+\.\d%.*\((\S+\.py):\d+\)$", result.stdout, re.MULTILINE)
+    assert len(rows) == 5, result.stdout

@@ -61,8 +61,11 @@ def prefetched_keys(
 ) -> Iterator[PublicKeys]:
     """Fetch every target's public key in the background while the caller does something
     else (getting the role credentials), so those round trips overlap. `also`: more reads to
-    make on the same pool (within --concurrency), each keeping its own failures; any not
-    started when the block ends are dropped, so their owner must be able to make them later."""
+    make on the same pool (within --concurrency), each keeping its own failures. The block's
+    end waits for the reads still queued: dropped, each key was fetched later by the first
+    write that needed it while its target's other writes held their workers waiting, which
+    cost a 20-repository push two extra rounds. On an error they are dropped, so their owner
+    must be able to make them later."""
     keys = PublicKeys(api)
     targets = list({tp.target.address: tp.target for tp in plan.targets}.values())
     workers = max(1, min(concurrency, MAX_CONCURRENCY, len(targets) + len(also)))
@@ -77,9 +80,9 @@ def prefetched_keys(
         # Ctrl-C or a failed sign-in ends the run: a fetch waiting out a Retry-After must
         # not hold the exit up for it.
         api.cancel()
-        raise
-    finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _fetch_quietly(keys: PublicKeys, target: Target) -> None:
