@@ -21,6 +21,7 @@ from sso_sync import clients
 from sso_sync.aws.profiles import AwsPaths
 from sso_sync.aws.registry_tokens import ECR_PASSWORD
 from sso_sync.github.targets import Target, TargetSet
+from sso_sync.terminal import Quiet
 
 if TYPE_CHECKING:
     from sso_sync.aws.signin.device_code import DevicePrompt
@@ -175,19 +176,12 @@ def run_demo(
     }
 
 
-class _DemoTerminal:
-    """The demo's terminal: its own lines for the sign-in, no progress."""
-
-    def __init__(self, say: Callable[[str], None]) -> None:
-        self.say = say
-
-    def progress(self, total: int, verb: str) -> Any:
-        from sso_sync.terminal import no_progress
-
-        return no_progress(total, verb)
+class _DemoTerminal(Quiet):
+    """The demo's terminal: a quiet one (no progress, no notifications) whose sign-in says the
+    sandbox approves the code by itself."""
 
     def sign_in_ui(self, *, open_browser: bool) -> SignInUi:
-        from sso_sync.aws.signin.flow import SignInUi
+        import dataclasses
 
         def show(prompt: DevicePrompt, _opened: bool) -> None:
             self.say(
@@ -195,12 +189,7 @@ class _DemoTerminal:
                 "(the sandbox approves it by itself)"
             )
 
-        return SignInUi(
-            say=self.say, show_device_prompt=show, show_url=lambda *_: None, open_browser=None
-        )
-
-    def notify(self, title: str, message: str) -> None:
-        pass
+        return dataclasses.replace(super().sign_in_ui(open_browser=False), show_device_prompt=show)
 
 
 def _push(

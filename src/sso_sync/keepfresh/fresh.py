@@ -24,6 +24,7 @@ from sso_sync.outcomes import TargetOutcome
 from sso_sync.push_run import HeldTarget
 
 if TYPE_CHECKING:
+    from sso_sync.github.push import TargetResult
     from sso_sync.github.targets import Target, TargetSet
     from sso_sync.push_run import PushRun
 
@@ -144,24 +145,42 @@ def _unfinished(
     return out
 
 
+def _set_of(sets: Sequence[TargetSet]) -> Callable[[TargetResult], TargetSet | None]:
+    """The set a result's target was pushed for."""
+    by_set = {(s.name, t): s for s in sets for t in s.targets}
+    return lambda result: by_set.get((result.set_name, result.target))
+
+
+def _expiries(
+    run: PushRun, result: TargetResult, target_set: TargetSet | None
+) -> tuple[dict[str, datetime], datetime | None]:
+    """Each secret's expiry (as stored on GitHub), and the soonest: the target's. Without a
+    source's record, the credentials' expiry."""
+    secrets = _secret_expiry(run, result.profile, target_set)
+    if secrets:
+        return secrets, min(secrets.values())
+    creds = run.credentials_of(result.profile)
+    return secrets, creds.expiration if creds else None
+
+
 def _records_of(
     run: PushRun, sets: Sequence[TargetSet], records: Mapping[str, TargetRecord], at: datetime
 ) -> dict[str, TargetRecord]:
-    by_set = {(s.name, t): s for s in sets for t in s.targets}
+    set_of = _set_of(sets)
     out = {}
     for result in run.results:
-        target_set = by_set.get((result.set_name, result.target))
+        target_set = set_of(result)
         prefix = target_set.prefix if target_set else ""
         key = target_key(result.target, prefix)
         creds = run.credentials_of(result.profile)
-        secrets = _secret_expiry(run, result.profile, target_set)
+        secrets, soonest = _expiries(run, result, target_set)
         out[key] = new_record(
             result.target,
             prefix,
             outcome=result.outcome,
             at=at,
             previous=records.get(key),
-            expires_at=min(secrets.values()) if secrets else (creds.expiration if creds else None),
+            expires_at=soonest,
             secrets=secrets or None,
             account_id=creds.account_id if creds else None,
             role_name=creds.role_name if creds else None,
@@ -175,13 +194,13 @@ def _secret_expiry(
     run: PushRun, profile: str | None, target_set: TargetSet | None
 ) -> dict[str, datetime]:
     """Each secret of the set's sources, as stored on GitHub, and when it expires."""
+    from sso_sync.sources import source_key
+
     if target_set is None:
         return {}
     issued = run.issued.get(profile)
     if issued is None and len(run.issued) == 1:
         issued = next(iter(run.issued.values()))
-    from sso_sync.sources import source_key
-
     out: dict[str, datetime] = {}
     for source in target_set.sources:
         for name in source.secret_names():
@@ -193,11 +212,9 @@ def _secret_expiry(
 
 def _remaining(run: PushRun, sets: Sequence[TargetSet], at: datetime) -> dict[str, float | None]:
     """Seconds of life left on each written target's soonest-expiring secret, by label."""
-    by_set = {(s.name, t): s for s in sets for t in s.targets}
+    set_of = _set_of(sets)
     out: dict[str, float | None] = {}
     for result in run.results:
-        creds = run.credentials_of(result.profile)
-        secrets = _secret_expiry(run, result.profile, by_set.get((result.set_name, result.target)))
-        soonest = min(secrets.values()) if secrets else (creds.expiration if creds else None)
+        _secrets, soonest = _expiries(run, result, set_of(result))
         out[result.label] = (soonest - at).total_seconds() if soonest and result.ok else None
     return out
