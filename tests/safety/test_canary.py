@@ -356,6 +356,25 @@ CASES = {
         2,
     ),
     "push refuses a token file others can read": Case(PUSH, token_file_open, 2),
+    "watch --on-change stop ends: --refresh-before not shorter than the lifetime": Case(
+        (
+            "watch",
+            "--repo",
+            REPO,
+            "--profile",
+            "ci",
+            "--on-change",
+            "stop",
+            "--refresh-before",
+            "2h",
+            "--json",
+        ),
+        signed_in,
+        2,
+    ),
+    "watch --remote-sign-in refused without a webhook or desktop": Case(
+        ("watch", "--repo", REPO, "--profile", "ci", "--remote-sign-in"), signed_in, 2
+    ),
     "watch refuses a pattern matching nothing": Case(
         ("watch", "--repo", "octo-org/none-*", "--profile", "ci"), signed_in, 2
     ),
