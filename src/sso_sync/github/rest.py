@@ -97,11 +97,9 @@ class GitHubApi:
 
     Safe to call from many threads. PyGithub's `Requester` is not: its connection object keeps
     the verb, URL and body of a request in attributes between `request()` and `getresponse()`, so
-    two threads sharing one would send each other's requests. Give a `requester_factory` and each
-    request borrows an idle requester (and its open HTTP connection), or a new one when all are
-    busy, and gives it back: one per request in flight, reused by the next pool of workers
-    (the key fetches' threads, then the writes'), rather than one per thread, each with its own
-    connection to open. A single `requester` is used by one thread at a time.
+    two threads sharing one would send each other's requests. Give a `requester_factory` and every
+    thread gets its own requester (and its own HTTP connection pool); a single `requester` is
+    used by one thread at a time.
     """
 
     def __init__(
@@ -127,7 +125,7 @@ class GitHubApi:
         self._single = requester
         self._single_lock = threading.Lock()
         self._factory = requester_factory
-        self._idle: list[Requester] = []  # made, and not in use (under _made_lock)
+        self._local = threading.local()
         self._made: list[Requester] = []
         self._made_lock = threading.Lock()
         self._policy = policy or RetryPolicy()
@@ -173,7 +171,7 @@ class GitHubApi:
 
     def close(self) -> None:
         with self._made_lock:
-            made, self._made, self._idle = self._made, [], []
+            made, self._made = self._made, []
         for requester in made:
             close = getattr(requester, "close", None)
             if callable(close):
@@ -189,19 +187,14 @@ class GitHubApi:
         if self._single is not None:
             with self._single_lock:
                 return self._single.requestJson(method, path, headers=headers, input=body)
-        with self._made_lock:
-            requester = self._idle.pop() if self._idle else None
+        requester: Requester | None = getattr(self._local, "requester", None)
         if requester is None:
             assert self._factory is not None
             requester = self._factory()
+            self._local.requester = requester
             with self._made_lock:
                 self._made.append(requester)
-        try:
-            return requester.requestJson(method, path, headers=headers, input=body)
-        finally:
-            with self._made_lock:
-                # The last one given back is lent first: its connection is the likeliest open.
-                self._idle.append(requester)
+        return requester.requestJson(method, path, headers=headers, input=body)
 
     def request(
         self,

@@ -102,13 +102,6 @@ class Sandbox:
         with self._hub.lock:
             self._hub.records.clear()
             self._hub.peak_in_flight.clear()
-        for server in self._servers:
-            server.connections_accepted = 0
-
-    def connections(self, service: str = "github") -> int:
-        """TCP connections the `service` side ("aws" or "github") accepted since the last
-        clear: a client that reuses its connections opens few."""
-        return self._servers[0 if service == "aws" else 1].connections_accepted
 
     def handler_threads(self) -> list[threading.Thread]:
         """The threads serving a connection to this sandbox now (not another sandbox's)."""

@@ -147,7 +147,6 @@ class SandboxServer(ThreadingHTTPServer):
         self.hub = hub
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
-        self.connections_accepted = 0  # TCP connections since start (or the last clear)
         super().__init__(("127.0.0.1", port), SandboxHandler)
 
     @property
@@ -157,7 +156,6 @@ class SandboxServer(ThreadingHTTPServer):
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._connections_lock:
             self._connections.add(request)
-            self.connections_accepted += 1
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: Any) -> None:
