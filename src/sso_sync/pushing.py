@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -60,7 +60,8 @@ class PushSides:
     """The clients and the machine's state a push works with, injected."""
 
     aws: Callable[[str | None], AwsSession]  # a profile's AWS side (None: the default profile)
-    github: Callable[[], GitHubApi]  # a new GitHub client, within the request's deadline
+    # Makes the push's one GitHub client (Push.github), within the request's deadline.
+    github: Callable[[], GitHubApi]
     store: StateStore
     terminal: Terminal
     now: Callable[[], datetime]
@@ -71,16 +72,32 @@ class PushSides:
 
 @dataclass
 class Push:
-    """One push: the request, its sides, and each profile's AWS side (made once)."""
+    """One push: the request, its sides, each profile's AWS side and its one GitHub client
+    (each made once). `close` (or the end of `run`) closes the client."""
 
     request: PushRequest
     sides: PushSides
     aws: dict[str | None, AwsSession] = field(default_factory=dict)
+    _api: GitHubApi | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         for profile in dict.fromkeys(s.profile for s in self.request.sets):
             if profile not in self.aws:
                 self.aws[profile] = self.sides.aws(profile)
+
+    def github(self) -> GitHubApi:
+        """The push's one GitHub client, made on first use: the token check, the repository
+        patterns, the look for changes made elsewhere, the writes and the record variable all
+        go through it, so a push has one connection pool and (GitHub App auth) one
+        installation token per owner."""
+        if self._api is None:
+            self._api = self.sides.github()
+        return self._api
+
+    def close(self) -> None:
+        api, self._api = self._api, None
+        if api is not None:
+            api.close()
 
     def profile_names(self) -> dict[str | None, str]:
         return {p: a.profile.name for p, a in self.aws.items()}
@@ -119,17 +136,20 @@ class Push:
         from sso_sync.keepfresh.fresh import push_when_due
         from sso_sync.keepfresh.locks import TargetLockWait
 
-        return push_when_due(
-            self.request.sets,
-            self._push_due,
-            store=self.sides.store,
-            lock_wait=TargetLockWait(self.lock_wait_seconds(), time.monotonic, self.sides.sleep),
-            min_remaining=self.request.min_remaining,
-            now=self.sides.now,
-            empty_run=lambda: PushRun([], []),
-            role_of=lambda p: (self.aws[p].profile.account_id, self.aws[p].profile.role_name),
-            force=self.request.overwrite,
-        )
+        with closing(self):
+            return push_when_due(
+                self.request.sets,
+                self._push_due,
+                store=self.sides.store,
+                lock_wait=TargetLockWait(
+                    self.lock_wait_seconds(), time.monotonic, self.sides.sleep
+                ),
+                min_remaining=self.request.min_remaining,
+                now=self.sides.now,
+                empty_run=lambda: PushRun([], []),
+                role_of=lambda p: (self.aws[p].profile.account_id, self.aws[p].profile.role_name),
+                force=self.request.overwrite,
+            )
 
     def secrets_for(self, profile: str | None) -> ProfileSecrets:
         """The profile's role credentials (signing in if the request allows), and what the
@@ -151,7 +171,7 @@ class Push:
 
         request = self.request
         names = self.profile_names()
-        api = self.sides.github()
+        api = self.github()
         self.sides.on_api(api)
         try:
             run = run_push(
@@ -172,7 +192,6 @@ class Push:
             return run
         finally:
             self.sides.on_api(None)
-            api.close()
 
     def budget_warnings(self, last_warned: dict[str, datetime]) -> list[tuple[str, str | None]]:
         """Per profile name, the once-a-day warning when its session budget is under 24 hours
@@ -258,13 +277,12 @@ def check_elsewhere_hourly(push: Push, job: str) -> str | None:
     now = push.sides.now()
     if not due_for_check(last, now):
         return last if isinstance(last, str) else None
-    api = push.sides.github()
-    try:
-        found, failed = find_changed(
-            api, push.request.sets, push.sides.store.read(), concurrency=push.request.concurrency
-        )
-    finally:
-        api.close()
+    found, failed = find_changed(
+        push.github(),
+        push.request.sets,
+        push.sides.store.read(),
+        concurrency=push.request.concurrency,
+    )
     changed = [dataclasses.replace(c, done="this push writes it again") for c in found]
     for line in failed + [c.describe() for c in changed]:
         push.sides.terminal.say(line)

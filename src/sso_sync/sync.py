@@ -78,8 +78,7 @@ def run_push(
         with prefetched_keys(api, plan, concurrency=concurrency, also=also) as keys:
             issued = {p: secrets_for(p) for p in profile_names}
         credentials = {p: i.credentials for p, i in issued.items()}
-        kept = complete(current, plan, concurrency=concurrency)
-        plan = plan_sets(sets, repo_ids=repo_ids, current=kept)
+        plan = plan.deciding(complete(current, plan, concurrency=concurrency))
     except (DeadlineReached, KeyboardInterrupt) as exc:
         # Nothing was written: every target is reported as not attempted, and why.
         api.abort()

@@ -136,6 +136,16 @@ class TargetPlan:
 class PushPlan:
     targets: tuple[TargetPlan, ...]
 
+    def deciding(self, current: Mapping[tuple[str, str], LookUp]) -> PushPlan:
+        """This plan, with the visibilities of the organization secrets that keep theirs
+        decided from the look-ups in `current`: a push plans once, before the look-ups (which
+        the plan names), and decides those after, rather than planning its sets again."""
+        return PushPlan(
+            tuple(
+                _deciding(tp, current) if keeps_visibility(tp.target) else tp for tp in self.targets
+            )
+        )
+
     def as_dict(self, profiles: Mapping[str | None, str]) -> dict[str, Any]:
         """The dry run's JSON; `profiles` names each set's profile. Each secret carries the
         real run's `outcome` word beside the older `action`."""
@@ -163,6 +173,24 @@ class PushPlan:
 
 
 _WOULD: dict[Action, str] = {"create": "created", "update": "updated", "set": "updated"}
+
+
+def _deciding(tp: TargetPlan, current: Mapping[tuple[str, str], LookUp]) -> TargetPlan:
+    import dataclasses
+
+    secrets = []
+    for s in tp.secrets:
+        visibility, source, ids, blocked = planned_visibility(tp.target, s.name, (), current)
+        secrets.append(
+            dataclasses.replace(
+                s,
+                visibility=visibility,
+                visibility_source=source,
+                selected_repository_ids=ids,
+                blocked=blocked,
+            )
+        )
+    return dataclasses.replace(tp, secrets=tuple(secrets))
 
 
 def plan_push(

@@ -4,7 +4,8 @@ Each cycle gets, new:
 - one deadline, its watchdog running, for all of the cycle's work: the silent SSO token refresh
   and GetRoleCredentials as much as the target locks, the listing and the writes (`push` has one
   for the whole command; `watch` one per cycle);
-- a GitHub App authorizer (with App settings): an installation token lasts an hour, and `watch`
+- one GitHub client, for the repository listing, the look for changes made elsewhere and the
+  push; with App settings its own authorizer: an installation token lasts an hour, and `watch`
   runs for days;
 - the repository patterns resolved again, so that a repository created since the last cycle is
   pushed too. A listing that fails is reported with its cycle, and the last list is used. The
@@ -62,47 +63,49 @@ class WatchCycles:
         """Before the first cycle, as `push` would: the App's key, the GitHub token (a missing
         one is exit 2 now, not a failure every cycle), and the first list of repositories."""
         with command_deadline(self.timeout) as deadline:
-            app = self._new_app()
-            self.github_for(deadline, app).close()
-            self.targets = self._resolve(deadline, app)
+            api = self.github_for(deadline, self._new_app())
+            try:
+                self.targets = self._resolve(api)
+            finally:
+                api.close()
         self._listed_at_start = True
 
     def run(self, min_remaining: timedelta) -> PushRun:
-        """One cycle's push (Watcher's `push`)."""
+        """One cycle's push (Watcher's `push`), with the cycle's one GitHub client."""
         with command_deadline(self.timeout) as deadline:
             app = self._new_app()
-            if not self._listed_at_start:
-                try:
-                    self.targets = self._resolve(deadline, app)
-                except SsoSyncError as exc:
-                    self._warnings.append(f"{exc} (pushed to the repositories listed before)")
-            self._listed_at_start = False
-            changed = self._check(deadline, app)
-            if changed and self.on_change == "stop":
-                raise ChangedElsewhere(
-                    f"{len(changed)} secret{'s' if len(changed) > 1 else ''} changed elsewhere "
-                    f"({', '.join(dict.fromkeys(c.label for c in changed))}): stopped, as "
-                    f"--on-change stop asks; fix: {FIX}"
-                )
-            keys = frozenset(c.key for c in changed)
-            request = dataclasses.replace(
-                self.request,
-                sets=_without(self.targets, keys) if self.on_change == "keep" else self.targets,
-                deadline=deadline,
-                min_remaining=min_remaining,
-                overwrite=keys if self.on_change == "overwrite" else frozenset(),
-            )
-            sides = dataclasses.replace(
-                self.sides,
-                aws=lambda p: self.aws_for(p, deadline),
-                github=lambda: self.github_for(deadline, app),
-            )
-            self.current = Push(request, sides)
+            api = self.github_for(deadline, app)
             try:
-                return self.current.run()
+                api = self._look(api, lambda: self.github_for(deadline, app))
+                return self._push(api, deadline, min_remaining)
             finally:
-                # Only the first cycle may sign in.
-                self.request = dataclasses.replace(self.request, allow_sign_in=False)
+                api.close()  # the push closes it too: closing twice is nothing
+
+    def _push(self, api: GitHubApi, deadline: Deadline, min_remaining: timedelta) -> PushRun:
+        changed = self._changed
+        if changed and self.on_change == "stop":
+            raise ChangedElsewhere(
+                f"{len(changed)} secret{'s' if len(changed) > 1 else ''} changed elsewhere "
+                f"({', '.join(dict.fromkeys(c.label for c in changed))}): stopped, as "
+                f"--on-change stop asks; fix: {FIX}"
+            )
+        keys = frozenset(c.key for c in changed)
+        request = dataclasses.replace(
+            self.request,
+            sets=_without(self.targets, keys) if self.on_change == "keep" else self.targets,
+            deadline=deadline,
+            min_remaining=min_remaining,
+            overwrite=keys if self.on_change == "overwrite" else frozenset(),
+        )
+        sides = dataclasses.replace(
+            self.sides, aws=lambda p: self.aws_for(p, deadline), github=lambda: api
+        )
+        self.current = Push(request, sides)
+        try:
+            return self.current.run()
+        finally:
+            # Only the first cycle may sign in.
+            self.request = dataclasses.replace(self.request, allow_sign_in=False)
 
     def warnings(self) -> list[str]:
         """What failed in the cycle just run without stopping it (Watcher's `warnings`)."""
@@ -114,12 +117,28 @@ class WatchCycles:
         taken, self._changed = self._changed, []
         return taken
 
-    def _check(self, deadline: Deadline, app: AppInstallations | None) -> list[ChangedSecret]:
+    def _look(self, api: GitHubApi, fresh: Callable[[], GitHubApi]) -> GitHubApi:
+        """The cycle's reads before its push, with its client: the repository patterns (but
+        in the cycle right after `start`), then the look for changes made elsewhere. Returns
+        the client the push is to use: a read that failed cancels the client's other requests
+        (github/fanout.py), so the push then gets a `fresh` one (a signal cancels that too)."""
+        if not self._listed_at_start:
+            try:
+                self.targets = self._resolve(api)
+            except SsoSyncError as exc:
+                self._warnings.append(f"{exc} (pushed to the repositories listed before)")
+        self._listed_at_start = False
+        self._check(api)
+        if api.cancelled:
+            api.close()
+            api = fresh()
+        return api
+
+    def _check(self, api: GitHubApi) -> None:
         """One listing per target this machine wrote; each change found is reported with what
         the policy does about it, and notified once."""
         from sso_sync.keepfresh.elsewhere import find_changed, notify_new
 
-        api = self.github_for(deadline, app)
         self.sides.on_api(api)
         try:
             found, failed = find_changed(
@@ -133,30 +152,26 @@ class WatchCycles:
             found, failed = [], [f"not checked for changes made elsewhere: {exc}"]
         finally:
             self.sides.on_api(None)
-            api.close()
         self._warnings += failed
         self._changed = [dataclasses.replace(c, done=DONE[self.on_change]) for c in found]
         notify_new(self.sides.terminal, self._changed, self._told, self.sides.notifier)
-        return self._changed
 
     def _new_app(self) -> AppInstallations | None:
         from sso_sync.github.app_auth import prepare_app
 
         return prepare_app(self.app, self.permissions)
 
-    def _resolve(self, deadline: Deadline, app: AppInstallations | None) -> tuple[TargetSet, ...]:
+    def _resolve(self, api: GitHubApi) -> tuple[TargetSet, ...]:
         from sso_sync.github.patterns import resolve_patterns
         from sso_sync.github.plan import check_sets
 
         if not any(s.patterns for s in self.given):
             return self.given
-        api = self.github_for(deadline, app)
         self.sides.on_api(api)  # a signal cancels the listing too
         try:
             resolved = resolve_patterns(api, self.given)
         finally:
             self.sides.on_api(None)
-            api.close()
         check_sets(resolved)  # the resolved repositories may now collide across sets
         return resolved
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -98,16 +99,18 @@ def push(
     with command_deadline(timeout) as deadline:
         push = _push(ctx, targets, sets, auth, writing, deadline, fresh_for)
         push.sides.notifier = notifier
-        with recorded_job_run(push, ctx.environ.get(JOB_VARIABLE, "").strip()):
-            # A missing token is found before the locks are taken.
-            push.sides.github().close()
-            run = push.run()
-            print_push(run, as_json, config_file=config_file_of(sets))
-            if run.interrupted:
-                raise Interrupted("interrupted: the report above says what was done")
-            failure = run.failure()
-            if failure:
-                raise OperationFailed(failure)
+        with closing(push):  # its one GitHub client, for everything below
+            _resolve_patterns(push)
+            with recorded_job_run(push, ctx.environ.get(JOB_VARIABLE, "").strip()):
+                # A missing token is found before the locks are taken.
+                push.github()
+                run = push.run()
+                print_push(run, as_json, config_file=config_file_of(sets))
+                if run.interrupted:
+                    raise Interrupted("interrupted: the report above says what was done")
+                failure = run.failure()
+                if failure:
+                    raise OperationFailed(failure)
 
 
 def _push(
@@ -119,22 +122,12 @@ def _push(
     deadline: Deadline,
     fresh_for: timedelta | None,
 ) -> Push:
-    """The push use case, its repository patterns resolved once (before the job decides which
-    targets are due), with one App authorizer for the whole run: one token per installation."""
+    """The push use case, with one App authorizer for the whole run (one token per
+    installation) in its one GitHub client."""
     from sso_sync.github.app_auth import prepare_app, run_permissions
-    from sso_sync.github.patterns import resolve_patterns
 
     permissions = run_permissions(sets, write=True, variables=writing.variables)
     app = prepare_app(targets.github_app(sets), permissions)
-
-    github = ctx.github_factory(auth.api_url, deadline, auth.token_file, app=app)
-    if any(s.patterns for s in sets):
-        api = github()
-        try:
-            sets = resolve_patterns(api, sets)
-        finally:
-            api.close()
-        check_sets(sets)
     request = PushRequest(
         sets,
         deadline,
@@ -147,12 +140,25 @@ def _push(
     )
     sides = PushSides(
         aws=ctx.aws_factory(deadline),
-        github=github,
+        github=ctx.github_factory(auth.api_url, deadline, auth.token_file, app=app),
         store=ctx.state_store(),
         terminal=ctx.terminal,
         now=ctx.now,
     )
     return Push(request, sides)
+
+
+def _resolve_patterns(push: Push) -> None:
+    """The repository patterns, resolved once with the push's client, before the job decides
+    which targets are due."""
+    import dataclasses
+
+    from sso_sync.github.patterns import resolve_patterns
+
+    if any(s.patterns for s in push.request.sets):
+        resolved = resolve_patterns(push.github(), push.request.sets)
+        check_sets(resolved)  # the resolved repositories may now collide across sets
+        push.request = dataclasses.replace(push.request, sets=resolved)
 
 
 def _dry_run(
