@@ -277,6 +277,10 @@ def github_requester(token: str | None, api_url: str, timeout: int = GITHUB_TIME
     from github import Auth, Github
 
     PyGithubRequester.injectConnectionClasses(*_capped_connection_classes())
+    # injectConnectionClasses also turns PyGithub's keep-alive off (it was made for replaying
+    # recorded tests): every request then opened a new connection, on GitHub a TCP and TLS
+    # handshake each. Keep-alive back on (tests/github/test_connection_reuse.py counts them).
+    PyGithubRequester._Requester__persist = True  # type: ignore[attr-defined]
     client = Github(
         # None: `GitHubApi`'s authorizer sets the Authorization header per request (App auth).
         auth=Auth.Token(token) if token is not None else None,

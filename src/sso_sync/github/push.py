@@ -201,12 +201,13 @@ def apply_push(
     outcomes: list[dict[int, SecretResult]] = [{} for _ in plan.targets]
     pending = [len(tp.secrets) for tp in plan.targets]
     lock = threading.Lock()
+    begun = [_Begun() for _ in plan.targets]
 
     def put_one(item: tuple[int, int]) -> SecretResult:
         i, j = item
         tp = plan.targets[i]
         values_for = by_profile.get(tp.profile, by_profile.get(None, {}))
-        outcomes[i][j] = _put_secret(api, keys, tp, tp.secrets[j], values_for)
+        outcomes[i][j] = _put_secret(api, keys, tp, tp.secrets[j], values_for, begun[i])
         return outcomes[i][j]
 
     def done(item: tuple[int, int], _secret: SecretResult) -> None:
@@ -230,6 +231,24 @@ def apply_push(
     return results
 
 
+class _Begun:
+    """A target's writes are paced as one: the first to start pays for all of them (waiting
+    out any pause GitHub asked for), and the others then go out without waiting. A pause that
+    another target's 429 starts after this target's first write therefore holds only targets
+    not begun: it no longer leaves this one half-written, two generations of credentials side
+    by side (`mixed`), until a re-run. Each write's retries are paced again as usual."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._paid = False
+
+    def begin(self, api: GitHubApi, tp: TargetPlan) -> None:
+        with self._lock:
+            if not self._paid:
+                api.pace("PUT", f"{tp.target.label}: writing", times=len(tp.secrets))
+                self._paid = True
+
+
 def _assemble(
     result: TargetResult, tp: TargetPlan, outcomes: Mapping[int, SecretResult]
 ) -> TargetResult:
@@ -248,12 +267,14 @@ def _put_secret(
     tp: TargetPlan,
     planned: PlannedSecret,
     values: Mapping[str, str],
+    begun: _Begun,
 ) -> SecretResult:
     target = tp.target
     try:
         if planned.blocked is not None:
             raise planned.blocked
         key = keys.get(target)
+        begun.begin(api, tp)
     except GitHubError as exc:
         if exc.status == 401:
             raise  # the token is bad for every target: stop and say so once
@@ -262,7 +283,7 @@ def _put_secret(
         return SecretResult(planned.name, "not-attempted" if stopped else "failed", str(exc))
     body = put_body(tp, planned, str(key["key_id"]), seal(str(key["key"]), values[planned.source]))
     try:
-        response = api.request("PUT", f"{target.secrets_path}/{planned.name}", body)
+        response = api.request("PUT", f"{target.secrets_path}/{planned.name}", body, paid=True)
         # GitHub documents 201 (created) and 204 (updated); nothing else means it was stored.
         expect_status(
             response,

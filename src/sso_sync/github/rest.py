@@ -97,9 +97,11 @@ class GitHubApi:
 
     Safe to call from many threads. PyGithub's `Requester` is not: its connection object keeps
     the verb, URL and body of a request in attributes between `request()` and `getresponse()`, so
-    two threads sharing one would send each other's requests. Give a `requester_factory` and every
-    thread gets its own requester (and its own HTTP connection pool); a single `requester` is
-    used by one thread at a time.
+    two threads sharing one would send each other's requests. Give a `requester_factory` and each
+    request borrows an idle requester (and its open HTTP connection), or a new one when all are
+    busy, and gives it back: one per request in flight, reused by the next pool of workers
+    (the key fetches' threads, then the writes'), rather than one per thread, each with its own
+    connection to open. A single `requester` is used by one thread at a time.
     """
 
     def __init__(
@@ -125,7 +127,7 @@ class GitHubApi:
         self._single = requester
         self._single_lock = threading.Lock()
         self._factory = requester_factory
-        self._local = threading.local()
+        self._idle: list[Requester] = []  # made, and not in use (under _made_lock)
         self._made: list[Requester] = []
         self._made_lock = threading.Lock()
         self._policy = policy or RetryPolicy()
@@ -171,7 +173,7 @@ class GitHubApi:
 
     def close(self) -> None:
         with self._made_lock:
-            made, self._made = self._made, []
+            made, self._made, self._idle = self._made, [], []
         for requester in made:
             close = getattr(requester, "close", None)
             if callable(close):
@@ -187,14 +189,19 @@ class GitHubApi:
         if self._single is not None:
             with self._single_lock:
                 return self._single.requestJson(method, path, headers=headers, input=body)
-        requester: Requester | None = getattr(self._local, "requester", None)
+        with self._made_lock:
+            requester = self._idle.pop() if self._idle else None
         if requester is None:
             assert self._factory is not None
             requester = self._factory()
-            self._local.requester = requester
             with self._made_lock:
                 self._made.append(requester)
-        return requester.requestJson(method, path, headers=headers, input=body)
+        try:
+            return requester.requestJson(method, path, headers=headers, input=body)
+        finally:
+            with self._made_lock:
+                # The last one given back is lent first: its connection is the likeliest open.
+                self._idle.append(requester)
 
     def request(
         self,
@@ -203,25 +210,19 @@ class GitHubApi:
         body: dict[str, Any] | None = None,
         *,
         owner: str | None = None,
+        paid: bool = False,
     ) -> Response:
         """One logical request; returns the final response, raising only if none came back.
-        `owner` says whose installation token to use when the path names no owner."""
+        `owner` says whose installation token to use when the path names no owner; `paid`:
+        its first attempt's pacing was paid by `pace` (a retry is paced again)."""
         from requests.exceptions import ConnectionError as RequestsConnectionError
         from requests.exceptions import Timeout
 
         attempt = 0
+        resent = False  # sent again at once after its connection ended unanswered
         while True:
-            if self._cancelled.is_set():
-                raise Cancelled(f"{method} {path}: not sent, the run was stopped")
-            self.deadline.check(f"{method} {path}")
-            short = self._pacer.acquire(
-                request_points(method), self._pacing_deadline(), self._on_long_wait
-            )
-            if short is not None:
-                raise DeadlineReached(
-                    f"not sent: the --timeout deadline came first (pacing needed {short:.0f} s "
-                    "more): re-run to finish, or raise --timeout"
-                )
+            first = attempt == 0 and not resent
+            self.pace(method, f"{method} {path}", times=0 if paid and first else 1)
             try:
                 status, headers, text = self._send(method, path, body, owner)
             except RuntimeError:
@@ -237,6 +238,11 @@ class GitHubApi:
                 self.log.add(method, path, 0)
                 if self.deadline.expired:  # the watchdog cut it, or it timed out at the end
                     raise self.deadline.reached(f"{method} {path}", sent=True) from None
+                if not resent and ended_unanswered(exc):
+                    # A kept-alive connection the server had ended (an idle timeout meeting
+                    # the request): nothing was handled, so once, at once, on a new one.
+                    resent = True
+                    continue
                 wait = backoff(attempt, self._policy)
                 if not self._may_wait(attempt, wait):
                     raise GitHubError(
@@ -282,6 +288,23 @@ class GitHubApi:
             self._sleep(wait)
             attempt += 1
 
+    def pace(self, method: str, doing: str, *, times: int = 1) -> None:
+        """Wait until `times` requests of `method` may go out (pacing, and any pause GitHub
+        asked for); raises `Cancelled` or `DeadlineReached` (not sent) instead."""
+        if self._cancelled.is_set():
+            raise Cancelled(f"{doing}: not sent, the run was stopped")
+        self.deadline.check(doing)
+        if times == 0:
+            return
+        # Never more than the bucket holds, or the wait would never end.
+        points = min(request_points(method) * times, int(self._pacer.policy.burst_points))
+        short = self._pacer.acquire(points, self._pacing_deadline(), self._on_long_wait)
+        if short is not None:
+            raise DeadlineReached(
+                f"not sent: the --timeout deadline came first (pacing needed {short:.0f} s "
+                "more): re-run to finish, or raise --timeout"
+            )
+
     def _note_rate_limit(self, headers: Mapping[str, str]) -> None:
         """Primary limit used up: nobody sends until it resets, whatever this answer was."""
         if headers.get("x-ratelimit-remaining") == "0":
@@ -300,6 +323,22 @@ class GitHubApi:
         if attempt + 1 >= self._policy.attempts:
             return False
         return not self._past_deadline(wait)
+
+
+def ended_unanswered(exc: BaseException) -> bool:
+    """Whether the connection ended before a byte of the answer came: http.client's
+    `RemoteDisconnected` (no status line), or a reset or broken pipe while the request was
+    going out, as urllib3 reports them ("Connection aborted."). A reset while the answer was
+    being read is not one of these: the request may have been handled."""
+    from http.client import RemoteDisconnected
+
+    from urllib3.exceptions import ProtocolError
+
+    for error in exc.args:
+        if isinstance(error, ProtocolError) and str(error.args[0]) == "Connection aborted.":
+            cause = error.args[1] if len(error.args) > 1 else None
+            return isinstance(cause, (RemoteDisconnected, BrokenPipeError, ConnectionResetError))
+    return False
 
 
 def _parse(text: str) -> Any:

@@ -11,7 +11,7 @@ from typing import Any
 from .aws import AwsBackend
 from .config import RequestRecord, SandboxConfig, StoredSecret
 from .github import GitHubBackend
-from .http import App, Fault, Hub, SandboxServer, handler_thread_name
+from .http import App, ConnectionEnd, Fault, Hub, SandboxServer, handler_thread_name
 
 SERVICES = ("sso", "sso-oidc", "sts", "ecr", "codeartifact", "github")
 
@@ -102,6 +102,28 @@ class Sandbox:
         with self._hub.lock:
             self._hub.records.clear()
             self._hub.peak_in_flight.clear()
+        for server in self._servers:
+            server.connections_accepted = 0
+
+    def close_connections_after(
+        self, service: str, answers: int | None, how: ConnectionEnd = "idle"
+    ) -> None:
+        """End each keep-alive connection to `service` after `answers` answers (None: never),
+        as servers do: "idle" closes it quietly after the last answer (the client finds out
+        when it next uses it, or as it sends), "header" says `Connection: close` on the last
+        answer, "unanswered" reads the next request and closes the connection without a byte
+        of answer and without handling the request (an idle timeout meeting a request; the
+        sandbox logs it with status 0)."""
+        with self._hub.lock:
+            if answers is None:
+                self._hub.connection_end.pop(service, None)
+            else:
+                self._hub.connection_end[service] = (how, answers)
+
+    def connections(self, service: str = "github") -> int:
+        """TCP connections the `service` side ("aws" or "github") accepted since the last
+        clear: a client that reuses its connections opens few."""
+        return self._servers[0 if service == "aws" else 1].connections_accepted
 
     def handler_threads(self) -> list[threading.Thread]:
         """The threads serving a connection to this sandbox now (not another sandbox's)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from .config import RequestRecord
@@ -88,6 +88,9 @@ class Fault:
     raw_body: bytes | None = None  # sent as is (HTML from a proxy), instead of `body`
 
 
+ConnectionEnd = Literal["idle", "header", "unanswered"]
+
+
 class Hub:
     """State shared by both servers. ``lock`` is the sandbox's single lock."""
 
@@ -99,6 +102,9 @@ class Hub:
         # Requests being handled now, and the most there ever were at once, per service.
         self.in_flight: dict[str, int] = {}
         self.peak_in_flight: dict[str, int] = {}
+        # Per service: how a keep-alive connection ends, after how many answers (Sandbox.
+        # close_connections_after).
+        self.connection_end: dict[str, tuple[ConnectionEnd, int]] = {}
 
     def enter(self, service: str) -> None:
         with self.lock:
@@ -147,6 +153,7 @@ class SandboxServer(ThreadingHTTPServer):
         self.hub = hub
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        self.connections_accepted = 0  # TCP connections since start (or the last clear)
         super().__init__(("127.0.0.1", port), SandboxHandler)
 
     @property
@@ -156,6 +163,7 @@ class SandboxServer(ThreadingHTTPServer):
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._connections_lock:
             self._connections.add(request)
+            self.connections_accepted += 1
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: Any) -> None:
@@ -183,6 +191,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
     # delayed ACK (~40 ms a response), which no real server makes its clients pay.
     disable_nagle_algorithm = True
     _date: str | None = None  # the answer's own `Date`, when its backend gave one
+    _answered = 0  # answers sent on this connection
+    # This answer is the connection's last and says so (Sandbox.close_connections_after).
+    _close_header = False
 
     def setup(self) -> None:
         # Named for its server, so that a test can tell this sandbox's handlers from another's.
@@ -232,6 +243,14 @@ class SandboxHandler(BaseHTTPRequestHandler):
         with hub.lock:
             service, operation = app.classify(request)
             latency = hub.latency
+            how, answers = hub.connection_end.get(service, ("idle", -1))
+        if how == "unanswered" and 0 <= answers <= self._answered:
+            self._record_dropped(hub, request, service, operation, started)
+            return
+        last = how != "unanswered" and 0 <= answers <= self._answered + 1
+        self._close_header = last and how == "header"
+        if last and how == "idle":
+            self.close_connection = True  # after this answer, without a word
         region = _signed_region(request.headers.get("Authorization") or "")
         # Counted from arrival until the answer starts going out: that span lies inside the
         # client's own, so a cap the client keeps is never seen broken. (Counting through the
@@ -285,8 +304,17 @@ class SandboxHandler(BaseHTTPRequestHandler):
             server.clock() if timestamp is None else timestamp
         )
 
+    def _record_dropped(
+        self, hub: Hub, request: Request, service: str, operation: str, started: float
+    ) -> None:
+        hub.record(RequestRecord(service, request.method, request.path, 0, operation, "", started))
+        self.close_connection = True
+
     def _send(self, response: Response) -> None:
+        self._answered += 1
         self._date = response.headers.get("Date")
+        if self._close_header:  # http.server closes the connection after this answer
+            response.headers.setdefault("Connection", "close")
         self.send_response(response.status)
         has_body = response.status not in (204, 304) and response.status >= 200
         for name, value in response.headers.items():
