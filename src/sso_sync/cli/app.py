@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 
 from sso_sync import __version__
 from sso_sync.cli import ui
+from sso_sync.cli.context import running
 from sso_sync.cli.usage import UsageProblem, option_missing_its_value, usage_line
 from sso_sync.errors import (
     EXIT_CODES,
@@ -146,6 +147,12 @@ class _JsonErrorsGroup(TyperGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         self.commands = _LazyCommands()  # type: ignore[assignment]
+
+    def main(self, *args: Any, **extra: Any) -> Any:
+        # A context handed in (`obj=`) prints from the first line on: usage errors come
+        # before the callback that installs it (cli/context.py `running`).
+        with running(extra.get("obj")):
+            return super().main(*args, **extra)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         # From the table: listing the commands must not build (import) every one of them.
@@ -300,10 +307,10 @@ def main_options(
 
     from sso_sync.cli.context import install
 
-    install(ctx)  # one context for the command: its environment, terminal and JSON count
+    install(ctx)  # one context for the command: its streams, environment, terminal, JSON count
 
     level = logging.DEBUG if debug or verbose >= 2 else logging.INFO if verbose else logging.WARNING
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(ctx.obj.streams.err)
     handler.setFormatter(_clean_formatter_class()("%(levelname)s %(name)s: %(message)s"))
     log = _log()
     log.handlers[:] = [handler]
