@@ -17,7 +17,6 @@ from typer.core import TyperGroup
 
 from sso_sync import __version__
 from sso_sync.cli import ui
-from sso_sync.cli.context import running
 from sso_sync.cli.usage import UsageProblem, option_missing_its_value, usage_line
 from sso_sync.errors import (
     EXIT_CODES,
@@ -150,8 +149,13 @@ class _JsonErrorsGroup(TyperGroup):
 
     def main(self, *args: Any, **extra: Any) -> Any:
         # A context handed in (`obj=`) prints from the first line on: usage errors come
-        # before the callback that installs it (cli/context.py `running`).
-        with running(extra.get("obj")):
+        # before the callback that installs it (cli/context.py `running`). Before any context
+        # was made in this process there is none to hand in or to leave behind, and `--help`
+        # does not load the module for nothing.
+        context = sys.modules.get("sso_sync.cli.context")
+        if context is None:
+            return super().main(*args, **extra)
+        with context.running(extra.get("obj")):
             return super().main(*args, **extra)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:

@@ -1,5 +1,5 @@
-"""What the user sees, on the running command's streams (`current_streams()`: its context's,
-cli/context.py): messages on stderr, data on stdout, prompts.
+"""What the user sees, on the running command's streams (its context's, cli/context.py):
+messages on stderr, data on stdout, prompts.
 
 Commands print only through these functions, so stdout carries nothing but the result, and a
 test that hands in a context with its own streams gets all of it. What the core shows (progress,
@@ -11,8 +11,6 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from sso_sync.cli.context import current_streams
-
 # Re-exported: commands call them as ui.clean and ui.one_line.
 from sso_sync.wording import clean as clean  # noqa: PLC0414
 from sso_sync.wording import one_line as one_line  # noqa: PLC0414
@@ -22,6 +20,14 @@ if TYPE_CHECKING:
 
     from sso_sync.cli.streams import Streams
     from sso_sync.deadline import Deadline
+
+
+def current_streams() -> Streams:
+    """The running command's streams (cli/context.py `current_streams`)."""
+    # Imported here: `sso-sync --help` prints nothing through ui and must not load the context.
+    from sso_sync.cli.context import current_streams as streams
+
+    return streams()
 
 
 def err(message: str) -> None:
