@@ -7,6 +7,7 @@ terminals is the context's to say too (rich progress, colour, asking before a de
 from __future__ import annotations
 
 import io
+import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,13 @@ HIDE_CURSOR = "\x1b[?25l"
 BAR = "━"
 
 
+class TerminalLike(io.StringIO):
+    """A stream that says it is a terminal, as a pty would."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 @dataclass
 class Console:
     """A context over StringIO streams, and what each call of the app returned."""
@@ -37,12 +45,13 @@ class Console:
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     out: io.StringIO = field(default_factory=io.StringIO)
     err: io.StringIO = field(default_factory=io.StringIO)
+    stdin_type: type[io.StringIO] = io.StringIO
 
     def context(self) -> Context:
         streams = Streams(
             stdout=self.out,
             stderr=self.err,
-            stdin=io.StringIO(self.stdin),
+            stdin=self.stdin_type(self.stdin),
             stderr_tty=self.stderr_tty,
             stdin_tty=self.stdin_tty,
         )
@@ -73,7 +82,8 @@ def test_every_line_of_a_command_goes_to_the_contexts_streams(
 
     pushed = Console()
     assert pushed.run("push", *TARGETS, "--profile", "ci", "--json") in (None, 0)
-    assert '"ok": true' in pushed.out.getvalue()
+    result = json.loads(pushed.out.getvalue())  # one document, indented for a person
+    assert result["ok"] is True and pushed.out.getvalue().startswith('{\n  "')
     # Three targets, no terminal: the core's progress lines, through the CLI's terminal.
     assert "] octo-org/web: created" in pushed.err.getvalue()
     assert world.sandbox.secrets("repos/octo-org/web/actions")
@@ -113,7 +123,11 @@ def test_whether_stderr_is_a_terminal_is_the_contexts_to_say(
     assert terminal.run(*push) in (None, 0)
     drawn = terminal.err.getvalue()
     assert HIDE_CURSOR in drawn and BAR in drawn and colour_codes(drawn)
-    assert "[1/3]" not in drawn
+    assert "pushing" in drawn and "[1/3]" not in drawn
+
+    asked = Console(err=TerminalLike())  # nothing said: the stream itself is asked
+    assert asked.run(*push) in (None, 0)
+    assert HIDE_CURSOR in asked.err.getvalue() and BAR in asked.err.getvalue()
 
     no_colour = Console(stderr_tty=True)
     no_colour.environ["NO_COLOR"] = "1"
@@ -123,13 +137,14 @@ def test_whether_stderr_is_a_terminal_is_the_contexts_to_say(
     plain = Console(stderr_tty=False)
     assert plain.run(*push) in (None, 0)
     lines = plain.err.getvalue().splitlines()
+    assert [line.split("] ", 1)[0] for line in lines] == ["[1/3", "[2/3", "[3/3"]
     assert sorted(line.split("] ", 1)[1] for line in lines) == sorted(
         f"{r}: updated" for r in REPOS
     )
     assert HIDE_CURSOR not in plain.err.getvalue()
 
     nothing_on_the_process_streams(capsys)
-    for console in (terminal, no_colour, plain):
+    for console in (terminal, asked, no_colour, plain):
         assert_no_leak(console.out.getvalue() + console.err.getvalue(), world.secret_values())
 
 
@@ -137,7 +152,9 @@ def test_remove_asks_on_the_contexts_stdin_only_when_it_is_a_terminal(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
     world.seed_token()
-    assert Console().run("push", "--repo", REPOS[0], "--profile", "ci") in (None, 0)
+    one = Console()
+    assert one.run("push", "--repo", REPOS[0], "--profile", "ci") in (None, 0)
+    assert one.err.getvalue() == ""  # one target: no progress, as a line or a bar
     issued = issued_as_secrets(world)
 
     # The answer is there, but stdin is no terminal: nobody typed it, so nothing is asked.
@@ -152,7 +169,8 @@ def test_remove_asks_on_the_contexts_stdin_only_when_it_is_a_terminal(
     stored = world.sandbox.secrets(f"repos/{REPOS[0]}/actions")
     assert {n: s.value for n, s in stored.items()} == issued
 
-    confirmed = Console(stdin="y\n", stdin_tty=True)
+    # Nothing said about stdin: the stream itself is asked, and says it is a terminal.
+    confirmed = Console(stdin="y\n", stdin_type=TerminalLike)
     assert confirmed.run("remove", "--repo", REPOS[0]) in (None, 0)
     assert world.sandbox.secrets(f"repos/{REPOS[0]}/actions") == {}
     nothing_on_the_process_streams(capsys)
@@ -169,7 +187,13 @@ def test_a_context_made_before_cli_runner_swaps_the_streams_prints_into_its_capt
     )
     assert result.exit_code == 0, result.stderr
     assert "dry run: nothing was written" in result.stdout
-    assert_no_leak(result.stdout + result.stderr, world.secret_values())
+    two = ["push", "--repo", REPOS[0], "--repo", REPOS[1], "--profile", "ci"]
+    pushed = CliRunner().invoke(app, two, obj=Context(environ=dict(os.environ)))
+    assert pushed.exit_code == 0, pushed.stderr
+    assert "[2/2]" in pushed.stderr and "[2/2]" not in pushed.stdout  # stderr stays stderr
+    assert_no_leak(
+        result.stdout + result.stderr + pushed.stdout + pushed.stderr, world.secret_values()
+    )
 
 
 def test_export_writes_the_credentials_to_the_contexts_stdout_alone(
