@@ -207,3 +207,13 @@ def test_export_writes_the_credentials_to_the_contexts_stdout_alone(
     assert f"export AWS_ACCESS_KEY_ID={issued['AWS_ACCESS_KEY_ID']}\n" in export.out.getvalue()
     assert_no_leak(export.err.getvalue(), world.secret_values())
     nothing_on_the_process_streams(capsys)
+
+
+def test_the_demo_says_everything_on_the_contexts_streams(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    demo = Console()
+    assert demo.run("demo") in (None, 0)
+    assert "throwaway AWS config:" in demo.err.getvalue()
+    assert demo.out.getvalue()
+    nothing_on_the_process_streams(capsys)
