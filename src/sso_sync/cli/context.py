@@ -21,7 +21,7 @@ from sso_sync.cli.streams import Streams
 
 if TYPE_CHECKING:
     from sso_sync.aws.profiles import AwsPaths, SsoProfile
-    from sso_sync.aws.session import AwsSession
+    from sso_sync.aws.session import AwsClients, AwsSession
     from sso_sync.deadline import Deadline
     from sso_sync.github.app_auth import AppInstallations, AppSettings
     from sso_sync.github.rest import GitHubApi
@@ -105,6 +105,16 @@ class Context:
     ) -> AwsSession:
         """A profile's AWS side, every call within `deadline`."""
         return self.aws_factory(deadline, paths)(profile, unsaved=unsaved)
+
+    def aws_clients(
+        self, *, deadline: Deadline | None, paths: AwsPaths | None = None
+    ) -> AwsClients:
+        """The AWS side before any profile (`configure` before its profile exists, `logout
+        --all`, `verify` with credentials in hand), every call within `deadline`. No server
+        clock: these judge no expiry, and `verify` in a workflow leaves no state file."""
+        from sso_sync.aws.session import AwsClients
+
+        return AwsClients(paths, environ=self.environ, deadline=deadline)
 
     def github_factory(
         self,
