@@ -224,6 +224,8 @@ class AwsSession(AwsClients):
                 self.cache,
                 sign_in=sign_in,
                 deadline=self.deadline,
+                # Issued by the servers' clock: judged by it, as far as it is known.
+                **({"now": self.server_clock.now} if self.server_clock is not None else {}),
             )
 
     def status_report(self) -> StatusReport:
