@@ -2,7 +2,8 @@
 registry tokens.
 
 - `session`: `AwsSession`, the AWS side of one command as one facade (profile, botocore
-  session, token cache, sign-in through the core's `Terminal`, role credentials, status).
+  session, token cache, sign-in through the core's `Terminal`, role credentials, status), on
+  `AwsClients` (the part without a profile); nothing else builds an AWS client.
 - `profiles`: SSO profiles read from `~/.aws/config` through botocore; `AwsPaths`.
 - `inifile`: line-preserving edits of `~/.aws/config` and `~/.aws/credentials`.
 - `token_cache`: the AWS CLI v2 token cache (`~/.aws/sso/cache`) and the silent refresh.
