@@ -50,10 +50,10 @@ def _logout(profile: str | None, all_sessions: bool, deadline: Deadline) -> None
             raise UsageError(
                 "say which session to end: --profile NAME (or set AWS_PROFILE), or --all"
             )
-        session = ctx.aws(profile, deadline=deadline)
-        scope = scope_for_profile(session.session.full_config, session.profile)
-        what = f"profile '{session.profile.name}'"
-        aws = session
+        named = ctx.aws(profile, deadline=deadline)
+        scope = scope_for_profile(named.session.full_config, named.profile)
+        what = f"profile '{named.profile.name}'"
+        aws = named
     report = logout(aws.sso_client, aws.paths.sso_cache, aws.paths.cli_cache, scope)
     _print_logout(report, what)
     if report.unreachable:
