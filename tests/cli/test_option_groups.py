@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import typing
 from dataclasses import fields
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from typer.testing import CliRunner
 from sso_sync import source_table
 from sso_sync.cli.app import app
 from sso_sync.cli.groups import GitHubAuth, Notifying, Sources, Writing
-from sso_sync.cli.source_options import source_parameters
+from sso_sync.cli.source_options import missing_parameters
 from sso_sync.cli.target_options import TargetOptions
 from tests.support.world import World
 
@@ -157,31 +156,8 @@ def test_the_sources_round_trip_so_a_job_pushes_the_registry_tokens() -> None:
         assert {s.field for s in source_table.options()} <= set(_parameters(name)), name
 
 
-def missing_source_parameters() -> list[str]:
-    """Each option a source kind declares (source_table.py) that the source block
-    (cli/source_options.py) gives no typer parameter with its flag and type."""
-    params = {p.name: p for p in source_parameters()}
-    missing = []
-    for spec in source_table.options():
-        param = params.get(spec.field)
-        if param is None:
-            missing.append(f"{spec.flag}: no parameter {spec.field}")
-            continue
-        base, info = typing.get_args(param.annotation)[:2]
-        # With Annotated, typer takes the first declaration as `default`.
-        flags = (info.default, *info.param_decls)
-        wanted = spec.kind if spec.kind is bool else typing.Optional[spec.kind]  # noqa: UP045
-        if spec.flag not in flags or base != wanted:
-            missing.append(f"{spec.flag}: parameter {spec.field} has another flag or type")
-    return missing + [
-        f"{name}: a parameter no source kind declares"
-        for name in params
-        if name not in {s.field for s in source_table.options()}
-    ]
-
-
 def test_every_option_a_source_kind_declares_has_its_typer_parameter() -> None:
-    assert missing_source_parameters() == [], "declare each in cli/source_options.py"
+    assert missing_parameters() == [], "declare each in cli/source_options.py"
 
 
 @pytest.mark.parametrize("backend", ["cron", "systemd", "launchd"])

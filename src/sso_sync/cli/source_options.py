@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Any, TypeVar, get_args
+from typing import Any, Optional, TypeVar, get_args
 
 from sso_sync.cli.groups import Sources
 from sso_sync.cli.options import (
@@ -48,6 +48,32 @@ def source_parameters() -> list[inspect.Parameter]:
         )
         for name, hint in _SOURCE_ANNOTATIONS.items()
     ]
+
+
+def missing_parameters() -> list[str]:
+    """Each option a source kind declares (source_table.py) without its typer parameter here
+    (or with another flag or type), and each parameter here no kind declares: what
+    tests/cli/test_option_groups.py requires to be empty."""
+    from sso_sync.source_table import options
+
+    declared = {spec.field: spec for spec in options()}
+    problems = [
+        f"{spec.flag}: no parameter {spec.field}"
+        for spec in declared.values()
+        if spec.field not in _SOURCE_ANNOTATIONS
+    ]
+    for name, hint in _SOURCE_ANNOTATIONS.items():
+        spec = declared.get(name)
+        if spec is None:
+            problems.append(f"{name}: a parameter no source kind declares")
+            continue
+        base, info = get_args(hint)[:2]
+        # With Annotated, typer takes the first declaration as `default`.
+        flags = (info.default, *info.param_decls)
+        wanted = spec.kind if spec.kind is bool else Optional[spec.kind]  # noqa: UP045
+        if spec.flag not in flags or base != wanted:
+            problems.append(f"{spec.flag}: parameter {name} has another flag or type")
+    return problems
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -67,7 +67,8 @@ def doctor(
 
     if codeartifact is None and codeartifact_owner is not None:
         raise UsageError("--codeartifact-owner needs --codeartifact DOMAIN")
-    # The rows a push with these options would fetch, but the role credentials (checked apart).
+    # The rows a push would fetch, but the role credentials (checked apart): those these
+    # options ask for, else each set's own.
     # --region alone asks doctor for nothing, as before (push refuses it).
     registries = ecr or codeartifact is not None
     asked = Sources.of(
@@ -76,7 +77,7 @@ def doctor(
         codeartifact_owner=codeartifact_owner,
         region=region if registries else None,
     )
-    rows = tuple(r for r in asked.rows() if r != ROLE_CREDENTIALS) if asked.given else ()
+    rows = asked.rows() if asked.given else None
     with command_deadline(timeout) as deadline:
         report = DoctorReport()
         home = Path(current().environ.get("HOME") or "/")
@@ -101,7 +102,9 @@ def doctor(
             report.checks.append(not_checked("AWS profile", "the config file names it"))
         else:
             for name in profiles:
-                report.checks += _aws_checks(name, deadline, rows, several=len(profiles) > 1)
+                report.checks += _aws_checks(
+                    name, deadline, _rows_of(name, sets, rows), several=len(profiles) > 1
+                )
         issue = notify_issue or next((s.notify_issue for s in sets if s.notify_issue), None)
         report.checks += _github_checks(targets, sets, targets_problem, api_url, deadline, issue)
         report.checks.append(check_clock(current().server_clock().readings))
@@ -132,7 +135,7 @@ def _schedule_check(targets: TargetOptions, sets: tuple[TargetSet, ...]) -> Chec
 
 
 def _aws_checks(
-    profile: str | None, deadline: Deadline, rows: tuple[CredentialSource, ...], *, several: bool
+    profile: str | None, deadline: Deadline, rows: list[CredentialSource], *, several: bool
 ) -> list[Check]:
     from sso_sync.doctor import Check, aws_checks, not_checked
 
@@ -167,7 +170,21 @@ def _aws_checks(
     return checks + found
 
 
-def _source_checks(aws: AwsSession, rows: tuple[CredentialSource, ...]) -> list[Check]:
+def _rows_of(
+    profile: str | None, sets: tuple[TargetSet, ...], asked: tuple[CredentialSource, ...] | None
+) -> list[CredentialSource]:
+    """The rows to check with `profile`: those asked for, else its sets', each once."""
+    found = (
+        asked if asked is not None else [r for s in sets if s.profile == profile for r in s.sources]
+    )
+    rows: list[CredentialSource] = []
+    for row in found:
+        if row != ROLE_CREDENTIALS and row not in rows:
+            rows.append(row)
+    return rows
+
+
+def _source_checks(aws: AwsSession, rows: list[CredentialSource]) -> list[Check]:
     """Each row fetched as a push fetches it (its value dropped, never shown): a refusal
     names the IAM action the row's own error names."""
     from sso_sync.doctor import Check, check_source
