@@ -71,8 +71,9 @@ def build(given: Mapping[str, Any], spell: Spelling) -> tuple[CredentialSource, 
         rows += found
         asked += [kind] if found else []
     if not rows:
-        off = next(s for s in options() if s.inverted and values[s.field])
-        raise UsageError(f"{spell.name(off)} leaves nothing to push: add {_either(spell)}")
+        off = [spell.name(s) for s in options() if s.inverted and values[s.field]]
+        what = " and ".join(off) or "these settings"
+        raise UsageError(f"{what} leaves nothing to push: add {_either(spell)}")
     for spec in options():
         readers = [k for k in kinds() if spec in k.options]
         if spec.serves and values[spec.field] != spec.default and not set(readers) & set(asked):

@@ -67,9 +67,8 @@ def doctor(
 
     if codeartifact is None and codeartifact_owner is not None:
         raise UsageError("--codeartifact-owner needs --codeartifact DOMAIN")
-    # The rows a push would fetch, but the role credentials (checked apart): those these
-    # options ask for, else each set's own.
-    # --region alone asks doctor for nothing, as before (push refuses it).
+    # The rows to fetch: those these options ask for, else each set's own (_rows_of). Here
+    # --region alone asks for nothing, as it always has (push refuses it).
     registries = ecr or codeartifact is not None
     asked = Sources.of(
         ecr=ecr,
@@ -173,7 +172,8 @@ def _aws_checks(
 def _rows_of(
     profile: str | None, sets: tuple[TargetSet, ...], asked: tuple[CredentialSource, ...] | None
 ) -> list[CredentialSource]:
-    """The rows to check with `profile`: those asked for, else its sets', each once."""
+    """The rows to check with `profile`: those asked for, else its sets', each once; not the
+    role credentials, which have their own check."""
     found = (
         asked if asked is not None else [r for s in sets if s.profile == profile for r in s.sources]
     )
