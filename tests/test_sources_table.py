@@ -187,3 +187,25 @@ def _parse(text: str) -> Any:
     from datetime import datetime
 
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_each_setting_once_a_shared_one_after_the_last_kind_that_reads_it() -> None:
+    assert [s.flag for s in source_table.options()] == [
+        "--no-role-credentials", "--ecr", "--codeartifact", "--codeartifact-owner",
+        "--codeartifact-duration", "--region",
+    ]  # fmt: skip
+    assert Sources.of(region="eu-west-1", ecr=True).to_argv() == ["--ecr", "--region", "eu-west-1"]
+
+
+def test_a_kind_may_not_redeclare_a_setting_differently() -> None:
+    clash = OptionSpec("region", "--region", "region", int)
+
+    @dataclass(frozen=True)
+    class Clashing(ToyKind):
+        options: tuple[OptionSpec, ...] = (clash,)
+
+    with pytest.raises(ValueError, match="region is declared twice"):
+        source_table.register(Clashing())
+    assert Clashing() not in source_table.kinds()
+    with pytest.raises(ValueError, match="no source kind declares toy"):
+        source_table.build({"toy": "blue"}, Spelling())  # not registered
