@@ -209,3 +209,38 @@ def test_a_kind_may_not_redeclare_a_setting_differently() -> None:
     assert Clashing() not in source_table.kinds()
     with pytest.raises(ValueError, match="no source kind declares toy"):
         source_table.build({"toy": "blue"}, Spelling())  # not registered
+
+
+@pytest.mark.parametrize(
+    ("given", "as_options", "as_keys"),
+    [
+        (
+            {"region": "eu-west-1"},
+            "--region is for the registries: add --ecr or --codeartifact DOMAIN",
+            'region is for the registries: add ecr = true or codeartifact = "DOMAIN"',
+        ),
+        (
+            {"no_role_credentials": True},
+            "--no-role-credentials leaves nothing to push: add --ecr or --codeartifact DOMAIN",
+            "role-credentials = false leaves nothing to push: add ecr = true or "
+            'codeartifact = "DOMAIN"',
+        ),
+        (
+            {"codeartifact_duration": 900},
+            "--codeartifact-duration needs --codeartifact DOMAIN: name the domain",
+            'codeartifact-duration needs codeartifact = "DOMAIN": name the domain',
+        ),
+        (
+            {"codeartifact": " "},
+            "--codeartifact needs a domain name: give --codeartifact DOMAIN",
+            'codeartifact needs a domain name: give codeartifact = "DOMAIN"',
+        ),
+    ],
+)
+def test_one_rule_is_worded_as_options_or_as_config_keys(
+    given: dict[str, Any], as_options: str, as_keys: str
+) -> None:
+    for spell, words in ((Spelling(), as_options), (Spelling(config=True), as_keys)):
+        with pytest.raises(UsageError) as refused:
+            source_table.build(given, spell)
+        assert str(refused.value) == words
