@@ -25,6 +25,7 @@ from sso_sync.cli.source_options import missing_parameters
 from sso_sync.errors import UsageError
 from sso_sync.files import utc_timestamp
 from sso_sync.sources import (
+    NO_ROLE_CREDENTIALS,
     CredentialSource,
     IssuedSecret,
     OptionSpec,
@@ -226,6 +227,19 @@ def test_a_kind_may_not_redeclare_a_setting_differently() -> None:
             'codeartifact = "DOMAIN"',
         ),
         (
+            {"no_role_credentials": True, "region": "eu-west-1"},
+            "--no-role-credentials leaves nothing to push: add --ecr or --codeartifact DOMAIN",
+            "role-credentials = false leaves nothing to push: add ecr = true or "
+            'codeartifact = "DOMAIN"',
+        ),
+        (
+            {"codeartifact": "corp", "codeartifact_owner": "12345"},
+            "--codeartifact-owner '12345' is not an account id: give the 12 digits of the "
+            "account that owns the domain",
+            "codeartifact-owner '12345' is not an account id: give the 12 digits of the "
+            "account that owns the domain",
+        ),
+        (
             {"codeartifact_duration": 900},
             "--codeartifact-duration needs --codeartifact DOMAIN: name the domain",
             'codeartifact-duration needs codeartifact = "DOMAIN": name the domain',
@@ -244,3 +258,8 @@ def test_one_rule_is_worded_as_options_or_as_config_keys(
         with pytest.raises(UsageError) as refused:
             source_table.build(given, spell)
         assert str(refused.value) == words
+
+
+def test_a_switch_that_turns_a_row_off_is_added_as_false() -> None:
+    assert Spelling(config=True).given(NO_ROLE_CREDENTIALS) == "role-credentials = false"
+    assert Spelling().given(NO_ROLE_CREDENTIALS) == "--no-role-credentials"
