@@ -17,5 +17,6 @@ registry tokens.
 - `sts_errors`: STS's refusal text, redacted (status and verify print it).
 - `registry_tokens`: ECR's password and CodeArtifact's token (each with its expiry) and a
   CodeArtifact repository's endpoint, from the role credentials; `registry_sources`: the two
-  as rows of the credential-source table (`EcrSource`, `CodeArtifactSource`, `build_sources`).
+  as kinds of the credential-source table (`EcrKind`, `CodeArtifactKind`: their settings and
+  rows, `EcrSource`, `CodeArtifactSource`).
 """
