@@ -135,9 +135,18 @@ def test_modules_and_functions_stay_short(name: str) -> None:
 
 
 # The AWS facade and the factory under it: the only modules that make a botocore session or an
-# IAM Identity Center, OIDC or STS client (so each is within a deadline, refuses clear text).
+# IAM Identity Center, OIDC, STS, ECR or CodeArtifact client (each within a deadline, refusing
+# clear text).
 AWS_FACADE = {"sso_sync.aws.session", "sso_sync.clients"}
-AWS_BUILDERS = {"sso_client", "oidc_client", "sts_client", "aws_session", "botocore_session"}
+AWS_BUILDERS = {
+    "sso_client",
+    "oidc_client",
+    "sts_client",
+    "ecr_client",
+    "codeartifact_client",
+    "aws_session",
+    "botocore_session",
+}
 
 
 def _dotted(node: ast.expr) -> str:

@@ -52,7 +52,7 @@ class EcrSource(SourceRow):
 
     def fetch(self, credentials: Any, aws: Any) -> tuple[IssuedSecret, ...]:
         creds: RoleCredentials = credentials
-        token = ecr_password(aws.session, creds, _region(self.region, aws), aws.deadline)
+        token = ecr_password(aws, creds, _region(self.region, aws))
         return (IssuedSecret(ECR_PASSWORD, token.value, token.expires_at),)
 
     def describe(self, aws: Any) -> str:
@@ -75,10 +75,9 @@ class CodeArtifactSource(SourceRow):
 
     def fetch(self, credentials: Any, aws: Any) -> tuple[IssuedSecret, ...]:
         token = codeartifact_token(
-            aws.session,
+            aws,
             credentials,
             _region(self.region, aws),
-            aws.deadline,
             domain=self.domain,
             owner=self.owner,
             duration_seconds=self.duration_seconds,

@@ -3,11 +3,11 @@ profile, the token cache, the sign-in (talking to the person through the core's 
 the role credentials and the status report. Below the CLI: the push use case, `watch`'s
 cycles, `demo` and the commands all take one of these.
 
-The only way to AWS: nothing else builds a botocore session or an IAM Identity Center, OIDC or
-STS client (tests/test_architecture.py checks), so every such client is within a deadline and
-refuses clear text. `AwsClients` is the part that needs no profile (`configure` before its
-profile exists, `logout --all`, `verify` with credentials in hand); `AwsSession` is one with a
-profile.
+The only way to AWS: nothing else builds a botocore session or an IAM Identity Center, OIDC,
+STS, ECR or CodeArtifact client (tests/test_architecture.py checks), so every such client is
+within a deadline and refuses clear text. `AwsClients` is the part that needs no profile
+(`configure` before its profile exists, `logout --all`, `verify` with credentials in hand);
+`AwsSession` is one with a profile.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
 
 if TYPE_CHECKING:
+    from mypy_boto3_codeartifact import CodeArtifactClient
+    from mypy_boto3_ecr import ECRClient
     from mypy_boto3_sso import SSOClient
     from mypy_boto3_sso_oidc import SSOOIDCClient
     from mypy_boto3_sts import STSClient
@@ -90,6 +92,18 @@ class AwsClients:
             session_token=keys.session_token,
             deadline=self.deadline,
         )
+
+    def ecr_client(self, credentials: RoleCredentials, region: str) -> ECRClient:
+        """ECR, signed with the role credentials."""
+        from sso_sync import clients
+
+        return clients.ecr_client(self.session, region, credentials, self.deadline)
+
+    def codeartifact_client(self, credentials: RoleCredentials, region: str) -> CodeArtifactClient:
+        """CodeArtifact, signed with the role credentials."""
+        from sso_sync import clients
+
+        return clients.codeartifact_client(self.session, region, credentials, self.deadline)
 
 
 class AwsSession(AwsClients):
