@@ -29,6 +29,7 @@ def _sessions(data_path: Path | None = None) -> tuple[Loader, Loader]:
 
 def test_every_service_botocore_lists_is_known_and_no_other() -> None:
     plain, lean = _sessions()
+    assert lean.search_paths == plain.search_paths
     for type_name in ("service-2", "endpoint-rule-set-1"):
         everything = plain.list_available_services(type_name)
         names = lean.list_available_services(type_name)
@@ -51,6 +52,8 @@ def test_a_custom_data_path_is_searched_first(tmp_path: Path) -> None:
     endpoints = {"partitions": [], "version": 3}
     (tmp_path / "endpoints.json").write_text(json.dumps(endpoints))
     plain, lean = _sessions(tmp_path)
+    assert lean.search_paths == plain.search_paths
+    assert lean.search_paths[0] == str(tmp_path)
     assert "made-up" in lean.list_available_services("service-2")
     assert "made-up" in plain.list_available_services("service-2")
     assert lean.load_data_with_path("endpoints") == (endpoints, str(tmp_path / "endpoints"))

@@ -33,7 +33,10 @@ def use_lean_loader(session: Session) -> None:
     """Give `session` a `LeanLoader` with its own loader's search paths (once)."""
     loader = session.get_component("data_loader")
     if not isinstance(loader, _lean_class()):
-        lean = _lean_class()(extra_search_paths=loader.search_paths)
+        # The same paths in the same order (botocore's defaults are among them already); a
+        # copy, since Loader extends the list it is given.
+        paths = list(loader.search_paths)
+        lean = _lean_class()(extra_search_paths=paths, include_default_search_paths=False)
         session.register_component("data_loader", lean)
 
 
