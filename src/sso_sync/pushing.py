@@ -124,6 +124,7 @@ class Push:
         from sso_sync.keepfresh.fresh import push_when_due
         from sso_sync.keepfresh.locks import TargetLockWait
 
+        self.in_flight.clear()  # nothing carried over from an earlier run of this push
         if self.request.min_remaining is None:  # every target is due: credentials are needed
             self._ask_for_credentials()
         return push_when_due(
@@ -173,9 +174,8 @@ class Push:
         from sso_sync.aws.role_credentials import CredentialsInFlight
 
         for profile, aws in self.aws.items():
-            if profile not in self.in_flight:
-                fetch = functools.partial(aws.role_credentials, allow_sign_in=False)
-                self.in_flight[profile] = CredentialsInFlight(fetch, aws.profile.name)
+            fetch = functools.partial(aws.role_credentials, allow_sign_in=False)
+            self.in_flight[profile] = CredentialsInFlight(fetch, aws.profile.name)
 
     def _push_due(self, due: Sequence[TargetSet]) -> PushRun:
         from sso_sync.sync import run_push
