@@ -12,9 +12,11 @@ import pytest
 from botocore.exceptions import UnknownServiceError
 from botocore.loaders import Loader
 
-from sso_sync.aws.model_data import use_lean_loader
+from sso_sync import clients
+from sso_sync.aws.model_data import ServiceNames, use_lean_loader
+from sso_sync.aws.profiles import AwsPaths
 
-MADE_UP = ["no-such-service", "", ".", "..", "sso/2019-06-10", "SSO"]
+MADE_UP = ["no-such-service", "", ".", "..", "sso/2019-06-10", "../data/sso", "SSO", 7]
 
 
 def _sessions(data_path: Path | None = None) -> tuple[Loader, Loader]:
@@ -38,9 +40,12 @@ def test_every_service_botocore_lists_is_known_and_no_other() -> None:
         assert list(names) == everything and len(names) == len(everything)
 
 
-def test_the_endpoint_table_is_botocore_s_own(tmp_path: Path) -> None:
+def test_the_endpoint_table_is_botocore_s_own_in_plain_dicts() -> None:
     plain, lean = _sessions()
     assert lean.load_data_with_path("endpoints") == plain.load_data_with_path("endpoints")
+    # The same content, parsed without an OrderedDict per object (the point of it).
+    assert type(lean.load_data("endpoints")) is dict
+    assert type(lean.load_data("endpoints")["partitions"][0]) is dict
     assert lean.load_data("partitions") == plain.load_data("partitions")
 
 
@@ -57,6 +62,7 @@ def test_a_custom_data_path_is_searched_first(tmp_path: Path) -> None:
     assert "made-up" in lean.list_available_services("service-2")
     assert "made-up" in plain.list_available_services("service-2")
     assert lean.load_data_with_path("endpoints") == (endpoints, str(tmp_path / "endpoints"))
+    assert type(lean.load_data("endpoints")) is dict
     assert lean.load_data_with_path("endpoints") == plain.load_data_with_path("endpoints")
 
 
@@ -66,3 +72,18 @@ def test_an_unknown_service_is_refused_with_the_known_ones_named() -> None:
     with pytest.raises(UnknownServiceError) as refused:
         session.create_client("no-such-service", region_name="eu-west-1")
     assert "sso-oidc" in str(refused.value)
+
+
+def test_every_client_sso_sync_builds_uses_it(tmp_path: Path) -> None:
+    """Through clients.py, as a push builds its IAM Identity Center client: whether `sso` is
+    known is asked of its directory, without listing every service."""
+    config = tmp_path / "config"
+    config.write_text("[default]\nregion = eu-west-1\n")
+    session = clients.aws_session(AwsPaths(config, tmp_path / "sso", tmp_path / "cli"))
+    clients.sso_client(session, "eu-west-1")
+    loader = session.get_component("data_loader")
+    for type_name in ("service-2", "endpoint-rule-set-1"):
+        names = loader.list_available_services(type_name)  # those botocore asked
+        assert isinstance(names, ServiceNames)
+        assert names._all is None  # the full listing was never built
+    assert "sso" in names

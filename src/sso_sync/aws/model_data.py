@@ -52,7 +52,9 @@ class ServiceNames(Sequence[str]):
     def __contains__(self, name: object) -> bool:
         from botocore.exceptions import DataNotFoundError
 
-        if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
+        # The full listing holds directory names: never a path ("../data/sso" would otherwise
+        # find botocore's sso through a search path's parent).
+        if not isinstance(name, str) or not name or "/" in name:
             return False
         try:
             # The same test the full listing makes: a directory of that name in a search path
@@ -103,7 +105,11 @@ def _lean_class() -> type[Loader]:
 
     class LeanLoader(Loader):
         def list_available_services(self, type_name: str) -> Sequence[str]:  # type: ignore[override]
-            return ServiceNames(self, type_name)
+            # One per type, as botocore caches its lists: a full list, once built, is kept.
+            known: dict[str, ServiceNames] = vars(self).setdefault("_service_names", {})
+            if type_name not in known:
+                known[type_name] = ServiceNames(self, type_name)
+            return known[type_name]
 
         def full_service_list(self, type_name: str) -> list[str]:
             return list(super().list_available_services(type_name))
