@@ -4,6 +4,7 @@ table, a custom data path's models, and an unknown service's error."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -87,3 +88,12 @@ def test_every_client_sso_sync_builds_uses_it(tmp_path: Path) -> None:
         assert isinstance(names, ServiceNames)
         assert names._all is None  # the full listing was never built
     assert "sso" in names
+
+
+def test_a_gzipped_endpoint_table_is_read_as_botocore_reads_it(tmp_path: Path) -> None:
+    endpoints = {"partitions": [{"partition": "made-up", "services": {}}], "version": 3}
+    (tmp_path / "endpoints.json.gz").write_bytes(gzip.compress(json.dumps(endpoints).encode()))
+    plain, lean = _sessions(tmp_path)
+    assert lean.load_data_with_path("endpoints") == (endpoints, str(tmp_path / "endpoints"))
+    assert lean.load_data_with_path("endpoints") == plain.load_data_with_path("endpoints")
+    assert type(lean.load_data("endpoints")) is dict
