@@ -31,12 +31,7 @@ import harness  # noqa: E402
 
 
 def worker(repos: int, latency: float, fresh: bool) -> None:
-    with harness.world(repos) as w:
-        harness.no_delayed_ack_stalls()
-        argv = w.push_argv([a for r in harness.repo_names(repos) for a in ("--repo", r)])
-        w.invoke_cli(argv)  # the sandbox makes its keys; first imports
-        w.invoke_cli(argv)
-        w.sandbox.set_latency(latency)
+    with harness.warm_world(repos, latency) as (w, argv):
         print("ready", flush=True)
         who = resource.RUSAGE_CHILDREN if fresh else resource.RUSAGE_SELF
         for _line in sys.stdin:

@@ -131,12 +131,7 @@ def timeline(repos: int, latency: float, runs: int) -> None:
     """In-process pushes at `latency`; the arrival of each request of the last one."""
     import time
 
-    with harness.world(repos) as w:
-        harness.no_delayed_ack_stalls()
-        argv = w.push_argv([a for r in harness.repo_names(repos) for a in ("--repo", r)])
-        w.invoke_cli(argv)  # the sandbox makes its keys; first imports
-        w.invoke_cli(argv)
-        w.sandbox.set_latency(latency)
+    with harness.warm_world(repos, latency) as (w, argv):
         times = []
         for _ in range(runs):
             w.sandbox.clear_requests()
