@@ -9,7 +9,10 @@ registry tokens.
 - `token_cache`: the AWS CLI v2 token cache (`~/.aws/sso/cache`) and the silent refresh.
 - `signin/`: the sign-in flows (`flow` chooses one; `device_code`, `auth_code` with PKCE,
   `registration` of the OIDC client).
-- `role_credentials`: `sso:GetRoleCredentials`; `role_cache`: the AWS CLI v2 role cache.
+- `role_credentials`: `sso:GetRoleCredentials` (`CredentialsInFlight`: asked for in the
+  background as a push starts); `role_cache`: the AWS CLI v2 role cache.
+- `model_data`: botocore's data files, read without the listings and parsing our clients do
+  not need (every client `clients.py` builds uses it).
 - `status`, `logout`, `configure`, `export`: the cores of those commands (`configure_answers`:
   what `configure` is given or asked, checked, and asked again after a typo; `assignments`: the
   accounts and roles a sign-in reaches, and choosing one of each); `budget`: until

@@ -230,3 +230,38 @@ def token_accepted(sso: SSOClient, access_token: str) -> bool:
             f"IAM Identity Center could not check the cached sign-in ({reason(exc)}): retry"
         ) from None
     return True
+
+
+class CredentialsInFlight:
+    """Role credentials asked for in a background thread as soon as a push knows it needs them
+    (`fetch` must not sign in: no prompt from a thread), so that building the client and the
+    round trip to IAM Identity Center overlap the push's GitHub work instead of preceding it.
+    `result()` returns them, or raises what `fetch` raised, in the caller's thread. The thread
+    is a daemon: Ctrl-C never waits for it, and the command's deadline bounds its requests."""
+
+    def __init__(self, fetch: Callable[[], RoleCredentials], name: str = "") -> None:
+        import threading
+
+        self._done = threading.Event()
+        self._credentials: RoleCredentials | None = None
+        self._error: BaseException | None = None
+        self._fetch = fetch
+        thread = threading.Thread(
+            target=self._run, name=f"sso-sync-role-credentials {name}".strip(), daemon=True
+        )
+        thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._credentials = self._fetch()
+        except BaseException as exc:  # handed to the caller, in its thread
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self) -> RoleCredentials:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._credentials is not None
+        return self._credentials
