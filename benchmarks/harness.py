@@ -171,6 +171,19 @@ def world(repos: int) -> Iterator[World]:
         yield World(sb, Path(tmp))
 
 
+@contextmanager
+def warm_world(repos: int, latency: float) -> Iterator[tuple[World, list[str]]]:
+    """A world of `repos` repositories, the push of all of them (its argv), pushed twice in
+    this process (the sandbox's keys made, first imports done), then `latency` per request."""
+    with world(repos) as w:
+        no_delayed_ack_stalls()
+        argv = w.push_argv([a for r in repo_names(repos) for a in ("--repo", r)])
+        w.invoke_cli(argv)
+        w.invoke_cli(argv)
+        w.sandbox.set_latency(latency)
+        yield w, argv
+
+
 def no_delayed_ack_stalls() -> bool:
     """Turn on TCP_NODELAY for the sandbox's connections (in this process only); True if it had
     to. Without it every response with a body waits ~40 ms: the server sends headers and body

@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/run.py            # the full run (about 10 minutes on 2 cores)
     .venv/bin/python benchmarks/run.py --quick    # one tiny case of each kind, a few seconds
     .venv/bin/python benchmarks/run.py --startup-only [--startup-runs 30]   # start-up alone
+    .venv/bin/python benchmarks/run.py --fanout-only --repos 5,20 --latencies 0,50 --no-gh
+                                                  # some fan-out cells alone
 
 Prints Markdown tables and writes them with the machine, versions and date to
 benchmarks/RESULTS.md (or --output). Drives the real `sso-sync` command, so it measures whatever
@@ -66,6 +68,7 @@ class Settings:
     # GitHub request bucket (burst points, points per second); None: read from github.pacing
     pacing: tuple[float, float] | None = None
     startup_only: bool = False
+    fanout_only: bool = False
 
     @classmethod
     def parse(cls, argv: Sequence[str] | None) -> Settings:
@@ -73,6 +76,11 @@ class Settings:
         parser.add_argument("--quick", action="store_true", help="one tiny case of each kind")
         parser.add_argument(
             "--startup-only", action="store_true", help="only the start-up table (not written)"
+        )
+        parser.add_argument(
+            "--fanout-only",
+            action="store_true",
+            help="only the fan-out cells of --repos and --latencies (printed, not written)",
         )
         parser.add_argument(
             "--startup-runs", type=int, default=30, help="interleaved start-up runs (default 30)"
@@ -106,6 +114,7 @@ class Settings:
         return cls(
             startup_runs=args.startup_runs,
             startup_only=args.startup_only,
+            fanout_only=args.fanout_only,
             repo_counts=tuple(int(n) for n in args.repos.split(",")),
             latencies_ms=tuple(int(n) for n in args.latencies.split(",")),
             runs=args.runs,
@@ -620,6 +629,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     patched_sandbox = harness.no_delayed_ack_stalls()
     load_at_start = os.getloadavg()
+    if settings.fanout_only:
+        return fanout_only(settings, load_at_start)
     with tempfile.TemporaryDirectory(prefix="sso-sync-bench-") as tmp:
         env = harness.base_env(Path(tmp))
         support = PushSupport.detect(lambda: harness.push_help(env))
@@ -641,6 +652,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings.output.parent.mkdir(parents=True, exist_ok=True)
     settings.output.write_text(text + kept_action_section(settings.output))
     say(f"wrote {settings.output}")
+    return 0
+
+
+def fanout_only(settings: Settings, load_at_start: tuple[float, float, float]) -> int:
+    """Some fan-out cells, printed with the load average around them (a shared machine)."""
+    with tempfile.TemporaryDirectory(prefix="sso-sync-bench-") as tmp:
+        support = PushSupport.detect(lambda: harness.push_help(harness.base_env(Path(tmp))))
+    fanout = bench_fanout(settings, support)
+    load = ", ".join(f"{x:.2f}" for x in load_at_start)
+    end = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"`{settings.command}`; load average (1, 5, 15 min) at start: {load}; at end: {end}\n")
+    print("\n".join(render_fanout(fanout)))
     return 0
 
 

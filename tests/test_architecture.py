@@ -1,7 +1,8 @@
 """The layers point one way (CONTRIBUTING.md): nothing below `cli/` imports `sso_sync.cli`, no
 two modules import each other through any chain (lazy and type-only imports count: a type two
-modules need lives below both), and no module or function grows past what a newcomer reads at
-once. Read from the source with `ast`, so a lazy import inside a function counts too."""
+modules need lives below both), the AWS side is reached only through its facade
+(`aws/session.py`), and no module or function grows past what a newcomer reads at once. Read
+from the source with `ast`, so a lazy import inside a function counts too."""
 
 from __future__ import annotations
 
@@ -131,3 +132,93 @@ def test_modules_and_functions_stay_short(name: str) -> None:
     lines = len(path.read_text().splitlines())
     assert lines <= MAX_MODULE_LINES, f"{name}: {lines} lines"
     assert _long_functions(path) == []
+
+
+# The AWS facade and the factory under it: the only modules that make a botocore session or an
+# IAM Identity Center, OIDC, STS, ECR or CodeArtifact client (each within a deadline, refusing
+# clear text).
+AWS_FACADE = {"sso_sync.aws.session", "sso_sync.clients"}
+AWS_BUILDERS = {
+    "sso_client",
+    "oidc_client",
+    "sts_client",
+    "ecr_client",
+    "codeartifact_client",
+    "aws_session",
+    "botocore_session",
+}
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return ""
+
+
+def _type_only(tree: ast.AST) -> set[int]:
+    """The nodes inside `if TYPE_CHECKING:` blocks (naming botocore's `Session` type is fine)."""
+    return {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and _dotted(node.test).endswith("TYPE_CHECKING")
+        for inner in ast.walk(node)
+    }
+
+
+def aws_built_outside_the_facade(source: str) -> list[str]:
+    """Where `source` builds an AWS client or botocore session itself: a call of one of
+    `clients.py`'s AWS builders, or botocore's session module imported for use."""
+    tree = ast.parse(source)
+    type_only = _type_only(tree)
+    found: list[str] = []
+    for node in sorted(
+        (n for n in ast.walk(tree) if isinstance(n, (ast.Attribute, ast.Import, ast.ImportFrom))),
+        key=lambda n: (n.lineno, n.col_offset),
+    ):
+        if isinstance(node, ast.Attribute) and node.attr in AWS_BUILDERS:
+            if _dotted(node.value).rpartition(".")[2] == "clients":
+                found.append(f"line {node.lineno}: clients.{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "sso_sync.clients":
+            found += [
+                f"line {node.lineno}: import {a.name}" for a in node.names if a.name in AWS_BUILDERS
+            ]
+        elif id(node) in type_only:
+            continue
+        elif isinstance(node, ast.ImportFrom) and (
+            node.module == "botocore.session"
+            or (node.module == "botocore" and any(a.name == "session" for a in node.names))
+        ):
+            found.append(f"line {node.lineno}: from {node.module} import ...")
+        elif isinstance(node, ast.Import) and any(a.name == "botocore.session" for a in node.names):
+            found.append(f"line {node.lineno}: import botocore.session")
+    return found
+
+
+def test_aws_clients_are_built_only_by_the_facade() -> None:
+    offenders = {
+        name: aws_built_outside_the_facade(path.read_text())
+        for name, path in modules().items()
+        if name not in AWS_FACADE
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_checker_sees_an_aws_client_built_outside_the_facade() -> None:
+    source = """
+from typing import TYPE_CHECKING
+from sso_sync import clients
+from sso_sync.clients import aws_network_errors, sts_client
+if TYPE_CHECKING:
+    from botocore.session import Session
+def f(session):
+    import botocore.session
+    with aws_network_errors("STS", "AWS_ENDPOINT_URL_STS"):
+        return clients.oidc_client(session, "eu-west-1")
+"""
+    assert aws_built_outside_the_facade(source) == [
+        "line 4: import sts_client",
+        "line 8: import botocore.session",
+        "line 10: clients.oidc_client",
+    ]

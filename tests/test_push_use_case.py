@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from sso_sync.cli.app import app
 from sso_sync.cli.context import Context
+from sso_sync.cli.streams import Streams
 from sso_sync.clients import command_deadline
 from sso_sync.github.targets import Target, TargetSet
 from sso_sync.keepfresh.state import VERSION, StateStore, target_key
@@ -66,7 +67,7 @@ def test_a_second_source_row_is_pushed_decrypted_and_keeps_its_own_expiry(world:
     world.seed_token()
     lines: list[str] = []
     ctx = Context(
-        environ=dict(os.environ), terminal=Quiet(lines.append), stdin_isatty=lambda: False
+        environ=dict(os.environ), terminal=Quiet(lines.append), streams=Streams(stdin_tty=False)
     )
     token = ShortLivedToken()
     sets = (TargetSet(None, "ci", "", (APP,), sources=(ROLE_CREDENTIALS, token)),)
@@ -114,7 +115,7 @@ def test_a_context_handed_to_the_cli_replaces_the_process_environment(
     environ = dict(os.environ)
     monkeypatch.delenv("GH_TOKEN")
     lines: list[str] = []
-    ctx = Context(environ=environ, terminal=Quiet(lines.append), stdin_isatty=lambda: False)
+    ctx = Context(environ=environ, terminal=Quiet(lines.append), streams=Streams(stdin_tty=False))
     result = CliRunner().invoke(
         app, ["push", "--repo", "octo-org/app", "--repo", "octo-org/api", "-p", "ci"], obj=ctx
     )
@@ -125,7 +126,7 @@ def test_a_context_handed_to_the_cli_replaces_the_process_environment(
     assert "[1/2]" not in result.stderr
     shown = CliRunner().invoke(
         app, ["push", "--repo", "octo-org/app", "--repo", "octo-org/api", "-p", "ci"],
-        obj=Context(environ=environ, stdin_isatty=lambda: False),
+        obj=Context(environ=environ, streams=Streams(stdin_tty=False)),
     )  # fmt: skip
     assert shown.exit_code == 0 and "[1/2]" in shown.stderr, shown.stderr
     without = CliRunner().invoke(app, ["push", "--repo", "octo-org/app", "-p", "ci"])
@@ -179,7 +180,7 @@ def test_a_source_added_to_a_pushed_target_makes_it_due_at_once(world: World) ->
     import os
 
     world.seed_token()
-    ctx = Context(environ=dict(os.environ), terminal=Quiet(), stdin_isatty=lambda: False)
+    ctx = Context(environ=dict(os.environ), terminal=Quiet(), streams=Streams(stdin_tty=False))
     roles_only = (TargetSet(None, "ci", "", (APP,)),)
     assert _push(world, ctx, roles_only).ok
     still_fresh = _push(world, ctx, roles_only, min_remaining=timedelta(minutes=10))

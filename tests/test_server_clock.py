@@ -87,6 +87,20 @@ def test_a_clock_two_hours_behind_still_pushes_before_the_credentials_expire(
     assert len(world.sandbox.issued_credentials) == 2
 
 
+def test_a_clock_two_hours_ahead_takes_credentials_alive_by_the_servers_clock(
+    world: World, run
+) -> None:
+    """Role credentials issued for 1 h by servers 2 h behind us expired 1 h ago by this
+    machine's clock, but not by the issuer's: they are judged by the servers' clock."""
+    world.sandbox.config.clock_offset = -2 * 3600  # the servers' clock: ours is 2 h ahead
+    world.seed_token()
+    result = run("push", "--repo", APP, "-p", "ci")
+    assert result.exit_code == 0, result.stderr
+    stored = world.sandbox.secrets(f"repos/{APP}/actions")
+    issued = world.sandbox.issued_credentials[-1]
+    assert stored["AWS_ACCESS_KEY_ID"].value == issued["accessKeyId"]
+
+
 def test_an_app_jwt_is_dated_by_githubs_clock(
     world: World, run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

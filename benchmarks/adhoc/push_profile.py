@@ -2,11 +2,14 @@
 the loopback sandbox, with a throwaway HOME (after one untimed push, so the sandbox has its keys).
 
     .venv/bin/python benchmarks/adhoc/push_profile.py [--repos 5] [--latency 0] [--top 25]
-        [--runs 5] [--importtime]
+        [--runs 5] [--importtime] [--timeline]
 
 Prints the wall time of `--runs` plain fresh pushes (median), then the cumulative-time profile of
 one push (`python -m cProfile`), restricted to the top entries, each with its share of the whole
-run. `--importtime` adds `python -X importtime`'s largest imports. Not a test: nothing asserted.
+run. `--importtime` adds `python -X importtime`'s largest imports. `--timeline` instead times
+`--runs` pushes in this process (after two warm-ups) and prints when each request of the last one
+reached the sandbox, from the push's start: what is on the critical path at that latency.
+Not a test: nothing asserted.
 """
 
 from __future__ import annotations
@@ -61,7 +64,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--importtime", action="store_true")
     parser.add_argument("--ours", action="store_true", help="only sso_sync's own functions")
+    parser.add_argument("--timeline", action="store_true", help="in-process: each request's start")
     args = parser.parse_args()
+    if args.timeline:
+        timeline(args.repos, args.latency, args.runs)
+        return
     import compileall
 
     # Installed packages have bytecode; an editable checkout under PYTHONDONTWRITEBYTECODE would
@@ -118,6 +125,30 @@ def main() -> None:
             print("\n-X importtime, top-level imports (cumulative):")
             for cum_us, name in top[:15]:
                 print(f"{cum_us / 1e6:7.3f} s  {name.strip()}")
+
+
+def timeline(repos: int, latency: float, runs: int) -> None:
+    """In-process pushes at `latency`; the arrival of each request of the last one."""
+    import time
+
+    with harness.warm_world(repos, latency) as (w, argv):
+        times = []
+        for _ in range(runs):
+            w.sandbox.clear_requests()
+            start = time.monotonic()
+            run = w.invoke_cli(argv)
+            if run.returncode != 0:
+                raise SystemExit(f"push failed: {run.stderr.strip()}")
+            times.append(run.seconds)
+        for r in sorted(w.sandbox.requests, key=lambda r: r.started):
+            what = r.operation or f"{r.method} {r.path}"
+            print(f"{(r.started - start) * 1000:7.1f} ms  {r.service:6} {what}")
+        print(f"{times[-1] * 1000:7.1f} ms  end")
+        each = " ".join(f"{t:.3f}" for t in times)
+        print(
+            f"in-process push, {repos} repos at {latency * 1000:.0f} ms: median "
+            f"{statistics.median(times):.3f} s of {runs} ({each})"
+        )
 
 
 if __name__ == "__main__":

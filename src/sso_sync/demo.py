@@ -10,6 +10,7 @@ section, the AWS CLI's own way to override them.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -121,7 +122,6 @@ def run_demo(
         run, aws = _push(sandbox, paths, Path(tmp) / "state", say)
         results = run.results
         credentials = run.credentials[0][1]
-        session = aws.session
 
         issued = credentials.as_secrets()
         received = sandbox.secrets(f"repos/{DEMO_REPO}/actions")
@@ -138,14 +138,13 @@ def run_demo(
         arn: str | None = None
         needed = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
         if all(checks[name] for name in needed):
-            sts = clients.sts_client(
-                session,
-                aws.profile.sso_region,
+            held = dataclasses.replace(
+                credentials,
                 access_key_id=received["AWS_ACCESS_KEY_ID"].value,
                 secret_access_key=received["AWS_SECRET_ACCESS_KEY"].value,
                 session_token=received["AWS_SESSION_TOKEN"].value,
             )
-            arn = sts.get_caller_identity()["Arn"]
+            arn = aws.sts_client(held).get_caller_identity()["Arn"]
 
     ok = all(r.ok for r in results) and all(checks.values()) and arn is not None
     summary = [
@@ -181,8 +180,6 @@ class _DemoTerminal(Quiet):
     sandbox approves the code by itself."""
 
     def sign_in_ui(self, *, open_browser: bool) -> SignInUi:
-        import dataclasses
-
         def show(prompt: DevicePrompt, _opened: bool) -> None:
             self.say(
                 f"sign-in: device code {prompt.user_code} at {prompt.verification_uri} "

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from sso_sync.errors import SsoSyncError
 
 if TYPE_CHECKING:
-    from sso_sync.aws.registry_tokens import RegistryToken
     from sso_sync.aws.status import StatusReport
     from sso_sync.github.app_auth import AppInstallations
     from sso_sync.github.rest import GitHubApi
     from sso_sync.github.targets import Target
     from sso_sync.keepfresh.elsewhere import ChangedSecret
     from sso_sync.server_clock import Reading
+    from sso_sync.sources import IssuedSecret
 
 Status = Literal["ok", "fail", "not applicable", "not checkable"]
 MARK: dict[Status, str] = {"ok": "✔", "fail": "✘", "not applicable": "-", "not checkable": "?"}
@@ -142,13 +142,14 @@ def aws_checks(report: StatusReport, login_hint: str) -> list[Check]:
     return [sign_in, registration, roles]
 
 
-def check_registry_token(name: str, fetch: Callable[[], RegistryToken]) -> Check:
-    """Whether the role may get a registry token: one is fetched (and dropped, never shown);
-    a refusal names the IAM actions to grant."""
+def check_source(name: str, fetch: Callable[[], Iterable[IssuedSecret]]) -> Check:
+    """Whether the role may get a source's values (a registry token): they are fetched (and
+    dropped, never shown) by the row's own `fetch`; a refusal names the IAM actions to grant."""
     from sso_sync.errors import PermissionMissing
+    from sso_sync.files import utc_timestamp
 
     try:
-        token = fetch()
+        issued = list(fetch())
     except PermissionMissing as exc:
         actions = " and ".join(exc.actions)
         return Check(
@@ -159,11 +160,8 @@ def check_registry_token(name: str, fetch: Callable[[], RegistryToken]) -> Check
         )
     except SsoSyncError as exc:
         return Check(name, "fail", str(exc))
-    return Check(
-        name,
-        "ok",
-        f"the role may get one (fetched, not shown; valid until {token.expiration_text})",
-    )
+    until = utc_timestamp(min(s.expires_at for s in issued)) if issued else "unknown"
+    return Check(name, "ok", f"the role may get one (fetched, not shown; valid until {until})")
 
 
 # --- GitHub ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ not, `failed` when none could be deleted. `list` writes nothing: a target it rea
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 TargetOutcome = Literal[
     "created", "updated", "fresh", "mixed", "failed", "not-attempted", "interrupted", "busy"
@@ -58,3 +58,19 @@ def written_outcome(secret_outcomes: Sequence[str]) -> TargetOutcome:
     if outcomes and all(o == "not-attempted" for o in outcomes):
         return "not-attempted"
     return "failed"
+
+
+def target_row(
+    label: str,
+    set_name: str | None,
+    outcome: TargetOutcome,
+    flags: tuple[bool, bool],
+    error: str | None,
+    secrets: list[dict[str, str]],
+    **more: Any,
+) -> dict[str, Any]:
+    """A target's row in `--json`, written or held back alike (`flags`: ok, mixed), keys in one
+    order for every kind of row; `more` is what a kind of row adds at its end."""
+    ok, mixed = flags
+    row = {"target": label, "set": set_name, "outcome": outcome, "ok": ok, "mixed": mixed}
+    return {**row, "error": error, "secrets": secrets, **more}

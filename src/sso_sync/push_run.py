@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sso_sync.durations import human_duration
-from sso_sync.outcomes import TargetOutcome
+from sso_sync.outcomes import TargetOutcome, target_row
 from sso_sync.sources import IssuedSecret
 from sso_sync.wording import failed_targets
 
@@ -48,16 +48,11 @@ class HeldTarget:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "target": self.target.label,
-            "set": self.set_name,
-            "outcome": self.outcome,
-            "ok": self.ok,
-            "mixed": False,
-            "error": None if self.ok else "locked by another sso-sync run",
-            "secrets": [],
-            "remaining_seconds": _whole(self.remaining_seconds),
-        }
+        error = None if self.ok else "locked by another sso-sync run"
+        row = target_row(
+            self.target.label, self.set_name, self.outcome, (self.ok, False), error, []
+        )
+        return {**row, "remaining_seconds": _whole(self.remaining_seconds)}
 
 
 @dataclass

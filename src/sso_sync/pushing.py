@@ -5,7 +5,8 @@ AWS side per profile, a factory for GitHub clients, the state file, the terminal
 in; a `PushRun` comes out. The sequence, for a reader following `sso-sync push`:
 
 1. `push_when_due` (keepfresh/fresh.py) takes each target's lock, skips the fresh and the busy
-   ones, and marks the rest due in the state file before the first write;
+   ones, and marks the rest due in the state file before the first write (when every target
+   is due, each profile's role credentials are already being asked for, in the background);
 2. `run_push` (sync.py) plans, fetches the public keys while each profile's credential sources
    issue their secrets (the role credentials first: sources.py), writes the secrets, then the
    expiry variables;
@@ -17,6 +18,7 @@ Nothing here prints or reads the environment: the person is reached through `Ter
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING
 from sso_sync.push_run import ProfileSecrets, PushRun
 
 if TYPE_CHECKING:
+    from sso_sync.aws.role_credentials import CredentialsInFlight, RoleCredentials
     from sso_sync.aws.session import AwsSession
     from sso_sync.deadline import Deadline
     from sso_sync.github.rest import GitHubApi
@@ -78,6 +81,8 @@ class Push:
     request: PushRequest
     sides: PushSides
     aws: dict[str | None, AwsSession] = field(default_factory=dict)
+    # Each profile's role credentials, asked for as the push starts (`secrets_for` takes them).
+    in_flight: dict[str | None, CredentialsInFlight] = field(default_factory=dict)
     _api: GitHubApi | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -136,7 +141,10 @@ class Push:
         from sso_sync.keepfresh.fresh import push_when_due
         from sso_sync.keepfresh.locks import TargetLockWait
 
-        with closing(self):
+        self.in_flight.clear()  # nothing carried over from an earlier run of this push
+        with closing(self):  # the push's one GitHub client, closed at its end
+            if self.request.min_remaining is None:  # every target is due: credentials needed
+                self._ask_for_credentials()
             return push_when_due(
                 self.request.sets,
                 self._push_due,
@@ -157,13 +165,37 @@ class Push:
         from sso_sync.sources import fetch_all
 
         aws = self.aws[profile]
-        credentials = aws.role_credentials(allow_sign_in=self.request.allow_sign_in)
+        credentials = self._role_credentials(profile)
         sources = tuple(
             dict.fromkeys(
                 src for s in self.request.sets if s.profile == profile for src in s.sources
             )
         )
         return ProfileSecrets(credentials, fetch_all(sources, credentials, aws))
+
+    def _role_credentials(self, profile: str | None) -> RoleCredentials:
+        """Those asked for as the push started, once they arrive; else (not asked, or a sign-in
+        is needed and a person is there to sign in) asked for now."""
+        from sso_sync.errors import LoginRequired
+
+        in_flight = self.in_flight.pop(profile, None)
+        if in_flight is not None:
+            try:
+                return in_flight.result()
+            except LoginRequired:
+                if not self.request.allow_sign_in:
+                    raise
+        return self.aws[profile].role_credentials(allow_sign_in=self.request.allow_sign_in)
+
+    def _ask_for_credentials(self) -> None:
+        """Start fetching each profile's role credentials (never signing in) in the background,
+        before the locks, the state file and the key fetches: the push's first round trip
+        is then not held back by building the AWS client."""
+        from sso_sync.aws.role_credentials import CredentialsInFlight
+
+        for profile, aws in self.aws.items():
+            fetch = functools.partial(aws.role_credentials, allow_sign_in=False)
+            self.in_flight[profile] = CredentialsInFlight(fetch, aws.profile.name)
 
     def _push_due(self, due: Sequence[TargetSet]) -> PushRun:
         from sso_sync.sync import run_push

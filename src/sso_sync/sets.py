@@ -21,16 +21,6 @@ from sso_sync.files import read_capped
 from sso_sync.github.targets import RepoPattern, Target, TargetSet, build_patterns, build_targets
 from sso_sync.sources import CredentialSource
 
-# What a set pushes besides the role credentials, as the push options name it (without --).
-SOURCE_KEYS = {
-    "ecr",
-    "codeartifact",
-    "codeartifact-owner",
-    "codeartifact-duration",
-    "region",
-    "role-credentials",
-}
-
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
@@ -38,9 +28,10 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 CONFIG_NAME = "sso-sync.toml"
 PYPROJECT = "pyproject.toml"
+# A set's keys besides what it pushes (each source kind's, source_table.py).
 SET_KEYS = {
     "profile", "prefix", "targets", "github-app-id", "github-app-key", "notify-url-file",
-    "notify-issue", *SOURCE_KEYS,
+    "notify-issue",
 }  # fmt: skip
 TARGET_KEYS = {"repo", "env", "org", "visibility", "selected-repos", "app", "exclude", "user"}
 
@@ -190,7 +181,7 @@ def _parse_sets(path: Path, data: dict[str, Any], root: str) -> tuple[TargetSet,
         where = f"{root}.{name}"
         if not isinstance(body, dict):
             raise ConfigError(f"{path}: {where}: expected a table")
-        _reject_unknown_keys(path, where, body, SET_KEYS)
+        _reject_unknown_keys(path, where, body, SET_KEYS | _source_keys())
         profile = _string(path, body, where, "profile", required=False) or None
         prefix = _string(path, body, where, "prefix", required=False) or ""
         entries = body.get("targets")
@@ -235,37 +226,34 @@ def _parse_sets(path: Path, data: dict[str, Any], root: str) -> tuple[TargetSet,
     return tuple(parsed)
 
 
-def _parse_sources(path: Path, body: dict[str, Any], where: str) -> tuple[CredentialSource, ...]:
-    """A set's registry settings (the push options of the same names) as its sources."""
-    from sso_sync.aws.registry_sources import build_sources
-    from sso_sync.sources import DEFAULT_SOURCES
+def _source_keys() -> set[str]:
+    from sso_sync.source_table import options
 
-    if not SOURCE_KEYS & set(body):
+    return {spec.key for spec in options()}
+
+
+def _parse_sources(path: Path, body: dict[str, Any], where: str) -> tuple[CredentialSource, ...]:
+    """A set's source settings (the push options of the same names) as its sources."""
+    from sso_sync.source_table import build, options
+    from sso_sync.sources import DEFAULT_SOURCES, Spelling
+
+    if not _source_keys() & set(body):
         return DEFAULT_SOURCES
-    for key, kind in (("ecr", bool), ("role-credentials", bool), ("codeartifact-duration", int)):
-        value = body.get(key)
-        if value is not None and (type(value) is not kind):
-            expected = "true or false" if kind is bool else "a number of seconds"
-            raise ConfigError(f"{path}: {where}.{key}: expected {expected}")
-    texts = {
-        key: _string(path, body, where, key, required=False) or None
-        for key in ("codeartifact", "codeartifact-owner", "region")
-    }
+    given: dict[str, Any] = {}
+    for spec in options():
+        value = body.get(spec.key)
+        if value is None:
+            continue
+        if spec.kind is str:
+            value = _string(path, body, where, spec.key, required=True)
+        elif type(value) is not spec.kind:
+            expected = spec.expected or ("true or false" if spec.kind is bool else "a number")
+            raise ConfigError(f"{path}: {where}.{spec.key}: expected {expected}")
+        given[spec.field] = spec.from_config(value)
     try:
-        return build_sources(
-            ecr=body.get("ecr", False),
-            codeartifact=texts["codeartifact"],
-            codeartifact_owner=texts["codeartifact-owner"],
-            codeartifact_duration=body.get("codeartifact-duration"),
-            region=texts["region"],
-            role_credentials=body.get("role-credentials", True),
-        )
+        return build(given, Spelling(config=True))
     except UsageError as exc:
-        # The same rule as for the options, worded with this file's keys.
-        words = str(exc).replace("--no-role-credentials", "role-credentials = false")
-        words = words.replace("--codeartifact DOMAIN", 'codeartifact = "DOMAIN"')
-        words = words.replace("add --ecr", "add ecr = true")
-        raise ConfigError(f"{path}: {where}: {words.replace('--', '')}") from None
+        raise ConfigError(f"{path}: {where}: {exc}") from None
 
 
 def _parse_target(

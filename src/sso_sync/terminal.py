@@ -1,5 +1,5 @@
 """The one interface through which the core reaches a person: messages, progress, the sign-in's
-prompts, and a notification when nobody may be watching. The CLI implements it (cli/ui.py's
+prompts, and a notification when nobody may be watching. The CLI implements it (cli/console.py's
 `CliTerminal`); the demo and tests hand in their own. The core never prints.
 """
 

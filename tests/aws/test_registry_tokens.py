@@ -17,7 +17,7 @@ from sso_sync.aws.registry_tokens import (
 )
 from sso_sync.deadline import Deadline
 from sso_sync.errors import AwsError, DeadlineReached, PermissionMissing, UsageError
-from tests.support.registries import botocore_session, role_credentials
+from tests.support.registries import facade, role_credentials
 from tests.support.world import World, assert_no_leak
 
 REGION = "us-east-1"
@@ -29,7 +29,7 @@ def _leaks(world: World, text: str) -> None:
 
 def test_ecr_password_is_the_part_after_aws_colon_and_expires_when_ecr_says(world: World) -> None:
     creds = role_credentials(world.sandbox)
-    token = ecr_password(botocore_session(), creds, REGION, Deadline(30))
+    token = ecr_password(facade(), creds, REGION)
     [issued] = world.sandbox.issued_registry_tokens
     assert issued["kind"] == "ecr" and token.value == issued["value"]
     assert token.value != issued["wire"]  # not the base64 `AWS:...` form
@@ -50,7 +50,7 @@ def test_a_denied_ecr_call_names_the_iam_action_and_nothing_secret(world: World)
     world.sandbox.deny_actions("ecr:GetAuthorizationToken")
     creds = role_credentials(world.sandbox)
     with pytest.raises(PermissionMissing) as caught:
-        ecr_password(botocore_session(), creds, REGION, Deadline(30))
+        ecr_password(facade(), creds, REGION)
     assert caught.value.actions == ("ecr:GetAuthorizationToken",)
     message = str(caught.value)
     assert message.startswith(
@@ -63,7 +63,7 @@ def test_a_denied_ecr_call_names_the_iam_action_and_nothing_secret(world: World)
 
 def test_codeartifact_token_lasts_as_long_as_the_credentials_by_default(world: World) -> None:
     creds = role_credentials(world.sandbox)
-    token = codeartifact_token(botocore_session(), creds, REGION, Deadline(30), domain="corp")
+    token = codeartifact_token(facade(), creds, REGION, domain="corp")
     [issued] = world.sandbox.issued_registry_tokens
     assert issued["kind"] == "codeartifact" and token.value == issued["value"]
     assert issued["domain"] == "corp"
@@ -75,9 +75,7 @@ def test_codeartifact_token_lasts_as_long_as_the_credentials_by_default(world: W
 @pytest.mark.parametrize("seconds", [900, 43200])
 def test_codeartifact_token_lasts_the_duration_asked_for(world: World, seconds: int) -> None:
     creds = role_credentials(world.sandbox)
-    token = codeartifact_token(
-        botocore_session(), creds, REGION, Deadline(30), domain="corp", duration_seconds=seconds
-    )
+    token = codeartifact_token(facade(), creds, REGION, domain="corp", duration_seconds=seconds)
     left = token.expires_at - datetime.now(timezone.utc)
     assert timedelta(seconds=seconds - 60) < left <= timedelta(seconds=seconds)
 
@@ -89,9 +87,7 @@ def test_a_duration_codeartifact_refuses_is_refused_before_any_request(
     creds = role_credentials(world.sandbox)
     world.sandbox.clear_requests()
     with pytest.raises(UsageError, match="900 to 43200 seconds"):
-        codeartifact_token(
-            botocore_session(), creds, REGION, Deadline(30), domain="corp", duration_seconds=seconds
-        )
+        codeartifact_token(facade(), creds, REGION, domain="corp", duration_seconds=seconds)
     assert world.sandbox.requests == []
 
 
@@ -102,7 +98,7 @@ def test_a_denied_codeartifact_token_names_the_action_aws_named(world: World, de
     world.sandbox.deny_actions(denied)
     creds = role_credentials(world.sandbox)
     with pytest.raises(PermissionMissing) as caught:
-        codeartifact_token(botocore_session(), creds, REGION, Deadline(30), domain="corp")
+        codeartifact_token(facade(), creds, REGION, domain="corp")
     assert caught.value.actions == (denied,)
     assert f"add {denied} to its permission set" in str(caught.value)
     _leaks(world, str(caught.value))
@@ -119,7 +115,7 @@ def test_a_refusal_naming_no_action_names_every_action_the_call_needs(world: Wor
         body={"message": "Access denied"},
     )
     with pytest.raises(PermissionMissing) as caught:
-        codeartifact_token(botocore_session(), creds, REGION, Deadline(30), domain="corp")
+        codeartifact_token(facade(), creds, REGION, domain="corp")
     assert caught.value.actions == (
         "codeartifact:GetAuthorizationToken",
         "sts:GetServiceBearerToken",
@@ -132,20 +128,19 @@ def test_a_refusal_naming_no_action_names_every_action_the_call_needs(world: Wor
 
 @pytest.mark.parametrize("call", ["ecr", "token", "endpoint"])
 def test_each_client_waits_no_longer_than_the_deadline(world: World, call: str) -> None:
-    """A session bound to the deadline, as a command's is, and no watchdog: only the client's
+    """A facade bound to the deadline, as a command's is, and no watchdog: only the client's
     own timeouts, taken from the deadline, stop a slow answer from being waited for."""
     creds = role_credentials(world.sandbox)
     deadline = Deadline(1)
-    session = botocore_session(deadline)
+    aws = facade(deadline)
     world.sandbox.set_latency(3)
     fetch = {
-        "ecr": lambda: ecr_password(session, creds, REGION, deadline),
-        "token": lambda: codeartifact_token(session, creds, REGION, deadline, domain="corp"),
+        "ecr": lambda: ecr_password(aws, creds, REGION),
+        "token": lambda: codeartifact_token(aws, creds, REGION, domain="corp"),
         "endpoint": lambda: codeartifact_endpoint(
-            session,
+            aws,
             creds,
             REGION,
-            deadline,
             domain="corp",
             owner=None,
             repository="internal",
@@ -159,16 +154,16 @@ def test_each_client_waits_no_longer_than_the_deadline(world: World, call: str) 
 def test_an_unknown_domain_is_a_usage_error_naming_it(world: World) -> None:
     creds = role_credentials(world.sandbox)
     with pytest.raises(UsageError, match="domain 'nope' of account 111122223333"):
-        codeartifact_token(botocore_session(), creds, REGION, Deadline(30), domain="nope")
+        codeartifact_token(facade(), creds, REGION, domain="nope")
 
 
 def test_expired_credentials_are_refused_by_both_services(world: World) -> None:
     creds = role_credentials(world.sandbox)
     world.sandbox.expire_credentials()
-    session = botocore_session()
+    aws = facade()
     for fetch in (
-        lambda: ecr_password(session, creds, REGION, Deadline(30)),
-        lambda: codeartifact_token(session, creds, REGION, Deadline(30), domain="corp"),
+        lambda: ecr_password(aws, creds, REGION),
+        lambda: codeartifact_token(aws, creds, REGION, domain="corp"),
     ):
         with pytest.raises(AwsError, match=r"refused the role credentials \(ExpiredToken"):
             fetch()
@@ -177,10 +172,9 @@ def test_expired_credentials_are_refused_by_both_services(world: World) -> None:
 
 def endpoint(world: World, repository: str, fmt: str) -> str:
     return codeartifact_endpoint(
-        botocore_session(),
+        facade(),
         role_credentials(world.sandbox),
         REGION,
-        Deadline(30),
         domain="corp",
         owner=None,
         repository=repository,
@@ -217,7 +211,7 @@ def test_an_ecr_answer_without_an_aws_password_is_refused(world: World, body: di
     creds = role_credentials(world.sandbox)
     world.sandbox.inject_fault("ecr", "POST", "^/$", 200, body=body)
     with pytest.raises(AwsError, match="no base64 `AWS:password` token"):
-        ecr_password(botocore_session(), creds, REGION, Deadline(30))
+        ecr_password(facade(), creds, REGION)
 
 
 def test_an_answer_botocore_cannot_parse_is_one_line(world: World) -> None:
@@ -225,7 +219,7 @@ def test_an_answer_botocore_cannot_parse_is_one_line(world: World) -> None:
     body = {"authorizationData": ["not an object"]}
     world.sandbox.inject_fault("ecr", "POST", "^/$", 200, body=body)
     with pytest.raises(AwsError, match=r"could not be read .*AWS_ENDPOINT_URL_ECR"):
-        ecr_password(botocore_session(), creds, REGION, Deadline(30))
+        ecr_password(facade(), creds, REGION)
 
 
 def test_an_ecr_password_may_hold_a_colon(world: World) -> None:
@@ -233,7 +227,7 @@ def test_an_ecr_password_may_hold_a_colon(world: World) -> None:
     token = base64.b64encode(b"AWS:pass:word").decode()
     item = {"authorizationToken": token, "expiresAt": time.time() + 600}
     world.sandbox.inject_fault("ecr", "POST", "^/$", 200, body={"authorizationData": [item]})
-    assert ecr_password(botocore_session(), creds, REGION, Deadline(30)).value == "pass:word"
+    assert ecr_password(facade(), creds, REGION).value == "pass:word"
 
 
 @pytest.mark.parametrize(
@@ -248,7 +242,7 @@ def test_a_token_without_a_usable_expiry_is_refused(world: World, body: dict) ->
     creds = role_credentials(world.sandbox)
     world.sandbox.inject_fault("codeartifact", "POST", "authorization-token", 200, body=body)
     with pytest.raises(AwsError, match="came with no usable expiry"):
-        codeartifact_token(botocore_session(), creds, REGION, Deadline(30), domain="corp")
+        codeartifact_token(facade(), creds, REGION, domain="corp")
 
 
 @pytest.mark.parametrize(
@@ -267,7 +261,7 @@ def test_an_already_expired_token_is_refused(world: World) -> None:
     body = {"authorizationToken": "CANARYtoken", "expiration": 1_000_000_000}
     world.sandbox.inject_fault("codeartifact", "POST", "authorization-token", 200, body=body)
     with pytest.raises(AwsError, match="expired at 2001-09-09") as caught:
-        codeartifact_token(botocore_session(), creds, REGION, Deadline(30), domain="corp")
+        codeartifact_token(facade(), creds, REGION, domain="corp")
     assert "CANARYtoken" not in str(caught.value)
 
 
@@ -277,11 +271,11 @@ def test_plain_http_off_loopback_is_refused_before_sending(
 ) -> None:
     creds = role_credentials(world.sandbox)
     monkeypatch.setenv(variable, "http://192.0.2.10:8080")
-    session = botocore_session()
+    aws = facade()
     fetch = {
-        "AWS_ENDPOINT_URL_ECR": lambda: ecr_password(session, creds, REGION, Deadline(30)),
+        "AWS_ENDPOINT_URL_ECR": lambda: ecr_password(aws, creds, REGION),
         "AWS_ENDPOINT_URL_CODEARTIFACT": lambda: codeartifact_token(
-            session, creds, REGION, Deadline(30), domain="corp"
+            aws, creds, REGION, domain="corp"
         ),
     }[variable]
     with pytest.raises(UsageError, match=f"{variable}.*plain http://"):
@@ -298,12 +292,15 @@ def test_an_unreachable_endpoint_is_one_line_naming_the_variable(
     with pytest.raises(
         AwsError, match=r"^cannot reach CodeArtifact .*AWS_ENDPOINT_URL_CODEARTIFACT"
     ):
-        codeartifact_token(botocore_session(), creds, REGION, Deadline(30), domain="corp")
+        codeartifact_token(facade(), creds, REGION, domain="corp")
 
 
 def test_the_deadline_bounds_the_call(world: World) -> None:
     creds = role_credentials(world.sandbox)
     world.sandbox.set_latency(3)
     deadline = Deadline(1)
-    with deadline.guard(), pytest.raises(DeadlineReached, match=r"^ECR: the --timeout deadline"):
-        ecr_password(botocore_session(), creds, REGION, deadline)
+    with (
+        deadline.guard(),
+        pytest.raises(DeadlineReached, match=r"^ECR: (calling AWS: )?the --timeout deadline"),
+    ):
+        ecr_password(facade(deadline), creds, REGION)

@@ -84,3 +84,31 @@ def test_an_owner_without_a_domain_is_bad_usage(world: World, run) -> None:
     assert result.stdout == ""
     assert result.stderr.strip() == "error: --codeartifact-owner needs --codeartifact DOMAIN"
     assert world.sandbox.requests == []
+
+
+def test_the_codeartifact_token_fetched_for_the_check_lives_the_shortest(world: World, run) -> None:
+    """Doctor fetches with the row push would use, at CodeArtifact's shortest life: the token
+    is dropped at once, and cannot be revoked."""
+    world.seed_token()
+    assert (
+        run(*ARGS, "--codeartifact", "corp", "--codeartifact-owner", "111122223333").exit_code == 0
+    )
+    [token] = world.sandbox.issued_registry_tokens
+    assert token["expires_at"] <= world.sandbox.config.now() + 900
+    assert token["account_id"] == "111122223333"
+
+
+def test_a_sets_own_registry_tokens_are_checked(world: World, run, tmp_path) -> None:
+    """Without the options, each set's sources (sso-sync.toml): what a push of it fetches."""
+    world.seed_token()
+    config = tmp_path / "sso-sync.toml"
+    config.write_text(
+        '[sets.deps]\nprofile = "ci"\necr = true\nregion = "eu-west-1"\n'
+        'targets = [{ repo = "octo-org/app" }]\n'
+    )
+    config.chmod(0o600)
+    result = run("doctor", "--config", str(config), "--json")
+    assert result.exit_code == 0, result.stdout
+    assert [(c["name"], c["status"]) for c in registry_checks(result.stdout)] == [
+        ("ECR password (eu-west-1)", "ok")
+    ]

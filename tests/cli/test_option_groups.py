@@ -13,8 +13,10 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
+from sso_sync import source_table
 from sso_sync.cli.app import app
 from sso_sync.cli.groups import GitHubAuth, Notifying, Sources, Writing
+from sso_sync.cli.source_options import missing_parameters
 from sso_sync.cli.target_options import TargetOptions
 from tests.support.world import World
 
@@ -59,7 +61,11 @@ def test_every_push_option_belongs_to_a_group_a_job_carries_or_is_named_here() -
     ]
     assert unclaimed == [], "give each a group in cli/groups.py (and its to_argv) or a reason"
     for name, group in GROUP_PARAMETERS.items():
-        field_names = {f.name for f in fields(group)}
+        field_names = (
+            {s.field for s in source_table.options()}  # the source kinds' settings
+            if group is Sources
+            else {f.name for f in fields(group)}
+        )
         short = name.removeprefix("github_").removeprefix("notify_")
         assert short in field_names or name in field_names, name
     # schedule takes every grouped option too, so it can pass them on.
@@ -133,13 +139,25 @@ def test_a_scheduled_job_gets_the_webhook_files_path_never_the_url(
 
 
 def test_the_sources_round_trip_so_a_job_pushes_the_registry_tokens() -> None:
-    given = Sources(True, "corp", "444455556666", 3600, "eu-west-1", no_role_credentials=True)
+    given = Sources.of(
+        ecr=True,
+        codeartifact="corp",
+        codeartifact_owner="444455556666",
+        codeartifact_duration=3600,
+        region="eu-west-1",
+        no_role_credentials=True,
+    )
+    assert len(given.values) == len(source_table.options())  # every setting off its default
     command = typer.main.get_command(app).commands["push"]  # type: ignore[attr-defined]
     params = command.make_context("push", given.to_argv()).params
-    assert Sources(**{f.name: params[f.name] for f in fields(Sources)}) == given
+    assert Sources.of(**{s.field: params[s.field] for s in source_table.options()}) == given
     assert Sources().to_argv() == []
     for name in ("watch", "schedule", "list", "remove"):
-        assert {f.name for f in fields(Sources)} <= set(_parameters(name)), name
+        assert {s.field for s in source_table.options()} <= set(_parameters(name)), name
+
+
+def test_every_option_a_source_kind_declares_has_its_typer_parameter() -> None:
+    assert missing_parameters() == [], "declare each in cli/source_options.py"
 
 
 @pytest.mark.parametrize("backend", ["cron", "systemd", "launchd"])

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from sso_sync.cli.app import app
 from sso_sync.cli.context import Context
+from sso_sync.cli.streams import Streams
 from sso_sync.sandbox import SandboxConfig
 from sso_sync.terminal import Quiet
 from tests.support.world import World, assert_no_leak, issued_as_secrets
@@ -61,7 +62,7 @@ def _push(world: World, argv: list[str], **environ: str) -> tuple[Any, CountingC
     ctx = CountingContext(
         environ={**os.environ, "CI": "1", **environ},
         terminal=Quiet(lambda _line: None),
-        stdin_isatty=lambda: False,
+        streams=Streams(stdin_tty=False),
     )
     ctx.built = []
     result = CliRunner().invoke(app, ["push", *argv], obj=ctx)

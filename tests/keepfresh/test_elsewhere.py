@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from sso_sync.cli.context import Context
+from sso_sync.cli.streams import Streams
 from sso_sync.github.targets import Target
 from sso_sync.keepfresh.elsewhere import changed_since, due_for_check
 from sso_sync.keepfresh.state import StateStore, target_key
@@ -159,7 +160,7 @@ def test_the_scheduled_push_looks_at_most_once_an_hour_and_overwrites_what_it_fi
     world.seed_token()
     monkeypatch.setenv("SSO_SYNC_JOB", "sso-sync-test")
     terminal = Told()
-    ctx = Context(environ=dict(os.environ), terminal=terminal, stdin_isatty=lambda: False)
+    ctx = Context(environ=dict(os.environ), terminal=terminal, streams=Streams(stdin_tty=False))
     job = ["push", "--repo", "octo-org/app", "--repo", "octo-org/web", "-p", "ci"]
     job += ["--min-remaining", "30m"]
 

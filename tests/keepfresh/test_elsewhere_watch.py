@@ -14,6 +14,7 @@ import os
 import pytest
 
 from sso_sync.cli.context import Context
+from sso_sync.cli.streams import Streams
 from sso_sync.clients import checked_deadline
 from sso_sync.errors import ChangedElsewhere
 from sso_sync.github.targets import Target, TargetSet
@@ -42,7 +43,7 @@ def watch_cycles(
     the second, another writer sets octo-org/app's AWS_SECRET_ACCESS_KEY."""
     world.seed_token()
     terminal = Told()
-    ctx = Context(environ=dict(os.environ), terminal=terminal, stdin_isatty=lambda: False)
+    ctx = Context(environ=dict(os.environ), terminal=terminal, streams=Streams(stdin_tty=False))
     sets = (TargetSet(None, "ci", "", (APP, WEB)),)
     request = PushRequest(sets, checked_deadline(60), 4, progress=False)
     sides = PushSides(

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from sso_sync.aws.session import AwsSession
-from sso_sync.errors import GitHubError, LoginRequired
+from sso_sync.deadline import Deadline
+from sso_sync.errors import DeadlineReached, GitHubError, LoginRequired
 from sso_sync.keepfresh.channels import GitHubIssue, Webhook
 from sso_sync.keepfresh.notices import Notifier
 from sso_sync.keepfresh.remote_signin import RemoteSignIn, next_code_at, remember
@@ -20,6 +21,8 @@ from sso_sync.keepfresh.state import StateStore
 from sso_sync.sandbox import SandboxConfig
 from sso_sync.state_dir import state_dir
 from sso_sync.terminal import Quiet
+from tests.support.bounds import within
+from tests.support.hostile import HostilePeer
 from tests.support.webhook import webhook
 from tests.support.world import World, assert_no_leak
 
@@ -36,10 +39,17 @@ def _now() -> datetime:
 issue_calls: list[int] = []
 
 
-def _sign_in(world: World, approver: str | None, *, ignore_first: bool = False) -> tuple:
+def _sign_in(
+    world: World,
+    approver: str | None,
+    *,
+    ignore_first: bool = False,
+    deadline: Deadline | None = None,
+) -> tuple:
+    """`deadline`: the session's own, as a watch cycle's (its --timeout) would be."""
     store = StateStore(state_dir(dict(os.environ)))
     remember(store, "ci", "sandbox-user")  # who signed in before, as watch records it
-    aws = AwsSession("ci", environ=dict(os.environ), terminal=Quiet())
+    aws = AwsSession("ci", environ=dict(os.environ), terminal=Quiet(), deadline=deadline)
     issue_calls.clear()
     with webhook() as hook:
         seen: list[str] = []
@@ -64,7 +74,7 @@ def _sign_in(world: World, approver: str | None, *, ignore_first: bool = False) 
         signer = RemoteSignIn(aws, notifier, store, _now, wait=lambda _s: None)
         try:
             who = signer.run()
-        except LoginRequired as exc:
+        except (LoginRequired, DeadlineReached) as exc:
             who = exc
     return who, hook, aws, seen
 
@@ -98,6 +108,37 @@ def test_an_approval_by_someone_else_pushes_nothing_and_says_who(world: World) -
     assert "mallory@example.com" in hook.bodies[1]["text"]
     assert aws.profile.token_cache_key not in aws.cache  # the wrong session is not kept
     assert not [r for r in world.sandbox.requests if r.service == "github"]  # nothing pushed
+
+
+def test_a_sign_in_after_the_cycles_deadline_passed_still_runs(world: World) -> None:
+    """The link goes out when a cycle has failed, and a person may take longer than that
+    cycle's --timeout: the sign-in's calls have a deadline of their own."""
+    clock = [0.0]
+    cycle = Deadline(5, clock=lambda: clock[0])
+    clock[0] = 6.0  # the cycle's 5 s are over
+    who, hook, aws, _seen = _sign_in(world, None, deadline=cycle)
+    assert who == "sandbox-user"
+    assert hook.events() == ["sign_in_link"]
+    assert aws.profile.token_cache_key in aws.cache
+
+
+@pytest.mark.parametrize("kind", ["stall", "drip"])
+def test_a_stalled_iam_identity_center_ends_the_sign_in_by_its_deadline(
+    world: World, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """Each step's calls are bounded as long as the cycle's --timeout (3 s here): an OIDC
+    endpoint that never answers (or drips a byte every 2 s, so no read timeout fires) ends the
+    sign-in then, with no link sent, instead of holding `watch` for ever."""
+    with HostilePeer(kind, interval=2.0) as peer:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", peer.url)
+        started = time.monotonic()
+        who, hook, _aws, _seen = _sign_in(world, None, deadline=Deadline(3))
+        took = time.monotonic() - started
+        assert peer.requests >= 1  # it did reach the stalled peer
+    assert isinstance(who, DeadlineReached), who
+    assert str(who).startswith("IAM Identity Center: ")
+    assert took < within(3.0)
+    assert hook.events() == []  # no code, no link
 
 
 def test_new_codes_come_back_to_back_three_times_then_at_most_hourly() -> None:

@@ -1,11 +1,11 @@
 """Role credentials the sandbox issued, as `RoleCredentials`, for driving the registry-token
-calls (aws/registry_tokens.py) directly; and the botocore session they run in."""
+calls (aws/registry_tokens.py) directly; and the AWS facade they run in."""
 
 from __future__ import annotations
 
 import os
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sso_sync.aws.profiles import AwsPaths
 from sso_sync.aws.role_credentials import RoleCredentials
@@ -13,6 +13,9 @@ from sso_sync.deadline import Deadline
 from sso_sync.sandbox import Sandbox
 from tests.support.verify import sandbox_credentials
 from tests.support.world import ACCOUNT, ROLE
+
+if TYPE_CHECKING:
+    from sso_sync.aws.session import AwsClients
 
 
 def role_credentials(sandbox: Sandbox, account: str = ACCOUNT, role: str = ROLE) -> RoleCredentials:
@@ -27,9 +30,9 @@ def role_credentials(sandbox: Sandbox, account: str = ACCOUNT, role: str = ROLE)
     )
 
 
-def botocore_session(deadline: Deadline | None = None) -> Any:
-    """The session clients.py builds, reading the test's AWS config and environment; bound to
+def facade(deadline: Deadline | None = None) -> AwsClients:
+    """The AWS facade a command has, reading the test's AWS config and environment; bound to
     `deadline` as a command's is."""
-    from sso_sync import clients
+    from sso_sync.aws.session import AwsClients
 
-    return clients.aws_session(AwsPaths.from_environ(os.environ), deadline=deadline)
+    return AwsClients(AwsPaths.from_environ(os.environ), environ=os.environ, deadline=deadline)

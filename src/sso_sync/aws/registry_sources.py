@@ -2,18 +2,21 @@
 `CODEARTIFACT_AUTH_TOKEN`, each fetched with the profile's role credentials and pushed with its
 own expiry, so the state file, `--min-remaining` and `watch` renew each when it runs short.
 
-`build_sources` turns the settings a set carries (command-line options or `sso-sync.toml`) into
-the set's rows; its errors say what to change, and the caller names where (option or key).
+`EcrKind` and `CodeArtifactKind` declare their settings (`--ecr`; `--codeartifact`,
+`--codeartifact-owner`, `--codeartifact-duration`; `--region` for both) and turn them into rows,
+for source_table.py's table; their errors say what to change, worded as options or config keys.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sso_sync.aws.registry_tokens import (
     CODEARTIFACT_AUTH_TOKEN,
     CODEARTIFACT_DEFAULT_DURATION,
+    CODEARTIFACT_MIN_DURATION,
     ECR_PASSWORD,
     check_duration,
     codeartifact_token,
@@ -21,7 +24,7 @@ from sso_sync.aws.registry_tokens import (
     ecr_password,
 )
 from sso_sync.errors import UsageError
-from sso_sync.sources import ROLE_CREDENTIALS, CredentialSource, IssuedSecret
+from sso_sync.sources import CredentialSource, IssuedSecret, OptionSpec, SourceRow, Spelling
 
 if TYPE_CHECKING:
     from sso_sync.aws.role_credentials import RoleCredentials
@@ -37,7 +40,7 @@ def _region(region: str | None, aws: AwsSession) -> str:
 
 
 @dataclass(frozen=True)
-class EcrSource:
+class EcrSource(SourceRow):
     """`ECR_PASSWORD`: the password for `docker login --username AWS` in `region` (None: the
     profile's). ECR decides its life (12 hours), whatever the role session's."""
 
@@ -49,12 +52,15 @@ class EcrSource:
 
     def fetch(self, credentials: Any, aws: Any) -> tuple[IssuedSecret, ...]:
         creds: RoleCredentials = credentials
-        token = ecr_password(aws.session, creds, _region(self.region, aws), aws.deadline)
+        token = ecr_password(aws, creds, _region(self.region, aws))
         return (IssuedSecret(ECR_PASSWORD, token.value, token.expires_at),)
+
+    def describe(self, aws: Any) -> str:
+        return f"ECR password ({_region(self.region, aws)})"
 
 
 @dataclass(frozen=True)
-class CodeArtifactSource:
+class CodeArtifactSource(SourceRow):
     """`CODEARTIFACT_AUTH_TOKEN` for `domain` (of account `owner`, None: the role's), lasting
     `duration_seconds` (0: as long as the role credentials that asked for it)."""
 
@@ -69,60 +75,90 @@ class CodeArtifactSource:
 
     def fetch(self, credentials: Any, aws: Any) -> tuple[IssuedSecret, ...]:
         token = codeartifact_token(
-            aws.session,
+            aws,
             credentials,
             _region(self.region, aws),
-            aws.deadline,
             domain=self.domain,
             owner=self.owner,
             duration_seconds=self.duration_seconds,
         )
         return (IssuedSecret(CODEARTIFACT_AUTH_TOKEN, token.value, token.expires_at),)
 
+    def describe(self, aws: Any) -> str:
+        return f"CodeArtifact token ({self.domain}, {_region(self.region, aws)})"
 
-def build_sources(
-    *,
-    ecr: bool = False,
-    codeartifact: str | None = None,
-    codeartifact_owner: str | None = None,
-    codeartifact_duration: int | None = None,
-    region: str | None = None,
-    role_credentials: bool = True,
-) -> tuple[CredentialSource, ...]:
-    """A set's rows, in the order its secrets are written: the role credentials (unless left
-    out), then ECR, then CodeArtifact. Raises UsageError naming the option to change."""
-    if codeartifact is not None:
-        codeartifact = codeartifact.strip()
-        if not codeartifact:
-            raise UsageError("--codeartifact needs a domain name: give --codeartifact DOMAIN")
-    elif codeartifact_owner is not None or codeartifact_duration is not None:
-        given = (
-            "--codeartifact-owner" if codeartifact_owner is not None else "--codeartifact-duration"
+    def for_a_check(self) -> CodeArtifactSource:
+        """The shortest life CodeArtifact grants: a token `doctor` fetches is dropped at once."""
+        return replace(self, duration_seconds=CODEARTIFACT_MIN_DURATION)
+
+
+REGION = OptionSpec("region", "--region", "region", metavar="REGION", serves="the registries")
+ECR = OptionSpec("ecr", "--ecr", "ecr", bool)
+CODEARTIFACT = OptionSpec("codeartifact", "--codeartifact", "codeartifact", metavar="DOMAIN")
+CODEARTIFACT_OWNER = OptionSpec(
+    "codeartifact_owner", "--codeartifact-owner", "codeartifact-owner", metavar="ACCOUNT"
+)
+CODEARTIFACT_DURATION = OptionSpec(
+    "codeartifact_duration",
+    "--codeartifact-duration",
+    "codeartifact-duration",
+    int,
+    metavar="SECONDS",
+    expected="a number of seconds",
+)
+
+
+@dataclass(frozen=True)
+class EcrKind:
+    """`--ecr` (in `--region`): one `EcrSource`."""
+
+    options: tuple[OptionSpec, ...] = (ECR, REGION)
+
+    def rows(self, values: Mapping[str, Any], spell: Spelling) -> tuple[CredentialSource, ...]:
+        return (EcrSource(values.get("region")),) if values.get("ecr") else ()
+
+
+@dataclass(frozen=True)
+class CodeArtifactKind:
+    """`--codeartifact DOMAIN` (of `--codeartifact-owner`, lasting `--codeartifact-duration`,
+    in `--region`): one `CodeArtifactSource`."""
+
+    options: tuple[OptionSpec, ...] = (
+        CODEARTIFACT,
+        CODEARTIFACT_OWNER,
+        CODEARTIFACT_DURATION,
+        REGION,
+    )
+
+    def rows(self, values: Mapping[str, Any], spell: Spelling) -> tuple[CredentialSource, ...]:
+        domain: str | None = values.get("codeartifact")
+        owner: str | None = values.get("codeartifact_owner")
+        duration: int | None = values.get("codeartifact_duration")
+        if domain is None:
+            given = next((s for s in (CODEARTIFACT_OWNER, CODEARTIFACT_DURATION)
+                          if values.get(s.field) is not None), None)  # fmt: skip
+            if given is not None:
+                raise UsageError(
+                    f"{spell.name(given)} needs {spell.given(CODEARTIFACT)}: name the domain"
+                )
+            return ()
+        domain = domain.strip()
+        if not domain:
+            raise UsageError(
+                f"{spell.name(CODEARTIFACT)} needs a domain name: give {spell.given(CODEARTIFACT)}"
+            )
+        if owner is not None and not (len(owner) == _ACCOUNT_DIGITS and owner.isdigit()):
+            raise UsageError(
+                f"{spell.name(CODEARTIFACT_OWNER)} '{owner}' is not an account id: give the 12 "
+                "digits of the account that owns the domain"
+            )
+        if duration is not None:
+            check_duration(duration)
+        return (
+            CodeArtifactSource(
+                domain,
+                owner,
+                CODEARTIFACT_DEFAULT_DURATION if duration is None else duration,
+                values.get("region"),
+            ),
         )
-        raise UsageError(f"{given} needs --codeartifact DOMAIN: name the domain")
-    if codeartifact_owner is not None and not (
-        len(codeartifact_owner) == _ACCOUNT_DIGITS and codeartifact_owner.isdigit()
-    ):
-        raise UsageError(
-            f"--codeartifact-owner '{codeartifact_owner}' is not an account id: give the 12 "
-            "digits of the account that owns the domain"
-        )
-    if codeartifact_duration is not None:
-        check_duration(codeartifact_duration)
-    rows: list[CredentialSource] = [ROLE_CREDENTIALS] if role_credentials else []
-    if ecr:
-        rows.append(EcrSource(region))
-    if codeartifact is not None:
-        duration = (
-            CODEARTIFACT_DEFAULT_DURATION
-            if codeartifact_duration is None
-            else codeartifact_duration
-        )
-        rows.append(CodeArtifactSource(codeartifact, codeartifact_owner, duration, region))
-    if not rows:
-        raise UsageError(
-            "--no-role-credentials leaves nothing to push: add --ecr or --codeartifact DOMAIN"
-        )
-    if region is not None and not (ecr or codeartifact is not None):
-        raise UsageError("--region is for the registries: add --ecr or --codeartifact DOMAIN")
-    return tuple(rows)

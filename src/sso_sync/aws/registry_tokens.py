@@ -3,7 +3,7 @@ password for `docker login --username AWS` and CodeArtifact's authorization toke
 CodeArtifact repository's endpoint, for `dependabot.yml`.
 
 What `aws ecr get-login-password`, `aws codeartifact get-authorization-token` and `aws
-codeartifact get-repository-endpoint` do, through the clients `clients.py` builds: so
+codeartifact get-repository-endpoint` do, through the clients the AWS facade builds: so
 AWS_ENDPOINT_URL_ECR and AWS_ENDPOINT_URL_CODEARTIFACT are honoured, plain http goes only to
 loopback, and every call stays within the command's deadline. A refusal becomes one line that
 names the IAM action to grant (`PermissionMissing`); no message ever quotes a token.
@@ -26,10 +26,9 @@ from sso_sync.errors import AwsError, PermissionMissing, UsageError
 from sso_sync.files import utc_timestamp
 
 if TYPE_CHECKING:
-    from botocore.session import Session
-
     from sso_sync.aws.profiles import SsoProfile
     from sso_sync.aws.role_credentials import RoleCredentials
+    from sso_sync.aws.session import AwsClients
     from sso_sync.deadline import Deadline
 
 # The secret names, as `aws ecr get-login-password` and `aws codeartifact login` users call them.
@@ -93,15 +92,11 @@ def default_region(
     return sts_region(environ, profile_region(full_config, profile.name), profile.sso_region)
 
 
-def ecr_password(
-    session: Session, credentials: RoleCredentials, region: str, deadline: Deadline | None
-) -> RegistryToken:
+def ecr_password(aws: AwsClients, credentials: RoleCredentials, region: str) -> RegistryToken:
     """ecr:GetAuthorizationToken: the password part of its base64 `AWS:password` token, for
     `docker login --username AWS` to any registry the role may pull from in `region`."""
-    from sso_sync import clients
-
-    ecr = clients.ecr_client(session, region, credentials, deadline)
-    with _calling(_ECR, "GetAuthorizationToken", credentials, deadline):
+    ecr = aws.ecr_client(credentials, region)
+    with _calling(_ECR, "GetAuthorizationToken", credentials, aws.deadline):
         response = ecr.get_authorization_token()
     data = response.get("authorizationData") or [{}]
     item: Any = data[0]
@@ -110,10 +105,9 @@ def ecr_password(
 
 
 def codeartifact_token(
-    session: Session,
+    aws: AwsClients,
     credentials: RoleCredentials,
     region: str,
-    deadline: Deadline | None,
     *,
     domain: str,
     owner: str | None = None,
@@ -121,13 +115,11 @@ def codeartifact_token(
 ) -> RegistryToken:
     """codeartifact:GetAuthorizationToken for `domain` (of account `owner`, default the role's),
     lasting `duration_seconds` (0: as long as the credentials)."""
-    from sso_sync import clients
-
     check_duration(duration_seconds)
-    client = clients.codeartifact_client(session, region, credentials, deadline)
+    client = aws.codeartifact_client(credentials, region)
     owner = owner or credentials.account_id
     where = f"domain '{domain}' of account {owner} in {region}"
-    with _calling(_CODEARTIFACT, "GetAuthorizationToken", credentials, deadline, where):
+    with _calling(_CODEARTIFACT, "GetAuthorizationToken", credentials, aws.deadline, where):
         response = client.get_authorization_token(
             domain=domain, domainOwner=owner, durationSeconds=duration_seconds
         )
@@ -141,10 +133,9 @@ def codeartifact_token(
 
 
 def codeartifact_endpoint(
-    session: Session,
+    aws: AwsClients,
     credentials: RoleCredentials,
     region: str,
-    deadline: Deadline | None,
     *,
     domain: str,
     owner: str | None,
@@ -152,12 +143,10 @@ def codeartifact_endpoint(
     format: str,
 ) -> str:
     """codeartifact:GetRepositoryEndpoint: the URL package managers use for `repository`."""
-    from sso_sync import clients
-
-    client = clients.codeartifact_client(session, region, credentials, deadline)
+    client = aws.codeartifact_client(credentials, region)
     owner = owner or credentials.account_id
     where = f"repository '{repository}' in domain '{domain}' of account {owner} in {region}"
-    with _calling(_CODEARTIFACT, "GetRepositoryEndpoint", credentials, deadline, where):
+    with _calling(_CODEARTIFACT, "GetRepositoryEndpoint", credentials, aws.deadline, where):
         response = client.get_repository_endpoint(
             domain=domain,
             domainOwner=owner,

@@ -79,7 +79,17 @@ def checked_credential(name: str, value: object) -> str:
     return str(value)
 
 
-def get_role_credentials(sso: SSOClient, access_token: str, profile: SsoProfile) -> RoleCredentials:
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def get_role_credentials(
+    sso: SSOClient,
+    access_token: str,
+    profile: SsoProfile,
+    now: Callable[[], datetime] = _utc_now,
+) -> RoleCredentials:
+    """`now`: the issuer's clock, as far as it is known (their expiry is by its time)."""
     from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
     from botocore.parsers import ResponseParserError
 
@@ -110,7 +120,7 @@ def get_role_credentials(sso: SSOClient, access_token: str, profile: SsoProfile)
             ) from None
         message = exc.response.get("Error", {}).get("Message", "")
         raise AwsError(f"GetRoleCredentials failed ({code}): {message}") from None
-    return parse_role_credentials(response, profile)
+    return parse_role_credentials(response, profile, now)
 
 
 # Role sessions last 12 hours at most; a day of slack covers any clock skew.
@@ -120,7 +130,7 @@ LONGEST_LIFE = timedelta(hours=36)
 def parse_role_credentials(
     response: Any,
     profile: SsoProfile,
-    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    now: Callable[[], datetime] = _utc_now,
 ) -> RoleCredentials:
     """The credentials in a GetRoleCredentials answer, checked: four strings and an expiry in
     the future and within a role session's longest life. Never pushes what is already dead."""
@@ -170,11 +180,13 @@ def obtain_role_credentials(
     *,
     sign_in: Callable[[], None] | None,
     deadline: Deadline | None = None,
+    now: Callable[[], datetime] = _utc_now,
 ) -> RoleCredentials:
     """Fresh role credentials from the cached sign-in, refreshing it silently if it can be.
 
     `sign_in` runs an interactive login when there is no usable token; None means this process
-    cannot (no terminal, or CI), and the user is told what to run instead.
+    cannot (no terminal, or CI), and the user is told what to run instead. `now` judges their
+    expiry (the servers' clock, when known).
     """
     token = cached_access_token(session, profile, cache, deadline=deadline)
     if token is None:
@@ -191,7 +203,7 @@ def obtain_role_credentials(
             )
     log.debug("fetching role credentials for %s/%s", profile.account_id, profile.role_name)
     try:
-        return get_role_credentials(sso, token, profile)
+        return get_role_credentials(sso, token, profile, now)
     except LoginRequired:
         if sign_in is None:
             raise
@@ -200,7 +212,7 @@ def obtain_role_credentials(
     token = cached_access_token(session, profile, cache, deadline=deadline)
     if token is None:
         raise LoginRequired(f"sign-in did not produce a usable token: run `{profile.login_hint}`")
-    return get_role_credentials(sso, token, profile)
+    return get_role_credentials(sso, token, profile, now)
 
 
 def token_accepted(sso: SSOClient, access_token: str) -> bool:
@@ -218,3 +230,38 @@ def token_accepted(sso: SSOClient, access_token: str) -> bool:
             f"IAM Identity Center could not check the cached sign-in ({reason(exc)}): retry"
         ) from None
     return True
+
+
+class CredentialsInFlight:
+    """Role credentials asked for in a background thread as soon as a push knows it needs them
+    (`fetch` must not sign in: no prompt from a thread), so that building the client and the
+    round trip to IAM Identity Center overlap the push's GitHub work instead of preceding it.
+    `result()` returns them, or raises what `fetch` raised, in the caller's thread. The thread
+    is a daemon: Ctrl-C never waits for it, and the command's deadline bounds its requests."""
+
+    def __init__(self, fetch: Callable[[], RoleCredentials], name: str = "") -> None:
+        import threading
+
+        self._done = threading.Event()
+        self._credentials: RoleCredentials | None = None
+        self._error: BaseException | None = None
+        self._fetch = fetch
+        thread = threading.Thread(
+            target=self._run, name=f"sso-sync-role-credentials {name}".strip(), daemon=True
+        )
+        thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._credentials = self._fetch()
+        except BaseException as exc:  # handed to the caller, in its thread
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self) -> RoleCredentials:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._credentials is not None
+        return self._credentials

@@ -2,16 +2,28 @@
 profile, the token cache, the sign-in (talking to the person through the core's `Terminal`),
 the role credentials and the status report. Below the CLI: the push use case, `watch`'s
 cycles, `demo` and the commands all take one of these.
+
+The only way to AWS: nothing else builds a botocore session or an IAM Identity Center, OIDC,
+STS, ECR or CodeArtifact client (tests/test_architecture.py checks), so every such client is
+within a deadline and refuses clear text. `AwsClients` is the part that needs no profile
+(`configure` before its profile exists, `logout --all`, `verify` with credentials in hand);
+`AwsSession` is one with a profile.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
 
 if TYPE_CHECKING:
+    from mypy_boto3_codeartifact import CodeArtifactClient
+    from mypy_boto3_ecr import ECRClient
+    from mypy_boto3_sso import SSOClient
+    from mypy_boto3_sso_oidc import SSOOIDCClient
+    from mypy_boto3_sts import STSClient
+
     from sso_sync.aws.profiles import SsoProfile
     from sso_sync.aws.role_credentials import RoleCredentials
     from sso_sync.aws.signin.flow import SignInResult
@@ -21,7 +33,80 @@ if TYPE_CHECKING:
     from sso_sync.terminal import Terminal
 
 
-class AwsSession:
+class SigningKeys(Protocol):
+    """What signs a request: role credentials, or keys as a workflow step sees them."""
+
+    @property
+    def access_key_id(self) -> str: ...
+    @property
+    def secret_access_key(self) -> str: ...
+    @property
+    def session_token(self) -> str | None: ...
+
+
+class AwsClients:
+    """The botocore session reading the AWS config as the AWS CLI would, and the clients made
+    from it: every call within `deadline`, every answer's `Date` told to `server_clock`."""
+
+    def __init__(
+        self,
+        paths: AwsPaths | None = None,
+        *,
+        environ: Mapping[str, str],
+        deadline: Deadline | None = None,
+        server_clock: ServerClock | None = None,
+    ) -> None:
+        from sso_sync import clients
+
+        self.deadline = deadline
+        self.environ = environ
+        self.server_clock = server_clock
+        self.paths = paths or AwsPaths.from_environ(environ)
+        self.session = clients.aws_session(self.paths, deadline=deadline, server_clock=server_clock)
+
+    def load_profile(self, name: str) -> SsoProfile:
+        """Profile `name` of the config file, checked: each error names the file and the fix."""
+        from sso_sync.aws.profiles import load_profile
+
+        return load_profile(self.session, name, self.paths.config_file)
+
+    def sso_client(self, region: str) -> SSOClient:
+        from sso_sync import clients
+
+        return clients.sso_client(self.session, region, self.deadline)
+
+    def oidc_client(self, region: str) -> SSOOIDCClient:
+        from sso_sync import clients
+
+        return clients.oidc_client(self.session, region, self.deadline)
+
+    def sts_client(self, keys: SigningKeys, region: str) -> STSClient:
+        """STS, signed with `keys`."""
+        from sso_sync import clients
+
+        return clients.sts_client(
+            self.session,
+            region,
+            access_key_id=keys.access_key_id,
+            secret_access_key=keys.secret_access_key,
+            session_token=keys.session_token,
+            deadline=self.deadline,
+        )
+
+    def ecr_client(self, credentials: RoleCredentials, region: str) -> ECRClient:
+        """ECR, signed with the role credentials."""
+        from sso_sync import clients
+
+        return clients.ecr_client(self.session, region, credentials, self.deadline)
+
+    def codeartifact_client(self, credentials: RoleCredentials, region: str) -> CodeArtifactClient:
+        """CodeArtifact, signed with the role credentials."""
+        from sso_sync import clients
+
+        return clients.codeartifact_client(self.session, region, credentials, self.deadline)
+
+
+class AwsSession(AwsClients):
     """The AWS side of one command: config paths, botocore session, profile, token cache."""
 
     def __init__(
@@ -38,25 +123,46 @@ class AwsSession:
         """`unsaved` is a profile not (yet) in the config file, as `configure` signs in for.
         `deadline` bounds every AWS call (the command's `--timeout`); a sign-in talks to the
         person through `terminal`."""
-        from sso_sync import clients
-        from sso_sync.aws.profiles import load_profile
         from sso_sync.aws.token_cache import TokenCache
 
-        self.deadline = deadline
-        self.environ = environ
+        super().__init__(paths, environ=environ, deadline=deadline, server_clock=server_clock)
         self.terminal = terminal
-        self.server_clock = server_clock
-        self.paths = paths or AwsPaths.from_environ(environ)
-        self.session = clients.aws_session(self.paths, deadline=deadline, server_clock=server_clock)
         if unsaved is None:
             name = profile_name_or_default(profile, environ)
-            self.profile = load_profile(self.session, name, self.paths.config_file)
+            self.profile = self.load_profile(name)
+            # Lets botocore apply the profile's own settings, such as `services` endpoints.
             self.session.set_config_variable("profile", name)
         else:
             self.profile = unsaved
         self._unsaved = unsaved is not None
         self.cache = TokenCache(self.paths.sso_cache)
-        self.sso = clients.sso_client(self.session, self.profile.sso_region, deadline)
+        self.sso = super().sso_client(self.profile.sso_region)
+
+    def within(self, deadline: Deadline) -> AwsSession:
+        """This profile's AWS side again, every call within `deadline` instead of the
+        command's: for work that outlasts it (`watch --remote-sign-in` waits for a person)."""
+        return AwsSession(
+            self.profile.name,
+            self.paths,
+            environ=self.environ,
+            terminal=self.terminal,
+            unsaved=self.profile if self._unsaved else None,
+            deadline=deadline,
+            server_clock=self.server_clock,
+        )
+
+    def sso_client(self, region: str | None = None) -> SSOClient:
+        """IAM Identity Center in `region` (None: the profile's own, whose client is made)."""
+        if region is None or region == self.profile.sso_region:
+            return self.sso
+        return super().sso_client(region)
+
+    def oidc_client(self, region: str | None = None) -> SSOOIDCClient:
+        return super().oidc_client(region or self.profile.sso_region)
+
+    def sts_client(self, keys: SigningKeys, region: str | None = None) -> STSClient:
+        """STS signed with `keys`, in `region` (None: the profile's IAM Identity Center one)."""
+        return super().sts_client(keys, region or self.profile.sso_region)
 
     def login(
         self,
@@ -78,7 +184,7 @@ class AwsSession:
             environ=self.environ,
         )
         sign_in_ui = self.terminal.sign_in_ui(open_browser=open_browser)
-        oidc = clients.oidc_client(self.session, self.profile.sso_region, self.deadline)
+        oidc = self.oidc_client()
         deadline = self.deadline
 
         def person_waits() -> None:
@@ -132,6 +238,8 @@ class AwsSession:
                 self.cache,
                 sign_in=sign_in,
                 deadline=self.deadline,
+                # Issued by the servers' clock: judged by it, as far as it is known.
+                **({"now": self.server_clock.now} if self.server_clock is not None else {}),
             )
 
     def status_report(self) -> StatusReport:
@@ -146,14 +254,7 @@ class AwsSession:
         region = sts_region(self.environ, own_region, self.profile.sso_region)
 
         def sts_for(credentials: RoleCredentials) -> Any:
-            return clients.sts_client(
-                self.session,
-                region,
-                access_key_id=credentials.access_key_id,
-                secret_access_key=credentials.secret_access_key,
-                session_token=credentials.session_token,
-                deadline=self.deadline,
-            )
+            return self.sts_client(credentials, region)
 
         with clients.aws_network_errors(
             "IAM Identity Center", "AWS_ENDPOINT_URL_SSO", self.deadline

@@ -147,6 +147,17 @@ class _JsonErrorsGroup(TyperGroup):
         super().__init__(**attrs)
         self.commands = _LazyCommands()  # type: ignore[assignment]
 
+    def main(self, *args: Any, **extra: Any) -> Any:
+        # A context handed in (`obj=`) prints from the first line on: usage errors come
+        # before the callback that installs it (cli/context.py `running`). Before any context
+        # was made in this process there is none to hand in or to leave behind, and `--help`
+        # does not load the module for nothing.
+        context = sys.modules.get("sso_sync.cli.context")
+        if context is None:
+            return super().main(*args, **extra)
+        with context.running(extra.get("obj")):
+            return super().main(*args, **extra)
+
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         # From the table: listing the commands must not build (import) every one of them.
         with formatter.section("Commands"):
@@ -300,10 +311,10 @@ def main_options(
 
     from sso_sync.cli.context import install
 
-    install(ctx)  # one context for the command: its environment, terminal and JSON count
+    install(ctx)  # one context for the command: its streams, environment, terminal, JSON count
 
     level = logging.DEBUG if debug or verbose >= 2 else logging.INFO if verbose else logging.WARNING
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(ctx.obj.streams.err)
     handler.setFormatter(_clean_formatter_class()("%(levelname)s %(name)s: %(message)s"))
     log = _log()
     log.handlers[:] = [handler]

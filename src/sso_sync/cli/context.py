@@ -1,25 +1,27 @@
-"""What a command is handed: its streams' terminal, the environment, the clock, and the two
-factories for the clients it needs (cli/cli's `Factory` with `IOStreams`, httpie's
-`Environment`). Commands read these, never `os.environ` or module globals, so a test hands in its
-own context (`CliRunner.invoke(app, argv, obj=Context(...))`) instead of patching.
+"""What a command is handed: its streams (stdin, stdout, stderr: cli/streams.py) and the
+terminal on them, the environment, the clock, and the two factories for the clients it needs
+(cli/cli's `Factory` with `IOStreams`, httpie's `Environment`). Commands read these, never
+`os.environ`, `sys.stdout` or module globals, so a test hands in its own context
+(`CliRunner.invoke(app, argv, obj=Context(...))`) instead of patching.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import sys
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sso_sync.cli.streams import Streams
+
 if TYPE_CHECKING:
     from sso_sync.aws.profiles import AwsPaths, SsoProfile
-    from sso_sync.aws.session import AwsSession
+    from sso_sync.aws.session import AwsClients, AwsSession
     from sso_sync.deadline import Deadline
     from sso_sync.github.app_auth import AppInstallations, AppSettings
     from sso_sync.github.rest import GitHubApi
@@ -31,8 +33,9 @@ if TYPE_CHECKING:
 @dataclass
 class Context:
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
-    # Looked up when asked: a test runner swaps sys.stdin after this is made.
-    stdin_isatty: Callable[[], bool] = field(default=lambda: sys.stdin.isatty())  # noqa: PLW0108
+    # The process's own unless a test hands in its own; each looked up when used (a test runner
+    # swaps sys.stdout after this is made).
+    streams: Streams = field(default_factory=Streams)
     # Now by the servers' clock (server_clock.py: this machine's, corrected by the offset their
     # `Date` headers showed), unless a test hands in its own.
     now: Callable[[], datetime] = field(default=None)  # type: ignore[assignment]  # set below
@@ -47,9 +50,9 @@ class Context:
         store = functools.partial(store_for, self.environ)
         self._lazy_clock = LazyClock(functools.partial(recorded_clock, store))
         if self.terminal is None:
-            from sso_sync.cli.ui import CliTerminal
+            from sso_sync.cli.console import CliTerminal
 
-            self.terminal = CliTerminal(self.environ)
+            self.terminal = CliTerminal(self.environ, self.streams)
         if self.now is None:
             self.now = self._lazy_clock.now  # read when first asked: `--help` reads no file
 
@@ -61,9 +64,7 @@ class Context:
     def out_json(self, data: object) -> None:
         """The command's result as one JSON document on stdout, counted: an error that follows
         a printed result must not add a second object (a script reads one)."""
-        from sso_sync.cli import ui
-
-        ui.out_json(data)
+        self.streams.print_json(data)
         self.json_printed += 1
 
     def progress(self, total: int, verb: str) -> AbstractContextManager[Steps]:
@@ -73,7 +74,7 @@ class Context:
         """A person may answer here: a terminal on stdin, and not CI."""
         from sso_sync.aws.profiles import is_interactive
 
-        return is_interactive(self.environ, self.stdin_isatty())
+        return is_interactive(self.environ, self.streams.in_is_terminal())
 
     def home(self) -> Path:
         return Path(self.environ.get("HOME") or Path.home())
@@ -104,6 +105,16 @@ class Context:
     ) -> AwsSession:
         """A profile's AWS side, every call within `deadline`."""
         return self.aws_factory(deadline, paths)(profile, unsaved=unsaved)
+
+    def aws_clients(
+        self, *, deadline: Deadline | None, paths: AwsPaths | None = None
+    ) -> AwsClients:
+        """The AWS side before any profile (`configure` before its profile exists, `logout
+        --all`, `verify` with credentials in hand), every call within `deadline`. No server
+        clock: these judge no expiry, and `verify` in a workflow leaves no state file."""
+        from sso_sync.aws.session import AwsClients
+
+        return AwsClients(paths, environ=self.environ, deadline=deadline)
 
     def github_factory(
         self,
@@ -158,6 +169,25 @@ def current() -> Context:
     made; outside a command, a new one for this process."""
     found = _CURRENT.get()
     return found if found is not None else Context()
+
+
+def current_streams() -> Streams:
+    """The running command's streams; before a command has its context (a usage error, the
+    version), the process's, without making a context for them."""
+    found = _CURRENT.get()
+    return found.streams if found is not None else Streams()
+
+
+@contextmanager
+def running(obj: object) -> Iterator[None]:
+    """One call of the app: a context handed in (`obj=`) is current from the start, so that
+    what is printed before the app's callback (a usage error) goes to its streams too; none
+    is left current after it, for a later call in this thread to print into."""
+    token = _CURRENT.set(obj if isinstance(obj, Context) else None)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
 
 
 def install(ctx: Any) -> None:

@@ -7,9 +7,11 @@ command line a scheduled job runs is never typed twice (cibuildwheel's `BuildOpt
 - `Writing`: what a push writes beside the secrets and how (`--concurrency`, `--timeout`,
   `--expiration-variable`, `--record-variable`, `--record-who`);
 - `Notifying`: who hears when something needs a person (`--notify-url-file`, `--notify-issue`).
-- `Sources`: what a push writes besides (or instead of) the role credentials: registry tokens
-  (`--ecr`, `--codeartifact`, `--codeartifact-owner`, `--codeartifact-duration`, `--region`)
-  and `--no-role-credentials`. `list` and `remove` take it too, to know those secrets' names.
+- `Sources`: what a push writes besides (or instead of) the role credentials: the settings of
+  the source kinds in source_table.py (registry tokens: `--ecr`, `--codeartifact`,
+  `--codeartifact-owner`, `--codeartifact-duration`, `--region`; `--no-role-credentials`),
+  validated and written back by iterating that table. `list` and `remove` take it too, to
+  know those secrets' names.
 
 A new push option a scheduled job must carry is a field here and a line in its `to_argv`;
 tests/cli/test_option_groups.py fails for an option of `push` that no group carries and that is
@@ -21,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sso_sync.errors import UsageError
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY
@@ -145,33 +147,39 @@ def _check_role_credentials(sets: Sequence[TargetSet]) -> None:
 
 @dataclass(frozen=True)
 class Sources:
-    """What each set pushes: the role credentials unless `no_role_credentials`, and the
-    registry tokens asked for. Given on the command line, these replace a config set's own
-    registry settings (as --profile and --prefix beat the file's)."""
+    """What each set pushes: the settings of the source kinds (source_table.py) given on the
+    command line, by field, those left at their default left out. Given, these replace a config
+    set's own source settings (as --profile and --prefix beat the file's)."""
 
-    ecr: bool = False
-    codeartifact: str | None = None
-    codeartifact_owner: str | None = None
-    codeartifact_duration: int | None = None
-    region: str | None = None
-    no_role_credentials: bool = False
+    values: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, **given: Any) -> Sources:
+        """From the source block's parameters (each a field of a kind's `OptionSpec`)."""
+        from sso_sync.source_table import defaults
+
+        known = defaults()
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            raise TypeError(f"no source kind declares {', '.join(unknown)}")
+        # In the table's order, so two values given in another order are equal.
+        return cls(tuple((k, given[k]) for k in known if k in given and given[k] != known[k]))
+
+    def get(self, name: str) -> Any:
+        from sso_sync.source_table import defaults
+
+        return dict(self.values).get(name, defaults()[name])
 
     @property
     def given(self) -> bool:
-        return self != Sources()
+        return bool(self.values)
 
     def rows(self) -> tuple[CredentialSource, ...]:
         """The sources these options ask for; UsageError names the option to change."""
-        from sso_sync.aws.registry_sources import build_sources
+        from sso_sync.source_table import build
+        from sso_sync.sources import Spelling
 
-        return build_sources(
-            ecr=self.ecr,
-            codeartifact=self.codeartifact,
-            codeartifact_owner=self.codeartifact_owner,
-            codeartifact_duration=self.codeartifact_duration,
-            region=self.region,
-            role_credentials=not self.no_role_credentials,
-        )
+        return build(dict(self.values), Spelling())
 
     def validate(self) -> None:
         """Before any request (and before a set is read)."""
@@ -186,15 +194,6 @@ class Sources:
         return tuple(dataclasses.replace(s, sources=rows) for s in sets)
 
     def to_argv(self) -> list[str]:
-        argv = ["--ecr"] if self.ecr else []
-        if self.codeartifact is not None:
-            argv += ["--codeartifact", self.codeartifact]
-        if self.codeartifact_owner is not None:
-            argv += ["--codeartifact-owner", self.codeartifact_owner]
-        if self.codeartifact_duration is not None:
-            argv += ["--codeartifact-duration", str(self.codeartifact_duration)]
-        if self.region is not None:
-            argv += ["--region", self.region]
-        if self.no_role_credentials:
-            argv.append("--no-role-credentials")
-        return argv
+        from sso_sync.source_table import options
+
+        return [word for spec in options() for word in spec.to_argv(self.get(spec.field))]

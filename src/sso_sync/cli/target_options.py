@@ -287,8 +287,7 @@ def target_options_after(*leading: str) -> Callable[[F], F]:
 
 
 def block_parameters(annotations: dict[str, Any], group: Any) -> list[inspect.Parameter]:
-    """A block of options as typer sees them: keyword-only, each with its group's default
-    (also the source block's, cli/source_options.py)."""
+    """A block of options as typer sees them: keyword-only, each with its group's default."""
     defaults = {f.name: f.default for f in fields(group)}
     return [
         inspect.Parameter(

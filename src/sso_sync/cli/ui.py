@@ -1,43 +1,47 @@
-"""What the user sees: messages on stderr, data on stdout, progress, prompts, sign-in hints.
+"""What the user sees, on the running command's streams (its context's, cli/context.py):
+messages on stderr, data on stdout, prompts.
 
-Commands print only through these functions, so stdout carries nothing but the result.
+Commands print only through these functions, so stdout carries nothing but the result, and a
+test that hands in a context with its own streams gets all of it. What the core shows (progress,
+sign-in hints) is cli/console.py's `CliTerminal`, on the same streams.
 """
 
 from __future__ import annotations
 
-import sys
-import threading
 import time
-from typing import TYPE_CHECKING, Any
-
-import typer
+from typing import TYPE_CHECKING
 
 # Re-exported: commands call them as ui.clean and ui.one_line.
 from sso_sync.wording import clean as clean  # noqa: PLC0414
 from sso_sync.wording import one_line as one_line  # noqa: PLC0414
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
-    from sso_sync.aws.signin.device_code import DevicePrompt
-    from sso_sync.aws.signin.flow import SignInUi
+    from sso_sync.cli.streams import Streams
     from sso_sync.deadline import Deadline
 
 
+def current_streams() -> Streams:
+    """The running command's streams (cli/context.py `current_streams`)."""
+    # Imported here: `sso-sync --help` prints nothing through ui and must not load the context.
+    from sso_sync.cli.context import current_streams as streams
+
+    return streams()
+
+
 def err(message: str) -> None:
-    typer.echo(clean(message), err=True)
+    current_streams().print_err(message)
 
 
 def out(message: str) -> None:
-    typer.echo(clean(message))
+    current_streams().print_out(message)
 
 
 def out_json(data: object, *, indent: int | None = 2) -> None:
-    """One JSON document on stdout. Commands print their result through the context's
-    `out_json`, which counts it (cli/context.py)."""
-    import json  # here, not at the top: `--help` must not pay for what only output needs
-
-    out(json.dumps(data, indent=indent))
+    """One JSON document on stdout, uncounted. Commands print their result through the
+    context's `out_json`, which counts it (cli/context.py)."""
+    current_streams().print_json(data, indent=indent)
 
 
 def out_json_error(exit_code: int, message: str) -> None:
@@ -47,83 +51,28 @@ def out_json_error(exit_code: int, message: str) -> None:
     out_json({"ok": False, "error": {"exit_code": exit_code, "message": message}}, indent=None)
 
 
-def show_device_prompt(prompt: DevicePrompt, opened: bool) -> None:
-    err(
-        ("Your browser has been opened to sign in. " if opened else "")
-        + f"To sign in, open {prompt.verification_uri_complete}\n"
-        f"and confirm the code: {prompt.user_code}  (valid {prompt.expires_in // 60} min)"
-    )
-
-
-def show_sign_in_url(url: str, opened: bool) -> None:
-    err(
-        ("Your browser has been opened to sign in. If it did not open, open" if opened else "Open")
-        + f" this URL in a browser on this computer:\n\n{url}\n\n"
-        "Waiting up to 10 minutes for the sign-in. On another device? "
-        "Run again with --use-device-code."
-    )
-
-
-def open_browser(url: str) -> bool:
-    import webbrowser
-
-    return webbrowser.open(url)
-
-
-_open_browser = open_browser  # the name the terminal's keyword hides
-
-
-class Progress:
-    """Rich progress on a terminal for more than one target; plain lines on stderr otherwise.
-    Called from worker threads."""
-
-    def __init__(self, total: int, verb: str, *, no_color: bool = False) -> None:
-        self._total = total
-        self._done = 0
-        self._lock = threading.Lock()
-        self._rich: Any = None
-        self._task: Any = None
-        if total > 1 and sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import Progress as RichProgress
-
-            console = Console(stderr=True, no_color=no_color)
-            self._rich = RichProgress(console=console, transient=True)
-            self._task = self._rich.add_task(verb, total=total)
-
-    def __enter__(self) -> Progress:
-        if self._rich is not None:
-            self._rich.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._rich is not None:
-            self._rich.stop()
-
-    def step(self, label: str, status: str) -> None:
-        with self._lock:
-            self._done += 1
-            if self._rich is not None:
-                self._rich.update(self._task, advance=1, description=clean(label))
-            elif self._total > 1:
-                err(f"[{self._done}/{self._total}] {label}: {status}")
-
-
 class TerminalPrompter:
-    """Questions on stderr, answers read from stdin (a terminal or a script).
+    """Questions on stderr, answers read from stdin (a terminal or a script): the streams
+    given, else the running command's.
 
     Not click's prompt: it writes a space to stdout per question, and stdout carries the result.
     """
+
+    def __init__(self, streams: Streams | None = None) -> None:
+        self._streams = streams if streams is not None else current_streams()
+
+    def _write(self, text: str) -> None:
+        self._streams.err.write(clean(text))
+        self._streams.err.flush()
 
     def _ask(self, label: str, default: str | None, missing: str) -> str:
         from sso_sync.errors import UsageError
 
         while True:
-            sys.stderr.write(clean(f"{label} [{default}]: " if default else f"{label}: "))
-            sys.stderr.flush()
-            line = sys.stdin.readline()
+            self._write(f"{label} [{default}]: " if default else f"{label}: ")
+            line = self._streams.in_.readline()
             if not line:  # end of input (`</dev/null`, a script out of answers): the default
-                sys.stderr.write("\n")
+                self._write("\n")
                 if default is not None:
                     return default
                 raise UsageError(missing)
@@ -136,7 +85,7 @@ class TerminalPrompter:
 
     def choose(self, label: str, options: Sequence[str]) -> int:
         for number, option in enumerate(options, 1):
-            err(f"  {number:>3}. {option}")
+            self.say(f"  {number:>3}. {option}")
         while True:
             text = self._ask(
                 f"Choose the {label} [1-{len(options)}]",
@@ -145,27 +94,27 @@ class TerminalPrompter:
             )
             if text.isdigit() and 1 <= int(text) <= len(options):
                 return int(text) - 1
-            err(f"Enter a number from 1 to {len(options)}.")
+            self.say(f"Enter a number from 1 to {len(options)}.")
 
     def confirm(self, question: str) -> bool:
         """Yes only for y/yes. Unlike click's confirm, Ctrl-C stays a KeyboardInterrupt
         (exit 130) and end of input means no."""
-        sys.stderr.write(clean(f"{question} [y/N]: "))
-        sys.stderr.flush()
-        line = sys.stdin.readline()
+        self._write(f"{question} [y/N]: ")
+        line = self._streams.in_.readline()
         if not line:
-            sys.stderr.write("\n")
+            self._write("\n")
         return line.strip().lower() in ("y", "yes")
 
     def say(self, message: str) -> None:
-        err(message)
+        self._streams.print_err(message)
 
 
 class PatientPrompter(TerminalPrompter):
     """The terminal's questions, with the time a person spends answering given back to the
     command's deadline: `--timeout` bounds the network, not the person."""
 
-    def __init__(self, deadline: Deadline) -> None:
+    def __init__(self, deadline: Deadline, streams: Streams | None = None) -> None:
+        super().__init__(streams)
         self._deadline = deadline
 
     def _ask(self, label: str, default: str | None, missing: str) -> str:
@@ -181,31 +130,3 @@ class PatientPrompter(TerminalPrompter):
             return super().confirm(question)
         finally:
             self._deadline.extend(time.monotonic() - asked)
-
-
-class CliTerminal:
-    """The core's `Terminal` on this process's stderr."""
-
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self._environ = environ
-
-    def say(self, line: str) -> None:
-        err(line)
-
-    def progress(self, total: int, verb: str) -> Progress:
-        return Progress(total, verb, no_color=bool(self._environ.get("NO_COLOR")))
-
-    def sign_in_ui(self, *, open_browser: bool) -> SignInUi:
-        from sso_sync.aws.signin.flow import SignInUi
-
-        return SignInUi(
-            say=err,
-            show_device_prompt=show_device_prompt,
-            show_url=show_sign_in_url,
-            open_browser=_open_browser if open_browser else None,
-        )
-
-    def notify(self, title: str, message: str) -> None:
-        from sso_sync.keepfresh.notify import notify
-
-        notify(title, message, self._environ)

@@ -24,7 +24,7 @@ from sso_sync.github.targets import (
     TargetSet,
     validate_secret_values,
 )
-from sso_sync.outcomes import TargetOutcome, report_word, written_outcome
+from sso_sync.outcomes import TargetOutcome, report_word, target_row, written_outcome
 
 log = logging.getLogger(__name__)
 
@@ -160,15 +160,11 @@ class TargetResult:
         return written_outcome([s.outcome for s in self.secrets])
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "target": self.target.label,
-            "set": self.set_name,
-            "outcome": self.outcome,
-            "ok": self.ok,
-            "mixed": self.mixed,
-            "error": self.error,
-            "secrets": [{"name": s.name, "outcome": s.outcome} for s in self.secrets],
-        }
+        secrets = [{"name": s.name, "outcome": s.outcome} for s in self.secrets]
+        flags = (self.ok, self.mixed)
+        return target_row(
+            self.target.label, self.set_name, self.outcome, flags, self.error, secrets
+        )
 
 
 def apply_push(

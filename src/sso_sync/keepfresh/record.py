@@ -89,14 +89,8 @@ def sts_caller(session: AwsSession, credentials: RoleCredentials) -> Caller:
     from sso_sync import clients
     from sso_sync.errors import AwsError
 
-    sts = clients.sts_client(
-        session.session,
-        session.profile.sso_region,
-        access_key_id=credentials.access_key_id,
-        secret_access_key=credentials.secret_access_key,
-        session_token=credentials.session_token,
-    )
-    with clients.aws_network_errors("STS", "AWS_ENDPOINT_URL_STS"):
+    sts = session.sts_client(credentials)
+    with clients.aws_network_errors("STS", "AWS_ENDPOINT_URL_STS", session.deadline):
         from botocore.exceptions import ClientError
 
         try:

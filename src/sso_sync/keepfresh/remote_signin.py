@@ -18,19 +18,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sso_sync.errors import LoginRequired
 
 if TYPE_CHECKING:
     from sso_sync.aws.session import AwsSession
     from sso_sync.aws.signin.device_code import DevicePrompt
+    from sso_sync.deadline import Deadline
     from sso_sync.keepfresh.notices import Notifier
     from sso_sync.keepfresh.state import StateStore
 
 DEFAULT_FOR = timedelta(hours=24)
 CODES_BACK_TO_BACK = 3  # the first codes follow each other (30 minutes of codes)
 CODE_PAUSE = timedelta(hours=1)  # after those, at most one new code an hour
+# Each step's calls, when the session has no deadline to go by (the default --timeout).
+CALLS_TIMEOUT = 120.0
 IDENTITY_SECTION = "signed_in_as"  # state file: profile -> the session name that signed in
 
 
@@ -91,7 +94,9 @@ class RemoteSignIn:
                         f"{self.bound}: run `{self.aws.profile.login_hint}`"
                     ) from None
                 self.wait(max(0.0, (at - self.now()).total_seconds()))
-        who = identity_of(self.aws)
+        deadline = self._calls_deadline()
+        with deadline.guard():
+            who = identity_of(self.aws.within(deadline))
         if who != expected:
             del self.aws.cache[self.aws.profile.token_cache_key]
             self.notifier.wrong_identity(profile, expected, who)
@@ -102,11 +107,24 @@ class RemoteSignIn:
             )
         return who
 
+    def _calls_deadline(self) -> Deadline:
+        """A deadline for one step's calls, as long as the command's (a cycle's `--timeout`):
+        the session's own may have passed while a person was awaited, and a stalled peer
+        must not hold `watch` for longer."""
+        from sso_sync.deadline import Deadline
+
+        given = self.aws.deadline.seconds if self.aws.deadline is not None else None
+        return Deadline(given or CALLS_TIMEOUT)
+
     def _one_code(self) -> None:
-        from sso_sync import clients
         from sso_sync.aws.signin.device_code import device_login
+        from sso_sync.clients import aws_network_errors
+
+        deadline = self._calls_deadline()
 
         def show(prompt: DevicePrompt) -> None:
+            # A person reads the code now: the polls go on for the code's life, no longer.
+            deadline.extend(prompt.expires_in)
             expires = self.now() + timedelta(seconds=prompt.expires_in)
             self.notifier.sign_in_link(
                 self.aws.profile.name,
@@ -115,13 +133,14 @@ class RemoteSignIn:
                 expires,
             )
 
-        oidc: Any = clients.oidc_client(self.aws.session, self.aws.profile.sso_region, None)
-        with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO_OIDC", None):
-            device_login(
-                oidc,
-                self.aws.profile,
-                self.aws.cache,
-                show_prompt=show,
-                sleep=self.wait,
-                now=self.now,
-            )
+        with deadline.guard():
+            aws = self.aws.within(deadline)
+            with aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO_OIDC", deadline):
+                device_login(
+                    aws.oidc_client(),
+                    aws.profile,
+                    aws.cache,
+                    show_prompt=show,
+                    sleep=self.wait,
+                    now=self.now,
+                )

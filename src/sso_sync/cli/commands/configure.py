@@ -146,8 +146,7 @@ def configure(
             return token
 
         def sso(sso_region: str) -> Any:
-            session = clients.aws_session(paths, deadline=deadline)
-            return clients.sso_client(session, sso_region, deadline)
+            return current().aws_clients(deadline=deadline, paths=paths).sso_client(sso_region)
 
         with clients.aws_network_errors("IAM Identity Center", "AWS_ENDPOINT_URL_SSO", deadline):
             result = run_configure(

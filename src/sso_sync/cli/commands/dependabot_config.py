@@ -124,10 +124,9 @@ def _endpoint(aws: AwsSession, repository: _Repository, region: str) -> str:
 
     credentials = aws.role_credentials(allow_sign_in=current().interactive())
     return codeartifact_endpoint(
-        aws.session,
+        aws,
         credentials,
         region,
-        aws.deadline,
         domain=repository.domain,
         owner=repository.owner,
         repository=repository.name,

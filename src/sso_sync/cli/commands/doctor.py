@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sso_sync.cli import ui
 from sso_sync.cli.context import current
+from sso_sync.cli.groups import Sources
 from sso_sync.cli.options import (
     ApiUrlOption,
     CodeArtifactOption,
@@ -22,6 +23,7 @@ from sso_sync.cli.options import (
 from sso_sync.cli.target_options import TargetOptions, target_options
 from sso_sync.clients import command_deadline
 from sso_sync.errors import OperationFailed, SsoSyncError, UsageError
+from sso_sync.sources import ROLE_CREDENTIALS
 
 if TYPE_CHECKING:
     from sso_sync.aws.session import AwsSession
@@ -29,18 +31,9 @@ if TYPE_CHECKING:
     from sso_sync.doctor import Check, DoctorReport
     from sso_sync.github.rest import GitHubApi
     from sso_sync.github.targets import Target, TargetSet
+    from sso_sync.sources import CredentialSource
 
 DOCTOR_TIMEOUT = 60.0
-
-
-@dataclass(frozen=True)
-class _Registries:
-    """The registry tokens doctor was asked about (none: no registry checks)."""
-
-    ecr: bool = False
-    codeartifact: str | None = None
-    codeartifact_owner: str | None = None
-    region: str | None = None
 
 
 @target_options
@@ -72,9 +65,18 @@ def doctor(
     from sso_sync.doctor import DoctorReport, check_clock, check_config_file, not_checked
     from sso_sync.sets import find_config, load_config
 
-    registries = _Registries(ecr, codeartifact, codeartifact_owner, region)
     if codeartifact is None and codeartifact_owner is not None:
         raise UsageError("--codeartifact-owner needs --codeartifact DOMAIN")
+    # The rows to fetch: those these options ask for, else each set's own (_rows_of). Here
+    # --region alone asks for nothing, as it always has (push refuses it).
+    registries = ecr or codeartifact is not None
+    asked = Sources.of(
+        ecr=ecr,
+        codeartifact=codeartifact,
+        codeartifact_owner=codeartifact_owner,
+        region=region if registries else None,
+    )
+    rows = asked.rows() if asked.given else None
     with command_deadline(timeout) as deadline:
         report = DoctorReport()
         home = Path(current().environ.get("HOME") or "/")
@@ -99,7 +101,9 @@ def doctor(
             report.checks.append(not_checked("AWS profile", "the config file names it"))
         else:
             for name in profiles:
-                report.checks += _aws_checks(name, deadline, registries, several=len(profiles) > 1)
+                report.checks += _aws_checks(
+                    name, deadline, _rows_of(name, sets, rows), several=len(profiles) > 1
+                )
         issue = notify_issue or next((s.notify_issue for s in sets if s.notify_issue), None)
         report.checks += _github_checks(targets, sets, targets_problem, api_url, deadline, issue)
         report.checks.append(check_clock(current().server_clock().readings))
@@ -130,7 +134,7 @@ def _schedule_check(targets: TargetOptions, sets: tuple[TargetSet, ...]) -> Chec
 
 
 def _aws_checks(
-    profile: str | None, deadline: Deadline, registries: _Registries, *, several: bool
+    profile: str | None, deadline: Deadline, rows: list[CredentialSource], *, several: bool
 ) -> list[Check]:
     from sso_sync.doctor import Check, aws_checks, not_checked
 
@@ -155,9 +159,9 @@ def _aws_checks(
     except SsoSyncError as exc:
         return [*checks, Check("sign-in", "fail", str(exc))]
     found = aws_checks(status, p.login_hint)
-    if registries.ecr or registries.codeartifact is not None:
+    if rows:
         if found[-1].status == "ok":
-            found += _registry_checks(aws, registries, deadline)
+            found += _source_checks(aws, rows)
         else:
             found.append(not_checked("registry tokens", "no role credentials"))
     if several:
@@ -165,48 +169,36 @@ def _aws_checks(
     return checks + found
 
 
-def _registry_checks(aws: AwsSession, registries: _Registries, deadline: Deadline) -> list[Check]:
-    from sso_sync.aws.registry_tokens import (
-        CODEARTIFACT_MIN_DURATION,
-        codeartifact_token,
-        default_region,
-        ecr_password,
+def _rows_of(
+    profile: str | None, sets: tuple[TargetSet, ...], asked: tuple[CredentialSource, ...] | None
+) -> list[CredentialSource]:
+    """The rows to check with `profile`: those asked for, else its sets', each once; not the
+    role credentials, which have their own check."""
+    found = (
+        asked if asked is not None else [r for s in sets if s.profile == profile for r in s.sources]
     )
-    from sso_sync.doctor import Check, check_registry_token
+    rows: list[CredentialSource] = []
+    for row in found:
+        if row != ROLE_CREDENTIALS and row not in rows:
+            rows.append(row)
+    return rows
+
+
+def _source_checks(aws: AwsSession, rows: list[CredentialSource]) -> list[Check]:
+    """Each row fetched as a push fetches it (its value dropped, never shown): a refusal
+    names the IAM action the row's own error names."""
+    from sso_sync.doctor import Check, check_source
 
     try:
         credentials = aws.role_credentials(allow_sign_in=False)
     except SsoSyncError as exc:
         return [Check("registry tokens", "fail", str(exc))]
-    region = registries.region or default_region(
-        current().environ, aws.session.full_config, aws.profile
-    )
-    checks = []
-    if registries.ecr:
-        checks.append(
-            check_registry_token(
-                f"ECR password ({region})",
-                lambda: ecr_password(aws.session, credentials, region, deadline),
-            )
+    return [
+        check_source(
+            row.describe(aws), functools.partial(row.for_a_check().fetch, credentials, aws)
         )
-    domain = registries.codeartifact
-    if domain is not None:
-        checks.append(
-            check_registry_token(
-                f"CodeArtifact token ({domain}, {region})",
-                # The shortest life CodeArtifact grants: this one is dropped at once.
-                lambda: codeartifact_token(
-                    aws.session,
-                    credentials,
-                    region,
-                    deadline,
-                    domain=domain,
-                    owner=registries.codeartifact_owner,
-                    duration_seconds=CODEARTIFACT_MIN_DURATION,
-                ),
-            )
-        )
-    return checks
+        for row in rows
+    ]
 
 
 def _token_source() -> str:

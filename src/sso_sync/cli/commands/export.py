@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Optional
 
 import typer
@@ -76,5 +75,6 @@ def export_credentials(
         write_credentials_section(path, target, credentials)
         ui.err(f"wrote [{target}] in {path}; the credentials {expire_at(credentials.expiration)}")
         return
-    sys.stdout.write(render(credentials, fmt))
-    sys.stdout.flush()
+    out = current().streams.out  # as rendered: the credentials are the output
+    out.write(render(credentials, fmt))
+    out.flush()

@@ -59,11 +59,10 @@ def login(
 def _sign_out(aws: AwsSession) -> None:
     """End the live portal session: IAM Identity Center would otherwise hand the new sign-in the
     same session, and with it the old end."""
-    from sso_sync import clients
     from sso_sync.aws.logout import logout, scope_for_profile
 
     report = logout(
-        lambda region: clients.sso_client(aws.session, region, aws.deadline),
+        aws.sso_client,
         aws.paths.sso_cache,
         aws.paths.cli_cache,
         scope_for_profile(aws.session.full_config, aws.profile),

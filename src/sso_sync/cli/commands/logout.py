@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
 from sso_sync.cli import ui
 from sso_sync.cli.context import current
 from sso_sync.cli.options import DEFAULT_TIMEOUT, ProfileOption, TimeoutOption
@@ -15,6 +14,7 @@ from sso_sync.wording import plural
 
 if TYPE_CHECKING:
     from sso_sync.aws.logout import LogoutReport
+    from sso_sync.aws.session import AwsClients
     from sso_sync.deadline import Deadline
 
 
@@ -33,35 +33,28 @@ def logout(
 
 
 def _logout(profile: str | None, all_sessions: bool, deadline: Deadline) -> None:
-    from sso_sync import clients
     from sso_sync.aws.logout import EVERYTHING, logout, scope_for_profile
-    from sso_sync.aws.profiles import load_profile
     from sso_sync.errors import AwsError, UsageError
 
-    paths = AwsPaths.from_environ(current().environ)
+    ctx = current()
+    aws: AwsClients
     if all_sessions:
         if profile:
             raise UsageError("--all and --profile exclude each other: pass one")
-        session = clients.aws_session(paths, deadline=deadline)
+        aws = ctx.aws_clients(deadline=deadline)
         scope = EVERYTHING
         what = "any profile"
     else:
-        environ = current().environ
+        environ = ctx.environ
         if not (profile or environ.get("AWS_PROFILE") or environ.get("AWS_DEFAULT_PROFILE")):
             raise UsageError(
                 "say which session to end: --profile NAME (or set AWS_PROFILE), or --all"
             )
-        name = profile_name_or_default(profile, current().environ)
-        session = clients.aws_session(paths, name, deadline=deadline)
-        sso_profile = load_profile(session, name, paths.config_file)
-        scope = scope_for_profile(session.full_config, sso_profile)
-        what = f"profile '{name}'"
-    report = logout(
-        lambda region: clients.sso_client(session, region, deadline),
-        paths.sso_cache,
-        paths.cli_cache,
-        scope,
-    )
+        named = ctx.aws(profile, deadline=deadline)
+        scope = scope_for_profile(named.session.full_config, named.profile)
+        what = f"profile '{named.profile.name}'"
+        aws = named
+    report = logout(aws.sso_client, aws.paths.sso_cache, aws.paths.cli_cache, scope)
     _print_logout(report, what)
     if report.unreachable:
         raise AwsError(

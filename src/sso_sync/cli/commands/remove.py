@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -96,7 +95,7 @@ def _remove(
                 raise OperationFailed(failure)
             return
         if todo and not yes:
-            if not sys.stdin.isatty():
+            if not current().streams.in_is_terminal():
                 raise UsageError(
                     f"refusing to delete {plural(plan.count, 'secret')} without confirmation and "
                     "there is no terminal to ask: re-run with --yes (see --dry-run first)"

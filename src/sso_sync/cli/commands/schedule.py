@@ -253,8 +253,6 @@ def _check_as_push_would(api_url: str | None, profiles: set[str | None]) -> None
     """What `push` would refuse, refused at install rather than at every run: a URL written
     into the job that would carry a token in clear or to another host (user-info, plain
     http), and a profile the AWS config does not have."""
-    from sso_sync.aws.profiles import AwsPaths, load_profile
-    from sso_sync.clients import aws_session
     from sso_sync.github.token_sources import resolve_api_url
     from sso_sync.transport import require_safe_transport
 
@@ -262,9 +260,11 @@ def _check_as_push_would(api_url: str | None, profiles: set[str | None]) -> None
     for key, value in sorted(current().environ.items()):
         if key.startswith("AWS_ENDPOINT_URL") and value:
             require_safe_transport(value, what="AWS", setting=key)
-    paths = AwsPaths.from_environ(current().environ)
-    for name in sorted(p for p in profiles if p is not None):
-        load_profile(aws_session(paths, name), name, paths.config_file)
+    names = sorted(p for p in profiles if p is not None)
+    if names:
+        aws = current().aws_clients(deadline=None)
+        for name in names:
+            aws.load_profile(name)
 
 
 def _warn_if_lifetime_is_shorter(

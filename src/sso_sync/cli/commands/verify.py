@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from sso_sync.aws.profiles import AwsPaths
 from sso_sync.cli import ui
 from sso_sync.cli.context import current
 from sso_sync.cli.options import DEFAULT_TIMEOUT, JsonOption, TimeoutOption
@@ -77,19 +76,10 @@ def _ask_sts(credentials: EnvCredentials, deadline: Deadline) -> StsAnswer:
     """GetCallerIdentity through botocore, its answer or refusal as a `StsAnswer`."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from sso_sync import clients
     from sso_sync.action.verify import StsAnswer
 
-    session = clients.aws_session(AwsPaths.from_environ(current().environ), deadline=deadline)
     # botocore reads AWS_DEFAULT_REGION only; credentials.region already honours AWS_REGION.
-    sts = clients.sts_client(
-        session,
-        credentials.region,
-        access_key_id=credentials.access_key_id,
-        secret_access_key=credentials.secret_access_key,
-        session_token=credentials.session_token,
-        deadline=deadline,
-    )
+    sts = current().aws_clients(deadline=deadline).sts_client(credentials, credentials.region)
     try:
         identity = sts.get_caller_identity()
     except ClientError as exc:
