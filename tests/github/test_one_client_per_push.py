@@ -106,3 +106,55 @@ def test_a_push_with_a_token_builds_one_github_client(world: World) -> None:
     argv = ["-p", "ci", *(a for r in REPOS for a in ("--repo", r))]
     _, ctx = _push(world, [*argv, "--expiration-variable", "AWS_EXPIRES"])
     assert len(ctx.built) == 1
+
+
+def test_each_watch_cycle_builds_one_github_client(world: World) -> None:
+    """`watch`: one client to start (the token, the first list of repositories), then one per
+    cycle for its listing, its look for changes made elsewhere and its push."""
+    from datetime import timedelta
+
+    from sso_sync.clients import checked_deadline
+    from sso_sync.github.targets import RepoPattern, Target, TargetSet
+    from sso_sync.keepfresh.cycles import WatchCycles
+    from sso_sync.pushing import PushRequest, PushSides
+
+    world.seed_token()
+    ctx = Context(environ=dict(os.environ), terminal=Quiet(lambda _l: None))
+    built: list[Any] = []
+
+    def github(deadline: Any, app: Any) -> Any:
+        built.append(ctx.github(None, deadline, app=app))
+        return built[-1]
+
+    tool = Target("repo", "other-org", "tool")
+    sets = (TargetSet(None, "ci", "", (tool,), patterns=(RepoPattern("octo-org", "svc-*"),)),)
+    request = PushRequest(sets, checked_deadline(60), 4, progress=False)
+    sides = PushSides(
+        aws=lambda p: ctx.aws(p, deadline=request.deadline),
+        github=lambda: ctx.github(None, request.deadline),
+        store=ctx.state_store(),
+        terminal=ctx.terminal,
+        now=ctx.now,
+    )
+    watch = WatchCycles(
+        request=request,
+        sides=sides,
+        aws_for=lambda p, deadline: ctx.aws(p, deadline=deadline),
+        github_for=github,
+        given=sets,
+        timeout=60,
+        app=None,
+        permissions={},
+    )
+    watch.start()
+    assert len(built) == 1
+    for cycle in (1, 2):  # the second lists the repositories again and looks at what it wrote
+        world.sandbox.clear_requests()
+        run = watch.run(timedelta(hours=2))  # every target due: pushed each cycle
+        assert run.ok and len(run.results) == len(REPOS)
+        assert len(built) == 1 + cycle
+        paths = [r.path for r in world.sandbox.requests if r.service == "github"]
+        assert any(p.endswith("/actions/secrets") for p in paths) == (cycle == 2)
+    for repo in REPOS:
+        stored = world.sandbox.secrets(f"repos/{repo}/actions")
+        assert {n: s.value for n, s in stored.items()} == issued_as_secrets(world)
