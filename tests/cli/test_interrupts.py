@@ -180,13 +180,16 @@ def test_one_ctrl_c_ends_a_list_stalled_on_github(world: World) -> None:
 
 
 def test_ctrl_c_mid_push_reports_the_finished_target_first(world: World) -> None:
-    """One repository is written; the other waits out a Retry-After: Ctrl-C prints both."""
+    """One repository is written; the other waits out a Retry-After: Ctrl-C prints both. One
+    worker, so the repository's four writes are all sent before the other's 429 asks every
+    request to wait (with more, a write of the first still queued would rightly wait too)."""
     world.seed_token()
     world.sandbox.inject_fault(
         "github", "PUT", "octo-org/api/.*/secrets/", 429, times=-1, headers={"Retry-After": "600"}
     )
     proc = subprocess.Popen(
-        [*CLI, "push", "-R", REPO, "-R", "octo-org/api", "-p", "ci", "--timeout", "3600"],
+        [*CLI, "push", "-R", REPO, "-R", "octo-org/api", "-p", "ci", "--timeout", "3600"]
+        + ["--concurrency", "1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

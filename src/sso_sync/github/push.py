@@ -228,11 +228,12 @@ def apply_push(
 
 
 class _Begun:
-    """A target's writes are paced as one: the first to start pays for all of them (waiting
-    out any pause GitHub asked for), and the others then go out without waiting. A pause that
-    another target's 429 starts after this target's first write therefore holds only targets
-    not begun: it no longer leaves this one half-written, two generations of credentials side
-    by side (`mixed`), until a re-run. Each write's retries are paced again as usual."""
+    """A target's writes are paced as one: the first to start pays our pacing budget for all
+    of them, and the others take none, so our own pacing never holds a begun target's later
+    writes behind other targets' and leaves it half-written (`mixed`, two generations of
+    credentials side by side). A pause GitHub asks for (Retry-After, a used-up rate limit)
+    still holds every write, begun or not: GitHub asks it of every request of the token. Each
+    write's retries are paced again as usual."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -289,13 +289,13 @@ class GitHubApi:
             attempt += 1
 
     def pace(self, method: str, doing: str, *, times: int = 1) -> None:
-        """Wait until `times` requests of `method` may go out (pacing, and any pause GitHub
-        asked for); raises `Cancelled` or `DeadlineReached` (not sent) instead."""
+        """Wait until `times` requests of `method` may go out: out of any pause GitHub asked
+        for (a Retry-After, a used-up rate limit), always, since GitHub asks every request of
+        the token to wait; and for our own pacing budget, of which `times` 0 takes nothing
+        (paid already). Raises `Cancelled` or `DeadlineReached` (not sent) instead."""
         if self._cancelled.is_set():
             raise Cancelled(f"{doing}: not sent, the run was stopped")
         self.deadline.check(doing)
-        if times == 0:
-            return
         # Never more than the bucket holds, or the wait would never end.
         points = min(request_points(method) * times, int(self._pacer.policy.burst_points))
         short = self._pacer.acquire(points, self._pacing_deadline(), self._on_long_wait)
