@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sso_sync.aws.profiles import AwsPaths
 from sso_sync.errors import AwsError, ConfigError, DeadlineReached, UsageError
 from sso_sync.transport import (
     cap_botocore_client,
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sso_oidc import SSOOIDCClient
     from mypy_boto3_sts import STSClient
 
+    from sso_sync.aws.profiles import AwsPaths
     from sso_sync.aws.role_credentials import RoleCredentials
     from sso_sync.deadline import Deadline
     from sso_sync.github.app_auth import AppInstallations, AppSettings

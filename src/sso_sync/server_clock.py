@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 
 SKEW_LIMIT = 300.0  # seconds: beyond this `doctor` fails (SigV4 allows 5 to 15 minutes)
 NOTE_CHANGE = 2.0  # seconds: a smaller change of the offset is not written to the state file
@@ -99,6 +98,10 @@ class ServerClock:
 def _parse_date(value: str | None) -> float | None:
     if not value:
         return None
+    # email.utils (with socket, base64 and the email package) is ~5 ms to import, and every
+    # command's `--help` loads this module through the Context's lazy clock.
+    from email.utils import parsedate_to_datetime
+
     try:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from sso_sync import __version__
-from sso_sync.cli.app import app
+from sso_sync.cli.app import COMMANDS, app
 from sso_sync.errors import EXIT_CODES
 
 
@@ -80,3 +81,54 @@ def test_top_level_help_builds_no_command() -> None:
 def test_command_help_loads_no_client_library() -> None:
     for command in ("push", "status", "verify"):
         assert not modules_loaded_by(command, "--help") & set(HEAVY)
+
+
+# What a command's `--help` may load of ours beyond sso_sync.cli: the vocabulary its options are
+# declared with. The use case (pushing, sync, plan, the state file, credentials, schedulers) is
+# imported inside the command's function, so `--help` stays within 1.5x `import typer`
+# (benchmarks/run.py --startup-only). A module added here is one every --help pays for.
+HELP_MAY_LOAD = {
+    "sso_sync",
+    "sso_sync._version",
+    "sso_sync.errors",
+    "sso_sync.wording",
+    "sso_sync.server_clock",  # the Context's lazy clock (the state file is read when asked)
+    "sso_sync.transport",
+    "sso_sync.github",
+    "sso_sync.github.fanout",  # DEFAULT_CONCURRENCY
+    "sso_sync.aws",
+    "sso_sync.aws.profiles",  # AwsPaths, in login's and logout's signatures
+    "sso_sync.aws.session",
+    "sso_sync.keepfresh",
+    "sso_sync.keepfresh.schedule",  # BACKENDS
+}
+# Standard modules only a running command needs (`sso-sync --help` loads none of them either).
+HELP_MUST_NOT_LOAD = {"email", "socket", "hashlib", "json", "tempfile", "plistlib", "random"}
+
+
+def loaded_modules(*args: str) -> set[str]:
+    """Every module a fresh interpreter has loaded after `sso-sync ARGS` returned."""
+    code = (
+        "import sys, io, contextlib\n"
+        "from sso_sync.cli import main\n"
+        f"sys.argv = ['sso-sync', *{list(args)!r}]\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+@pytest.mark.parametrize("command", [name for name, _, _ in COMMANDS])
+def test_command_help_loads_only_what_declares_its_options(command: str) -> None:
+    loaded = loaded_modules(command, "--help")
+    ours = {m for m in loaded if m.startswith("sso_sync.") and not m.startswith("sso_sync.cli")}
+    assert ours - HELP_MAY_LOAD == set()
+    module = {name: target for name, target, _ in COMMANDS}[command].split(":")[0]
+    commands = {m for m in loaded if m.startswith("sso_sync.cli.commands.")}
+    assert commands == {f"sso_sync.cli.commands.{module}"}
+    assert loaded & HELP_MUST_NOT_LOAD == set()

@@ -44,17 +44,22 @@ class Context:
     _lazy_clock: LazyClock = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        from sso_sync.keepfresh.state import recorded_clock, store_for
         from sso_sync.server_clock import LazyClock
 
-        store = functools.partial(store_for, self.environ)
-        self._lazy_clock = LazyClock(functools.partial(recorded_clock, store))
+        self._lazy_clock = LazyClock(self._recorded_clock)
         if self.terminal is None:
             from sso_sync.cli.console import CliTerminal
 
             self.terminal = CliTerminal(self.environ, self.streams)
         if self.now is None:
             self.now = self._lazy_clock.now  # read when first asked: `--help` reads no file
+
+    def _recorded_clock(self) -> ServerClock:
+        # Imported here, not in __post_init__: every command's `--help` makes a Context, and
+        # the state module (with the files and targets it imports) costs ~10 ms to load.
+        from sso_sync.keepfresh.state import recorded_clock, store_for
+
+        return recorded_clock(functools.partial(store_for, self.environ))
 
     def server_clock(self) -> ServerClock:
         """The offsets recorded in the state file, then each answer's; a change is written back
