@@ -7,7 +7,6 @@ Every client gets a timeout and bounded retries.
 from __future__ import annotations
 
 import functools
-import logging
 import math
 import weakref
 from collections.abc import Callable, Iterator, Mapping
@@ -22,8 +21,6 @@ from sso_sync.transport import (
     require_safe_transport,
     url_origin,
 )
-
-log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -52,7 +49,9 @@ def _tell_token_source(deadline: Deadline, url: str, source: object) -> None:
     told = _TOKEN_SOURCES_TOLD.setdefault(deadline, set())
     if line not in told:
         told.add(line)
-        log.info("%s", line)
+        import logging  # here: every command's --help imports this module, and needs no log
+
+        logging.getLogger(__name__).info("%s", line)
 
 
 CONNECT_TIMEOUT = 10

@@ -41,6 +41,7 @@ class Context:
     now: Callable[[], datetime] = field(default=None)  # type: ignore[assignment]  # set below
     terminal: Terminal = field(default=None)  # type: ignore[assignment]  # set below
     json_printed: int = 0  # JSON objects printed on stdout (cli/app.py reads it on an error)
+    verbosity: int = 0  # -v given (2: -vv or --debug); cli/app.py sets logging up from it
     _lazy_clock: LazyClock = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
