@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 SKEW_LIMIT = 300.0  # seconds: beyond this `doctor` fails (SigV4 allows 5 to 15 minutes)
 NOTE_CHANGE = 2.0  # seconds: a smaller change of the offset is not written to the state file
@@ -98,10 +99,6 @@ class ServerClock:
 def _parse_date(value: str | None) -> float | None:
     if not value:
         return None
-    # email.utils (with socket, base64 and the email package) is ~5 ms to import, and every
-    # command's `--help` loads this module through the Context's lazy clock.
-    from email.utils import parsedate_to_datetime
-
     try:
         parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -136,22 +133,3 @@ def skew_hint(message: str, offset: float | None = None) -> str | None:
         else ""
     )
     return f"this machine's clock is off{how}: {NTP_FIX}"
-
-
-class LazyClock:
-    """A `ServerClock` made when first asked, so a command that never judges a time (`--help`)
-    never reads the state file for it."""
-
-    def __init__(self, make: Callable[[], ServerClock]) -> None:
-        self._make = make
-        self._clock: ServerClock | None = None
-        self._lock = threading.Lock()
-
-    def clock(self) -> ServerClock:
-        with self._lock:
-            if self._clock is None:
-                self._clock = self._make()
-            return self._clock
-
-    def now(self) -> datetime:
-        return self.clock().now()

@@ -92,7 +92,6 @@ HELP_MAY_LOAD = {
     "sso_sync._version",
     "sso_sync.errors",
     "sso_sync.wording",
-    "sso_sync.server_clock",  # the Context's lazy clock (the state file is read when asked)
     "sso_sync.transport",
     "sso_sync.github",
     "sso_sync.github.fanout",  # DEFAULT_CONCURRENCY
