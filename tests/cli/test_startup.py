@@ -81,6 +81,7 @@ HELP_MAY_LOAD = {
     "sso_sync._version",
     "sso_sync.errors",
     "sso_sync.wording",
+    "sso_sync.clients",  # command_deadline; boto3 and PyGithub only inside its functions
     "sso_sync.transport",
     "sso_sync.github",
     "sso_sync.github.fanout",  # DEFAULT_CONCURRENCY
@@ -107,7 +108,8 @@ HELP_MUST_NOT_LOAD = {
 @pytest.mark.parametrize("command", [name for name, _, _ in COMMANDS])
 def test_command_help_loads_only_what_declares_its_options(command: str) -> None:
     loaded = loaded_modules(command, "--help")
-    ours = {m for m in loaded if m.startswith("sso_sync.") and not m.startswith("sso_sync.cli")}
+    cli = {m for m in loaded if m == "sso_sync.cli" or m.startswith("sso_sync.cli.")}
+    ours = {m for m in loaded if m.startswith("sso_sync.")} - cli
     assert ours - HELP_MAY_LOAD == set()
     module = {name: target for name, target, _ in COMMANDS}[command].split(":")[0]
     commands = {m for m in loaded if m.startswith("sso_sync.cli.commands.")}
