@@ -48,6 +48,7 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0  # the program's user + system time (fresh processes only)
 
 
 # Linux carries the memory high-water mark of the process that calls exec into the new program's
@@ -62,7 +63,8 @@ pid = os.posix_spawnp(argv[0], argv, os.environ)
 _, status, usage = os.wait4(pid, 0)
 seconds = time.perf_counter() - start
 with open(out, "w") as f:
-    f.write(f"{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+    code, cpu = os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime
+    f.write(f"{seconds} {usage.ru_maxrss} {code} {cpu}")
 """
 
 
@@ -80,13 +82,14 @@ def run_process(argv: Sequence[str], env: dict[str, str], cwd: Path | None = Non
             stderr=err,
             check=True,
         )
-    seconds, max_rss, code = measured.read_text().split()
+    seconds, max_rss, code, cpu = measured.read_text().split()
     return Run(
         float(seconds),
         int(max_rss),
         int(code),
         out_path.read_text(errors="replace"),
         err_path.read_text(errors="replace"),
+        float(cpu),
     )
 
 

@@ -7,7 +7,6 @@ Every client gets a timeout and bounded retries.
 from __future__ import annotations
 
 import functools
-import logging
 import math
 import weakref
 from collections.abc import Callable, Iterator, Mapping
@@ -15,7 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sso_sync.aws.profiles import AwsPaths
 from sso_sync.errors import AwsError, ConfigError, DeadlineReached, UsageError
 from sso_sync.transport import (
     cap_botocore_client,
@@ -23,8 +21,6 @@ from sso_sync.transport import (
     require_safe_transport,
     url_origin,
 )
-
-log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -36,6 +32,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sso_oidc import SSOOIDCClient
     from mypy_boto3_sts import STSClient
 
+    from sso_sync.aws.profiles import AwsPaths
     from sso_sync.aws.role_credentials import RoleCredentials
     from sso_sync.deadline import Deadline
     from sso_sync.github.app_auth import AppInstallations, AppSettings
@@ -52,7 +49,9 @@ def _tell_token_source(deadline: Deadline, url: str, source: object) -> None:
     told = _TOKEN_SOURCES_TOLD.setdefault(deadline, set())
     if line not in told:
         told.add(line)
-        log.info("%s", line)
+        import logging  # here: every command's --help imports this module, and needs no log
+
+        logging.getLogger(__name__).info("%s", line)
 
 
 CONNECT_TIMEOUT = 10

@@ -133,22 +133,3 @@ def skew_hint(message: str, offset: float | None = None) -> str | None:
         else ""
     )
     return f"this machine's clock is off{how}: {NTP_FIX}"
-
-
-class LazyClock:
-    """A `ServerClock` made when first asked, so a command that never judges a time (`--help`)
-    never reads the state file for it."""
-
-    def __init__(self, make: Callable[[], ServerClock]) -> None:
-        self._make = make
-        self._clock: ServerClock | None = None
-        self._lock = threading.Lock()
-
-    def clock(self) -> ServerClock:
-        with self._lock:
-            if self._clock is None:
-                self._clock = self._make()
-            return self._clock
-
-    def now(self) -> datetime:
-        return self.clock().now()

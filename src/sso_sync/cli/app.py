@@ -30,6 +30,8 @@ from sso_sync.errors import (
 if TYPE_CHECKING:
     import logging
 
+    from sso_sync.cli.context import Context
+
 # (name, "module:function" under sso_sync.cli.commands, one line for the command list), in the
 # order `--help` shows them. A command's module is imported only when that command is used, so
 # `sso-sync --help` builds none of them.
@@ -231,6 +233,7 @@ def errors_to_exit_codes(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from sso_sync.cli.context import current
 
+        _set_up_logging(current())
         printed_before = current().json_printed
 
         def fail(code: int, message: str) -> typer.Exit:
@@ -307,14 +310,21 @@ def main_options(
     ] = None,
 ) -> None:
     """Keep GitHub Actions supplied with fresh AWS credentials from IAM Identity Center."""
-    import logging
-
     from sso_sync.cli.context import install
 
     install(ctx)  # one context for the command: its streams, environment, terminal, JSON count
+    # Logging is set up when the command itself runs (errors_to_exit_codes): a command's
+    # --help ends before that, so it need not import logging.
+    ctx.obj.verbosity = 2 if debug else verbose
 
-    level = logging.DEBUG if debug or verbose >= 2 else logging.INFO if verbose else logging.WARNING
-    handler = logging.StreamHandler(ctx.obj.streams.err)
+
+def _set_up_logging(context: Context) -> None:
+    """The package's log lines on the command's stderr: warnings, -v info, -vv (or --debug)
+    debug."""
+    import logging
+
+    level = {0: logging.WARNING, 1: logging.INFO}.get(context.verbosity, logging.DEBUG)
+    handler = logging.StreamHandler(context.streams.err)
     handler.setFormatter(_clean_formatter_class()("%(levelname)s %(name)s: %(message)s"))
     log = _log()
     log.handlers[:] = [handler]

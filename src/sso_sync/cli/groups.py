@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sso_sync.cli.options import DEFAULT_TIMEOUT
 from sso_sync.errors import UsageError
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY
 
@@ -33,8 +34,6 @@ if TYPE_CHECKING:
 
     from sso_sync.github.targets import TargetSet
     from sso_sync.sources import CredentialSource
-
-DEFAULT_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,16 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from sso_sync.cli.completion import profile_names
-from sso_sync.cli.groups import DEFAULT_TIMEOUT
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
     pass
 
 __all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_TIMEOUT"]
+
+# A command's whole run, in seconds (`--timeout`). Here, with the options, not in groups.py:
+# a command without the push options then builds its --help without loading the groups.
+DEFAULT_TIMEOUT = 120.0
 
 ProfileOption = Annotated[
     Optional[str],  # noqa: UP045 - typer needs Optional on 3.10

@@ -18,7 +18,6 @@ import typer
 from sso_sync.cli import ui
 from sso_sync.cli.completion import choices
 from sso_sync.cli.context import current
-from sso_sync.github.targets import APPS, VISIBILITIES
 
 if TYPE_CHECKING:
     from sso_sync.cli.groups import Sources
@@ -69,12 +68,28 @@ OrgOption = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Option("--org", "-o", metavar="ORG", help="Target organization (repeatable)."),
 ]
+
+
+# The choices are read from github/targets.py when the shell asks: importing it (its target
+# types, and the credential sources) only to declare the options would slow every --help.
+def _complete_visibility(incomplete: str) -> list[str]:
+    from sso_sync.github.targets import VISIBILITIES
+
+    return choices(VISIBILITIES)(incomplete)
+
+
+def _complete_app(incomplete: str) -> list[str]:
+    from sso_sync.github.targets import APPS
+
+    return choices(APPS)(incomplete)
+
+
 VisibilityOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--visibility",
         metavar="all|private|selected",
-        autocompletion=choices(VISIBILITIES),
+        autocompletion=_complete_visibility,
         help="Which repositories of the --org may use the secrets: all, private, selected. "
         "Default: an existing secret keeps its own; a new one is private.",
         show_default=False,
@@ -104,7 +119,7 @@ AppOption = Annotated[
         "--app",
         "-a",
         metavar="actions|dependabot|codespaces",
-        autocompletion=choices(APPS),
+        autocompletion=_complete_app,
         help="Whose secrets: GitHub Actions' (default), Dependabot's or Codespaces'.",
     ),
 ]

@@ -4,12 +4,10 @@ CodeArtifact secrets sso-sync keeps fresh. It never writes or edits a file."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from sso_sync.aws.registry_tokens import default_region
-from sso_sync.aws.session import AwsSession
 from sso_sync.cli import ui
 from sso_sync.cli.context import current
 from sso_sync.cli.options import (
@@ -24,6 +22,9 @@ from sso_sync.cli.options import (
 )
 from sso_sync.clients import command_deadline
 from sso_sync.errors import UsageError
+
+if TYPE_CHECKING:
+    from sso_sync.aws.session import AwsSession
 
 
 def dependabot_config(
@@ -71,7 +72,9 @@ def dependabot_config(
     profile's role credentials. Prints to stdout only: it never writes or edits a
     dependabot.yml; copy what you need into yours.
     """
-    from sso_sync.aws.registry_tokens import CODEARTIFACT_AUTH_TOKEN, ECR_PASSWORD
+    # Imported here: the registry tokens' module (with the role credentials and sign-in it
+    # imports) is not needed to build `--help`.
+    from sso_sync.aws.registry_tokens import CODEARTIFACT_AUTH_TOKEN, ECR_PASSWORD, default_region
     from sso_sync.github import dependabot_yml
     from sso_sync.github.targets import validate_secret_names
 

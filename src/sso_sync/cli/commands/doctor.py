@@ -23,7 +23,6 @@ from sso_sync.cli.options import (
 from sso_sync.cli.target_options import TargetOptions, target_options
 from sso_sync.clients import command_deadline
 from sso_sync.errors import OperationFailed, SsoSyncError, UsageError
-from sso_sync.sources import ROLE_CREDENTIALS
 
 if TYPE_CHECKING:
     from sso_sync.aws.session import AwsSession
@@ -174,6 +173,8 @@ def _rows_of(
 ) -> list[CredentialSource]:
     """The rows to check with `profile`: those asked for, else its sets', each once; not the
     role credentials, which have their own check."""
+    from sso_sync.sources import ROLE_CREDENTIALS  # here: `doctor --help` need not load the table
+
     found = (
         asked if asked is not None else [r for s in sets if s.profile == profile for r in s.sources]
     )

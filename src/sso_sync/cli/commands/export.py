@@ -6,13 +6,20 @@ from typing import Annotated, Optional
 
 import typer
 
-from sso_sync.aws.export import FORMATS
 from sso_sync.cli import ui
 from sso_sync.cli.completion import choices
 from sso_sync.cli.context import current
 from sso_sync.cli.options import DEFAULT_TIMEOUT, ProfileOption, TimeoutOption
 from sso_sync.clients import command_deadline
 from sso_sync.wording import expire_at
+
+
+def _complete_format(incomplete: str) -> list[str]:
+    # aws/export.py is read when the shell asks: importing it (with the role credentials and
+    # the sign-in it needs) only to declare the option would slow `export --help`.
+    from sso_sync.aws.export import FORMATS
+
+    return choices(FORMATS)(incomplete)
 
 
 def export_credentials(
@@ -22,7 +29,7 @@ def export_credentials(
             "--format",
             "-f",
             metavar="FORMAT",
-            autocompletion=choices(FORMATS),
+            autocompletion=_complete_format,
             help="env | dotenv | json | credential-process | ini (writes the credentials file).",
         ),
     ] = "env",

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from sso_sync.cli import ui
-from sso_sync.cli.context import Context, current
+from sso_sync.cli.context import current
 from sso_sync.cli.groups import GitHubAuth, Notifying, Sources, Writing
-from sso_sync.cli.notifying import build_notifier
 from sso_sync.cli.options import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -29,21 +28,22 @@ from sso_sync.cli.options import (
 )
 from sso_sync.cli.source_options import source_options
 from sso_sync.cli.target_options import TargetOptions, config_file_of, target_options
-from sso_sync.clients import command_deadline
 from sso_sync.errors import Interrupted, OperationFailed
-from sso_sync.github.plan import check_sets
-from sso_sync.keepfresh.schedule.job import JOB_VARIABLE
-from sso_sync.pushing import Push, PushRequest, PushSides, recorded_job_run
 from sso_sync.wording import expire_at, without_label
 
+# The use case (pushing, plan, clients, the state file) is imported inside the functions: only
+# the options above are needed to build the command, so `push --help` does not load the rest
+# (tests/cli/test_startup.py).
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import timedelta
 
+    from sso_sync.cli.context import Context
     from sso_sync.deadline import Deadline
     from sso_sync.github.plan import PlannedSecret, PushPlan
     from sso_sync.github.targets import TargetSet
     from sso_sync.push_run import PushRun
+    from sso_sync.pushing import Push
 
 
 @target_options
@@ -81,7 +81,12 @@ def push(
 
     SET names one set of sso-sync.toml; with neither SET nor target options, every set.
     """
+    from sso_sync.cli.notifying import build_notifier
+    from sso_sync.clients import command_deadline
     from sso_sync.durations import parse_duration
+    from sso_sync.github.plan import check_sets
+    from sso_sync.keepfresh.schedule.job import JOB_VARIABLE
+    from sso_sync.pushing import recorded_job_run
 
     ctx = current()
     sets = targets.sets(profile=profile, prefix=prefix, sources=sources)
@@ -125,6 +130,7 @@ def _push(
     """The push use case, with one App authorizer for the whole run (one token per
     installation) in its one GitHub client."""
     from sso_sync.github.app_auth import prepare_app, run_permissions
+    from sso_sync.pushing import Push, PushRequest, PushSides
 
     permissions = run_permissions(sets, write=True, variables=writing.variables)
     app = prepare_app(targets.github_app(sets), permissions)
@@ -154,6 +160,7 @@ def _resolve_patterns(push: Push) -> None:
     import dataclasses
 
     from sso_sync.github.patterns import resolve_patterns
+    from sso_sync.github.plan import check_sets
 
     if any(s.patterns for s in push.request.sets):
         resolved = resolve_patterns(push.github(), push.request.sets)
@@ -171,8 +178,10 @@ def _dry_run(
 ) -> None:
     """What a push would write where, from one listing per target; it writes nothing, and its
     installation tokens (GitHub App auth) can write nothing."""
+    from sso_sync.clients import command_deadline
     from sso_sync.github.app_auth import prepare_app, run_permissions
     from sso_sync.github.patterns import resolve_patterns
+    from sso_sync.github.plan import check_sets
     from sso_sync.sync import plan_dry_run
 
     app = prepare_app(targets.github_app(sets), run_permissions(sets, write=False))

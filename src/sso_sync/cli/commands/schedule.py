@@ -18,10 +18,11 @@ import typer
 from sso_sync.cli import ui
 from sso_sync.cli.completion import choices
 from sso_sync.cli.context import current
-from sso_sync.cli.groups import DEFAULT_TIMEOUT, GitHubAuth, Notifying, Sources, Writing
+from sso_sync.cli.groups import GitHubAuth, Notifying, Sources, Writing
 from sso_sync.cli.notifying import check_for_job
 from sso_sync.cli.options import (
     DEFAULT_CONCURRENCY,
+    DEFAULT_TIMEOUT,
     ApiUrlOption,
     ConcurrencyOption,
     ExpirationVariableOption,
@@ -37,8 +38,7 @@ from sso_sync.cli.options import (
 from sso_sync.cli.source_options import source_options
 from sso_sync.cli.target_options import TargetOptions, target_options_after
 from sso_sync.errors import OperationFailed, UsageError
-from sso_sync.files import parse_utc_timestamp
-from sso_sync.keepfresh.schedule.choose import BACKENDS
+from sso_sync.keepfresh.schedule import BACKENDS
 
 if TYPE_CHECKING:
     from datetime import timedelta
@@ -272,6 +272,7 @@ def _warn_if_lifetime_is_shorter(
 ) -> None:
     """Warned, not refused: the lifetime is known only from this machine's last push (a
     permission set's session duration can change since), or assumed to be the default."""
+    from sso_sync.files import parse_utc_timestamp
     from sso_sync.keepfresh.schedule.job import lifetime_warning
     from sso_sync.keepfresh.state import StateStore, target_key
     from sso_sync.state_dir import state_dir

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import threading
 from contextlib import contextmanager
@@ -148,6 +147,8 @@ def watch(
             ui.err(ui.one_line(reason))
         _after_cycle(ctx, cycles.current, cycle, warned, remember=remote_sign_in)
         if as_json:
+            import json  # here: `watch --help` need not load it
+
             ui.out(json.dumps({**cycle.as_dict(), "config_file": config_file_of(sets)}))
 
     watcher = Watcher(

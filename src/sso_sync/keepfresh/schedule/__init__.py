@@ -6,3 +6,6 @@
   `launchd`: a macOS launch agent.
 - `choose`: the backend for `--backend auto|systemd|cron|launchd`, the first that works.
 """
+
+# Here, not in `choose` (which imports every backend): `schedule --help` lists the names only.
+BACKENDS = ("auto", "systemd", "cron", "launchd")

@@ -8,12 +8,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from sso_sync.errors import UsageError
+from sso_sync.keepfresh.schedule import BACKENDS
 from sso_sync.keepfresh.schedule.backend import Backend, Runner
 from sso_sync.keepfresh.schedule.cron import Cron
 from sso_sync.keepfresh.schedule.launchd import Launchd
 from sso_sync.keepfresh.schedule.systemd import Systemd, unit_dir
-
-BACKENDS = ("auto", "systemd", "cron", "launchd")
 
 
 def make(name: str, run: Runner, environ: Mapping[str, str], home: Path) -> Backend:
