@@ -179,6 +179,9 @@ def test_one_ctrl_c_ends_a_list_stalled_on_github(world: World) -> None:
     assert "Traceback" not in stdout + stderr
 
 
+ONE_WORKER = ("--timeout", "3600", "--concurrency", "1")
+
+
 def test_ctrl_c_mid_push_reports_the_finished_target_first(world: World) -> None:
     """One repository is written; the other waits out a Retry-After: Ctrl-C prints both. One
     worker, so the repository's four writes are all sent before the other's 429 asks every
@@ -188,8 +191,7 @@ def test_ctrl_c_mid_push_reports_the_finished_target_first(world: World) -> None
         "github", "PUT", "octo-org/api/.*/secrets/", 429, times=-1, headers={"Retry-After": "600"}
     )
     proc = subprocess.Popen(
-        [*CLI, "push", "-R", REPO, "-R", "octo-org/api", "-p", "ci", "--timeout", "3600"]
-        + ["--concurrency", "1"],
+        [*CLI, "push", "-R", REPO, "-R", "octo-org/api", "-p", "ci", *ONE_WORKER],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
