@@ -200,8 +200,8 @@ def prefixed(prefix: str, issued: dict[str, str]) -> dict[str, str]:
 def test_config_file_with_two_sets_pushes_each_with_its_own_profile(
     world: World, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    world.seed_token()
-    world.seed_token(key=world.sandbox.config.start_url, refreshable=False)
+    ci = world.seed_token()["accessToken"]
+    legacy = world.seed_token(key=world.sandbox.config.start_url, refreshable=False)["accessToken"]
     project = tmp_path / "project"
     (project / "sub").mkdir(parents=True)
     (project / "sso-sync.toml").write_text(TWO_SETS)
@@ -220,7 +220,8 @@ def test_config_file_with_two_sets_pushes_each_with_its_own_profile(
         ("dev", APP),
         ("dev", f"{API} (dependabot)"),
     ]
-    prod, dev = issued_as_secrets(world, 0), issued_as_secrets(world, 1)
+    # Each profile's own credentials: asked for side by side, so known by who asked.
+    prod, dev = issued_as_secrets(world, asked_with=ci), issued_as_secrets(world, asked_with=legacy)
     assert prod != dev
     assert values(world, f"repos/{APP}/environments/production") == prefixed("PROD_", prod)
     org = world.sandbox.secrets("orgs/octo-org/actions")

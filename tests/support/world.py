@@ -152,10 +152,18 @@ def sandbox_issued_secrets(sandbox: Sandbox) -> set[str]:
     return values
 
 
-def issued_as_secrets(world: World, index: int = -1) -> dict[str, str]:
+def issued_as_secrets(
+    world: World, index: int = -1, *, asked_with: str | None = None
+) -> dict[str, str]:
+    """The secrets of the role credentials issued `index`th (of those issued to the access
+    token `asked_with`: one profile's, when profiles are asked for side by side)."""
     from datetime import datetime, timezone
 
-    cred = world.sandbox.issued_credentials[index]
+    sandbox = world.sandbox
+    if asked_with is None:
+        cred = sandbox.issued_credentials[index]
+    else:
+        cred = sandbox.credentials_asked_with(asked_with)[index]
     expiration = datetime.fromtimestamp(cred["expiration"] / 1000, timezone.utc)
     return {
         "AWS_ACCESS_KEY_ID": cred["accessKeyId"],

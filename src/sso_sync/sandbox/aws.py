@@ -117,6 +117,7 @@ class RoleCredential:
     account_id: str
     role_name: str
     user: str | None = None
+    asked_with: str = ""  # the access token that asked for it (which profile's sign-in)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -298,8 +299,12 @@ class AwsBackend:
         for cred in self.state.credentials.values():
             cred.expiration_ms = min(cred.expiration_ms, expired)
 
-    def issued_credentials(self) -> list[dict[str, Any]]:
-        return [c.as_dict() for c in self.state.credentials.values()]
+    def issued_credentials(self, asked_with: str | None = None) -> list[dict[str, Any]]:
+        return [
+            c.as_dict()
+            for c in self.state.credentials.values()
+            if asked_with is None or c.asked_with == asked_with
+        ]
 
     def issued_registry_tokens(self) -> list[dict[str, Any]]:
         return [t.as_dict() for t in self.state.registry_tokens]
@@ -364,7 +369,8 @@ class AwsBackend:
         return self._page(request, items, "roleList")
 
     def _op_GetRoleCredentials(self, request: Request) -> Response:
-        user = self.state.access_tokens[self._bearer(request)].user
+        bearer = self._bearer(request)
+        user = self.state.access_tokens[bearer].user
         role_name, account_id = request.arg("role_name"), request.arg("account_id")
         if not role_name or not account_id:
             raise AwsFault(400, "InvalidRequestException", "role_name and account_id are required")
@@ -380,6 +386,7 @@ class AwsBackend:
             account_id=account_id,
             role_name=role_name,
             user=user,
+            asked_with=bearer,
         )
         self.state.credentials[cred.access_key_id] = cred
         body = cred.as_dict()

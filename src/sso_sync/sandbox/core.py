@@ -178,6 +178,12 @@ class Sandbox:
         with self._hub.lock:
             return self._aws.issued_credentials()
 
+    def credentials_asked_with(self, access_token: str) -> list[dict[str, Any]]:
+        """The role credentials issued to one sign-in's access token (one profile's, when
+        profiles sign in apart), in the order issued."""
+        with self._hub.lock:
+            return self._aws.issued_credentials(access_token)
+
     @property
     def issued_registry_tokens(self) -> list[dict[str, Any]]:
         """Every ECR password and CodeArtifact token issued: kind, value (what a push stores),
