@@ -21,11 +21,14 @@ not named as one a job sets itself.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sso_sync.cli.options import DEFAULT_TIMEOUT
+from sso_sync.cli.options import DEFAULT_TIMEOUT, ApiUrlOption, GitHubTokenFileOption
 from sso_sync.errors import UsageError
 from sso_sync.github.fanout import DEFAULT_CONCURRENCY
 
@@ -46,6 +49,44 @@ class GitHubAuth:
         if self.token_file is not None:
             argv += ["--github-token-file", str(self.token_file.resolve())]
         return argv
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_AUTH_ANNOTATIONS: dict[str, Any] = {
+    "api_url": ApiUrlOption,
+    "github_token_file": GitHubTokenFileOption,
+}
+
+
+def github_auth_options(command: F) -> F:
+    """Give `command` --api-url and --github-token-file where it declares `auth: GitHubAuth`
+    (so `--help` lists them in that place); it receives them as that one value."""
+    return options_in_place(command, "auth", _AUTH_ANNOTATIONS, GitHubAuth)
+
+
+def options_in_place(
+    command: F, name: str, annotations: dict[str, Any], build: Callable[..., Any]
+) -> F:
+    """typer sees the options `annotations` (each defaulting to None) where `command` declares
+    its parameter `name`; the command receives `build(*values)` there, in their order."""
+    signature = inspect.signature(command, eval_str=True)
+    block = [
+        inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=hint)
+        for n, hint in annotations.items()
+    ]
+    parameters: list[inspect.Parameter] = []
+    for p in signature.parameters.values():
+        parameters += block if p.name == name else [p.replace(kind=inspect.Parameter.KEYWORD_ONLY)]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = [kwargs.pop(n) for n in annotations]
+        return command(*args, **{name: build(*values)}, **kwargs)
+
+    wrapper.__annotations__ = {**{p.name: p.annotation for p in parameters}, "return": None}
+    wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)

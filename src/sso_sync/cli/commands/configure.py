@@ -7,15 +7,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from sso_sync.aws.profiles import AwsPaths
+from sso_sync.cli import options as opt
 from sso_sync.cli import ui
 from sso_sync.cli.context import current
-from sso_sync.cli.options import (
-    DEFAULT_TIMEOUT,
-    NoBrowserOption,
-    TimeoutOption,
-    UseAuthCodeOption,
-    UseDeviceCodeOption,
-)
 from sso_sync.clients import command_deadline
 
 if TYPE_CHECKING:
@@ -96,10 +90,10 @@ def configure(
     profile: ProfileOption = None,
     profile_region: ProfileRegionOption = None,
     overwrite: OverwriteOption = False,
-    no_browser: NoBrowserOption = False,
-    use_device_code: UseDeviceCodeOption = False,
-    use_auth_code: UseAuthCodeOption = False,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    no_browser: opt.NoBrowserOption = False,
+    use_device_code: opt.UseDeviceCodeOption = False,
+    use_auth_code: opt.UseAuthCodeOption = False,
+    timeout: opt.TimeoutOption = opt.DEFAULT_TIMEOUT,
 ) -> None:
     """Create an SSO profile in ~/.aws/config, as `aws configure sso` does (flags or menus).
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from sso_sync.cli import options as opt
 from sso_sync.cli import ui
 from sso_sync.cli.context import current
-from sso_sync.cli.options import JsonOption
 from sso_sync.errors import OperationFailed
 
 
-def demo(as_json: JsonOption = False) -> None:
+def demo(as_json: opt.JsonOption = False) -> None:
     """Run the whole flow against a local sandbox: no AWS or GitHub account needed."""
     from sso_sync.demo import run_demo
 

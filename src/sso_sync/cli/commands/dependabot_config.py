@@ -8,18 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from sso_sync.cli import options as opt
 from sso_sync.cli import ui
 from sso_sync.cli.context import current
-from sso_sync.cli.options import (
-    DEFAULT_TIMEOUT,
-    CodeArtifactOption,
-    CodeArtifactOwnerOption,
-    EcrOption,
-    PrefixOption,
-    ProfileOption,
-    RegionOption,
-    TimeoutOption,
-)
 from sso_sync.clients import command_deadline
 from sso_sync.errors import UsageError
 
@@ -28,8 +19,8 @@ if TYPE_CHECKING:
 
 
 def dependabot_config(
-    profile: ProfileOption = None,
-    ecr: EcrOption = False,
+    profile: opt.ProfileOption = None,
+    ecr: opt.EcrOption = False,
     ecr_account: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -39,8 +30,8 @@ def dependabot_config(
             show_default=False,
         ),
     ] = None,
-    codeartifact: CodeArtifactOption = None,
-    codeartifact_owner: CodeArtifactOwnerOption = None,
+    codeartifact: opt.CodeArtifactOption = None,
+    codeartifact_owner: opt.CodeArtifactOwnerOption = None,
     codeartifact_repository: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -59,9 +50,9 @@ def dependabot_config(
             show_default=False,
         ),
     ] = None,
-    region: RegionOption = None,
-    prefix: PrefixOption = None,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    region: opt.RegionOption = None,
+    prefix: opt.PrefixOption = None,
+    timeout: opt.TimeoutOption = opt.DEFAULT_TIMEOUT,
 ) -> None:
     """Print a dependabot.yml whose `registries:` use the ECR and CodeArtifact secrets sso-sync
     pushes (ECR_PASSWORD, CODEARTIFACT_AUTH_TOKEN, after --prefix), with an `updates` entry per

@@ -6,10 +6,10 @@ from typing import Annotated, Optional
 
 import typer
 
+from sso_sync.cli import options as opt
 from sso_sync.cli import ui
 from sso_sync.cli.completion import choices
 from sso_sync.cli.context import current
-from sso_sync.cli.options import DEFAULT_TIMEOUT, ProfileOption, TimeoutOption
 from sso_sync.clients import command_deadline
 from sso_sync.wording import expire_at
 
@@ -33,7 +33,7 @@ def export_credentials(
             help="env | dotenv | json | credential-process | ini (writes the credentials file).",
         ),
     ] = "env",
-    profile: ProfileOption = None,
+    profile: opt.ProfileOption = None,
     section: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -43,7 +43,7 @@ def export_credentials(
             "(not an SSO profile's name: botocore would ignore the keys there).",
         ),
     ] = None,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    timeout: opt.TimeoutOption = opt.DEFAULT_TIMEOUT,
 ) -> None:
     """Print role credentials for other tools (the only command that prints credentials).
 

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
+from sso_sync.cli import options as opt
 from sso_sync.cli import ui
 from sso_sync.cli.context import current
 from sso_sync.cli.groups import Sources
-from sso_sync.cli.options import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_TIMEOUT,
-    ApiUrlOption,
-    ConcurrencyOption,
-    IgnoredProfileOption,
-    JsonOption,
-    PrefixOption,
-    TargetsTimeoutOption,
-)
 from sso_sync.cli.source_options import source_options
 from sso_sync.cli.target_options import TargetOptions, config_file_of, target_options
 from sso_sync.clients import command_deadline
@@ -27,12 +18,12 @@ from sso_sync.wording import without_label
 def list_secrets(
     targets: TargetOptions,
     sources: Sources,
-    prefix: PrefixOption = None,
-    api_url: ApiUrlOption = None,
-    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
-    timeout: TargetsTimeoutOption = DEFAULT_TIMEOUT,
-    as_json: JsonOption = False,
-    profile: IgnoredProfileOption = None,
+    prefix: opt.PrefixOption = None,
+    api_url: opt.ApiUrlOption = None,
+    concurrency: opt.ConcurrencyOption = opt.DEFAULT_CONCURRENCY,
+    timeout: opt.TargetsTimeoutOption = opt.DEFAULT_TIMEOUT,
+    as_json: opt.JsonOption = False,
+    profile: opt.IgnoredProfileOption = None,
 ) -> None:
     """List the secrets sso-sync manages on each target (with the prefix), and when each was
     last updated. Values are never readable. A secret updated over a minute after this

@@ -7,24 +7,17 @@ from typing import Annotated
 import typer
 
 from sso_sync.aws.session import AwsSession
+from sso_sync.cli import options as opt
 from sso_sync.cli import ui
 from sso_sync.cli.context import current
-from sso_sync.cli.options import (
-    DEFAULT_TIMEOUT,
-    NoBrowserOption,
-    ProfileOption,
-    TimeoutOption,
-    UseAuthCodeOption,
-    UseDeviceCodeOption,
-)
 from sso_sync.clients import command_deadline
 
 
 def login(
-    profile: ProfileOption = None,
-    no_browser: NoBrowserOption = False,
-    use_device_code: UseDeviceCodeOption = False,
-    use_auth_code: UseAuthCodeOption = False,
+    profile: opt.ProfileOption = None,
+    no_browser: opt.NoBrowserOption = False,
+    use_device_code: opt.UseDeviceCodeOption = False,
+    use_auth_code: opt.UseAuthCodeOption = False,
     force: Annotated[
         bool,
         typer.Option("--force", help="Sign in again even if the cached session is still valid."),
@@ -37,7 +30,7 @@ def login(
             "length instead of inheriting the live one's end.",
         ),
     ] = False,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    timeout: opt.TimeoutOption = opt.DEFAULT_TIMEOUT,
 ) -> None:
     """Sign in to IAM Identity Center for a profile and cache the token as AWS CLI v2 does.
 

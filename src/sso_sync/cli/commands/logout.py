@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sso_sync.cli import options as opt
 from sso_sync.cli import ui
 from sso_sync.cli.context import current
-from sso_sync.cli.options import DEFAULT_TIMEOUT, ProfileOption, TimeoutOption
 from sso_sync.clients import command_deadline
 from sso_sync.wording import plural
 
@@ -19,12 +19,12 @@ if TYPE_CHECKING:
 
 
 def logout(
-    profile: ProfileOption = None,
+    profile: opt.ProfileOption = None,
     all_sessions: Annotated[
         bool,
         typer.Option("--all", help="Sign out of every cached IAM Identity Center session."),
     ] = False,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    timeout: opt.TimeoutOption = opt.DEFAULT_TIMEOUT,
 ) -> None:
     """Sign out as `aws sso logout` does: revoke the session, delete its cached token and the
     role credentials cached from it. Client registrations stay."""

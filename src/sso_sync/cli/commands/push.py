@@ -7,25 +7,10 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from sso_sync.cli import options as opt
 from sso_sync.cli import ui
 from sso_sync.cli.context import current
-from sso_sync.cli.groups import GitHubAuth, Notifying, Sources, Writing
-from sso_sync.cli.options import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_TIMEOUT,
-    ApiUrlOption,
-    ConcurrencyOption,
-    ExpirationVariableOption,
-    GitHubTokenFileOption,
-    JsonOption,
-    NotifyIssueOption,
-    NotifyUrlFileOption,
-    PrefixOption,
-    ProfileOption,
-    RecordVariableOption,
-    RecordWhoOption,
-    TargetsTimeoutOption,
-)
+from sso_sync.cli.groups import GitHubAuth, Notifying, Sources, Writing, github_auth_options
 from sso_sync.cli.source_options import source_options
 from sso_sync.cli.target_options import TargetOptions, config_file_of, target_options
 from sso_sync.errors import Interrupted, OperationFailed
@@ -48,20 +33,21 @@ if TYPE_CHECKING:
 
 @target_options
 @source_options
+@github_auth_options
 def push(
     targets: TargetOptions,
     sources: Sources,
-    profile: ProfileOption = None,
-    prefix: PrefixOption = None,
-    api_url: ApiUrlOption = None,
-    github_token_file: GitHubTokenFileOption = None,
+    *,
+    profile: opt.ProfileOption = None,
+    prefix: opt.PrefixOption = None,
+    auth: GitHubAuth,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be set where; write nothing.")
     ] = False,
-    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
-    timeout: TargetsTimeoutOption = DEFAULT_TIMEOUT,
-    as_json: JsonOption = False,
-    expiration_variable: ExpirationVariableOption = None,
+    concurrency: opt.ConcurrencyOption = opt.DEFAULT_CONCURRENCY,
+    timeout: opt.TargetsTimeoutOption = opt.DEFAULT_TIMEOUT,
+    as_json: opt.JsonOption = False,
+    expiration_variable: opt.ExpirationVariableOption = None,
     min_remaining: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -71,10 +57,10 @@ def push(
             "less than this left (30m, 2h, 1h30m); report the others fresh.",
         ),
     ] = None,
-    record_variable: RecordVariableOption = None,
-    record_who: RecordWhoOption = False,
-    notify_url_file: NotifyUrlFileOption = None,
-    notify_issue: NotifyIssueOption = None,
+    record_variable: opt.RecordVariableOption = None,
+    record_who: opt.RecordWhoOption = False,
+    notify_url_file: opt.NotifyUrlFileOption = None,
+    notify_issue: opt.NotifyIssueOption = None,
 ) -> None:
     """Push fresh role credentials of a profile as GitHub secrets (repository, environment,
     organization; Actions or Dependabot).
@@ -94,7 +80,6 @@ def push(
     fresh_for = parse_duration(min_remaining) if min_remaining is not None else None
     writing = Writing(concurrency, timeout, expiration_variable, record_variable, record_who)
     writing.validate(sets)
-    auth = GitHubAuth(api_url, github_token_file)
     if dry_run:
         _dry_run(ctx, targets, sets, auth, writing, as_json)
         return

@@ -6,19 +6,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sso_sync.cli import options as opt
 from sso_sync.cli import ui
 from sso_sync.cli.context import current
 from sso_sync.cli.groups import Sources
-from sso_sync.cli.options import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_TIMEOUT,
-    ApiUrlOption,
-    ConcurrencyOption,
-    IgnoredProfileOption,
-    JsonOption,
-    PrefixOption,
-    TargetsTimeoutOption,
-)
 from sso_sync.cli.source_options import source_options
 from sso_sync.cli.target_options import TargetOptions, config_file_of, target_options
 from sso_sync.clients import command_deadline
@@ -38,18 +29,18 @@ if TYPE_CHECKING:
 def remove(
     targets: TargetOptions,
     sources: Sources,
-    prefix: PrefixOption = None,
-    api_url: ApiUrlOption = None,
+    prefix: opt.PrefixOption = None,
+    api_url: opt.ApiUrlOption = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Delete without asking for confirmation.")
     ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be deleted; delete nothing.")
     ] = False,
-    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
-    timeout: TargetsTimeoutOption = DEFAULT_TIMEOUT,
-    as_json: JsonOption = False,
-    profile: IgnoredProfileOption = None,
+    concurrency: opt.ConcurrencyOption = opt.DEFAULT_CONCURRENCY,
+    timeout: opt.TargetsTimeoutOption = opt.DEFAULT_TIMEOUT,
+    as_json: opt.JsonOption = False,
+    profile: opt.IgnoredProfileOption = None,
 ) -> None:
     """Delete the secrets sso-sync manages (the four credential names with the prefix) from
     each target. Asks first unless --yes.

@@ -15,26 +15,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from sso_sync.cli import options as opt
 from sso_sync.cli import ui
 from sso_sync.cli.completion import choices
 from sso_sync.cli.context import current
-from sso_sync.cli.groups import GitHubAuth, Notifying, Sources, Writing
+from sso_sync.cli.groups import GitHubAuth, Notifying, Sources, Writing, github_auth_options
 from sso_sync.cli.notifying import check_for_job
-from sso_sync.cli.options import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_TIMEOUT,
-    ApiUrlOption,
-    ConcurrencyOption,
-    ExpirationVariableOption,
-    GitHubTokenFileOption,
-    JsonOption,
-    NotifyIssueOption,
-    NotifyUrlFileOption,
-    PrefixOption,
-    ProfileOption,
-    RecordVariableOption,
-    RecordWhoOption,
-)
 from sso_sync.cli.source_options import source_options
 from sso_sync.cli.target_options import TargetOptions, target_options_after
 from sso_sync.errors import OperationFailed, UsageError
@@ -87,9 +73,11 @@ ScheduleDryRunOption = Annotated[
 
 @target_options_after("action")
 @source_options
+@github_auth_options
 def schedule(
     targets: TargetOptions,
     sources: Sources,
+    *,
     action: Annotated[
         str,
         # Hidden from the Arguments section (typer would add `<str>`): the usage line and the
@@ -101,21 +89,20 @@ def schedule(
             autocompletion=choices(ACTIONS),
         ),
     ],
-    profile: ProfileOption = None,
-    prefix: PrefixOption = None,
-    api_url: ApiUrlOption = None,
-    github_token_file: GitHubTokenFileOption = None,
-    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
-    timeout: JobTimeoutOption = DEFAULT_TIMEOUT,
-    expiration_variable: ExpirationVariableOption = None,
-    record_variable: RecordVariableOption = None,
-    record_who: RecordWhoOption = False,
-    notify_url_file: NotifyUrlFileOption = None,
-    notify_issue: NotifyIssueOption = None,
+    profile: opt.ProfileOption = None,
+    prefix: opt.PrefixOption = None,
+    auth: GitHubAuth,
+    concurrency: opt.ConcurrencyOption = opt.DEFAULT_CONCURRENCY,
+    timeout: JobTimeoutOption = opt.DEFAULT_TIMEOUT,
+    expiration_variable: opt.ExpirationVariableOption = None,
+    record_variable: opt.RecordVariableOption = None,
+    record_who: opt.RecordWhoOption = False,
+    notify_url_file: opt.NotifyUrlFileOption = None,
+    notify_issue: opt.NotifyIssueOption = None,
     every: EveryOption = "15m",
     backend: BackendOption = "auto",
     dry_run: ScheduleDryRunOption = False,
-    as_json: JsonOption = False,
+    as_json: opt.JsonOption = False,
 ) -> None:
     """Install, show or remove a job that runs `sso-sync push --min-remaining` for these targets
     with nobody there. One job per SET, or per target list; never prompts (runs as with CI set).
@@ -136,7 +123,6 @@ def schedule(
         return
     interval = check_every(parse_duration(every, "--every"), every)
     writing = Writing(concurrency, timeout, expiration_variable, record_variable, record_who)
-    auth = GitHubAuth(api_url, github_token_file)
     notifying = check_for_job(Notifying(notify_url_file, notify_issue), action)
     job = _job(targets, sources, profile, prefix, auth, (writing, notifying), interval, action)
     chosen = choose(backend, run_command, current().environ, home)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sso_sync.aws.session import AwsSession
+from sso_sync.cli import options as opt
 from sso_sync.cli import ui
 from sso_sync.cli.context import current
-from sso_sync.cli.options import DEFAULT_TIMEOUT, JsonOption, ProfileOption, TimeoutOption
 from sso_sync.clients import command_deadline
 from sso_sync.errors import OperationFailed
 
@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
 
 def status(
-    profile: ProfileOption = None,
-    as_json: JsonOption = False,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    profile: opt.ProfileOption = None,
+    as_json: opt.JsonOption = False,
+    timeout: opt.TimeoutOption = opt.DEFAULT_TIMEOUT,
 ) -> None:
     """Show whether a profile is usable: sign-in, registration, role credentials, identity.
 

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from sso_sync.cli import options as opt
 from sso_sync.cli import ui
 from sso_sync.cli.context import current
-from sso_sync.cli.options import DEFAULT_TIMEOUT, JsonOption, TimeoutOption
 from sso_sync.clients import command_deadline
 from sso_sync.errors import OperationFailed
 
@@ -50,8 +50,8 @@ def verify(
             help="Fail if less lifetime is left (30m, 2h, 1h30m); needs AWS_CREDENTIAL_EXPIRATION.",
         ),
     ] = None,
-    as_json: JsonOption = False,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    as_json: opt.JsonOption = False,
+    timeout: opt.TimeoutOption = opt.DEFAULT_TIMEOUT,
 ) -> None:
     """Check the AWS credentials in the environment with STS: alive, right account and role,
     enough lifetime left. Exit 0 valid, 1 not. In GitHub Actions: masks, outputs, summary."""

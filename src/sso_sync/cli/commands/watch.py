@@ -9,24 +9,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from sso_sync.cli import options as opt
 from sso_sync.cli import ui
 from sso_sync.cli.context import Context, current
-from sso_sync.cli.groups import GitHubAuth, Notifying, Sources, Writing
-from sso_sync.cli.options import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_TIMEOUT,
-    ApiUrlOption,
-    ConcurrencyOption,
-    CycleTimeoutOption,
-    ExpirationVariableOption,
-    GitHubTokenFileOption,
-    NotifyIssueOption,
-    NotifyUrlFileOption,
-    PrefixOption,
-    ProfileOption,
-    RecordVariableOption,
-    RecordWhoOption,
-)
+from sso_sync.cli.groups import GitHubAuth, Notifying, Sources, Writing, github_auth_options
 from sso_sync.cli.source_options import source_options
 from sso_sync.cli.target_options import TargetOptions, config_file_of, target_options
 from sso_sync.errors import EXIT_INTERRUPTED, Cancelled, LoginRequired, UsageError
@@ -91,22 +77,23 @@ AsJsonOption = Annotated[
 
 @target_options
 @source_options
+@github_auth_options
 def watch(
     targets: TargetOptions,
     sources: Sources,
-    profile: ProfileOption = None,
-    prefix: PrefixOption = None,
-    api_url: ApiUrlOption = None,
-    github_token_file: GitHubTokenFileOption = None,
+    *,
+    profile: opt.ProfileOption = None,
+    prefix: opt.PrefixOption = None,
+    auth: GitHubAuth,
     refresh_before: RefreshBeforeOption = None,
-    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
-    timeout: CycleTimeoutOption = DEFAULT_TIMEOUT,
+    concurrency: opt.ConcurrencyOption = opt.DEFAULT_CONCURRENCY,
+    timeout: opt.CycleTimeoutOption = opt.DEFAULT_TIMEOUT,
     as_json: AsJsonOption = False,
-    expiration_variable: ExpirationVariableOption = None,
-    record_variable: RecordVariableOption = None,
-    record_who: RecordWhoOption = False,
-    notify_url_file: NotifyUrlFileOption = None,
-    notify_issue: NotifyIssueOption = None,
+    expiration_variable: opt.ExpirationVariableOption = None,
+    record_variable: opt.RecordVariableOption = None,
+    record_who: opt.RecordWhoOption = False,
+    notify_url_file: opt.NotifyUrlFileOption = None,
+    notify_issue: opt.NotifyIssueOption = None,
     remote_sign_in: RemoteSignInOption = False,
     remote_sign_in_for: RemoteSignInForOption = "24h",
     on_change: OnChangeOption = "overwrite",
@@ -129,7 +116,6 @@ def watch(
     margin = _margin(refresh_before)
     writing = Writing(concurrency, timeout, expiration_variable, record_variable, record_who)
     writing.validate(sets)
-    auth = GitHubAuth(api_url, github_token_file)
     notifying = Notifying(notify_url_file, notify_issue)
     remote = (remote_sign_in, remote_sign_in_for)
     notifier, remote_with = _notifier(ctx, notifying, sets, auth, targets, remote)
