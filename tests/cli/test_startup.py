@@ -89,6 +89,7 @@ HELP_MAY_LOAD = {
     "sso_sync.aws.profiles",  # AwsPaths and AwsSession: light, imported by the AWS commands
     "sso_sync.aws.session",
     "sso_sync.keepfresh",
+    "sso_sync.keepfresh.clock",  # the Context's clock: state file and server_clock on first use
     "sso_sync.keepfresh.schedule",  # BACKENDS
 }
 # Standard modules only a running command needs (`sso-sync --help` loads none of them either;

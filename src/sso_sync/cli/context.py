@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
     from sso_sync.deadline import Deadline
     from sso_sync.github.app_auth import AppInstallations, AppSettings
     from sso_sync.github.rest import GitHubApi
+    from sso_sync.keepfresh.clock import RecordedClock
     from sso_sync.keepfresh.state import StateStore
     from sso_sync.server_clock import ServerClock
     from sso_sync.terminal import Steps, Terminal
@@ -43,31 +43,25 @@ class Context:
     terminal: Terminal = field(default=None)  # type: ignore[assignment]  # set below
     json_printed: int = 0  # JSON objects printed on stdout (cli/app.py reads it on an error)
     verbosity: int = 0  # -v given (2: -vv or --debug); cli/app.py sets logging up from it
-    # The servers' clock, made when first asked (so `--help` reads no state file and loads
-    # neither the state module nor server_clock.py); pushes ask from several threads at once.
-    _clock: ServerClock | None = field(default=None, init=False, repr=False)
-    _clock_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    # The servers' clock, made when first asked (so `--help` reads no state file).
+    _recorded: RecordedClock = field(default=None, init=False, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
+        from sso_sync.keepfresh.clock import RecordedClock
+
         if self.terminal is None:
             from sso_sync.cli.console import CliTerminal
 
             self.terminal = CliTerminal(self.environ, self.streams)
+        self._recorded = RecordedClock(self.environ)
         if self.now is None:
-            self.now = self._servers_now
-
-    def _servers_now(self) -> datetime:
-        return self.server_clock().now()
+            # The core calls it: a method of the clock's own module, not of the CLI's.
+            self.now = self._recorded.now
 
     def server_clock(self) -> ServerClock:
         """The offsets recorded in the state file, then each answer's; a change is written back
         (keepfresh/state.py `recorded_clock`), made when first asked."""
-        with self._clock_lock:
-            if self._clock is None:
-                from sso_sync.keepfresh.state import recorded_clock, store_for
-
-                self._clock = recorded_clock(functools.partial(store_for, self.environ))
-            return self._clock
+        return self._recorded.clock()
 
     def out_json(self, data: object) -> None:
         """The command's result as one JSON document on stdout, counted: an error that follows
