@@ -3,7 +3,7 @@
 - `state`: this machine's record of each target (`targets.json` in the state directory, no
   secrets; each secret's own expiry) and its per-target write locks; `locks`: taking those
   locks within a wait (`TargetLockWait`).
-- `clock`: one command's servers' clock (`RecordedClock`), read from the state file when first asked.
+- `clock`: one command's servers' clock (`RecordedClock`), read from the state file when asked.
 - `fresh`: push under the locks, skipping targets with enough life left (`fresh`) or held by
   another run (`busy`), marking the rest due before the first write, and record what happened.
 - `cycles`: `watch`'s pushes, one use case (pushing.py) per cycle under its own deadline.
