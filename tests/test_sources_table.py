@@ -2,8 +2,9 @@
 (source_table.py) and touching no other file, is read from `sso-sync.toml`, pushed beside the
 role credentials (the sandbox's GitHub decrypts it), listed with its own expiry, renewed by a
 scheduled job when that expiry (not the credentials') runs short, and checked by `doctor` with
-its own `fetch`. Its option goes back onto a job's command line through the source block, and
-the one line the CLI needs for it, its typer parameter, is named by the guard that requires it.
+its own `fetch`. Its option goes back onto a job's command line through the source block.
+tests/test_credential_kinds.py drops such a kind's module into credential_kinds/ instead, and
+sees its option in `--help` and pushed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import pytest
 
 from sso_sync import source_table
 from sso_sync.cli.groups import Sources
-from sso_sync.cli.source_options import missing_parameters
 from sso_sync.errors import UsageError
 from sso_sync.files import utc_timestamp
 from sso_sync.sources import (
@@ -32,6 +32,7 @@ from sso_sync.sources import (
     SourceRow,
     Spelling,
 )
+from tests.support.commands import commands_imported_afresh
 from tests.support.world import World, issued_as_secrets
 
 # A value nobody else has: `run` must never see it in any output.
@@ -78,7 +79,8 @@ class ToyKind:
 def toy() -> Iterator[ToyKind]:
     kind = ToyKind()
     source_table.register(kind)
-    yield kind
+    with commands_imported_afresh():  # no command keeps the toy's option afterwards
+        yield kind
     source_table.unregister(kind)
 
 
@@ -148,7 +150,7 @@ def test_a_scheduled_job_renews_it_when_its_own_expiry_runs_short(
     assert len(world.sandbox.issued_credentials) == 2
 
 
-def test_its_option_goes_onto_a_jobs_command_line_and_the_guard_asks_for_its_parameter(
+def test_its_option_goes_onto_a_jobs_command_line(
     toy: ToyKind,
 ) -> None:
     given = Sources.of(toy="blue", ecr=True)
@@ -158,8 +160,6 @@ def test_its_option_goes_onto_a_jobs_command_line_and_the_guard_asks_for_its_par
         "EcrSource",
         "ToySource",
     ]
-    # The one line the CLI needs: tests/cli/test_option_groups.py fails until it is there.
-    assert missing_parameters() == ["--toy: no parameter toy"]
     with pytest.raises(UsageError, match=r"^--toy 'b-l' is not a plain word"):
         Sources.of(toy="b-l").rows()
     nothing = "leaves nothing to push: add --ecr or --codeartifact DOMAIN or --toy LABEL"

@@ -195,8 +195,8 @@ def _push(
     """Sign in by device code, then the push use case with a throwaway state directory."""
     from datetime import datetime, timezone
 
-    from sso_sync.aws.registry_sources import EcrSource
     from sso_sync.aws.session import AwsSession
+    from sso_sync.credential_kinds.registries import EcrSource
     from sso_sync.github.rest import GitHubApi
     from sso_sync.keepfresh.state import StateStore
     from sso_sync.pushing import Push, PushRequest, PushSides

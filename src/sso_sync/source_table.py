@@ -1,9 +1,10 @@
 """The table of credential-source kinds (sources.py's `SourceKind`), in the order their secrets
-are written: the role credentials, ECR, CodeArtifact. The CLI's source block (cli/groups.py
-`Sources`), `sso-sync.toml`'s keys (sets.py) and `doctor` iterate it, so a new kind is its own
-module and one line here; the typer parameter of each option it declares sits in
-cli/source_options.py (tests/cli/test_option_groups.py names any missing one). `register`
-adds a kind from elsewhere (a test's toy source), `unregister` takes it out again.
+are written: the role credentials (sources.py), then the kinds of each module of
+credential_kinds/ by module name (today ECR, CodeArtifact). The CLI's source block
+(cli/source_options.py builds its typer options from the kinds' `OptionSpec`s; cli/groups.py
+`Sources`), `sso-sync.toml`'s keys (sets.py) and `doctor` iterate it, so a new kind is one new
+module in credential_kinds/ and nothing else. `register` adds a kind from elsewhere (a test's
+toy source), `unregister` takes it out again.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from sso_sync.sources import CredentialSource, OptionSpec, SourceKind, Spelling
 
 
 def _builtin() -> list[SourceKind]:
-    from sso_sync.aws.registry_sources import CodeArtifactKind, EcrKind
+    from sso_sync.credential_kinds import discovered
     from sso_sync.sources import RoleCredentialsKind
 
-    return [RoleCredentialsKind(), EcrKind(), CodeArtifactKind()]
+    return [RoleCredentialsKind(), *discovered()]
 
 
 _KINDS: list[SourceKind] = []

@@ -7,8 +7,9 @@ in the push. The state file, `--min-remaining`, `watch` and `list` work from eac
 expiry: a target is due when any of its secrets is.
 
 A kind of source (`SourceKind`) also declares its settings (`OptionSpec`: the command-line
-option, the `sso-sync.toml` key, the type) and turns them into rows; source_table.py lists the
-kinds, and the CLI's source block, the config file and `doctor` iterate that table.
+option, the `sso-sync.toml` key, the type, its help) and turns them into rows; source_table.py
+lists the kinds (these role credentials first, then each module of credential_kinds/), and the
+CLI's source block, the config file and `doctor` iterate that table.
 
 Shared vocabulary at the bottom: it imports nothing of ours, so `github/` can name the secrets a
 set writes without depending on `aws/`.
@@ -16,7 +17,7 @@ set writes without depending on `aws/`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -93,9 +94,11 @@ class OptionSpec:
     `field` is its name in Python (the typer parameter of the source block, cli/source_options.py,
     and the key of the values a kind's `rows` gets); `flag` the option; `key` the config key.
     A `kind` of bool is a switch; `inverted` turns something off (`--no-role-credentials` is
-    `role-credentials = false`). `metavar` is how a message shows its value ("DOMAIN"), `serves`
-    what a setting shared by several kinds is for ("the registries"), `expected` how a config
-    error describes a good value."""
+    `role-credentials = false`). `metavar` is how a message and `--help` show its value
+    ("DOMAIN"), `serves` what a setting shared by several kinds is for ("the registries"),
+    `expected` how a config error describes a good value. `help`, `hidden` and `completion` (a
+    function of the text typed so far, as typer's `autocompletion`) are for the typer option
+    cli/source_options.py builds from this: a kind's settings are declared nowhere else."""
 
     field: str
     flag: str
@@ -105,6 +108,9 @@ class OptionSpec:
     inverted: bool = False
     serves: str = ""
     expected: str = ""
+    help: str = ""
+    hidden: bool = False
+    completion: Callable[[str], list[str]] | None = None
 
     @property
     def default(self) -> Any:
@@ -177,11 +183,16 @@ ROLE_CREDENTIALS = RoleCredentialsSource()
 DEFAULT_SOURCES: tuple[CredentialSource, ...] = (ROLE_CREDENTIALS,)
 
 NO_ROLE_CREDENTIALS = OptionSpec(
-    "no_role_credentials", "--no-role-credentials", "role-credentials", bool, inverted=True
+    "no_role_credentials",
+    "--no-role-credentials",
+    "role-credentials",
+    bool,
+    inverted=True,
+    help="Leave out the four AWS_* secrets: push only the registry tokens (--ecr, "
+    "--codeartifact), as Dependabot needs.",
 )
 
 
-@dataclass(frozen=True)
 class RoleCredentialsKind:
     """The role credentials are pushed unless `--no-role-credentials` leaves them out."""
 

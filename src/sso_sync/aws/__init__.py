@@ -19,7 +19,6 @@ registry tokens.
   when unattended pushes can go on (for `status`, `watch` and scheduled pushes).
 - `sts_errors`: STS's refusal text, redacted (status and verify print it).
 - `registry_tokens`: ECR's password and CodeArtifact's token (each with its expiry) and a
-  CodeArtifact repository's endpoint, from the role credentials; `registry_sources`: the two
-  as kinds of the credential-source table (`EcrKind`, `CodeArtifactKind`: their settings and
-  rows, `EcrSource`, `CodeArtifactSource`).
+  CodeArtifact repository's endpoint, from the role credentials (the two as kinds of the
+  credential-source table are sso_sync/credential_kinds/registries.py).
 """

@@ -11,6 +11,12 @@ import typer
 from sso_sync.cli import options as opt
 from sso_sync.cli import ui
 from sso_sync.cli.context import current
+from sso_sync.cli.source_options import (
+    CodeArtifactOption,
+    CodeArtifactOwnerOption,
+    EcrOption,
+    RegionOption,
+)
 from sso_sync.clients import command_deadline
 from sso_sync.errors import UsageError
 
@@ -20,7 +26,7 @@ if TYPE_CHECKING:
 
 def dependabot_config(
     profile: opt.ProfileOption = None,
-    ecr: opt.EcrOption = False,
+    ecr: EcrOption = False,
     ecr_account: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -30,8 +36,8 @@ def dependabot_config(
             show_default=False,
         ),
     ] = None,
-    codeartifact: opt.CodeArtifactOption = None,
-    codeartifact_owner: opt.CodeArtifactOwnerOption = None,
+    codeartifact: CodeArtifactOption = None,
+    codeartifact_owner: CodeArtifactOwnerOption = None,
     codeartifact_repository: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -50,7 +56,7 @@ def dependabot_config(
             show_default=False,
         ),
     ] = None,
-    region: opt.RegionOption = None,
+    region: RegionOption = None,
     prefix: opt.PrefixOption = None,
     timeout: opt.TimeoutOption = opt.DEFAULT_TIMEOUT,
 ) -> None:

@@ -11,14 +11,16 @@ from sso_sync.cli.context import current
 from sso_sync.cli.groups import Sources
 from sso_sync.cli.options import (
     ApiUrlOption,
-    CodeArtifactOption,
-    CodeArtifactOwnerOption,
-    EcrOption,
     JsonOption,
     NotifyIssueOption,
     ProfileOption,
-    RegionOption,
     TimeoutOption,
+)
+from sso_sync.cli.source_options import (
+    CodeArtifactOption,
+    CodeArtifactOwnerOption,
+    EcrOption,
+    RegionOption,
 )
 from sso_sync.cli.target_options import TargetOptions, target_options
 from sso_sync.clients import command_deadline

@@ -3,8 +3,11 @@
 own expiry, so the state file, `--min-remaining` and `watch` renew each when it runs short.
 
 `EcrKind` and `CodeArtifactKind` declare their settings (`--ecr`; `--codeartifact`,
-`--codeartifact-owner`, `--codeartifact-duration`; `--region` for both) and turn them into rows,
-for source_table.py's table; their errors say what to change, worded as options or config keys.
+`--codeartifact-owner`, `--codeartifact-duration`; `--region` for both: each option's flag,
+config key, type and help) and turn them into rows, for source_table.py's table; their errors
+say what to change, worded as options or config keys. Every `--help` that shows the source
+block imports this module, so the calls (aws/registry_tokens.py, botocore) are imported inside
+the functions that make them.
 """
 
 from __future__ import annotations
@@ -13,16 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sso_sync.aws.registry_tokens import (
-    CODEARTIFACT_AUTH_TOKEN,
-    CODEARTIFACT_DEFAULT_DURATION,
-    CODEARTIFACT_MIN_DURATION,
-    ECR_PASSWORD,
-    check_duration,
-    codeartifact_token,
-    default_region,
-    ecr_password,
-)
 from sso_sync.errors import UsageError
 from sso_sync.sources import CredentialSource, IssuedSecret, OptionSpec, SourceRow, Spelling
 
@@ -32,10 +25,17 @@ if TYPE_CHECKING:
 
 # An AWS account id, as CodeArtifact takes a domain owner.
 _ACCOUNT_DIGITS = 12
+# The secrets' names, as aws/registry_tokens.py (not imported for --help) also names them.
+ECR_PASSWORD = "ECR_PASSWORD"
+CODEARTIFACT_AUTH_TOKEN = "CODEARTIFACT_AUTH_TOKEN"
+# As long as the role credentials (aws/registry_tokens.py CODEARTIFACT_DEFAULT_DURATION).
+_AS_LONG_AS_THE_ROLE = 0
 
 
 def _region(region: str | None, aws: AwsSession) -> str:
     """The region asked for, else the profile's, as the AWS CLI picks it."""
+    from sso_sync.aws.registry_tokens import default_region
+
     return region or default_region(aws.environ, aws.session.full_config, aws.profile)
 
 
@@ -51,6 +51,8 @@ class EcrSource(SourceRow):
         return (ECR_PASSWORD,)
 
     def fetch(self, credentials: Any, aws: Any) -> tuple[IssuedSecret, ...]:
+        from sso_sync.aws.registry_tokens import ecr_password
+
         creds: RoleCredentials = credentials
         token = ecr_password(aws, creds, _region(self.region, aws))
         return (IssuedSecret(ECR_PASSWORD, token.value, token.expires_at),)
@@ -66,7 +68,7 @@ class CodeArtifactSource(SourceRow):
 
     domain: str
     owner: str | None = None
-    duration_seconds: int = CODEARTIFACT_DEFAULT_DURATION
+    duration_seconds: int = _AS_LONG_AS_THE_ROLE
     region: str | None = None
     key: ClassVar[str] = "codeartifact"
 
@@ -74,6 +76,8 @@ class CodeArtifactSource(SourceRow):
         return (CODEARTIFACT_AUTH_TOKEN,)
 
     def fetch(self, credentials: Any, aws: Any) -> tuple[IssuedSecret, ...]:
+        from sso_sync.aws.registry_tokens import codeartifact_token
+
         token = codeartifact_token(
             aws,
             credentials,
@@ -89,14 +93,42 @@ class CodeArtifactSource(SourceRow):
 
     def for_a_check(self) -> CodeArtifactSource:
         """The shortest life CodeArtifact grants: a token `doctor` fetches is dropped at once."""
+        from sso_sync.aws.registry_tokens import CODEARTIFACT_MIN_DURATION
+
         return replace(self, duration_seconds=CODEARTIFACT_MIN_DURATION)
 
 
-REGION = OptionSpec("region", "--region", "region", metavar="REGION", serves="the registries")
-ECR = OptionSpec("ecr", "--ecr", "ecr", bool)
-CODEARTIFACT = OptionSpec("codeartifact", "--codeartifact", "codeartifact", metavar="DOMAIN")
+REGION = OptionSpec(
+    "region",
+    "--region",
+    "region",
+    metavar="REGION",
+    serves="the registries",
+    help="Region of the ECR registry and CodeArtifact domain. Default: $AWS_REGION, "
+    "$AWS_DEFAULT_REGION, the profile's region, its sso_region.",
+)
+ECR = OptionSpec(
+    "ecr",
+    "--ecr",
+    "ecr",
+    bool,
+    help="ECR: the password for `docker login --username AWS` (secret ECR_PASSWORD; "
+    "needs ecr:GetAuthorizationToken).",
+)
+CODEARTIFACT = OptionSpec(
+    "codeartifact",
+    "--codeartifact",
+    "codeartifact",
+    metavar="DOMAIN",
+    help="CodeArtifact: a token for DOMAIN (secret CODEARTIFACT_AUTH_TOKEN; needs "
+    "codeartifact:GetAuthorizationToken and sts:GetServiceBearerToken).",
+)
 CODEARTIFACT_OWNER = OptionSpec(
-    "codeartifact_owner", "--codeartifact-owner", "codeartifact-owner", metavar="ACCOUNT"
+    "codeartifact_owner",
+    "--codeartifact-owner",
+    "codeartifact-owner",
+    metavar="ACCOUNT",
+    help="The account that owns the --codeartifact domain. Default: the profile's.",
 )
 CODEARTIFACT_DURATION = OptionSpec(
     "codeartifact_duration",
@@ -105,10 +137,11 @@ CODEARTIFACT_DURATION = OptionSpec(
     int,
     metavar="SECONDS",
     expected="a number of seconds",
+    help="How long the --codeartifact token lasts: 900 to 43200, or 0 (the default) for as "
+    "long as the role credentials.",
 )
 
 
-@dataclass(frozen=True)
 class EcrKind:
     """`--ecr` (in `--region`): one `EcrSource`."""
 
@@ -118,7 +151,6 @@ class EcrKind:
         return (EcrSource(values.get("region")),) if values.get("ecr") else ()
 
 
-@dataclass(frozen=True)
 class CodeArtifactKind:
     """`--codeartifact DOMAIN` (of `--codeartifact-owner`, lasting `--codeartifact-duration`,
     in `--region`): one `CodeArtifactSource`."""
@@ -153,12 +185,17 @@ class CodeArtifactKind:
                 "digits of the account that owns the domain"
             )
         if duration is not None:
+            from sso_sync.aws.registry_tokens import check_duration
+
             check_duration(duration)
         return (
             CodeArtifactSource(
                 domain,
                 owner,
-                CODEARTIFACT_DEFAULT_DURATION if duration is None else duration,
+                _AS_LONG_AS_THE_ROLE if duration is None else duration,
                 values.get("region"),
             ),
         )
+
+
+KINDS = (EcrKind(), CodeArtifactKind())
