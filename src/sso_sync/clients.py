@@ -72,7 +72,16 @@ def aws_session(
     With a `deadline`, every client made from it, including those botocore makes for itself
     (the token refresh's `sso-oidc` client), has its timeouts within it and sends no request
     and starts no retry once it has passed."""
-    session = _session_reading(paths)
+    import botocore.session
+
+    from sso_sync.files import read_capped
+
+    # botocore reads the file itself, with no such care: a FIFO there would hang it. (A
+    # directory there is named by load_profile, with its own advice.)
+    if not paths.config_file.is_dir():
+        read_capped(paths.config_file, follow_symlinks=True)
+    session = botocore.session.get_session()
+    session.set_config_variable("config_file", str(paths.config_file))
     # Every client made from this session, botocore's own token refresher's included, checks
     # the URL of each request before sending it.
     session.register("before-send", _refuse_clear_text_request)
@@ -83,27 +92,6 @@ def aws_session(
         bind_deadline(session, deadline)
     if server_clock is not None:
         watch_clock(session, server_clock)
-    return session
-
-
-def config_session(paths: AwsPaths) -> Session:
-    """A botocore session only for reading the AWS config as the AWS CLI would (its
-    `full_config`, a profile's scoped settings): without botocore's request handlers, it costs
-    a fraction of a millisecond, against some 5 ms for `aws_session`'s."""
-    return _session_reading(paths, handlers=False)
-
-
-def _session_reading(paths: AwsPaths, *, handlers: bool = True) -> Session:
-    import botocore.session
-
-    from sso_sync.files import read_capped
-
-    # botocore reads the file itself, with no such care: a FIFO there would hang it. (A
-    # directory there is named by load_profile, with its own advice.)
-    if not paths.config_file.is_dir():
-        read_capped(paths.config_file, follow_symlinks=True)
-    session = botocore.session.Session(include_builtin_handlers=handlers)
-    session.set_config_variable("config_file", str(paths.config_file))
     return session
 
 
@@ -172,7 +160,7 @@ def _config(region: str, *, signed: bool, deadline: Deadline | None = None) -> C
     ).merge(_limits(deadline))
 
 
-def endpoint_setting(service: str) -> str:
+def _endpoint_setting(service: str) -> str:
     variable = "AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")
     return f"{variable} (or AWS_ENDPOINT_URL, or the profile's endpoint_url or `services` section)"
 
@@ -181,7 +169,7 @@ def _refuse_clear_text_request(**kwargs: Any) -> None:
     """botocore's `before-send` hook: the last check before bytes leave, for clients we did not
     build ourselves (botocore's SSO token refresher makes its own `sso-oidc` client)."""
     service = str(kwargs.get("event_name", "before-send.aws")).split(".")[1]
-    require_safe_transport(kwargs["request"].url, what=service, setting=endpoint_setting(service))
+    require_safe_transport(kwargs["request"].url, what=service, setting=_endpoint_setting(service))
 
 
 def _create_client(session: Session, service: str, region: str, **kwargs: Any) -> Any:
@@ -198,29 +186,21 @@ def _create_client(session: Session, service: str, region: str, **kwargs: Any) -
     try:
         client = session.create_client(service, **kwargs)
     except InvalidRegionError:
-        raise bad_region(region) from None
+        raise ConfigError(
+            f"'{region}' is not an AWS region name (such as eu-west-1): check sso_region in "
+            "the AWS config, and AWS_REGION / AWS_DEFAULT_REGION"
+        ) from None
     except ValueError as exc:  # "Invalid endpoint: ...", from an endpoint URL setting
-        raise bad_endpoint(service, exc) from None
+        variable = "AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")
+        raise ConfigError(
+            f"cannot call {service}: {exc}: check {variable} (and AWS_ENDPOINT_URL) or the "
+            "profile's `services` section"
+        ) from None
     require_safe_transport(
-        client.meta.endpoint_url, what=service, setting=endpoint_setting(service)
+        client.meta.endpoint_url, what=service, setting=_endpoint_setting(service)
     )
     cap_botocore_client(client)
     return client
-
-
-def bad_region(region: str) -> ConfigError:
-    return ConfigError(
-        f"'{region}' is not an AWS region name (such as eu-west-1): check sso_region in "
-        "the AWS config, and AWS_REGION / AWS_DEFAULT_REGION"
-    )
-
-
-def bad_endpoint(service: str, exc: ValueError) -> ConfigError:
-    variable = "AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")
-    return ConfigError(
-        f"cannot call {service}: {exc}: check {variable} (and AWS_ENDPOINT_URL) or the "
-        "profile's `services` section"
-    )
 
 
 def sso_client(session: Session, region: str, deadline: Deadline | None = None) -> SSOClient:

@@ -195,9 +195,7 @@ class Push:
 
         for profile, aws in self.aws.items():
             fetch = functools.partial(aws.role_credentials, allow_sign_in=False)
-            self.in_flight[profile] = CredentialsInFlight(
-                fetch, aws.profile.name, prepare=aws.sso_client
-            )
+            self.in_flight[profile] = CredentialsInFlight(fetch, aws.profile.name)
 
     def _push_due(self, due: Sequence[TargetSet]) -> PushRun:
         from sso_sync.sync import run_push
@@ -206,11 +204,6 @@ class Push:
         request = self.request
         names = self.profile_names()
         api = self.github()
-        # GetRoleCredentials goes out first: its client is built (in the background, while the
-        # locks and the state file were seen to) before the GitHub requests' threads start and
-        # take their turns at the interpreter, and the key fetches follow at once.
-        for in_flight in self.in_flight.values():
-            in_flight.prepared()
         self.sides.on_api(api)
         try:
             run = run_push(

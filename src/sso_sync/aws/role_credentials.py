@@ -239,22 +239,12 @@ class CredentialsInFlight:
     `result()` returns them, or raises what `fetch` raised, in the caller's thread. The thread
     is a daemon: Ctrl-C never waits for it, and the command's deadline bounds its requests."""
 
-    def __init__(
-        self,
-        fetch: Callable[[], RoleCredentials],
-        name: str = "",
-        *,
-        prepare: Callable[[], object] = lambda: None,
-    ) -> None:
-        """`prepare` runs first, in the thread (building the client); `prepared()` waits for
-        it."""
+    def __init__(self, fetch: Callable[[], RoleCredentials], name: str = "") -> None:
         import threading
 
-        self._prepared = threading.Event()
         self._done = threading.Event()
         self._credentials: RoleCredentials | None = None
         self._error: BaseException | None = None
-        self._prepare = prepare
         self._fetch = fetch
         thread = threading.Thread(
             target=self._run, name=f"sso-sync-role-credentials {name}".strip(), daemon=True
@@ -263,20 +253,11 @@ class CredentialsInFlight:
 
     def _run(self) -> None:
         try:
-            try:
-                self._prepare()
-            finally:
-                self._prepared.set()
             self._credentials = self._fetch()
         except BaseException as exc:  # handed to the caller, in its thread
             self._error = exc
         finally:
-            self._prepared.set()
             self._done.set()
-
-    def prepared(self) -> None:
-        """Wait until `prepare` has run (or failed: `result()` raises what it raised)."""
-        self._prepared.wait()
 
     def result(self) -> RoleCredentials:
         self._done.wait()

@@ -12,14 +12,12 @@ within a deadline and refuses clear text. `AwsClients` is the part that needs no
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
 
 if TYPE_CHECKING:
-    from botocore.session import Session
     from mypy_boto3_codeartifact import CodeArtifactClient
     from mypy_boto3_ecr import ECRClient
     from mypy_boto3_sso import SSOClient
@@ -48,12 +46,7 @@ class SigningKeys(Protocol):
 
 class AwsClients:
     """The botocore session reading the AWS config as the AWS CLI would, and the clients made
-    from it: every call within `deadline`, every answer's `Date` told to `server_clock`.
-
-    The session is built on first use (thread-safe): a push builds it, with the IAM Identity
-    Center client, on the thread that asks for role credentials, so its first GitHub request
-    is not held back by botocore's ~15 ms of set-up. The config file is read (and its errors
-    raised) at once, through a session that carries no request machinery."""
+    from it: every call within `deadline`, every answer's `Date` told to `server_clock`."""
 
     def __init__(
         self,
@@ -69,31 +62,13 @@ class AwsClients:
         self.environ = environ
         self.server_clock = server_clock
         self.paths = paths or AwsPaths.from_environ(environ)
-        self.config = clients.config_session(self.paths)  # the config, read as botocore reads it
-        self._profile_setting: str | None = None  # the session's `profile`, once chosen
-        self._session: Session | None = None
-        self._building = threading.Lock()
-
-    @property
-    def session(self) -> Session:
-        """The botocore session, built on first use (by whichever thread comes first)."""
-        from sso_sync import clients
-
-        with self._building:
-            if self._session is None:
-                self._session = clients.aws_session(
-                    self.paths,
-                    self._profile_setting,
-                    deadline=self.deadline,
-                    server_clock=self.server_clock,
-                )
-            return self._session
+        self.session = clients.aws_session(self.paths, deadline=deadline, server_clock=server_clock)
 
     def load_profile(self, name: str) -> SsoProfile:
         """Profile `name` of the config file, checked: each error names the file and the fix."""
         from sso_sync.aws.profiles import load_profile
 
-        return load_profile(self.config, name, self.paths.config_file)
+        return load_profile(self.session, name, self.paths.config_file)
 
     def sso_client(self, region: str) -> SSOClient:
         from sso_sync import clients
@@ -156,28 +131,12 @@ class AwsSession(AwsClients):
             name = profile_name_or_default(profile, environ)
             self.profile = self.load_profile(name)
             # Lets botocore apply the profile's own settings, such as `services` endpoints.
-            self._profile_setting = name
-            self.config.set_config_variable("profile", name)
+            self.session.set_config_variable("profile", name)
         else:
             self.profile = unsaved
         self._unsaved = unsaved is not None
         self.cache = TokenCache(self.paths.sso_cache)
-        # What building the IAM Identity Center client would refuse, refused now (the client
-        # itself is built on first use): a bad setting is still found before any request.
-        check_client_settings(self.config, "sso", self.profile.sso_region)
-        self._sso: SSOClient | None = None
-
-    @property
-    def sso(self) -> SSOClient:
-        """IAM Identity Center in the profile's region, built on first use: a push builds it
-        (and the session) on the thread that asks for role credentials."""
-        session = self.session  # not under the lock below: the session has its own
-        with self._building:
-            if self._sso is None:
-                from sso_sync import clients
-
-                self._sso = clients.sso_client(session, self.profile.sso_region, self.deadline)
-            return self._sso
+        self.sso = super().sso_client(self.profile.sso_region)
 
     def within(self, deadline: Deadline) -> AwsSession:
         """This profile's AWS side again, every call within `deadline` instead of the
@@ -311,34 +270,3 @@ class AwsSession(AwsClients):
                 # Expiries are the servers' times: judged by their clock, as far as it is known.
                 **({"now": self.server_clock.now} if self.server_clock is not None else {}),
             )
-
-
-def check_client_settings(config: Session, service: str, region: str) -> None:
-    """What building `service`'s client in `region` refuses (clients.py `_create_client`),
-    refused without building it (no model or endpoint data read): a malformed region; a
-    malformed or plain-http endpoint URL setting, found as botocore finds it. `config` reads
-    the same AWS config, its profile set."""
-    from botocore.configprovider import ConfiguredEndpointProvider
-    from botocore.exceptions import InvalidRegionError
-    from botocore.utils import (
-        is_valid_endpoint_url,
-        is_valid_ipv6_endpoint_url,
-        validate_region_name,
-    )
-
-    from sso_sync.clients import bad_endpoint, bad_region, endpoint_setting
-    from sso_sync.transport import require_safe_transport
-
-    try:
-        validate_region_name(region)
-    except InvalidRegionError:
-        raise bad_region(region) from None
-    if config.get_config_variable("ignore_configured_endpoint_urls"):
-        return
-    scoped = config.get_scoped_config()
-    url = ConfiguredEndpointProvider(config.full_config, scoped, service).provide()
-    if url is None:
-        return  # botocore's own endpoint for the region, over https
-    if not is_valid_endpoint_url(url) and not is_valid_ipv6_endpoint_url(url):
-        raise bad_endpoint(service, ValueError(f"Invalid endpoint: {url}"))  # botocore's words
-    require_safe_transport(url, what=service, setting=endpoint_setting(service))

@@ -362,10 +362,7 @@ def _cycles(
         on_api=on_api,
         notifier=notifier,
     )
-    # The profiles checked now, before the first cycle; their IAM Identity Center clients too,
-    # which a push builds only when it asks for credentials.
-    for aws in Push(request, sides).aws.values():
-        aws.sso_client()
+    Push(request, sides)  # the profiles checked now, before the first cycle
     return WatchCycles(
         request=request,
         sides=sides,

@@ -1,8 +1,8 @@
-"""A push builds its botocore session and IAM Identity Center client on the thread that asks for
-the role credentials, not before its first GitHub request (aws/session.py). What building that
-client refuses (a malformed region, a malformed or plain-http endpoint setting) is still refused
-where it was: as the push starts, before any request, the state file untouched. And `watch`
-still builds each profile's client before its first cycle."""
+"""What building a push's IAM Identity Center client refuses (a malformed region, a malformed or
+plain-http endpoint setting) stops the push before any request, the state file untouched; and
+the client applies the profile's own settings. A push that built its AWS side later (in the
+background, to start its GitHub requests sooner) must keep both: building it on the credentials
+thread was tried and measured no faster, since the build is CPU under one interpreter lock."""
 
 from __future__ import annotations
 
@@ -56,8 +56,8 @@ def test_a_setting_the_client_refuses_stops_the_push_before_any_request(
         _with_services_endpoint(world, "http://192.0.2.10:9")
     world.sandbox.clear_requests()
     one_line_error(run("push", "--repo", REPO, "--profile", "ci"), 2, *needles)
-    # Refused as the push starts, as when the client was built there: no key fetched, no
-    # target marked due in the state file, nothing written.
+    # Refused as the push starts: no key fetched, no target marked due in the state file,
+    # nothing written.
     assert world.sandbox.requests == []
     assert _state_files() == []
     assert world.sandbox.secrets(f"repos/{REPO}/actions") == {}
@@ -66,8 +66,7 @@ def test_a_setting_the_client_refuses_stops_the_push_before_any_request(
 def test_the_profiles_endpoint_setting_is_the_one_used(
     world: World, run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The client built in the background still applies the profile's own settings (its
-    `services` section), as the one built up front did."""
+    """The profile's own settings (its `services` section) reach the client."""
     world.seed_token()
     url = world.sandbox.aws_url
     monkeypatch.delenv("AWS_ENDPOINT_URL_SSO", raising=False)
