@@ -4,7 +4,6 @@ they read no network and import nothing heavy (a shell waits on them at every Ta
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Sequence
 
@@ -25,8 +24,9 @@ def choices(values: Sequence[str]) -> Callable[[str], list[str]]:
 def profile_names(incomplete: str) -> list[str]:
     """The profiles of the AWS config file (`AWS_CONFIG_FILE`, else `~/.aws/config`)."""
     from sso_sync.aws.profiles import AwsPaths
+    from sso_sync.cli.context import current
 
-    path = AwsPaths.from_environ(os.environ).config_file
+    path = AwsPaths.from_environ(current().environ).config_file
     try:
         with path.open("rb") as file:
             text = file.read(_MAX_CONFIG_BYTES).decode("utf-8", errors="replace")
