@@ -111,3 +111,21 @@ def test_the_registries_module_names_the_secrets_as_the_calls_do() -> None:
     assert registries.CODEARTIFACT_AUTH_TOKEN == registry_tokens.CODEARTIFACT_AUTH_TOKEN
     default = registries.CodeArtifactSource("corp").duration_seconds
     assert default == registry_tokens.CODEARTIFACT_DEFAULT_DURATION
+
+
+def test_files_that_are_no_kind_module_are_passed_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """macOS metadata (`._toy.py`), a copy (`toy copy.py`) and a module with no KINDS beside
+    the kinds: the table is the built-in one, and nothing fails to import."""
+    folder = tmp_path / "kinds"
+    folder.mkdir()
+    (folder / "._toy.py").write_bytes(b"\x00\x05\x16\x07 not python")
+    (folder / "toy copy.py").write_text(TOY_MODULE)
+    (folder / "helpers.py").write_text("HELP = 1\n")
+    builtin = credential_kinds.discovered()
+    monkeypatch.setattr(credential_kinds, "__path__", [*credential_kinds.__path__, str(folder)])
+    try:
+        assert credential_kinds.discovered() == builtin
+    finally:
+        sys.modules.pop("sso_sync.credential_kinds.helpers", None)

@@ -99,3 +99,24 @@ def test_a_request_its_kept_alive_connection_dropped_unanswered_is_sent_again_on
             api.request("GET", key)
     finally:
         api.close()
+
+
+def test_a_post_its_connection_dropped_unanswered_is_not_sent_again_at_once(world: World) -> None:
+    """A POST is not idempotent (the server may have opened the issue and then dropped the
+    connection): no resend at once; with one attempt, an error that says GitHub was not
+    reached, and the sandbox saw the POST once."""
+    sandbox = world.sandbox
+    api = GitHubApi(
+        requester=clients.github_requester(sandbox.github_token, sandbox.github_url),
+        policy=RetryPolicy(attempts=1),
+        timeout=30,
+    )
+    try:
+        sandbox.close_connections_after("github", 1, "unanswered")
+        api.request("GET", "/repos/octo-org/app-0/actions/secrets/public-key")
+        sandbox.clear_requests()
+        with pytest.raises(GitHubError, match="cannot reach GitHub"):
+            api.request("POST", "/repos/octo-org/app-0/issues", {"title": "t", "body": "b"})
+        assert [(r.method, r.status) for r in sandbox.requests] == [("POST", 0)]
+    finally:
+        api.close()

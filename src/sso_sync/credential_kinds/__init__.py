@@ -32,9 +32,12 @@ def discovered() -> list[SourceKind]:
         entry.name.removesuffix(".py")
         for folder in __path__
         for entry in os.scandir(folder)
-        if entry.name.endswith(".py") and not entry.name.startswith("_")
+        # Only names a module can have: not `._registries.py` (macOS metadata), `x copy.py`.
+        if entry.name.endswith(".py")
+        and entry.name[:-3].isidentifier()
+        and not entry.name.startswith("_")
     )
     kinds: list[SourceKind] = []
     for name in names:
-        kinds += importlib.import_module(f"{__name__}.{name}").KINDS
+        kinds += getattr(importlib.import_module(f"{__name__}.{name}"), "KINDS", ())
     return kinds

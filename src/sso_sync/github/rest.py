@@ -238,9 +238,10 @@ class GitHubApi:
                 self.log.add(method, path, 0)
                 if self.deadline.expired:  # the watchdog cut it, or it timed out at the end
                     raise self.deadline.reached(f"{method} {path}", sent=True) from None
-                if not resent and ended_unanswered(exc):
-                    # A kept-alive connection the server had ended (an idle timeout meeting
-                    # the request): nothing was handled, so once, at once, on a new one.
+                if not resent and method in IDEMPOTENT and ended_unanswered(exc):
+                    # Most likely a kept-alive connection the server had ended (an idle
+                    # timeout meeting the request): once, at once, on a new one. Only where
+                    # sending it twice changes nothing (a POST could open a second issue).
                     resent = True
                     continue
                 wait = backoff(attempt, self._policy)
@@ -325,11 +326,16 @@ class GitHubApi:
         return not self._past_deadline(wait)
 
 
+# Methods GitHub's REST API gives the same result when sent twice; a PUT sent again reports
+# `updated` for a secret the first one created.
+IDEMPOTENT = frozenset({"GET", "PUT", "DELETE"})
+
+
 def ended_unanswered(exc: BaseException) -> bool:
-    """Whether the connection ended before a byte of the answer came: http.client's
-    `RemoteDisconnected` (no status line), or a reset or broken pipe while the request was
-    going out, as urllib3 reports them ("Connection aborted."). A reset while the answer was
-    being read is not one of these: the request may have been handled."""
+    """Whether the connection ended before the answer's status line came: http.client's
+    `RemoteDisconnected`, or a reset or broken pipe, as urllib3 reports them ("Connection
+    aborted."). Usually a kept-alive connection the server had closed, but the server may
+    also have handled the request and then dropped the connection: hence IDEMPOTENT."""
     from http.client import RemoteDisconnected
 
     from urllib3.exceptions import ProtocolError
