@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 from collections.abc import Callable
@@ -137,8 +138,10 @@ def test_a_refresh_before_as_long_as_the_lifetime_is_exit_2_after_the_first_cycl
     lines = err.strip().splitlines()
     assert len(lines) == 2, err
     assert " cycle 1: pushed 1 (octo-org/app)" in lines[0] and lines[0].endswith("; no next run")
-    assert lines[1].startswith(f"error: --refresh-before {given} is not shorter than the "
-                               "credentials' lifetime (60s)"), lines[1]  # fmt: skip
+    # The lifetime is measured from the answer's arrival, to the whole second: on a loaded
+    # machine an answer more than half a second on its way makes it 59s.
+    assert re.match(rf"error: --refresh-before {given} is not shorter than the credentials' "
+                    r"lifetime \((59|60)s\)", lines[1]), lines[1]  # fmt: skip
     github_puts = [r for r in world.sandbox.requests if r.service == "github" and r.method == "PUT"]
     assert len(github_puts) == 4  # one cycle's four secrets
 
