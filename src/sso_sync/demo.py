@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sso_sync import clients
 from sso_sync.aws.profiles import AwsPaths
-from sso_sync.aws.registry_tokens import ECR_PASSWORD
+from sso_sync.credential_kinds.registries import ECR_PASSWORD
 from sso_sync.github.targets import Target, TargetSet
 from sso_sync.terminal import Quiet
 

@@ -31,9 +31,6 @@ if TYPE_CHECKING:
     from sso_sync.aws.session import AwsClients
     from sso_sync.deadline import Deadline
 
-# The secret names, as `aws ecr get-login-password` and `aws codeartifact login` users call them.
-ECR_PASSWORD = "ECR_PASSWORD"
-CODEARTIFACT_AUTH_TOKEN = "CODEARTIFACT_AUTH_TOKEN"
 
 # What each call needs in the role's permission set (AWS's service authorization reference).
 ECR_ACTIONS = ("ecr:GetAuthorizationToken",)

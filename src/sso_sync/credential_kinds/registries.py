@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 # An AWS account id, as CodeArtifact takes a domain owner.
 _ACCOUNT_DIGITS = 12
-# The secrets' names, as aws/registry_tokens.py (not imported for --help) also names them.
+# The secret names, as `aws ecr get-login-password` and `aws codeartifact login` users call them.
 ECR_PASSWORD = "ECR_PASSWORD"
 CODEARTIFACT_AUTH_TOKEN = "CODEARTIFACT_AUTH_TOKEN"
 # As long as the role credentials (aws/registry_tokens.py CODEARTIFACT_DEFAULT_DURATION).

@@ -180,7 +180,9 @@ def _deciding(tp: TargetPlan, current: Mapping[tuple[str, str], LookUp]) -> Targ
 
     secrets = []
     for s in tp.secrets:
-        visibility, source, ids, blocked = planned_visibility(tp.target, s.name, (), current)
+        visibility, source, ids, blocked = planned_visibility(
+            tp.target, s.name, tp.selected_repository_ids, current
+        )
         secrets.append(
             dataclasses.replace(
                 s,

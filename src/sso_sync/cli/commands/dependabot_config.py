@@ -71,7 +71,8 @@ def dependabot_config(
     """
     # Imported here: the registry tokens' module (with the role credentials and sign-in it
     # imports) is not needed to build `--help`.
-    from sso_sync.aws.registry_tokens import CODEARTIFACT_AUTH_TOKEN, ECR_PASSWORD, default_region
+    from sso_sync.aws.registry_tokens import default_region
+    from sso_sync.credential_kinds.registries import CODEARTIFACT_AUTH_TOKEN, ECR_PASSWORD
     from sso_sync.github import dependabot_yml
     from sso_sync.github.targets import validate_secret_names
 
