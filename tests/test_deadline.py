@@ -113,3 +113,40 @@ def test_soonest_is_the_nearest_guarded_deadline() -> None:
     assert soonest(outer) is outer
     with Deadline(5).guard() as inner:
         assert soonest(outer) is inner
+
+
+def test_a_guard_of_its_own_thread_leaves_other_threads_sockets_alone() -> None:
+    """A token refresh's deadline (`this_thread`) in a background thread: once it passes, the
+    thread's own connections fail, while another thread's connection and its dripping read go
+    on, and that thread's clients are not held to the refresh's deadline."""
+    ready, passed, done = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+
+    def refresh(port: int) -> None:
+        with Deadline(0.2, what="token refresh").guard(this_thread=True) as deadline:
+            seen["governs the refresh"] = soonest(Deadline(60)) is deadline
+            ready.set()
+            time.sleep(0.5)
+            passed.set()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+            except DeadlineReached:
+                seen["refresh connect"] = "refused"
+            done.wait(10)
+
+    with HostilePeer("drip", interval=0.1) as peer:
+        worker = threading.Thread(target=refresh, args=(peer.port,), daemon=True)
+        worker.start()
+        assert ready.wait(5)
+        outer = Deadline(60)
+        assert soonest(outer) is outer  # not this thread's refresh
+        sock = _connected_to(peer)  # opened while the refresh's guard is active
+        assert passed.wait(5)
+        time.sleep(0.5)  # the refresh's watchdog has fired by now
+        with sock:
+            assert sock.recv(64)  # still dripping: not the refresh's to cut
+        with socket.create_connection(("127.0.0.1", peer.port), timeout=5):
+            pass  # and this thread may still connect
+        done.set()
+        worker.join(10)
+    assert seen == {"governs the refresh": True, "refresh connect": "refused"}

@@ -10,7 +10,8 @@ So each command makes one `Deadline`, and:
   the guard began once the deadline passes (or `abort()` is called, for Ctrl-C), so a read that
   is stalled or dripping returns at once, whichever library started it (botocore's own
   `SSOTokenProvider` makes a client of its own, for instance), and a connection attempted after
-  that fails at once.
+  that fails at once. A guard may govern only its own thread's sockets (`this_thread`): a
+  token refresh's shorter deadline in one thread leaves the others' requests alone.
 
 Sockets are found through the interpreter's audit events (`socket.__new__`, `socket.connect`,
 PEP 578): the only hook every HTTP stack goes through. The hook is installed once per process
@@ -55,6 +56,8 @@ class Deadline:
         self.what = what
         self._aborted = threading.Event()
         self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+        # The thread whose sockets alone it governs while guarded (None: every thread's).
+        self._thread: int | None = None
 
     # --- asking ----------------------------------------------------------------------------
 
@@ -108,9 +111,14 @@ class Deadline:
     # --- enforcing -------------------------------------------------------------------------
 
     @contextmanager
-    def guard(self, *, wait: Callable[[float], bool] | None = None) -> Iterator[Deadline]:
-        """Within this block, sockets the process opens are shut when the deadline passes."""
+    def guard(
+        self, *, wait: Callable[[float], bool] | None = None, this_thread: bool = False
+    ) -> Iterator[Deadline]:
+        """Within this block, sockets the process opens are shut when the deadline passes;
+        `this_thread`: only those the calling thread opens (a token refresh's own shorter
+        deadline, which must not cut what other threads of the push have in flight)."""
         _install_hook()
+        self._thread = threading.get_ident() if this_thread else None
         stop = threading.Event()
         waiter = wait or stop.wait
 
@@ -154,24 +162,26 @@ _HOOK_INSTALLED = threading.Event()
 
 
 def soonest(deadline: Deadline) -> Deadline:
-    """`deadline`, or a guarded one that ends sooner (a token refresh's, inside a command's):
-    what a client's hooks must obey."""
+    """`deadline`, or a guarded one governing this thread that ends sooner (a token
+    refresh's, inside a command's): what a client's hooks must obey."""
+    return min([deadline, *_governing()], key=lambda d: d.remaining())
+
+
+def _governing() -> list[Deadline]:
+    """The guarded deadlines that govern the calling thread's sockets."""
     with _ACTIVE_LOCK:
-        candidates = [deadline, *_ACTIVE]
-    return min(candidates, key=lambda d: d.remaining())
+        active = list(_ACTIVE)
+    me = threading.get_ident()
+    return [d for d in active if d._thread is None or d._thread == me]
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     if event == "socket.__new__":
         if _ACTIVE:
-            with _ACTIVE_LOCK:
-                active = list(_ACTIVE)
-            for deadline in active:
+            for deadline in _governing():
                 deadline._adopt(args[0])
     elif event == "socket.connect" and _ACTIVE:
-        with _ACTIVE_LOCK:
-            active = list(_ACTIVE)
-        for deadline in active:
+        for deadline in _governing():
             if deadline.expired:
                 # Raised out of connect(): no retry opens a fresh connection after the end.
                 raise deadline.reached("connecting", sent=False)

@@ -162,7 +162,8 @@ def cached_token(
     try:
         with (
             locked(cache.path(key), timeout=min(LOCK_TIMEOUT_SECONDS, left / 3)),
-            Deadline(min(REFRESH_SECONDS, left / 3), what="token refresh").guard(),
+            # Its own thread's sockets only: a push asks for credentials in the background.
+            Deadline(min(REFRESH_SECONDS, left / 3), what="token refresh").guard(this_thread=True),
         ):
             provider = SSOTokenProvider(session, cache=cache, profile_name=profile.name)  # type: ignore[arg-type]
             try:
