@@ -188,3 +188,24 @@ def test_an_answer_without_a_date_measures_nothing() -> None:
     clock.observe("github", {"Content-Type": "application/json"})
     assert clock.readings == {}
     assert skew_hint("RequestExpired", 0.5) == skew_hint("RequestExpired")  # no "(0 s ...)"
+
+
+def test_role_credentials_are_judged_by_aws_clock_not_by_githubs_latest_answer(
+    world: World,
+) -> None:
+    """GitHub's clock an hour ahead, and its answer the latest the clock has seen (a push asks
+    GitHub while the credentials are on their way): AWS's expiry is still judged by AWS's clock,
+    so credentials issued for an hour are taken, not refused as expired."""
+    import time
+
+    from sso_sync.aws.session import AwsSession
+    from sso_sync.deadline import Deadline
+    from sso_sync.terminal import Quiet
+
+    world.seed_token()
+    clock = ServerClock(readings={"github": Reading(3600.0, time.time() + 100)})
+    aws = AwsSession(
+        "ci", environ=dict(os.environ), terminal=Quiet(), deadline=Deadline(30), server_clock=clock
+    )
+    credentials = aws.role_credentials(allow_sign_in=False)
+    assert credentials.access_key_id == world.sandbox.issued_credentials[-1]["accessKeyId"]

@@ -76,8 +76,10 @@ class ServerClock:
         """Now, by the servers' clock, or by `source`'s (epoch seconds)."""
         return self.local() + self.offset_of(source)
 
-    def now(self) -> datetime:
-        return datetime.fromtimestamp(self.time(), timezone.utc)
+    def now(self, source: str | None = None) -> datetime:
+        """Now by the servers' clock, or by `source`'s (what that server issued, such as AWS's
+        expiries, is judged by its own clock, not by the last answer of another)."""
+        return datetime.fromtimestamp(self.time(source), timezone.utc)
 
     def observe(self, source: str, headers: Mapping[str, str]) -> None:
         """Note the offset an answer's `Date` header shows (headers in any case)."""

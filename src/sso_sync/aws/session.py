@@ -12,12 +12,15 @@ within a deadline and refuses clear text. `AwsClients` is the part that needs no
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from mypy_boto3_codeartifact import CodeArtifactClient
     from mypy_boto3_ecr import ECRClient
     from mypy_boto3_sso import SSOClient
@@ -138,6 +141,13 @@ class AwsSession(AwsClients):
         self.cache = TokenCache(self.paths.sso_cache)
         self.sso = super().sso_client(self.profile.sso_region)
 
+    def _aws_now(self) -> dict[str, Callable[[], datetime]]:
+        """`now` by AWS's clock for a call that judges AWS's expiries (none without a clock):
+        not by GitHub's, whose answers may be the latest the clock has seen."""
+        if self.server_clock is None:
+            return {}
+        return {"now": functools.partial(self.server_clock.now, "aws")}
+
     def within(self, deadline: Deadline) -> AwsSession:
         """This profile's AWS side again, every call within `deadline` instead of the
         command's: for work that outlasts it (`watch --remote-sign-in` waits for a person)."""
@@ -238,8 +248,8 @@ class AwsSession(AwsClients):
                 self.cache,
                 sign_in=sign_in,
                 deadline=self.deadline,
-                # Issued by the servers' clock: judged by it, as far as it is known.
-                **({"now": self.server_clock.now} if self.server_clock is not None else {}),
+                # Issued by AWS's clock: judged by it, as far as it is known.
+                **self._aws_now(),
             )
 
     def status_report(self) -> StatusReport:
@@ -267,6 +277,6 @@ class AwsSession(AwsClients):
                 sso=self.sso,
                 sts_for=sts_for,
                 region=region,
-                # Expiries are the servers' times: judged by their clock, as far as it is known.
-                **({"now": self.server_clock.now} if self.server_clock is not None else {}),
+                # Expiries are AWS's times: judged by its clock, as far as it is known.
+                **self._aws_now(),
             )
