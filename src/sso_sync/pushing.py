@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sso_sync.aws.role_credentials import CredentialsInFlight, RoleCredentials
     from sso_sync.aws.session import AwsSession
     from sso_sync.deadline import Deadline
+    from sso_sync.github.public_keys import KeyFetches
     from sso_sync.github.rest import GitHubApi
     from sso_sync.github.targets import Target, TargetSet
     from sso_sync.keepfresh.notices import Notifier
@@ -84,6 +85,8 @@ class Push:
     # Each profile's role credentials, asked for as the push starts (`secrets_for` takes them).
     in_flight: dict[str | None, CredentialsInFlight] = field(default_factory=dict)
     _api: GitHubApi | None = field(default=None, init=False, repr=False)
+    # Every target's public key, asked for as the push starts when every target is due.
+    _key_fetches: KeyFetches | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         for profile in dict.fromkeys(s.profile for s in self.request.sets):
@@ -100,7 +103,15 @@ class Push:
         return self._api
 
     def close(self) -> None:
+        fetches, self._key_fetches = self._key_fetches, None
         api, self._api = self._api, None
+        if fetches is not None:
+            # Ended early (another run holds every target, a sign-in is needed, Ctrl-C): the
+            # reads not yet sent are dropped, and those in flight end before their connections
+            # are closed.
+            if api is not None:
+                api.cancel()
+            fetches.close(cancel=True)
         if api is not None:
             api.close()
 
@@ -145,6 +156,7 @@ class Push:
         with closing(self):  # the push's one GitHub client, closed at its end
             if self.request.min_remaining is None:  # every target is due: credentials needed
                 self._ask_for_credentials()
+                self._ask_for_keys()
             return push_when_due(
                 self.request.sets,
                 self._push_due,
@@ -197,6 +209,16 @@ class Push:
             fetch = functools.partial(aws.role_credentials, allow_sign_in=False)
             self.in_flight[profile] = CredentialsInFlight(fetch, aws.profile.name)
 
+    def _ask_for_keys(self) -> None:
+        """Start fetching every target's public key, as the credentials are asked for: the
+        keys are reads, so they need not wait for the locks and the state file, and in a push
+        of many targets they are the round trips the writes wait for."""
+        from sso_sync.github.public_keys import KeyFetches
+
+        fetches = KeyFetches(self.github(), self.request.concurrency)
+        fetches.fetch(t for s in self.request.sets for t in s.targets)
+        self._key_fetches = fetches
+
     def _push_due(self, due: Sequence[TargetSet]) -> PushRun:
         from sso_sync.sync import run_push
         from sso_sync.terminal import no_progress
@@ -214,6 +236,7 @@ class Push:
                 concurrency=request.concurrency,
                 progress=self.sides.terminal.progress if request.progress else no_progress,
                 expiration_variable=request.expiration_variable,
+                key_fetches=self._key_fetches,
             )
             if request.record_variable:
                 from sso_sync.keepfresh.record import record_pushes

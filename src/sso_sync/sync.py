@@ -18,6 +18,7 @@ from sso_sync.terminal import ProgressFactory, no_progress
 
 if TYPE_CHECKING:
     from sso_sync.github.plan import PushPlan
+    from sso_sync.github.public_keys import KeyFetches
     from sso_sync.github.push import TargetResult
     from sso_sync.github.rest import GitHubApi
     from sso_sync.github.targets import TargetSet
@@ -58,10 +59,11 @@ def run_push(
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: ProgressFactory = no_progress,
     expiration_variable: str | None = None,
+    key_fetches: KeyFetches | None = None,
 ) -> PushRun:
     """Push to every target of `sets`; `secrets_for(profile)` gets a profile's credentials and
     what its sets' sources issue with them (signing in if it may). Per-target failures are in
-    the result; a bad token raises."""
+    the result; a bad token raises. `key_fetches`: those the caller started already."""
     from sso_sync.github.org_visibility import CurrentVisibilities, complete, look_ups
     from sso_sync.github.plan import plan_sets
     from sso_sync.github.public_keys import prefetched_keys
@@ -75,7 +77,9 @@ def run_push(
         # Identity Center issues the credentials.
         current = CurrentVisibilities(api)
         also = look_ups(current, plan)
-        with prefetched_keys(api, plan, concurrency=concurrency, also=also) as keys:
+        with prefetched_keys(
+            api, plan, concurrency=concurrency, also=also, started=key_fetches
+        ) as keys:
             issued = {p: secrets_for(p) for p in profile_names}
         credentials = {p: i.credentials for p, i in issued.items()}
         plan = plan.deciding(complete(current, plan, concurrency=concurrency))

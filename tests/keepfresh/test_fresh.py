@@ -120,6 +120,57 @@ def test_a_target_locked_until_the_deadline_is_busy_and_untouched(world: World, 
     assert "1 of 2 targets failed: octo-org/app (busy)" in result.stderr
 
 
+def test_keys_are_fetched_while_the_push_waits_for_a_lock_and_not_again(world: World) -> None:
+    """With every target due, the public keys are asked for as the push starts: reads, they
+    do not wait for the locks or the state file (and in a push of many targets they are the
+    round trips the writes wait for). The key fetched then is the one the writes use."""
+    from filelock import FileLock
+
+    world.seed_token()
+    key = target_key(Target("repo", "octo-org", "app"), "")
+    lock = FileLock(str(store().lock_path(key)))
+    lock.acquire()
+    try:
+        waiting = sso_sync("push", "--repo", APP, "-p", "ci")
+        deadline = time.monotonic() + 30
+        while not world.sandbox.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        assert waiting.poll() is None, waiting.communicate()  # still waiting for the lock
+        seen = [(r.method, r.path) for r in world.sandbox.requests if r.service == "github"]
+        assert seen == [("GET", f"/repos/{APP}/actions/secrets/public-key")]
+        assert store().read() == {}  # nothing marked due: the lock is not taken yet
+    finally:
+        lock.release()
+    _out, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, err
+    github = [r.method for r in world.sandbox.requests if r.service == "github"]
+    assert github == ["GET"] + ["PUT"] * 4
+    stored = {n: s.value for n, s in world.sandbox.secrets(f"repos/{APP}/actions").items()}
+    assert stored == issued_as_secrets(world)
+
+
+def test_keys_asked_for_early_end_with_a_push_that_finds_every_target_busy(
+    world: World, run
+) -> None:
+    """Another run holds the only target until the deadline: the early key fetch is all that
+    was sent, and the push ends busy, on time, with nothing written."""
+    from filelock import FileLock
+
+    world.seed_token()
+    world.sandbox.set_latency(0.5)
+    key = target_key(Target("repo", "octo-org", "app"), "")
+    with FileLock(str(store().lock_path(key))):
+        started = time.monotonic()
+        result = run("push", "--repo", APP, "-p", "ci", "--timeout", "3", "--json")
+        took = time.monotonic() - started
+    assert result.exit_code == 1, result.stderr
+    assert json.loads(result.stdout)["targets"][0]["outcome"] == "busy"
+    assert took < 3 + 2  # the deadline, and the exit
+    assert [r.method for r in world.sandbox.requests if r.service == "github"] == ["GET"]
+    assert world.sandbox.secrets(f"repos/{APP}/actions") == {}
+
+
 def test_a_waiting_push_checks_freshness_again_once_it_has_the_lock(world: World) -> None:
     from filelock import FileLock
 
@@ -157,9 +208,15 @@ def test_two_pushes_on_one_target_never_write_together(world: World) -> None:
     for proc in (first, second):
         _out, err = proc.communicate(timeout=90)
         assert proc.returncode == 0, err
-    github = [r.method for r in world.sandbox.requests if r.service == "github"]
-    # One push's key fetch and four writes, then the other's: never interleaved.
-    assert github == ["GET", "PUT", "PUT", "PUT", "PUT"] * 2
+    github = sorted(
+        (r for r in world.sandbox.requests if r.service == "github"), key=lambda r: r.started
+    )
+    # Each push fetches the key once, as it starts (a read: it need not wait for the lock).
+    assert sorted(r.method for r in github) == ["GET"] * 2 + ["PUT"] * 8
+    # One push's four writes, each answered 0.3 s after it arrived, all end before the
+    # other's begin: never interleaved.
+    puts = [r.started for r in github if r.method == "PUT"]
+    assert puts[4] - puts[3] >= 0.3, puts
     records = store().read()
     assert records[target_key(Target("repo", "octo-org", "app"), "")].outcome == "updated"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import base64
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,39 @@ class PublicKeys:
             return exc
 
 
+class KeyFetches:
+    """A push's public-key fetches, and other reads made beside them, on one pool of at most
+    `concurrency` workers. A push where every target is due starts them as it starts, before
+    the locks and the state file (reads change nothing); the plan adds what it needs
+    (`prefetched_keys`), each target's key asked for once."""
+
+    def __init__(self, api: GitHubApi, concurrency: int = DEFAULT_CONCURRENCY) -> None:
+        self.keys = PublicKeys(api)
+        workers = max(1, min(concurrency, MAX_CONCURRENCY))
+        # Threads are started as work comes, up to `workers`: a 1-target push starts one.
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sso-sync-keys")
+        self._asked: set[str] = set()
+        self._futures: list[Future[None]] = []
+
+    def fetch(self, targets: Iterable[Target]) -> None:
+        """Ask for each target's key, unless asked for already."""
+        for target in targets:
+            if target.address not in self._asked:
+                self._asked.add(target.address)
+                self._futures.append(self._pool.submit(_fetch_quietly, self.keys, target))
+
+    def also(self, work: Callable[[], None]) -> None:
+        self._futures.append(self._pool.submit(work))
+
+    def wait(self) -> None:
+        """Until every read asked for so far has ended."""
+        futures_wait(self._futures)
+
+    def close(self, *, cancel: bool = False) -> None:
+        """Wait for the reads in flight; with `cancel`, drop those not started."""
+        self._pool.shutdown(wait=True, cancel_futures=cancel)
+
+
 @contextmanager
 def prefetched_keys(
     api: GitHubApi,
@@ -58,31 +92,31 @@ def prefetched_keys(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     also: Sequence[Callable[[], None]] = (),
+    started: KeyFetches | None = None,
 ) -> Iterator[PublicKeys]:
     """Fetch every target's public key in the background while the caller does something
-    else (getting the role credentials), so those round trips overlap. `also`: more reads to
+    else (getting the role credentials), so those round trips overlap; `started`: the fetches
+    the push began as it started, which this adds to (and leaves open). `also`: more reads to
     make on the same pool (within --concurrency), each keeping its own failures. The block's
     end waits for the reads still queued: dropped, each key was fetched later by the first
     write that needed it while its target's other writes held their workers waiting, which
     cost a 20-repository push two extra rounds. On an error they are dropped, so their owner
     must be able to make them later."""
-    keys = PublicKeys(api)
-    targets = list({tp.target.address: tp.target for tp in plan.targets}.values())
-    workers = max(1, min(concurrency, MAX_CONCURRENCY, len(targets) + len(also)))
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sso-sync-keys")
-    for target in targets:
-        pool.submit(_fetch_quietly, keys, target)
+    fetches = started or KeyFetches(api, concurrency)
+    fetches.fetch(tp.target for tp in plan.targets)
     for work in also:
-        pool.submit(work)
+        fetches.also(work)
     try:
-        yield keys
+        yield fetches.keys
     except BaseException:
         # Ctrl-C or a failed sign-in ends the run: a fetch waiting out a Retry-After must
         # not hold the exit up for it.
         api.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
+        fetches.close(cancel=True)
         raise
-    pool.shutdown(wait=True)
+    fetches.wait()
+    if started is None:
+        fetches.close()
 
 
 def _fetch_quietly(keys: PublicKeys, target: Target) -> None:
