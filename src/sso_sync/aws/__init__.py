@@ -12,7 +12,8 @@ registry tokens.
 - `role_credentials`: `sso:GetRoleCredentials` (`CredentialsInFlight`: asked for in the
   background as a push starts); `role_cache`: the AWS CLI v2 role cache.
 - `model_data`: botocore's data files, read without the listings and parsing our clients do
-  not need (every client `clients.py` builds uses it).
+  not need (every client `clients.py` builds uses it); `endpoint_table`: botocore's endpoint
+  table cut to the services we call, kept in `$XDG_CACHE_HOME/sso-sync`.
 - `status`, `logout`, `configure`, `export`: the cores of those commands (`configure_answers`:
   what `configure` is given or asked, checked, and asked again after a typo; `assignments`: the
   accounts and roles a sign-in reaches, and choosing one of each); `budget`: until

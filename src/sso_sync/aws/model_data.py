@@ -7,8 +7,8 @@ the client itself, in every new process and every new session (each push makes o
   every service it has data for, some 450 directories, only to check that the one asked for
   is among them (about 10 ms each time);
 - the legacy endpoint table (`endpoints.json`, 1.2 MB) is parsed into an `OrderedDict` per
-  object, twice as slow as plain dicts, which keep the same order and answer the same
-  look-ups.
+  object, when our clients read 5 of its 1,200 service entries: they get a table of those
+  only, kept on disk (aws/endpoint_table.py).
 
 `LeanLoader` answers the same questions from the same search paths (`AWS_DATA_PATH`, the
 profile's `data_path`, `~/.aws/models`, botocore's own data): whether a service is there is
@@ -19,7 +19,6 @@ wants it (an unknown service's error names them all).
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
@@ -28,15 +27,19 @@ if TYPE_CHECKING:
     from botocore.loaders import Loader
     from botocore.session import Session
 
+    from sso_sync.aws.endpoint_table import Reader
 
-def use_lean_loader(session: Session) -> None:
-    """Give `session` a `LeanLoader` with its own loader's search paths (once)."""
+
+def use_lean_loader(session: Session, endpoint_cache: Path | None = None) -> None:
+    """Give `session` a `LeanLoader` with its own loader's search paths (once), keeping its
+    trimmed endpoint table in the directory `endpoint_cache` (None: none kept)."""
     loader = session.get_component("data_loader")
     if not isinstance(loader, _lean_class()):
         # The same paths in the same order (botocore's defaults are among them already); a
         # copy, since Loader extends the list it is given.
         paths = list(loader.search_paths)
         lean = _lean_class()(extra_search_paths=paths, include_default_search_paths=False)
+        lean.endpoint_cache = endpoint_cache  # type: ignore[attr-defined]
         session.register_component("data_loader", lean)
 
 
@@ -83,19 +86,23 @@ class ServiceNames(Sequence[str]):
         return iter(self._names())
 
 
-def _plain_json(search_paths: Sequence[str], name: str) -> tuple[Any, str] | None:
-    """`name` from the first search path that has it (`.json`, then `.json.gz`, as botocore
-    looks), parsed into plain dicts; with the path botocore would give (no suffix)."""
-    import gzip
-
+def _data_file(search_paths: Sequence[str], name: str) -> tuple[Path, Reader, str] | None:
+    """`name`'s file in the first search path that has it (`.json`, then `.json.gz`, as
+    botocore looks), how to read its bytes, and the path botocore would give (no suffix)."""
     for base in search_paths:
         path = Path(base, name)
-        for suffix, opener in ((".json", open), (".json.gz", gzip.open)):
+        for suffix, reader in ((".json", Path.read_bytes), (".json.gz", _read_gzip)):
             found = path.with_name(path.name + suffix)
             if found.is_file():
-                with opener(found, "rb") as file:
-                    return json.loads(file.read().decode("utf-8")), str(path)
+                return found, reader, str(path)
     return None
+
+
+def _read_gzip(path: Path) -> bytes:
+    import gzip
+
+    with gzip.open(path, "rb") as file:
+        return file.read()
 
 
 @functools.cache
@@ -116,9 +123,13 @@ def _lean_class() -> type[Loader]:
 
         def load_data_with_path(self, name: str) -> tuple[Any, str]:
             if name == "endpoints":
-                found = _plain_json(self.search_paths, name)
+                found = _data_file(self.search_paths, name)
                 if found is not None:
-                    return found
+                    from sso_sync.aws import endpoint_table
+
+                    source, reader, path = found
+                    cache: Path | None = vars(self).get("endpoint_cache")
+                    return endpoint_table.load(source, reader, cache), path
             return super().load_data_with_path(name)
 
     return LeanLoader

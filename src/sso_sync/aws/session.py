@@ -60,12 +60,18 @@ class AwsClients:
         server_clock: ServerClock | None = None,
     ) -> None:
         from sso_sync import clients
+        from sso_sync.aws.endpoint_table import cache_dir
 
         self.deadline = deadline
         self.environ = environ
         self.server_clock = server_clock
         self.paths = paths or AwsPaths.from_environ(environ)
-        self.session = clients.aws_session(self.paths, deadline=deadline, server_clock=server_clock)
+        self.session = clients.aws_session(
+            self.paths,
+            deadline=deadline,
+            server_clock=server_clock,
+            endpoint_cache=cache_dir(environ),
+        )
 
     def load_profile(self, name: str) -> SsoProfile:
         """Profile `name` of the config file, checked: each error names the file and the fix."""
