@@ -105,11 +105,15 @@ def watch(
     One line per cycle on stderr. Ends with exit 3 when a browser sign-in is needed, 0 on
     SIGTERM, 130 on Ctrl-C.
     """
+    import gc
     import random
 
     from sso_sync.github.plan import check_sets
     from sso_sync.keepfresh.watch import Watcher
 
+    # `sso-sync` runs its commands with the cyclic garbage collector off (cli/app.py `main`):
+    # this one runs for weeks, and the garbage its cycles leave must be collected.
+    gc.enable()
     ctx = current()
     sets = targets.sets(profile=profile, prefix=prefix, sources=sources)
     check_sets(sets)
