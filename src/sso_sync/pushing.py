@@ -6,7 +6,8 @@ in; a `PushRun` comes out. The sequence, for a reader following `sso-sync push`:
 
 1. `push_when_due` (keepfresh/fresh.py) takes each target's lock, skips the fresh and the busy
    ones, and marks the rest due in the state file before the first write (when every target
-   is due, each profile's role credentials are already being asked for, in the background);
+   is due, each profile's role credentials and every target's public key are already being
+   asked for, in the background);
 2. `run_push` (sync.py) plans, fetches the public keys while each profile's credential sources
    issue their secrets (the role credentials first: sources.py), writes the secrets, then the
    expiry variables;
