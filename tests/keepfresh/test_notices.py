@@ -245,3 +245,49 @@ def test_a_change_made_elsewhere_reaches_the_webhook_and_the_issue_from_the_dete
     assert issue.state == "closed"  # right again: the push wrote it back
     for raw in hook.raw:
         assert_no_leak(raw.decode(), world.secret_values() | {OTHER_VALUE})
+
+
+class Watching:
+    """A channel that keeps each notice with the problems the state file held open as it came."""
+
+    def __init__(self, name: str, store: StateStore, *, takes_private: bool) -> None:
+        self.name, self.store, self.takes_private = name, store, takes_private
+        self.sent: list[tuple[str, str, bool, list[str]]] = []
+
+    def send(self, notice: Notice) -> None:
+        still_open = sorted(self.store.read_section("notices").get("open") or {})
+        self.sent.append((notice.event, notice.text, notice.all_clear, still_open))
+
+
+def test_a_push_settles_every_problem_in_the_state_file_before_it_tells_them_in_order(
+    tmp_path: Path,
+) -> None:
+    """A push that ends a sign-in problem, a failing target and a change made elsewhere at once:
+    the recoveries come in that order, each with what is left open (the issue hears the quiet
+    one, which closes it), and the state file holds the outcome whole before the first is sent
+    (one read-modify-write per push, the channels after its lock)."""
+    from sso_sync.github.push import SecretResult, TargetResult
+    from sso_sync.github.targets import Target
+    from sso_sync.push_run import PushRun
+
+    store = StateStore(tmp_path)
+    chat = Watching("chat", store, takes_private=True)
+    issue = Watching("issue", store, takes_private=False)
+    notifier = Notifier([chat, issue], store, lambda: datetime.now(timezone.utc))
+    notifier.sign_in_needed(["ci"])
+    for _ in range(3):
+        notifier.push_failed(["octo-org/app"], "GitHub could not be reached")
+    notifier.changed_elsewhere(["octo-org/api"], ["AWS_ACCESS_KEY_ID"], "ci")
+    assert [e for e, *_ in issue.sent] == ["sign_in_needed", "target_failing", "changed_elsewhere"]
+    assert issue.sent[-1][3] == ["changed:octo-org/api", "failing:octo-org/app", "sign_in:ci"]
+    written = [SecretResult("AWS_ACCESS_KEY_ID", "updated")]
+    results = [TargetResult(Target("repo", "octo-org", r), list(written)) for r in ("app", "api")]
+    notifier.pushed(PushRun(results, []), ["ci"])
+    recovered = [
+        ("recovered", "right again: profile 'ci' is signed in again", False, []),
+        ("recovered", "right again: octo-org/app pushed again", False, []),
+    ]
+    assert chat.sent[3:] == recovered
+    quiet = ("recovered", "right again: octo-org/api holds what this machine wrote", True, [])
+    assert issue.sent[3:] == [*recovered, quiet]
+    assert store.read_section("notices") == {"streaks": {}, "open": {}}

@@ -146,20 +146,21 @@ class Notifier:
         }
         failed |= {h.label: h.outcome for h in run.held if not h.ok}
         good = [r.label for r in run.results if r.ok] + [h.label for h in run.held if h.ok]
-        self._count(failed, good)
+        resolves: list[tuple[list[str], bool]] = []  # (keys, quietly), closed in this order
         if good or run.credentials:
-            self._resolve([f"sign_in:{p}" for p in profiles])
-        self._resolve([f"failing:{label}" for label in good])
+            resolves.append(([f"sign_in:{p}" for p in profiles], False))
+        resolves.append(([f"failing:{label}" for label in good], False))
         # A change made elsewhere is right again once this machine wrote the target again
         # (`--on-change keep` leaves it as the other writer left it).
         written = [f"changed:{r.label}" for r in run.results if r.ok]
-        self._resolve([k for k in written if k in self._overwriting], quietly=True)
-        self._resolve(written)
+        resolves.append(([k for k in written if k in self._overwriting], True))
+        resolves.append((written, False))
+        self._settle(failed, good, resolves)
         self._overwriting.clear()
 
     def push_failed(self, labels: Sequence[str], error: str) -> None:
         """A push that failed as a whole (AWS unreachable, a bad token): every target failed."""
-        self._count(dict.fromkeys(labels, error), [])
+        self._settle(dict.fromkeys(labels, error), [], [])
 
     def sign_in_link(self, profile: str, url: str, code: str, expires_at: datetime) -> None:
         text = (
@@ -180,64 +181,63 @@ class Notifier:
 
     # --- state -------------------------------------------------------------------------------
 
-    def _count(self, failed: dict[str, str], good: list[str]) -> None:
-        """`failed`: label -> why, as the push reported it."""
+    def _settle(
+        self,
+        failed: dict[str, str],
+        good: Sequence[str],
+        resolves: Sequence[tuple[Sequence[str], bool]],
+    ) -> None:
+        """One read-modify-write of the section, under one lock (it runs after every push):
+        count each target's failures in a row (`failed`: label -> why, as the push reported
+        it), open a problem for each target at FAIL_STREAK, then close each group of
+        `resolves` in turn. The notices go once the lock is released, in that order."""
+        told: list[Notice] = []
+        closings: list[tuple[list[dict[str, Any]], bool, bool]] = []  # closed, left, quietly
 
         def change(section: dict[str, Any]) -> dict[str, Any]:
+            told.clear()
+            closings.clear()
             streaks = dict(section.get("streaks") or {})
             for label in good:
                 streaks.pop(label, None)
             for label in failed:
                 streaks[label] = int(streaks.get(label) or 0) + 1
-            return {**section, "streaks": streaks}
+            problems = dict(section.get("open") or {})
+            for label, why in failed.items():
+                if streaks[label] >= FAIL_STREAK:
+                    text = f"{label} failed {streaks[label]} times in a row (last: {why})"
+                    notice = self._notice("target_failing", text, None, None, (label,))
+                    if _opened(problems, f"failing:{label}", notice, f"{label} pushed again"):
+                        told.append(notice)
+            for keys, quietly in resolves:
+                closings.append((_closed(problems, keys), bool(problems), quietly))
+            return {**section, "streaks": streaks, "open": problems}
 
-        streaks = self._update(change)["streaks"]
-        for label, why in failed.items():
-            if streaks[label] >= FAIL_STREAK:
-                text = f"{label} failed {streaks[label]} times in a row (last: {why})"
-                notice = self._notice("target_failing", text, None, None, (label,))
-                self._open(f"failing:{label}", notice, f"{label} pushed again")
+        self._update(change)
+        for notice in told:
+            self._send(notice)
+        for closed, left, quietly in closings:
+            self._recovered(closed, left=left, quietly=quietly)
 
     def _open(self, key: str, notice: Notice, fixed: str) -> None:
         """Record the problem (`fixed`: what `recovered` will say); tell it when it is new or a
         reminder is due."""
-        told: list[bool] = []
+        told = [False]
 
         def change(section: dict[str, Any]) -> dict[str, Any]:
             problems = dict(section.get("open") or {})
-            entry = problems.get(key)
-            last = parse_utc_timestamp(entry.get("told_at")) if isinstance(entry, dict) else None
-            due = last is None or notice.at - last >= REMIND_EVERY
-            if not isinstance(entry, dict) or due:
-                entry = {
-                    "event": notice.event,
-                    "fixed": fixed,
-                    "profile": notice.profile,
-                    "targets": list(notice.targets),
-                    "told_at": None,
-                }
-            if due:
-                entry["told_at"] = utc_timestamp(notice.at)
-                told.append(True)
-            problems[key] = entry
+            told[0] = _opened(problems, key, notice, fixed)
             return {**section, "open": problems}
 
         self._update(change)
-        if told:
+        if told[0]:
             self._send(notice)
 
     def _resolve(self, keys: Sequence[str], *, quietly: bool = False) -> None:
-        closed: list[dict[str, Any]] = []
+        self._settle({}, [], [(keys, quietly)])
 
-        def change(section: dict[str, Any]) -> dict[str, Any]:
-            problems = dict(section.get("open") or {})
-            for key in keys:
-                entry = problems.pop(key, None)
-                if isinstance(entry, dict):
-                    closed.append(entry)
-            return {**section, "open": problems}
-
-        left = self._update(change)["open"]
+    def _recovered(self, closed: list[dict[str, Any]], *, left: bool, quietly: bool) -> None:
+        """Tell that the `closed` problems are right again (`left`: whether others stay open)."""
         if not closed or (quietly and left):
             return
         text = "right again: " + "; ".join(str(e.get("fixed", "")) for e in closed)
@@ -285,3 +285,33 @@ class Notifier:
                 self.say(f"notification not sent: {exc}")
             except Exception as exc:  # a notification never fails a push
                 self.say(f"notification not sent: {channel.name} failed ({type(exc).__name__})")
+
+
+def _opened(problems: dict[str, Any], key: str, notice: Notice, fixed: str) -> bool:
+    """Record the problem `key` in `problems` (the section's `open`); whether to tell it now:
+    it is new, or a reminder is due."""
+    entry = problems.get(key)
+    last = parse_utc_timestamp(entry.get("told_at")) if isinstance(entry, dict) else None
+    due = last is None or notice.at - last >= REMIND_EVERY
+    if not isinstance(entry, dict) or due:
+        entry = {
+            "event": notice.event,
+            "fixed": fixed,
+            "profile": notice.profile,
+            "targets": list(notice.targets),
+            "told_at": None,
+        }
+    if due:
+        entry["told_at"] = utc_timestamp(notice.at)
+    problems[key] = entry
+    return due
+
+
+def _closed(problems: dict[str, Any], keys: Sequence[str]) -> list[dict[str, Any]]:
+    """Take the problems `keys` out of `problems`; the entries that were there."""
+    closed = []
+    for key in keys:
+        entry = problems.pop(key, None)
+        if isinstance(entry, dict):
+            closed.append(entry)
+    return closed

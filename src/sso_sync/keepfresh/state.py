@@ -165,23 +165,16 @@ class StateStore:
         """Every record; a missing or unreadable-as-JSON file is an empty record."""
         data = read_json(self.path) or {}
         self._check_version(data)
-        targets = data.get("targets")
-        if not isinstance(targets, dict):
-            return {}
-        records = {}
-        for key, entry in targets.items():
-            record = TargetRecord.from_dict(entry) if isinstance(entry, dict) else None
-            if record is not None:
-                records[str(key)] = record
-        return records
+        return _records(data)
 
     def update(self, records: Mapping[str, TargetRecord]) -> None:
         """Merge `records` into the file: read, change, replace, under the file's lock."""
         if not records:
             return
         with locked(self.path):
+            # Read once: what was read under the lock is the file until this write.
             data = read_json(self.path) or {}
-            current = {k: asdict(v) for k, v in self.read().items()}
+            current = {k: asdict(v) for k, v in _records(data).items()}
             current.update({k: asdict(v) for k, v in records.items()})
             self._write(data, targets=current)
 
@@ -207,18 +200,16 @@ class StateStore:
             )
 
     def _write(self, data: Mapping[str, Any], **changed: Any) -> None:
-        """The file with `changed` sections replaced and the others kept (under the lock)."""
+        """The file with `changed` sections replaced and the others kept (under the lock;
+        `data`: the file as read under it)."""
         self._check_version(data)
         jobs = data.get("jobs") if isinstance(data.get("jobs"), dict) else {}
         clock = data.get("clock") if isinstance(data.get("clock"), dict) else {}
+        targets = changed.get("targets")
+        if targets is None:  # the records that read well, as `read` sees them
+            targets = {k: asdict(v) for k, v in _records(data).items()}
         # Other sections (`notices`, ...) are kept as they are.
-        whole = {
-            **data,
-            "version": VERSION,
-            "targets": {k: asdict(v) for k, v in self.read().items()},
-            "jobs": jobs,
-            "clock": clock,
-        }
+        whole = {**data, "version": VERSION, "targets": targets, "jobs": jobs, "clock": clock}
         write_private_json(self.path, {**whole, **changed})
 
     def record_clock(self, source: str, reading: Reading) -> None:
@@ -291,6 +282,19 @@ class StateStore:
         finally:
             for lock in held.values():
                 lock.release()
+
+
+def _records(data: Mapping[str, Any]) -> dict[str, TargetRecord]:
+    """The records in the file's `data`; an entry that does not read as one is left out."""
+    targets = data.get("targets")
+    if not isinstance(targets, dict):
+        return {}
+    records = {}
+    for key, entry in targets.items():
+        record = TargetRecord.from_dict(entry) if isinstance(entry, dict) else None
+        if record is not None:
+            records[str(key)] = record
+    return records
 
 
 def store_for(environ: Mapping[str, str]) -> StateStore:
