@@ -66,10 +66,8 @@ def aws_session(
     *,
     deadline: Deadline | None = None,
     server_clock: ServerClock | None = None,
-    endpoint_cache: Path | None = None,
 ) -> Session:
-    """A botocore session reading `paths.config_file`, as the AWS CLI would; its clients read
-    the endpoint table trimmed to theirs, kept in `endpoint_cache` (aws/endpoint_table.py).
+    """A botocore session reading `paths.config_file`, as the AWS CLI would.
 
     With a `deadline`, every client made from it, including those botocore makes for itself
     (the token refresh's `sso-oidc` client), has its timeouts within it and sends no request
@@ -82,11 +80,8 @@ def aws_session(
     # directory there is named by load_profile, with its own advice.)
     if not paths.config_file.is_dir():
         read_capped(paths.config_file, follow_symlinks=True)
-    from sso_sync.aws.model_data import use_lean_loader
-
     session = botocore.session.get_session()
     session.set_config_variable("config_file", str(paths.config_file))
-    use_lean_loader(session, endpoint_cache)
     # Every client made from this session, botocore's own token refresher's included, checks
     # the URL of each request before sending it.
     session.register("before-send", _refuse_clear_text_request)

@@ -81,7 +81,9 @@ def _no_endpoint_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 
 
 def _lean(tmp_path: Path) -> Any:
-    return clients.aws_session(AwsPaths.under(tmp_path / "aws"), endpoint_cache=tmp_path / "cache")
+    session = clients.aws_session(AwsPaths.under(tmp_path / "aws"))
+    use_lean_loader(session, tmp_path / "cache")
+    return session
 
 
 @pytest.mark.parametrize("service", sorted(CALLS))

@@ -21,6 +21,7 @@ from sso_sync.aws.profiles import AwsPaths, profile_name_or_default
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from botocore.session import Session
     from mypy_boto3_codeartifact import CodeArtifactClient
     from mypy_boto3_ecr import ECRClient
     from mypy_boto3_sso import SSOClient
@@ -60,18 +61,22 @@ class AwsClients:
         server_clock: ServerClock | None = None,
     ) -> None:
         from sso_sync import clients
-        from sso_sync.aws.endpoint_table import cache_dir
 
         self.deadline = deadline
         self.environ = environ
         self.server_clock = server_clock
         self.paths = paths or AwsPaths.from_environ(environ)
-        self.session = clients.aws_session(
-            self.paths,
-            deadline=deadline,
-            server_clock=server_clock,
-            endpoint_cache=cache_dir(environ),
-        )
+        self.session = clients.aws_session(self.paths, deadline=deadline, server_clock=server_clock)
+
+    def _for_clients(self) -> Session:
+        """The session, reading botocore's data lean (aws/model_data.py), its endpoint table
+        cut to our services and kept in the cache directory. Set up at the first client, after
+        the profile: the data loader reads the config file, whose errors load_profile names."""
+        from sso_sync.aws.endpoint_table import cache_dir
+        from sso_sync.aws.model_data import use_lean_loader
+
+        use_lean_loader(self.session, cache_dir(self.environ))
+        return self.session
 
     def load_profile(self, name: str) -> SsoProfile:
         """Profile `name` of the config file, checked: each error names the file and the fix."""
@@ -82,19 +87,19 @@ class AwsClients:
     def sso_client(self, region: str) -> SSOClient:
         from sso_sync import clients
 
-        return clients.sso_client(self.session, region, self.deadline)
+        return clients.sso_client(self._for_clients(), region, self.deadline)
 
     def oidc_client(self, region: str) -> SSOOIDCClient:
         from sso_sync import clients
 
-        return clients.oidc_client(self.session, region, self.deadline)
+        return clients.oidc_client(self._for_clients(), region, self.deadline)
 
     def sts_client(self, keys: SigningKeys, region: str) -> STSClient:
         """STS, signed with `keys`."""
         from sso_sync import clients
 
         return clients.sts_client(
-            self.session,
+            self._for_clients(),
             region,
             access_key_id=keys.access_key_id,
             secret_access_key=keys.secret_access_key,
@@ -106,13 +111,13 @@ class AwsClients:
         """ECR, signed with the role credentials."""
         from sso_sync import clients
 
-        return clients.ecr_client(self.session, region, credentials, self.deadline)
+        return clients.ecr_client(self._for_clients(), region, credentials, self.deadline)
 
     def codeartifact_client(self, credentials: RoleCredentials, region: str) -> CodeArtifactClient:
         """CodeArtifact, signed with the role credentials."""
         from sso_sync import clients
 
-        return clients.codeartifact_client(self.session, region, credentials, self.deadline)
+        return clients.codeartifact_client(self._for_clients(), region, credentials, self.deadline)
 
 
 class AwsSession(AwsClients):
