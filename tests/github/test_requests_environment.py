@@ -1,7 +1,8 @@
 """What a GitHub request takes from the environment, now that each connection reads it once
 (clients.py, `_env_once_session`): the proxy settings, HTTP_PROXY and HTTPS_PROXY with NO_PROXY,
-as requests reads them; and never ~/.netrc, whose entry for the API host would replace the
-token's Authorization header with its own login and password."""
+as requests reads them, and the CA bundle (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE); and never
+~/.netrc, whose entry for the API host would replace the token's Authorization header with its
+own login and password."""
 
 from __future__ import annotations
 
@@ -77,3 +78,25 @@ def test_no_proxy_exempts_the_api_host(world: World, run, monkeypatch: pytest.Mo
         passed = proxy.passed()
     assert _github_requests(world)
     assert not [p for p in passed if p.url.startswith(world.sandbox.github_url)]
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_the_ca_bundle_the_environment_names_is_trusted(
+    world: World, run, monkeypatch: pytest.MonkeyPatch, tmp_path, variable: str
+) -> None:
+    """GitHub over TLS with a certificate no system store trusts: refused, until the variable
+    requests reads for a CA bundle names it. (The benchmarks' TLS front, shaped like GitHub
+    Enterprise Server, with its own self-signed certificate.)"""
+    from benchmarks.tls_front import TlsFront
+
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    with TlsFront(world.sandbox.github_url, tmp_path) as front:
+        monkeypatch.setenv("GITHUB_API_URL", f"https://{front.host}/api/v3")
+        world.seed_token()
+        # --timeout: every attempt fails alike, no need to wait out the retries.
+        refused = run("push", "--repo", REPO, "--profile", "ci", "--timeout", "2")
+        assert refused.exit_code == 1, refused.stderr
+        assert not _github_requests(world)  # none got past the TLS handshake
+        monkeypatch.setenv(variable, str(front.cert_file))
+        _push(world, run)
