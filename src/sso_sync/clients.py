@@ -6,7 +6,6 @@ Every client gets a timeout and bounded retries.
 
 from __future__ import annotations
 
-import functools
 import math
 import weakref
 from collections.abc import Callable, Iterator, Mapping
@@ -17,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from sso_sync.errors import AwsError, ConfigError, DeadlineReached, UsageError
 from sso_sync.transport import (
     cap_botocore_client,
-    cap_requests_response,
     require_safe_transport,
     url_origin,
 )
@@ -277,8 +275,9 @@ def github_requester(token: str | None, api_url: str, timeout: int = GITHUB_TIME
     from github.Requester import Requester as PyGithubRequester
 
     from github import Auth, Github
+    from sso_sync.github.connections import connection_classes
 
-    PyGithubRequester.injectConnectionClasses(*_capped_connection_classes())
+    PyGithubRequester.injectConnectionClasses(*connection_classes())
     # injectConnectionClasses also turns PyGithub's keep-alive off (it was made for replaying
     # recorded tests): every request then opened a new connection, on GitHub a TCP and TLS
     # handshake each. Keep-alive back on (tests/github/test_connection_reuse.py counts them).
@@ -294,26 +293,6 @@ def github_requester(token: str | None, api_url: str, timeout: int = GITHUB_TIME
         lazy=True,
     )
     return client.requester
-
-
-@functools.cache
-def _capped_connection_classes() -> tuple[type[Any], type[Any]]:
-    """PyGithub's HTTP and HTTPS connection classes, reading at most MAX_RESPONSE_BYTES of an
-    answer. PyGithub offers no per-client hook for this, only `injectConnectionClasses`, which
-    sets them for every requester made afterwards; in this process those are all ours."""
-    from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass
-
-    class CappedHTTP(HTTPRequestsConnectionClass):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.session.hooks["response"].append(cap_requests_response)
-
-    class CappedHTTPS(HTTPSRequestsConnectionClass):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.session.hooks["response"].append(cap_requests_response)
-
-    return CappedHTTP, CappedHTTPS
 
 
 def github_api(

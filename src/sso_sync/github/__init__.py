@@ -2,6 +2,8 @@
 
 - `rest`: `GitHubApi` (paced, retried requests within a deadline), sealing values;
   `token_sources`: the API URL and the token for its host, as `gh` chooses them.
+- `connections`: PyGithub's connection classes as we use them (answers capped, the
+  environment's proxy settings read once per connection, never ~/.netrc).
 - `retry`: when to retry and how long to wait; `pacing`: the request bucket and shared pause.
 - `fanout`: one piece of work per target on a bounded pool of threads.
 - `targets`: repository, environment and organization targets and the checks on their names.

@@ -1,0 +1,102 @@
+"""What a GitHub request takes from the environment, now that each connection reads it once
+(clients.py, `_env_once_session`): the proxy settings, HTTP_PROXY and HTTPS_PROXY with NO_PROXY,
+as requests reads them, and the CA bundle (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE); and never
+~/.netrc, whose entry for the API host would replace the token's Authorization header with its
+own login and password."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+import pytest
+
+from tests.support.proxy import forwarding_proxy
+from tests.support.world import World, issued_as_secrets
+
+REPO = "octo-org/app"
+
+
+@pytest.fixture(autouse=True)
+def no_inherited_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The developer's or the runner's own proxy settings (any case) play no part here."""
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+
+
+def _push(world: World, run) -> None:
+    world.seed_token()
+    world.sandbox.clear_requests()
+    result = run("push", "--repo", REPO, "--profile", "ci")
+    assert result.exit_code == 0, result.stderr
+    stored = world.sandbox.secrets(f"repos/{REPO}/actions")
+    assert {n: s.value for n, s in stored.items()} == issued_as_secrets(world)
+
+
+def _github_requests(world: World) -> Counter[tuple[str, str]]:
+    return Counter((r.method, r.path) for r in world.sandbox.requests if r.service == "github")
+
+
+def test_a_netrc_entry_for_the_api_host_does_not_replace_the_token(
+    world: World, run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """requests reads ~/.netrc (or $NETRC) for a request that has no auth of its own, and turns
+    an entry for the host into Basic auth over the token PyGithub set: the sandbox would answer
+    401 Bad credentials. Every request is answered as the token allows instead."""
+    netrc = world.home / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password not-the-token\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    _push(world, run)
+    statuses = [r.status for r in world.sandbox.requests if r.service == "github"]
+    assert statuses and all(s in (200, 201, 204) for s in statuses), statuses
+
+
+def test_github_requests_go_through_the_proxy_the_environment_names(
+    world: World, run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with forwarding_proxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        _push(world, run)
+        passed = proxy.passed()
+    github = world.sandbox.github_url
+    through = Counter(
+        (p.method, p.url.removeprefix(github)) for p in passed if p.url.startswith(github + "/")
+    )
+    assert _github_requests(world)  # a key fetch and the writes
+    assert through == _github_requests(world)
+
+
+def test_no_proxy_exempts_the_api_host(world: World, run, monkeypatch: pytest.MonkeyPatch) -> None:
+    with forwarding_proxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        monkeypatch.setenv("NO_PROXY", "example.com,127.0.0.1")
+        _push(world, run)
+        passed = proxy.passed()
+    assert _github_requests(world)
+    assert not [p for p in passed if p.url.startswith(world.sandbox.github_url)]
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_the_ca_bundle_the_environment_names_is_trusted(
+    world: World, run, monkeypatch: pytest.MonkeyPatch, tmp_path, variable: str
+) -> None:
+    """GitHub over TLS with a certificate no system store trusts: refused, until the variable
+    requests reads for a CA bundle names it. (The benchmarks' TLS front, shaped like GitHub
+    Enterprise Server, with its own self-signed certificate.)"""
+    from benchmarks.tls_front import TlsFront
+
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    with TlsFront(world.sandbox.github_url, tmp_path) as front:
+        monkeypatch.setenv("GITHUB_API_URL", f"https://{front.host}/api/v3")
+        world.seed_token()
+        # --timeout: every attempt fails alike, no need to wait out the retries.
+        refused = run("push", "--repo", REPO, "--profile", "ci", "--timeout", "2")
+        assert refused.exit_code == 1, refused.stderr
+        assert not _github_requests(world)  # none got past the TLS handshake
+        monkeypatch.setenv(variable, str(front.cert_file))
+        _push(world, run)

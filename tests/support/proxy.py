@@ -1,0 +1,107 @@
+"""A forwarding HTTP proxy on loopback, for tests of the proxy settings (HTTP_PROXY, NO_PROXY).
+
+A client told to use a proxy for an http:// URL sends it the request in absolute form
+(`PUT http://127.0.0.1:PORT/repos/... HTTP/1.1`); this one forwards each such request to that
+origin, which must be loopback (nothing leaves the machine), and records what passed through.
+No CONNECT: the sandbox speaks plain http on loopback.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from sso_sync.transport import is_loopback_host
+
+# Headers that belong to one connection, the client's to the proxy or the proxy's onwards.
+_OWN_CONNECTION = frozenset(
+    {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer"}
+    | {"transfer-encoding", "upgrade", "content-length"}
+)
+
+
+@dataclass(frozen=True)
+class Passed:
+    """A request that went through the proxy: its method and its URL, as the client asked."""
+
+    method: str
+    url: str
+
+
+class Proxy(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Forwarder)
+        self.lock = threading.Lock()
+        self._passed: list[Passed] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def passed(self) -> list[Passed]:
+        with self.lock:
+            return list(self._passed)
+
+    def record(self, passed: Passed) -> None:
+        with self.lock:
+            self._passed.append(passed)
+
+
+class _Forwarder(BaseHTTPRequestHandler):
+    server: Proxy
+    protocol_version = "HTTP/1.1"  # keeps the client's connection to the proxy open
+
+    def _forward(self) -> None:
+        target = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        if target.scheme != "http" or not is_loopback_host(target.hostname):
+            self._answer(502, [], b"this proxy forwards to http://127.0.0.1 only")
+            return
+        self.server.record(Passed(self.command, self.path))
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in _OWN_CONNECTION}
+        onward = http.client.HTTPConnection(target.hostname or "", target.port or 80, timeout=60)
+        try:
+            path = target.path + (f"?{target.query}" if target.query else "")
+            onward.request(self.command, path or "/", body=body, headers=headers)
+            response = onward.getresponse()
+            data = response.read()
+            self._answer(response.status, response.getheaders(), data)
+        finally:
+            onward.close()
+
+    def _answer(self, status: int, headers: list[tuple[str, str]], data: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers:
+            if name.lower() not in _OWN_CONNECTION:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = _forward
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # `passed()` is the log
+
+
+@contextmanager
+def forwarding_proxy() -> Iterator[Proxy]:
+    """A proxy on 127.0.0.1 (its address: `proxy.url`), stopped when the block ends."""
+    proxy = Proxy()
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield proxy
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+        thread.join(5)
