@@ -630,7 +630,10 @@ def render(
         "max(2, ⌈5N / cap⌉) × latency. Excludes local work, so at 0 ms it is 0 and no ratio "
         f"is given.{pacing} Target: sso-sync in-process ≤ {TARGET_FLOOR}× floor.",
         "- **sso-sync in-process**: the typer app called in this process after a warm-up: the "
-        "operation itself without interpreter start-up and first imports.",
+        "operation itself without interpreter start-up and first imports. The sandbox runs in "
+        "this process too (its work shares the interpreter), and each run starts after a "
+        "garbage collection: a full collection of what earlier runs and the sandbox left is "
+        "not the run's own work, as a fresh process would not have it.",
         "- **sso-sync process**: `sso-sync push --repo ...` as a fresh process, as a user runs "
         "it (interpreter start-up and importing botocore and PyGithub included). The PyGithub "
         "and gh ratios use this, so every column is a whole process run end to end.",
