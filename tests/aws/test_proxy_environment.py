@@ -6,12 +6,11 @@ the proxy the environment names for any other endpoint, as botocore reads it
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 
 import pytest
 
-from tests.support.proxy import Passed, forwarding_proxy
+from tests.support.proxy import Passed, forwarding_proxy, without_proxy_settings
 from tests.support.world import World, issued_as_secrets
 
 REPO = "octo-org/app"
@@ -20,10 +19,7 @@ REMOTE_HOST = "sso.example.test"  # not loopback, and resolves nowhere: nothing 
 
 @pytest.fixture(autouse=True)
 def no_inherited_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The developer's or the runner's own proxy settings (any case) play no part here."""
-    for name in list(os.environ):
-        if name.lower().endswith("_proxy"):
-            monkeypatch.delenv(name)
+    without_proxy_settings(monkeypatch)
 
 
 def test_loopback_aws_endpoints_are_reached_directly_never_through_the_proxy(

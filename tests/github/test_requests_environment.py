@@ -6,13 +6,12 @@ replace the token's Authorization header with its own login and password."""
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from typing import Any
 
 import pytest
 
-from tests.support.proxy import Passed, forwarding_proxy
+from tests.support.proxy import Passed, forwarding_proxy, without_proxy_settings
 from tests.support.world import World, issued_as_secrets
 
 REPO = "octo-org/app"
@@ -21,10 +20,7 @@ REMOTE_HOST = "github.example.test"  # not loopback, and resolves nowhere: nothi
 
 @pytest.fixture(autouse=True)
 def no_inherited_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The developer's or the runner's own proxy settings (any case) play no part here."""
-    for name in list(os.environ):
-        if name.lower().endswith("_proxy"):
-            monkeypatch.delenv(name)
+    without_proxy_settings(monkeypatch)
 
 
 def _push(world: World, run) -> None:

@@ -12,6 +12,7 @@ show that no token reached it.
 from __future__ import annotations
 
 import http.client
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -114,6 +115,13 @@ class _Forwarder(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # `passed()` is the log
+
+
+def without_proxy_settings(monkeypatch: Any) -> None:
+    """Remove the developer's or the runner's own proxy settings (any case) for one test."""
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
 
 
 @contextmanager
