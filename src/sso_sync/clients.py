@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sso_sync.errors import AwsError, ConfigError, DeadlineReached, UsageError
 from sso_sync.transport import (
     cap_botocore_client,
+    direct_to_loopback,
     require_safe_transport,
     url_origin,
 )
@@ -83,6 +84,8 @@ def aws_session(
     # Every client made from this session, botocore's own token refresher's included, checks
     # the URL of each request before sending it.
     session.register("before-send", _refuse_clear_text_request)
+    # ... and sends nothing for a loopback endpoint through a proxy on another host.
+    direct_to_loopback(session)
     if profile is not None:
         # Lets botocore apply the profile's own settings, such as `services` endpoint overrides.
         session.set_config_variable("profile", profile)

@@ -5,6 +5,11 @@ Every endpoint that receives a credential (the GitHub API, IAM Identity Center's
 (`--api-url`, `GITHUB_API_URL`, `AWS_ENDPOINT_URL*`, a profile's `endpoint_url`, `[services]`).
 Loopback means 127.0.0.0/8, ::1 and the name `localhost`, as browsers and `gh` treat them: traffic
 to those never leaves the machine, which is what the sandbox, the tests and the demo use.
+
+For the same reason a request to loopback never goes through a proxy the environment names
+(HTTP_PROXY, HTTPS_PROXY), as Go's `httpproxy` decides for `gh`: a proxy on another host would
+otherwise receive a token that was allowed in clear only because it never leaves the machine.
+Any other host honours HTTP_PROXY, HTTPS_PROXY and NO_PROXY as requests and botocore read them.
 """
 
 from __future__ import annotations
@@ -30,6 +35,40 @@ def is_loopback_host(host: str | None) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def direct_to_loopback(session: Any) -> None:
+    """Make every client `session` creates, botocore's own token refresher's included, connect
+    to a loopback endpoint directly rather than through the environment's proxy.
+
+    botocore takes the proxies from the environment (`EndpointCreator._get_proxies`) only when
+    the client's Config has none, and resolves the endpoint URL (from AWS_ENDPOINT_URL*, the
+    profile, `[services]` or its rules) only inside `create_client`. So the client is made as
+    asked; only when its endpoint is loopback and the environment names a proxy for it is it
+    made again with `Config(proxies={})`, the same settings otherwise. Its first version has
+    sent nothing yet: botocore connects at the first request."""
+    create = session.create_client
+
+    def create_client(*args: Any, **kwargs: Any) -> Any:
+        client = create(*args, **kwargs)
+        config = kwargs.get("config")
+        if (config is None or config.proxies is None) and _proxied_to_loopback(client):
+            from botocore.config import Config
+
+            direct = Config(proxies={})
+            kwargs["config"] = direct if config is None else config.merge(direct)
+            client = create(*args, **kwargs)
+        return client
+
+    session.create_client = create_client
+
+
+def _proxied_to_loopback(client: Any) -> bool:
+    from botocore.utils import get_environ_proxies
+
+    url = client.meta.endpoint_url
+    # botocore's own choice, with its own function: {} when NO_PROXY exempts the host.
+    return is_loopback_host(urlsplit(url).hostname) and bool(get_environ_proxies(url))
 
 
 def url_origin(url: str) -> str:

@@ -1,28 +1,26 @@
 """What a GitHub request takes from the environment, now that each connection reads it once
-(clients.py, `_env_once_session`): the proxy settings, HTTP_PROXY and HTTPS_PROXY with NO_PROXY,
-as requests reads them, and the CA bundle (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE); and never
-~/.netrc, whose entry for the API host would replace the token's Authorization header with its
-own login and password."""
+(github/connections.py, `_env_once_session`): the proxy settings, HTTP_PROXY and HTTPS_PROXY with
+NO_PROXY, as requests reads them, for any host but loopback (never proxied), and the CA bundle
+(REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE); and never ~/.netrc, whose entry for the API host would
+replace the token's Authorization header with its own login and password."""
 
 from __future__ import annotations
 
-import os
 from collections import Counter
+from typing import Any
 
 import pytest
 
-from tests.support.proxy import forwarding_proxy
+from tests.support.proxy import Passed, forwarding_proxy, without_proxy_settings
 from tests.support.world import World, issued_as_secrets
 
 REPO = "octo-org/app"
+REMOTE_HOST = "github.example.test"  # not loopback, and resolves nowhere: nothing leaves
 
 
 @pytest.fixture(autouse=True)
 def no_inherited_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The developer's or the runner's own proxy settings (any case) play no part here."""
-    for name in list(os.environ):
-        if name.lower().endswith("_proxy"):
-            monkeypatch.delenv(name)
+    without_proxy_settings(monkeypatch)
 
 
 def _push(world: World, run) -> None:
@@ -53,31 +51,62 @@ def test_a_netrc_entry_for_the_api_host_does_not_replace_the_token(
     assert statuses and all(s in (200, 201, 204) for s in statuses), statuses
 
 
-def test_github_requests_go_through_the_proxy_the_environment_names(
+def test_a_loopback_api_is_reached_directly_never_through_the_proxy(
     world: World, run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Plain http carries the token only because loopback never leaves the machine: a proxy
+    the environment names (here on loopback too, to record; in life on another host) must
+    not receive it. `gh` (Go's httpproxy) never proxies loopback either."""
     with forwarding_proxy() as proxy:
         monkeypatch.setenv("HTTP_PROXY", proxy.url)
         monkeypatch.setenv("HTTPS_PROXY", proxy.url)
         _push(world, run)
-        passed = proxy.passed()
-    github = world.sandbox.github_url
-    through = Counter(
-        (p.method, p.url.removeprefix(github)) for p in passed if p.url.startswith(github + "/")
-    )
-    assert _github_requests(world)  # a key fetch and the writes
-    assert through == _github_requests(world)
+        passed, received = proxy.passed(), proxy.received()
+    assert _github_requests(world)  # a key fetch and the writes, straight to the sandbox
+    assert passed == []
+    assert received == ""
+
+
+def _push_to_a_remote_api(world: World, run, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A push to a GitHub Enterprise Server whose name does not resolve here: it fails as an
+    unreachable GitHub does, exit 1, the target's line saying why and what to check."""
+    monkeypatch.setenv("GITHUB_API_URL", f"https://{REMOTE_HOST}/api/v3")
+    monkeypatch.setenv("GH_ENTERPRISE_TOKEN", world.sandbox.github_token)
+    world.seed_token()
+    world.sandbox.clear_requests()
+    # --timeout: every attempt fails alike, no need to wait out the retries.
+    result = run("push", "--repo", REPO, "--profile", "ci", "--timeout", "3")
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr == f"error: 1 of 1 target failed: {REPO}\n"
+    assert f"{REPO}: failed: cannot reach GitHub (" in result.stdout
+    assert "check --api-url/GITHUB_API_URL and the network" in result.stdout
+    assert not _github_requests(world)
+    return result
+
+
+def test_a_remote_api_goes_through_the_https_proxy_as_a_tunnel_with_no_token(
+    world: World, run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any host but loopback still honours HTTPS_PROXY as requests reads it: the proxy is asked
+    for a tunnel (CONNECT carries no header of the request inside it), here refused."""
+    with forwarding_proxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        _push_to_a_remote_api(world, run, monkeypatch)
+        passed, received = proxy.passed(), proxy.received()
+    assert passed and set(passed) == {Passed("CONNECT", f"{REMOTE_HOST}:443")}
+    assert "authorization" not in received.lower()
+    assert world.sandbox.github_token not in received
 
 
 def test_no_proxy_exempts_the_api_host(world: World, run, monkeypatch: pytest.MonkeyPatch) -> None:
     with forwarding_proxy() as proxy:
         monkeypatch.setenv("HTTP_PROXY", proxy.url)
         monkeypatch.setenv("HTTPS_PROXY", proxy.url)
-        monkeypatch.setenv("NO_PROXY", "example.com,127.0.0.1")
-        _push(world, run)
+        monkeypatch.setenv("NO_PROXY", f"example.com,{REMOTE_HOST}")
+        _push_to_a_remote_api(world, run, monkeypatch)
         passed = proxy.passed()
-    assert _github_requests(world)
-    assert not [p for p in passed if p.url.startswith(world.sandbox.github_url)]
+    assert passed == []
 
 
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])

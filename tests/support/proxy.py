@@ -3,12 +3,16 @@
 A client told to use a proxy for an http:// URL sends it the request in absolute form
 (`PUT http://127.0.0.1:PORT/repos/... HTTP/1.1`); this one forwards each such request to that
 origin, which must be loopback (nothing leaves the machine), and records what passed through.
-No CONNECT: the sandbox speaks plain http on loopback.
+A CONNECT (the tunnel a client asks for to reach an https:// URL) is recorded and refused with
+502, as a proxy that cannot reach the host would: nothing leaves the machine either way.
+Every request line and header the proxy received is kept too (`received()`), so a test can
+show that no token reached it.
 """
 
 from __future__ import annotations
 
 import http.client
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,18 +45,29 @@ class Proxy(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Forwarder)
         self.lock = threading.Lock()
         self._passed: list[Passed] = []
+        self._received: list[str] = []
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
     def passed(self) -> list[Passed]:
+        """Every request the proxy was asked to forward or tunnel, CONNECTs included."""
         with self.lock:
             return list(self._passed)
+
+    def received(self) -> str:
+        """Every request line, header and body the proxy received, as text."""
+        with self.lock:
+            return "".join(self._received)
 
     def record(self, passed: Passed) -> None:
         with self.lock:
             self._passed.append(passed)
+
+    def record_received(self, text: str) -> None:
+        with self.lock:
+            self._received.append(text)
 
 
 class _Forwarder(BaseHTTPRequestHandler):
@@ -63,6 +78,9 @@ class _Forwarder(BaseHTTPRequestHandler):
         target = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
+        self.server.record_received(
+            f"{self.requestline}\r\n{self.headers}{(body or b'').decode('latin-1')}"
+        )
         if target.scheme != "http" or not is_loopback_host(target.hostname):
             self._answer(502, [], b"this proxy forwards to http://127.0.0.1 only")
             return
@@ -89,8 +107,21 @@ class _Forwarder(BaseHTTPRequestHandler):
 
     do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = _forward
 
+    def do_CONNECT(self) -> None:
+        self.server.record_received(f"{self.requestline}\r\n{self.headers}")
+        self.server.record(Passed(self.command, self.path))
+        self.close_connection = True  # no tunnel follows a refusal
+        self._answer(502, [], b"this proxy opens no tunnels")
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # `passed()` is the log
+
+
+def without_proxy_settings(monkeypatch: Any) -> None:
+    """Remove the developer's or the runner's own proxy settings (any case) for one test."""
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
 
 
 @contextmanager

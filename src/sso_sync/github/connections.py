@@ -1,6 +1,7 @@
 """PyGithub's connection classes as every GitHub client here uses them (clients.py's
 `github_requester` injects them): answers capped in size, the environment's proxy and CA bundle
-settings read once per connection rather than per request, and ~/.netrc never read.
+settings read once per connection rather than per request (a loopback host never through a
+proxy), and ~/.netrc never read.
 
 `requests` is imported inside the functions, as PyGithub is, so that `--help` never loads it.
 """
@@ -62,10 +63,13 @@ def _env_once_session() -> type[Any]:
     REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE: about a fifth of a secret write's own CPU here, more
     with a CI runner's large environment. This process's environment does not change under a
     session, so requests' own answer for an origin and the same arguments is kept and reused:
-    proxies and the CA bundle are honoured exactly as requests honours them."""
+    proxies and the CA bundle are honoured exactly as requests honours them, except that a
+    loopback origin is never sent through a proxy (transport.py: `gh` decides alike)."""
     from urllib.parse import urlsplit
 
     import requests
+
+    from sso_sync.transport import is_loopback_host
 
     class EnvOnceSession(requests.Session):
         def __init__(self) -> None:
@@ -85,11 +89,19 @@ def _env_once_session() -> type[Any]:
             try:
                 settings = self._settings.get(key)
             except TypeError:  # an unhashable setting: requests' own answer, every time
-                return super().merge_environment_settings(url, proxies, stream, verify, cert)
+                return self._decided(parts.hostname, url, proxies, stream, verify, cert)
             if settings is None:
-                settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+                settings = self._decided(parts.hostname, url, proxies, stream, verify, cert)
                 self._settings[key] = settings
             # A copy: the caller may change the proxies it is handed.
             return {**settings, "proxies": dict(settings["proxies"])}
+
+        def _decided(self, host: str | None, *args: Any) -> dict[str, Any]:
+            settings = super().merge_environment_settings(*args)
+            if is_loopback_host(host):
+                # Not even a proxy on loopback: the request may carry a token in clear,
+                # allowed only because it never leaves this machine.
+                settings["proxies"] = {}
+            return settings
 
     return EnvOnceSession

@@ -104,7 +104,13 @@ class Webhook:
         import urllib.error
         import urllib.request
 
-        opener = urllib.request.build_opener(_refusing_redirects())
+        handlers: list[Any] = [_refusing_redirects()]
+        if is_loopback_host(urlsplit(self.url).hostname):
+            # Plain http is allowed there only because it never leaves the machine: never to
+            # the proxy HTTP_PROXY names (transport.py; `gh` decides alike). Elsewhere urllib
+            # honours the proxy settings as it reads them.
+            handlers.append(urllib.request.ProxyHandler({}))
+        opener = urllib.request.build_opener(*handlers)
         problem = "failed"
         for _attempt in range(WEBHOOK_ATTEMPTS):
             request = urllib.request.Request(  # noqa: S310 - the scheme is checked
