@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import json
 import os
 import stat
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -21,6 +24,9 @@ from typing import Any
 from sso_sync.errors import ConfigError, LockTimeout, UsageError
 
 LOCK_TIMEOUT_SECONDS = 60.0
+# How often a wait for a lock another holder has tries again.
+LOCK_POLL_SECONDS = 0.05
+_THREAD_LOCKS = threading.local()
 # Token caches are a few KiB and AWS config files rarely reach 100 KiB: anything over this is not
 # one of ours, and reading it whole would only cost memory.
 MAX_FILE_BYTES = 1024 * 1024
@@ -59,29 +65,90 @@ def locked(path: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
     threads and other processes wait. The `.lock` files stay: deleting a lock file while another
     process waits on it would let two holders in at once.
     """
-    from filelock import FileLock, Timeout
-
-    lock_file = str(path) + ".lock"
-    # One instance per path (is_singleton) makes nesting re-entrant instead of a self-deadlock.
-    # 0600 like the file it guards: nobody else has a reason to open it.
-    lock = FileLock(lock_file, timeout=LOCK_TIMEOUT_SECONDS, is_singleton=True, mode=0o600)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        lock.acquire(timeout=max(0.0, timeout))
-    except Timeout:
-        raise LockTimeout(
-            f"another process has held {lock_file} for over {timeout:.0f} s: "
-            f"retry, or remove that file if no sso-sync or aws process is running"
-        ) from None
-    except OSError as exc:  # a file where the directory should be, a read-only disk
-        raise unusable_file(Path(lock_file), exc) from None
-    with contextlib.suppress(OSError):  # one an older version left 0644 (filelock keeps it)
-        if Path(lock_file).stat().st_mode & 0o077:
-            Path(lock_file).chmod(0o600)
+    lock_file = Path(str(path) + ".lock")
+    key = str(lock_file.absolute())
+    mine = _held_by_this_thread()
+    if key not in mine:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:  # a file where the directory should be, a read-only disk
+            raise unusable_file(lock_file, exc) from None
+        mine[key] = [_wait_for_lock(lock_file, max(0.0, timeout)), 0]
+    mine[key][1] += 1
     try:
         yield
     finally:
-        lock.release()
+        # The last of this thread's nested holders lets go (a count, not the nesting, decides:
+        # an ExitStack may close the outer one first).
+        mine[key][1] -= 1
+        if mine[key][1] == 0:
+            release_lock(mine.pop(key)[0])
+
+
+def _held_by_this_thread() -> dict[str, list[int]]:
+    """This thread's `locked` lock files: absolute path -> [descriptor, holders]."""
+    held: dict[str, list[int]] | None = getattr(_THREAD_LOCKS, "held", None)
+    if held is None:
+        held = _THREAD_LOCKS.held = {}
+    return held
+
+
+def _wait_for_lock(lock_file: Path, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while (fd := take_lock(lock_file)) is None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise LockTimeout(
+                f"another process has held {lock_file} for over {timeout:.0f} s: "
+                f"retry, or remove that file if no sso-sync or aws process is running"
+            )
+        time.sleep(min(LOCK_POLL_SECONDS, left))
+    return fd
+
+
+def take_lock(path: Path) -> int | None:
+    """A descriptor holding the exclusive flock on the lock file `path`, or None when another
+    holder has it (no wait). Let go with `release_lock`.
+
+    flock belongs to the open file description: another process, or another thread that opened
+    the file itself, conflicts; the kernel drops it when the process ends, however it ends.
+    """
+    fd = _open_lock_file(path)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except OSError as exc:  # ENOLCK: a file system without locks
+        os.close(fd)
+        raise unusable_file(path, exc) from None
+    return fd
+
+
+def _open_lock_file(path: Path) -> int:
+    """A descriptor of the lock file `path`, created 0600 (and made 0600 if an older version
+    left it 0644: nobody else has a reason to open it). Never truncated, never deleted.
+
+    Refused with one line (ConfigError): a symbolic link (O_NOFOLLOW: a link planted there would
+    have us create or chmod its target), and a FIFO, device or directory (opened non-blocking,
+    so a FIFO cannot hang the open).
+    """
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd, info = _open_regular(path, flags, "a lock file: remove it, then retry")
+    except FileNotFoundError as exc:  # its directory went away since we made it
+        raise unusable_file(path, exc) from None
+    if info.st_mode & 0o077:
+        with contextlib.suppress(OSError):  # not ours to change: still usable as a lock
+            os.fchmod(fd, 0o600)
+    return fd
+
+
+def release_lock(fd: int) -> None:
+    # Unlock before closing: a forked child sharing the description would otherwise keep it.
+    with contextlib.suppress(OSError):
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)
 
 
 def write_private_text(path: Path, text: str) -> None:
@@ -123,26 +190,10 @@ def read_capped(
     if not follow_symlinks:
         flags |= os.O_NOFOLLOW
     try:
-        fd = os.open(path, flags)
+        fd, info = _open_regular(path, flags, "a file: replace it with the file itself")
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        if exc.errno == errno.ELOOP and not follow_symlinks:
-            raise ConfigError(
-                f"{path} is a symbolic link, not a file: replace it with the file itself"
-            ) from None
-        raise unusable_file(path, exc) from None
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = (
-                "a directory"
-                if stat.S_ISDIR(info.st_mode)
-                else "a FIFO"
-                if stat.S_ISFIFO(info.st_mode)
-                else "a device or socket"
-            )
-            raise ConfigError(f"{path} is {kind}, not a regular file: move it away, then retry")
         chunks: list[bytes] = []
         size = 0
         while size <= limit and (chunk := os.read(fd, min(65536, limit + 1 - size))):
@@ -231,6 +282,41 @@ def unusable_file(path: Path, exc: OSError) -> ConfigError:
     return ConfigError(
         f"cannot use {path} ({exc.strerror or type(exc).__name__}): fix or move it, then retry"
     )
+
+
+def _open_regular(path: Path, flags: int, link_refusal: str) -> tuple[int, os.stat_result]:
+    """`path` opened with `flags` (a new file 0600), and its status. Refused with one line
+    (ConfigError): a symbolic link when `flags` has O_NOFOLLOW ("is a symbolic link, not " +
+    `link_refusal`), anything but a regular file. FileNotFoundError is the caller's to judge."""
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and flags & os.O_NOFOLLOW:
+            raise ConfigError(f"{path} is a symbolic link, not {link_refusal}") from None
+        raise unusable_file(path, exc) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _not_a_regular_file(path, info.st_mode)
+    except BaseException as exc:
+        os.close(fd)
+        if isinstance(exc, OSError):
+            raise unusable_file(path, exc) from None
+        raise
+    return fd, info
+
+
+def _not_a_regular_file(path: Path, mode: int) -> ConfigError:
+    kind = (
+        "a directory"
+        if stat.S_ISDIR(mode)
+        else "a FIFO"
+        if stat.S_ISFIFO(mode)
+        else "a device or socket"
+    )
+    return ConfigError(f"{path} is {kind}, not a regular file: move it away, then retry")
 
 
 def _fsync_directory(directory: Path) -> None:

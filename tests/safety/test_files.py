@@ -119,3 +119,17 @@ def test_symlinked_credentials_file_keeps_its_link(world: World, run, tmp_path: 
     assert result.exit_code == 0, result.stderr
     assert credentials.is_symlink()
     assert "[ci-keys]" in real.read_text() and "[other]" in real.read_text()
+
+
+def test_fifo_or_symlink_as_a_lock_file_is_refused_not_waited_on(world: World) -> None:
+    """A lock file is opened non-blocking and without following links: a FIFO planted there
+    cannot hang the push, a link cannot have us create or chmod its target."""
+    world.seed_token()
+    lock = world.home / ".local" / "state" / "sso-sync" / "targets.json.lock"
+    _fifo(lock)
+    _one_line(_cli("push", "--repo", REPO, "--profile", "ci"), f"{lock} is a FIFO")
+    lock.unlink()
+    victim = world.home / "victim"
+    lock.symlink_to(victim)
+    _one_line(_cli("push", "--repo", REPO, "--profile", "ci"), f"{lock} is a symbolic link")
+    assert not victim.exists()

@@ -12,9 +12,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
-from sso_sync.files import unusable_file
+from sso_sync.files import release_lock, take_lock, unusable_file
 
 
 @dataclass(frozen=True)
@@ -29,14 +28,20 @@ class TargetLockWait:
     wall: Callable[[], float] = time.time
 
 
-class Lock(Protocol):
-    def release(self) -> object: ...
+@dataclass
+class Lock:
+    """A target lock this run holds: the descriptor carrying its flock."""
+
+    fd: int
+
+    def release(self) -> None:
+        if self.fd >= 0:
+            release_lock(self.fd)
+            self.fd = -1
 
 
 def acquire_all(paths: Mapping[str, Path], wait: TargetLockWait) -> dict[str, Lock]:
     """Every lock it can take before `wait` runs out, by key."""
-    from filelock import FileLock, Timeout
-
     deadline, wall_deadline = wait.clock() + wait.seconds, wait.wall() + wait.seconds
     pending = dict(paths)
     held: dict[str, Lock] = {}
@@ -45,14 +50,12 @@ def acquire_all(paths: Mapping[str, Path], wait: TargetLockWait) -> dict[str, Lo
             for key, path in list(pending.items()):
                 try:
                     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                    file_lock = FileLock(str(path), timeout=0, mode=0o600)
-                    file_lock.acquire()
-                except Timeout:
-                    continue
                 except OSError as exc:
                     raise unusable_file(path, exc) from None
-                held[key] = file_lock
-                del pending[key]
+                fd = take_lock(path)
+                if fd is not None:
+                    held[key] = Lock(fd)
+                    del pending[key]
             left = min(deadline - wait.clock(), wall_deadline - wait.wall())
             if not pending or left <= 0:
                 return held
