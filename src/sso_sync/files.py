@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
+import fcntl  # POSIX only: the README claims no Windows support (nor does O_NOFOLLOW)
 import json
 import os
 import stat
