@@ -181,9 +181,6 @@ def _create_client(session: Session, service: str, region: str, **kwargs: Any) -
     """
     from botocore.exceptions import InvalidRegionError
 
-    from sso_sync.aws.model_data import use_lean_loader
-
-    use_lean_loader(session)
     try:
         client = session.create_client(service, **kwargs)
     except InvalidRegionError:

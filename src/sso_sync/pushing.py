@@ -107,10 +107,10 @@ class Push:
         fetches, self._key_fetches = self._key_fetches, None
         api, self._api = self._api, None
         if fetches is not None:
-            # Ended early (another run holds every target, a sign-in is needed, Ctrl-C): the
-            # reads not yet sent are dropped, and those in flight end before their connections
-            # are closed.
-            if api is not None:
+            if api is not None and not fetches.done():
+                # Ended early (another run holds every target, a sign-in is needed): the
+                # reads not yet sent are dropped, and those in flight end before their
+                # connections are closed (Ctrl-C cuts them first: `_run`).
                 api.cancel()
             fetches.close(cancel=True)
         if api is not None:
@@ -150,27 +150,36 @@ class Push:
         return run
 
     def _run(self) -> PushRun:
-        from sso_sync.keepfresh.fresh import push_when_due
-        from sso_sync.keepfresh.locks import TargetLockWait
-
         self.in_flight.clear()  # nothing carried over from an earlier run of this push
         with closing(self):  # the push's one GitHub client, closed at its end
             if self.request.min_remaining is None:  # every target is due: credentials needed
                 self._ask_for_credentials()
                 self._ask_for_keys()
-            return push_when_due(
-                self.request.sets,
-                self._push_due,
-                store=self.sides.store,
-                lock_wait=TargetLockWait(
-                    self.lock_wait_seconds(), time.monotonic, self.sides.sleep
-                ),
-                min_remaining=self.request.min_remaining,
-                now=self.sides.now,
-                empty_run=lambda: PushRun([], []),
-                role_of=lambda p: (self.aws[p].profile.account_id, self.aws[p].profile.role_name),
-                force=self.request.overwrite,
-            )
+            try:
+                return self._push_when_due()
+            except KeyboardInterrupt:
+                # Ctrl-C (waiting for another run's lock, say): the early reads in flight are
+                # cut, not waited for, as the credentials' daemon thread is never waited for.
+                fetches = self._key_fetches
+                if self._api is not None and fetches is not None and not fetches.done():
+                    self._api.abort()
+                raise
+
+    def _push_when_due(self) -> PushRun:
+        from sso_sync.keepfresh.fresh import push_when_due
+        from sso_sync.keepfresh.locks import TargetLockWait
+
+        return push_when_due(
+            self.request.sets,
+            self._push_due,
+            store=self.sides.store,
+            lock_wait=TargetLockWait(self.lock_wait_seconds(), time.monotonic, self.sides.sleep),
+            min_remaining=self.request.min_remaining,
+            now=self.sides.now,
+            empty_run=lambda: PushRun([], []),
+            role_of=lambda p: (self.aws[p].profile.account_id, self.aws[p].profile.role_name),
+            force=self.request.overwrite,
+        )
 
     def secrets_for(self, profile: str | None) -> ProfileSecrets:
         """The profile's role credentials (signing in if the request allows), and what the

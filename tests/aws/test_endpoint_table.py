@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -157,12 +158,37 @@ def test_the_table_is_kept_private_read_back_and_made_again_when_botocore_s_chan
     marked = {**first, "version": 99}
     kept.write_text(json.dumps(marked))
     assert _table_of(_session_with_data_path(data, cache)) == marked
-    # botocore's file changed (an upgrade, an edited copy): a new table, the old one dropped.
+    # botocore's file changed (an upgrade, an edited copy): a new table. The old one stays
+    # while another install may still use it, and goes once no run has made it for a month.
     services["codeartifact"] = {"endpoints": {"eu-west-1": {}}}
     (data / "endpoints.json").write_text(json.dumps(table))
     changed = _table_of(_session_with_data_path(data, cache))
     assert set(changed["partitions"][0]["services"]) == {"sts", "codeartifact"}
-    assert len(_kept(cache)) == 1 and _kept(cache) != [kept]
+    assert len(_kept(cache)) == 2 and kept in _kept(cache)
+    month_ago = time.time() - 31 * 24 * 3600
+    os.utime(kept, (month_ago, month_ago))
+    services["ecr"] = {"endpoints": {}}
+    (data / "endpoints.json").write_text(json.dumps(table))
+    _table_of(_session_with_data_path(data, cache))
+    assert len(_kept(cache)) == 2 and kept not in _kept(cache)
+
+
+def test_a_release_that_keeps_one_more_service_makes_a_new_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sso_sync.aws import endpoint_table
+
+    data, cache = tmp_path / "data", tmp_path / "cache"
+    data.mkdir()
+    services = {"sts": {}, "s3": {}}
+    table = {"partitions": [{"partition": "made-up", "services": services}], "version": 3}
+    (data / "endpoints.json").write_text(json.dumps(table))
+    assert set(_table_of(_session_with_data_path(data, cache))["partitions"][0]["services"]) == {
+        "sts"
+    }
+    monkeypatch.setattr(endpoint_table, "ENDPOINT_PREFIXES", ENDPOINT_PREFIXES | {"s3"})
+    again = _table_of(_session_with_data_path(data, cache))
+    assert set(again["partitions"][0]["services"]) == {"sts", "s3"}
 
 
 @pytest.mark.parametrize("how", ["writable by others", "symbolic link", "not a table", "huge"])

@@ -13,10 +13,10 @@ import pytest
 from botocore.exceptions import UnknownServiceError
 from botocore.loaders import Loader
 
-from sso_sync import clients
 from sso_sync.aws.endpoint_table import trimmed
 from sso_sync.aws.model_data import ServiceNames, use_lean_loader
 from sso_sync.aws.profiles import AwsPaths
+from sso_sync.aws.session import AwsClients
 
 MADE_UP = ["no-such-service", "", ".", "..", "sso/2019-06-10", "../data/sso", "SSO", 7]
 
@@ -79,13 +79,15 @@ def test_an_unknown_service_is_refused_with_the_known_ones_named() -> None:
 
 
 def test_every_client_sso_sync_builds_uses_it(tmp_path: Path) -> None:
-    """Through clients.py, as a push builds its IAM Identity Center client: whether `sso` is
-    known is asked of its directory, without listing every service."""
+    """Through the facade (aws/session.py), as a push builds its IAM Identity Center client:
+    whether `sso` is known is asked of its directory, without listing every service."""
     config = tmp_path / "config"
     config.write_text("[default]\nregion = eu-west-1\n")
-    session = clients.aws_session(AwsPaths(config, tmp_path / "sso", tmp_path / "cli"))
-    clients.sso_client(session, "eu-west-1")
-    loader = session.get_component("data_loader")
+    aws = AwsClients(
+        AwsPaths(config, tmp_path / "sso", tmp_path / "cli"), environ={"HOME": str(tmp_path)}
+    )
+    aws.sso_client("eu-west-1")
+    loader = aws.session.get_component("data_loader")
     for type_name in ("service-2", "endpoint-rule-set-1"):
         names = loader.list_available_services(type_name)  # those botocore asked
         assert isinstance(names, ServiceNames)

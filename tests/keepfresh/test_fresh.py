@@ -132,12 +132,8 @@ def test_keys_are_fetched_while_the_push_waits_for_a_lock_and_not_again(world: W
     lock.acquire()
     try:
         waiting = sso_sync("push", "--repo", APP, "-p", "ci")
-        deadline = time.monotonic() + 30
-        while not world.sandbox.requests and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.5)
+        seen = _github_requests_within(world, 30)
         assert waiting.poll() is None, waiting.communicate()  # still waiting for the lock
-        seen = [(r.method, r.path) for r in world.sandbox.requests if r.service == "github"]
         assert seen == [("GET", f"/repos/{APP}/actions/secrets/public-key")]
         assert store().read() == {}  # nothing marked due: the lock is not taken yet
     finally:
@@ -148,6 +144,42 @@ def test_keys_are_fetched_while_the_push_waits_for_a_lock_and_not_again(world: W
     assert github == ["GET"] + ["PUT"] * 4
     stored = {n: s.value for n, s in world.sandbox.secrets(f"repos/{APP}/actions").items()}
     assert stored == issued_as_secrets(world)
+
+
+def _github_requests_within(world: World, seconds: float) -> list[tuple[str, str]]:
+    """The GitHub requests the sandbox has seen, once it has seen one (or `seconds` passed)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        seen = [(r.method, r.path) for r in world.sandbox.requests if r.service == "github"]
+        if seen:
+            return seen
+        time.sleep(0.05)
+    return []
+
+
+def test_ctrl_c_while_waiting_for_a_lock_does_not_wait_for_the_early_key_fetch(
+    world: World,
+) -> None:
+    """The key fetch asked for as the push started is cut by Ctrl-C, not waited for: GitHub
+    answering it slowly (8 s here) must not hold the exit up."""
+    import signal
+
+    from filelock import FileLock
+
+    world.seed_token()
+    world.sandbox.set_latency(8)
+    key = target_key(Target("repo", "octo-org", "app"), "")
+    with FileLock(str(store().lock_path(key))):
+        waiting = sso_sync("push", "--repo", APP, "-p", "ci")
+        # The key fetch has arrived (and waits out its latency); the push waits for the lock.
+        deadline = time.monotonic() + 30
+        while not world.sandbox.peak_in_flight("github") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert world.sandbox.peak_in_flight("github") == 1, waiting.poll()
+        waiting.send_signal(signal.SIGINT)
+        _out, err = waiting.communicate(timeout=7)  # sooner than the key fetch's answer
+    assert waiting.returncode == 130, err
+    assert "interrupted" in err
 
 
 def test_keys_asked_for_early_end_with_a_push_that_finds_every_target_busy(

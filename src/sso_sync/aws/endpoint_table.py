@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import stat
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -32,9 +33,10 @@ from sso_sync.files import write_private_json
 # clients clients.py builds: sso, sso-oidc, sts, ecr and codeartifact. A client for any other
 # service needs its prefix here (tests/aws/test_endpoint_table.py checks every one we build).
 ENDPOINT_PREFIXES = frozenset({"portal.sso", "oidc", "sts", "api.ecr", "codeartifact"})
-# Bumped when what is kept changes, so an older cache file is not read as a newer one.
+# Bumped when the file's layout changes, so an older cache file is not read as a newer one.
 CACHE_FORMAT = 1
 CACHE_LIMIT = 512 * 1024  # the trimmed table is some 10 KB; a bigger file is not ours
+STALE_AFTER_SECONDS = 30 * 24 * 3600
 
 Reader = Callable[[Path], bytes]  # a data file's bytes (botocore's may be gzipped)
 
@@ -64,7 +66,10 @@ def load(source: Path, reader: Reader, cache: Path | None) -> dict[str, Any]:
     import botocore
 
     info = source.stat()
-    key = f"{CACHE_FORMAT}\0{botocore.__version__}\0{source}\0{info.st_size}\0{info.st_mtime_ns}"
+    # What the table is made from, and what is kept of it: a release that calls one more
+    # service must not read a table made without it.
+    made_of = (CACHE_FORMAT, botocore.__version__, source, info.st_size, info.st_mtime_ns)
+    key = "\0".join(map(str, (*made_of, *sorted(ENDPOINT_PREFIXES))))
     name = f"botocore-endpoints-{hashlib.sha256(key.encode()).hexdigest()[:24]}.json"
     if cache is not None:
         kept = _read_own(cache / name)
@@ -104,8 +109,10 @@ def _read_own(path: Path) -> dict[str, Any] | None:
 
 
 def _keep(directory: Path, name: str, table: dict[str, Any]) -> None:
-    """Write the table (0600, atomically), and drop the files older botocores left; a cache
-    that cannot be written is only a slower start."""
+    """Write the table (0600, atomically), and drop the tables no run has made for a month
+    (an older botocore's); a cache that cannot be written is only a slower start. Tables other
+    installs use now (another botocore in another environment) stay: each would otherwise
+    drop the other's at every run."""
     from sso_sync.errors import ConfigError
 
     try:
@@ -114,8 +121,9 @@ def _keep(directory: Path, name: str, table: dict[str, Any]) -> None:
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
             return  # not a directory of ours that only we may write: leave it alone
         write_private_json(directory / name, table)
+        month_ago = time.time() - STALE_AFTER_SECONDS
         for old in directory.glob("botocore-endpoints-*.json"):
-            if old.name != name:
+            if old.name != name and old.lstat().st_mtime < month_ago:
                 old.unlink(missing_ok=True)
     except (OSError, ConfigError):
         return

@@ -19,7 +19,7 @@ wants it (an unknown service's error names them all).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
@@ -34,12 +34,11 @@ def use_lean_loader(session: Session, endpoint_cache: Path | None = None) -> Non
     """Give `session` a `LeanLoader` with its own loader's search paths (once), keeping its
     trimmed endpoint table in the directory `endpoint_cache` (None: none kept)."""
     loader = session.get_component("data_loader")
-    if not isinstance(loader, _lean_class()):
+    if not isinstance(loader, _lean_class()):  # type: ignore[arg-type]
         # The same paths in the same order (botocore's defaults are among them already); a
         # copy, since Loader extends the list it is given.
         paths = list(loader.search_paths)
-        lean = _lean_class()(extra_search_paths=paths, include_default_search_paths=False)
-        lean.endpoint_cache = endpoint_cache  # type: ignore[attr-defined]
+        lean = _lean_class()(paths, endpoint_cache)
         session.register_component("data_loader", lean)
 
 
@@ -106,11 +105,15 @@ def _read_gzip(path: Path) -> bytes:
 
 
 @functools.cache
-def _lean_class() -> type[Loader]:
+def _lean_class() -> Callable[[list[str], Path | None], Loader]:
     """Made on first use: botocore is imported only by commands that call AWS."""
     from botocore.loaders import Loader
 
     class LeanLoader(Loader):
+        def __init__(self, search_paths: list[str], endpoint_cache: Path | None) -> None:
+            super().__init__(extra_search_paths=search_paths, include_default_search_paths=False)
+            self.endpoint_cache = endpoint_cache
+
         def list_available_services(self, type_name: str) -> Sequence[str]:  # type: ignore[override]
             # One per type, as botocore caches its lists: a full list, once built, is kept.
             known: dict[str, ServiceNames] = vars(self).setdefault("_service_names", {})
@@ -128,8 +131,7 @@ def _lean_class() -> type[Loader]:
                     from sso_sync.aws import endpoint_table
 
                     source, reader, path = found
-                    cache: Path | None = vars(self).get("endpoint_cache")
-                    return endpoint_table.load(source, reader, cache), path
+                    return endpoint_table.load(source, reader, self.endpoint_cache), path
             return super().load_data_with_path(name)
 
     return LeanLoader

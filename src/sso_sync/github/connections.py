@@ -30,13 +30,12 @@ def connection_classes() -> tuple[type[Any], type[Any]]:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             # PyGithub's session as it set it up (its adapter, its settings), in our class.
+            # Among them its no-op `auth` (PyGithub 2.1 and later): without one, requests
+            # reads ~/.netrc (or $NETRC) for every request, and an entry for the API host
+            # would replace the Authorization header PyGithub set, the one credential we mean
+            # to send (tests/github/test_requests_environment.py).
             session = session_class()
             session.__dict__.update(self.session.__dict__)
-            # Never ~/.netrc (or $NETRC): requests looks it up for every request that has no
-            # `auth`, and an entry for the API host would replace the Authorization header
-            # PyGithub set, the one credential we mean to send. PyGithub 2.1 and later set a
-            # no-op auth for that reason too; this one does not depend on it.
-            session.auth = _as_sent
             session.hooks["response"].append(cap_requests_response)
             self.session = session
 
@@ -47,12 +46,6 @@ def connection_classes() -> tuple[type[Any], type[Any]]:
         pass
 
     return CappedHTTP, CappedHTTPS
-
-
-def _as_sent(request: Any) -> Any:
-    """A `requests` auth that leaves the request as it is: its Authorization header is
-    PyGithub's (or `GitHubApi`'s authorizer's)."""
-    return request
 
 
 def _env_once_session() -> type[Any]:

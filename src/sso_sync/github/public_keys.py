@@ -80,6 +80,10 @@ class KeyFetches:
         """Until every read asked for so far has ended."""
         futures_wait(self._futures)
 
+    def done(self) -> bool:
+        """Whether every read asked for so far has ended."""
+        return all(f.done() for f in self._futures)
+
     def close(self, *, cancel: bool = False) -> None:
         """Wait for the reads in flight; with `cancel`, drop those not started."""
         self._pool.shutdown(wait=True, cancel_futures=cancel)
@@ -110,9 +114,10 @@ def prefetched_keys(
         yield fetches.keys
     except BaseException:
         # Ctrl-C or a failed sign-in ends the run: a fetch waiting out a Retry-After must
-        # not hold the exit up for it.
+        # not hold the exit up for it. Fetches the caller started are the caller's to close.
         api.cancel()
-        fetches.close(cancel=True)
+        if started is None:
+            fetches.close(cancel=True)
         raise
     fetches.wait()
     if started is None:

@@ -194,9 +194,7 @@ class Notifier:
         told: list[Notice] = []
         closings: list[tuple[list[dict[str, Any]], bool, bool]] = []  # closed, left, quietly
 
-        def change(section: dict[str, Any]) -> dict[str, Any]:
-            told.clear()
-            closings.clear()
+        def change(section: dict[str, Any]) -> dict[str, Any]:  # called once, under the lock
             streaks = dict(section.get("streaks") or {})
             for label in good:
                 streaks.pop(label, None)
