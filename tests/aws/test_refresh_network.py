@@ -57,6 +57,34 @@ def test_refresh_stalled_keeps_the_valid_token_within_the_deadline(
     assert pushed_values(world) == issued_as_secrets(world)
 
 
+def test_a_refresh_another_process_just_failed_is_not_tried_again_at_once(
+    world: World, run, monkeypatch
+) -> None:
+    """Another process holds the token's lock (refreshing, here for a second) and leaves the
+    token as it was: its refresh failed. Trying again would stall as long again while this
+    push holds its targets' locks, making the other run wait for them past its own deadline
+    (seen as a flake of the two-process test below): the token in hand is used at once."""
+    import fcntl
+    import threading
+
+    world.seed_token(expires_in=300)  # inside the refresh window, still valid
+    lock_file = os.open(str(world.token_file()) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock_file, fcntl.LOCK_EX)  # as another process refreshing holds it
+    release = threading.Timer(1.0, fcntl.flock, (lock_file, fcntl.LOCK_UN))
+    try:
+        with HostilePeer("stall") as peer:
+            monkeypatch.setenv("AWS_ENDPOINT_URL_SSO_OIDC", peer.url)
+            release.start()
+            result = run("push", "--repo", REPO, "--profile", "ci", "--timeout", "20")
+    finally:
+        release.cancel()
+        os.close(lock_file)
+    assert result.exit_code == 0, result.stderr
+    assert peer.requests == 0  # not asked again
+    assert "(another process's refresh just failed); using it while it lasts" in result.stderr
+    assert pushed_values(world) == issued_as_secrets(world)
+
+
 @pytest.mark.parametrize("command", ["push", "status"])
 def test_expired_token_and_unreachable_refresh_is_a_network_error(
     world: World, run, monkeypatch, command: str

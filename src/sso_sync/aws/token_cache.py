@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -38,6 +39,8 @@ REFRESH_WINDOW = timedelta(minutes=15)
 # The refresh's network call under the token lock ends within this (plus botocore's retry
 # sleeps, a few seconds), well inside the LOCK_TIMEOUT_SECONDS other processes wait for it.
 REFRESH_SECONDS = 20.0
+# Longer than taking a free lock, shorter than any refresh: the lock was another process's.
+WAITED_SECONDS = 0.1
 
 
 class TokenCache(MutableMapping[str, dict[str, Any]]):
@@ -159,12 +162,20 @@ def cached_token(
     # The refresh has its own shorter deadline, and waiting for another process's refresh is
     # bounded too (a third of what is left, each): a stalled refresh leaves time to use the
     # current token, and the lock is never held longer than others wait.
+    asked = time.monotonic()
     try:
         with (
             locked(cache.path(key), timeout=min(LOCK_TIMEOUT_SECONDS, left / 3)),
             # Its own thread's sockets only: a push asks for credentials in the background.
             Deadline(min(REFRESH_SECONDS, left / 3), what="token refresh").guard(this_thread=True),
         ):
+            waited = time.monotonic() - asked > WAITED_SECONDS
+            if waited and current.expires_at > now() and _token_of(cache.get(key)) == current:
+                # Another process held the lock to refresh, and the token it leaves is the one
+                # we had: its refresh failed. Trying again at once would most likely stall as
+                # long again, while this run (a push) holds its targets' locks and makes the
+                # other wait for them: the token in hand is used while it lasts.
+                return _keep_current(current, profile, None, now)
             provider = SSOTokenProvider(session, cache=cache, profile_name=profile.name)  # type: ignore[arg-type]
             try:
                 deferred = provider.load_token()
@@ -191,14 +202,25 @@ def cached_token(
 
 
 def _keep_current(
-    current: CachedToken, profile: SsoProfile, exc: Exception, now: Callable[[], datetime]
+    current: CachedToken,
+    profile: SsoProfile,
+    exc: Exception | None,
+    now: Callable[[], datetime],
 ) -> CachedToken:
-    """The refresh could not reach IAM Identity Center: the token still works until it ends."""
+    """The refresh could not reach IAM Identity Center (`exc`; None: another process's could
+    not, just now): the token still works until it ends."""
     if current.expires_at > now():
+        why = (
+            "another process's refresh just failed"
+            if exc is None
+            else "no answer in time"
+            if isinstance(exc, DeadlineReached)
+            else type(exc).__name__
+        )
         log.warning(
             "could not refresh the sign-in of profile %s (%s); using it while it lasts",
             profile.name,
-            "no answer in time" if isinstance(exc, DeadlineReached) else type(exc).__name__,
+            why,
         )
         return current
     raise AwsError(
