@@ -211,6 +211,30 @@ def read_capped(
         os.close(fd)
 
 
+def read_own(path: Path, limit: int) -> bytes | None:
+    """The bytes of `path` if it is a regular file (not a link) this user owns and nobody else
+    may write, of at most `limit` bytes; else None: for a cache, whose caller then makes it
+    anew rather than trust what another user could have put there."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd, info = _open_regular(path, flags, "a file")
+    except (OSError, ConfigError):
+        return None
+    try:
+        if info.st_uid != os.geteuid() or info.st_mode & 0o022 or info.st_size > limit:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit and (chunk := os.read(fd, limit + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+        return None if size > limit else b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def read_private(path: Path, what: str, limit: int) -> bytes:
     """The bytes of a file only its owner may read (a GitHub App key, a token file), checked on
     the opened descriptor, so what is checked is what is read: a regular file (a FIFO would

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sso_sync.files import write_private_json
+from sso_sync.files import read_own, write_private_json
 
 # The endpoint prefixes (`metadata.endpointPrefix` of botocore's service models) of the
 # clients clients.py builds: sso, sso-oidc, sts, ecr and codeartifact. A client for any other
@@ -82,27 +82,13 @@ def load(source: Path, reader: Reader, cache: Path | None) -> dict[str, Any]:
 
 
 def _read_own(path: Path) -> dict[str, Any] | None:
-    """The table in `path` if it is a regular file of ours that nobody else may write, small,
-    and a table; else None (read the full one instead)."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    """The table in `path` if it is a private file of ours (files.read_own) and a table; else
+    None (read the full one instead)."""
+    raw = read_own(path, CACHE_LIMIT)
     try:
-        fd = os.open(path, flags)
-    except OSError:
+        data = None if raw is None else json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):
         return None
-    try:
-        info = os.fstat(fd)
-        if (
-            not stat.S_ISREG(info.st_mode)
-            or info.st_uid != os.geteuid()
-            or info.st_mode & 0o022
-            or info.st_size > CACHE_LIMIT
-        ):
-            return None
-        data = json.loads(os.read(fd, CACHE_LIMIT + 1).decode("utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return None
-    finally:
-        os.close(fd)
     if not isinstance(data, dict) or not isinstance(data.get("partitions"), list):
         return None
     return data
