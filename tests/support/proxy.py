@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sso_sync.transport import is_loopback_host
+from tests.support.serving import serving
 
 # Headers that belong to one connection, the client's to the proxy or the proxy's onwards.
 _OWN_CONNECTION = frozenset(
@@ -134,11 +135,5 @@ def without_proxy_settings(monkeypatch: Any) -> None:
 def forwarding_proxy() -> Iterator[Proxy]:
     """A proxy on 127.0.0.1 (its address: `proxy.url`), stopped when the block ends."""
     proxy = Proxy()
-    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(proxy):
         yield proxy
-    finally:
-        proxy.shutdown()
-        proxy.server_close()
-        thread.join(5)

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.support.serving import serving
+
 
 class Hook:
     def __init__(self) -> None:
@@ -60,11 +62,8 @@ def webhook(path: str = "/hooks/T000/B000/canary-webhook-path") -> Iterator[Hook
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     hook.url = f"http://127.0.0.1:{server.server_address[1]}{path}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield hook
-    finally:
-        release.set()
-        server.shutdown()
-        server.server_close()
+    with serving(server):
+        try:
+            yield hook
+        finally:
+            release.set()  # a stalled POST's handler lets go before the server shuts down
